@@ -1,0 +1,104 @@
+"""What a shop sells: categories, products, their variants (the things with a price and stock)
+and images with the thumbnails chat channels display. Knows nothing of selling or chatting."""
+
+from django.db import models
+from django.db.models import Q
+
+from shops.tenancy import ShopOwned
+
+
+class Category(ShopOwned):
+    name = models.CharField(max_length=120)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "name"], name="category_name_unique_per_shop")
+        ]
+        indexes = [models.Index(fields=["shop", "position"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(ShopOwned):
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=5000)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
+    )
+    active = models.BooleanField(default=True)
+    tags = models.JSONField(default=list, blank=True)
+    # Accent-folded, lower-cased text of the product and its variants, kept by the services;
+    # PostgreSQL indexes its tsvector (GIN), SQLite scans it.
+    search_document = models.TextField(blank=True, default="", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["shop", "created_at"]),
+            models.Index(fields=["shop", "category", "active"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Variant(ShopOwned):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=120)
+    # Option name → value, e.g. {"size": "38", "colour": "Red"}.
+    options = models.JSONField(default=dict, blank=True)
+    # In the shop currency's minor units: 1999 is 19.99 EUR.
+    price = models.BigIntegerField()
+    stock = models.IntegerField(default=0)
+    track_stock = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "sku"], name="variant_sku_unique_per_shop"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="variant_price_not_negative"),
+            models.CheckConstraint(condition=Q(stock__gte=0), name="variant_stock_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"
+
+    @property
+    def in_stock(self) -> bool:
+        return not self.track_stock or self.stock > 0
+
+
+def _image_path(instance: "ProductImage", filename: str) -> str:
+    return f"shops/{instance.shop_id}/products/{instance.product_id}/{filename}"
+
+
+class ProductImage(ShopOwned):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    # Re-encoded on upload: EXIF and other metadata are gone, orientation applied.
+    image = models.ImageField(upload_to=_image_path, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    # 1.91:1 (Messenger generic template, link previews) and 1:1 (Telegram, WhatsApp, web chat).
+    card = models.ImageField(upload_to=_image_path, blank=True)
+    square = models.ImageField(upload_to=_image_path, blank=True)
+    alt = models.CharField(max_length=200, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["shop", "product"])]
+
+    def __str__(self) -> str:
+        return self.image.name

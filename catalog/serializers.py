@@ -1,0 +1,155 @@
+from django.conf import settings
+from rest_framework import serializers
+
+from catalog.models import Category, Product, ProductImage, Variant
+from shops.money import format_amount
+from shops.rest.serializers import (
+    MinorUnitsField,
+    ShopScopedPrimaryKeyRelatedField,
+    StrictIntegerField,
+    StrictModelSerializer,
+    StrictSerializer,
+)
+
+MAX_OPTIONS = 3
+MAX_TAGS = 20
+
+
+def _absolute_media_url(file) -> str | None:
+    if not file:
+        return None
+    url = file.url
+    return url if url.startswith("http") else f"{settings.SOUK_PUBLIC_URL}{url}"
+
+
+class CategorySerializer(StrictModelSerializer):
+    position = StrictIntegerField(min_value=0, required=False)
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "position", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class VariantSerializer(StrictModelSerializer):
+    """A variant inside a product. On update, `id` (or `sku`) names the variant to change."""
+
+    id = serializers.IntegerField(required=False)
+    price = MinorUnitsField(help_text="Minor units of the shop's currency: 1999 is 19.99.")
+    stock = StrictIntegerField(min_value=0, max_value=10**9, required=False)
+    position = StrictIntegerField(min_value=0, required=False)
+    options = serializers.DictField(
+        child=serializers.CharField(max_length=60), required=False, help_text="e.g. {'size': '38'}"
+    )
+    price_display = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Variant
+        fields = [
+            "id",
+            "sku",
+            "name",
+            "options",
+            "price",
+            "price_display",
+            "stock",
+            "track_stock",
+            "position",
+        ]
+
+    def validate_options(self, value: dict) -> dict:
+        if len(value) > MAX_OPTIONS:
+            raise serializers.ValidationError(f"At most {MAX_OPTIONS} options (e.g. size, colour).")
+        for key in value:
+            if not 0 < len(key) <= 30:
+                raise serializers.ValidationError("Option names are 1 to 30 characters.")
+        return value
+
+    def get_price_display(self, variant: Variant) -> str:
+        shop = self.context.get("shop")
+        return format_amount(variant.price, shop.currency, shop.language) if shop else ""
+
+
+class ProductImageSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    thumbnails = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProductImage
+        fields = ["id", "product", "url", "width", "height", "alt", "position", "thumbnails"]
+        read_only_fields = fields
+
+    def get_url(self, image: ProductImage) -> str | None:
+        return _absolute_media_url(image.image)
+
+    def get_thumbnails(self, image: ProductImage) -> dict:
+        """Null until the thumbnail task has run (moments after upload)."""
+        return {
+            "card": _absolute_media_url(image.card),
+            "square": _absolute_media_url(image.square),
+        }
+
+
+class ProductSerializer(StrictModelSerializer):
+    category = ShopScopedPrimaryKeyRelatedField(Category, allow_null=True, required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=40), max_length=MAX_TAGS, required=False
+    )
+    variants = VariantSerializer(many=True, required=False)
+    images = ProductImageSerializer(many=True, read_only=True)
+    currency = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "title",
+            "description",
+            "category",
+            "active",
+            "tags",
+            "currency",
+            "variants",
+            "images",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def get_currency(self, product: Product) -> str:
+        shop = self.context.get("shop")
+        return shop.currency if shop else ""
+
+
+class VariantDetailSerializer(VariantSerializer):
+    """A variant on its own endpoint: it names its product (settable only on creation)."""
+
+    id = serializers.IntegerField(read_only=True)
+    product = ShopScopedPrimaryKeyRelatedField(Product)
+
+    class Meta(VariantSerializer.Meta):
+        fields = ["product", *VariantSerializer.Meta.fields, "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate_product(self, product: Product) -> Product:
+        if self.instance is not None and product.pk != self.instance.product_id:
+            raise serializers.ValidationError("A variant cannot move to another product.")
+        return product
+
+
+class StockAdjustmentSerializer(StrictSerializer):
+    delta = StrictIntegerField(
+        min_value=-(10**9), max_value=10**9, help_text="Units to add; negative to remove."
+    )
+
+
+class ImageUploadSerializer(StrictSerializer):
+    product = ShopScopedPrimaryKeyRelatedField(Product)
+    image = serializers.FileField(help_text="JPEG, PNG or WebP; metadata is removed.")
+    alt = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    position = serializers.IntegerField(min_value=0, required=False)
+
+
+class ImageUpdateSerializer(StrictSerializer):
+    alt = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    position = StrictIntegerField(min_value=0, required=False)

@@ -1,0 +1,318 @@
+"""Catalog writes. Each public function owns its transaction; side effects go out on commit."""
+
+from collections.abc import Iterable, Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+
+from catalog.images import CARD_SIZE, SQUARE_SIZE, clean_upload, render_thumbnail
+from catalog.models import Category, Product, ProductImage, Variant
+from catalog.search import build_search_document
+from shops.models import Shop
+
+VARIANT_FIELDS = ("sku", "name", "options", "price", "stock", "track_stock", "position")
+PRODUCT_FIELDS = ("title", "description", "category", "active", "tags")
+
+
+class StockWouldGoNegative(Exception):
+    def __init__(self, variant: Variant, delta: int):
+        self.variant, self.delta = variant, delta
+        super().__init__(
+            f"Stock of {variant.sku} is {variant.stock}; removing {-delta} would go below zero."
+        )
+
+
+# --- Categories ---------------------------------------------------------------------------------
+
+
+def category_create(*, shop: Shop, name: str, position: int | None = None) -> Category:
+    if position is None:
+        top = Category.objects.for_shop(shop).aggregate(top=Max("position"))["top"]
+        position = 0 if top is None else top + 1
+    if Category.objects.for_shop(shop).filter(name=name).exists():
+        raise ValidationError({"name": f"A category named '{name}' already exists."})
+    return Category.objects.create(shop=shop, name=name, position=position)
+
+
+def category_update(*, category: Category, name: str | None = None, position=None) -> Category:
+    with transaction.atomic():
+        renamed = name is not None and name != category.name
+        if renamed:
+            taken = Category.objects.for_shop(category.shop_id).filter(name=name)
+            if taken.exclude(pk=category.pk).exists():
+                raise ValidationError({"name": f"A category named '{name}' already exists."})
+            category.name = name
+        if position is not None:
+            category.position = position
+        category.save()
+        if renamed:
+            _refresh_search_documents(Product.objects.filter(category=category))
+    return category
+
+
+def category_delete(*, category: Category) -> None:
+    with transaction.atomic():
+        products = list(Product.objects.filter(category=category).values_list("pk", flat=True))
+        category.delete()
+        _refresh_search_documents(Product.objects.filter(pk__in=products))
+
+
+# --- Products and variants ----------------------------------------------------------------------
+
+
+def _check_skus(shop: Shop, variants: Sequence[dict], *, exclude_product: Product | None = None):
+    seen: dict[str, int] = {}
+    errors: dict[int, dict] = {}
+    for index, data in enumerate(variants):
+        sku = data.get("sku")
+        if sku in seen:
+            errors[index] = {"sku": [f"SKU '{sku}' appears twice in this request."]}
+        seen[sku] = index
+    taken = Variant.objects.for_shop(shop).filter(sku__in=list(seen))
+    if exclude_product is not None:
+        taken = taken.exclude(product=exclude_product)
+    for sku in taken.values_list("sku", flat=True):
+        errors[seen[sku]] = {"sku": [f"SKU '{sku}' is already used by another product."]}
+    if errors:
+        raise ValidationError({"variants": [errors.get(i, {}) for i in range(len(variants))]})
+
+
+def _refresh_search_documents(products: Iterable[Product]) -> None:
+    products = list(products)
+    if not products:
+        return
+    loaded = (
+        Product.objects.filter(pk__in=[p.pk for p in products])
+        .select_related("category")
+        .prefetch_related("variants")
+    )
+    for product in loaded:
+        product.search_document = build_search_document(
+            title=product.title,
+            description=product.description,
+            tags=product.tags,
+            category_name=product.category.name if product.category else "",
+            variants=product.variants.all(),
+        )
+    Product.objects.bulk_update(loaded, ["search_document"])
+
+
+def _save_guarding_skus(callable_):
+    try:
+        with transaction.atomic():
+            return callable_()
+    except IntegrityError as exc:
+        # Another request took the SKU between our check and our insert.
+        if "sku" in str(exc).lower():
+            raise ValidationError({"variants": "A SKU in this request is already in use."}) from exc
+        raise
+
+
+def product_create(
+    *,
+    shop: Shop,
+    title: str,
+    description: str = "",
+    category: Category | None = None,
+    active: bool = True,
+    tags: Sequence[str] = (),
+    variants: Sequence[dict] = (),
+) -> Product:
+    _check_skus(shop, variants)
+
+    def create() -> Product:
+        product = Product.objects.create(
+            shop=shop,
+            title=title,
+            description=description,
+            category=category,
+            active=active,
+            tags=list(tags),
+        )
+        Variant.objects.bulk_create(
+            Variant(shop=shop, product=product, **_variant_values(data, index))
+            for index, data in enumerate(variants)
+        )
+        _refresh_search_documents([product])
+        return product
+
+    return _save_guarding_skus(create)
+
+
+def _variant_values(data: dict, index: int) -> dict:
+    values = {field: data[field] for field in VARIANT_FIELDS if field in data}
+    values.setdefault("position", index)
+    return values
+
+
+def product_update(
+    *, product: Product, variants: Sequence[dict] | None = None, **fields
+) -> Product:
+    """Changes the given fields. With `variants`, the product's variants become exactly that
+    list: an entry with the `id` (or `sku`) of an existing variant updates it, a new one is
+    created, and variants left out are deleted."""
+    unknown = set(fields) - set(PRODUCT_FIELDS)
+    if unknown:
+        raise TypeError(f"product_update got unknown fields {sorted(unknown)}")
+    if variants is not None:
+        _check_skus(product.shop, variants, exclude_product=product)
+
+    def update() -> Product:
+        for name, value in fields.items():
+            setattr(product, name, value)
+        product.save()
+        if variants is not None:
+            _sync_variants(product, variants)
+        _refresh_search_documents([product])
+        product.refresh_from_db()
+        return product
+
+    return _save_guarding_skus(update)
+
+
+def _sync_variants(product: Product, variants: Sequence[dict]) -> None:
+    existing = {v.pk: v for v in Variant.objects.filter(product=product)}
+    by_sku = {v.sku: v for v in existing.values()}
+    kept: set[int] = set()
+    to_create: list[Variant] = []
+    errors: dict[int, dict] = {}
+    for index, data in enumerate(variants):
+        current = existing.get(data.get("id")) if data.get("id") else by_sku.get(data.get("sku"))
+        if data.get("id") and current is None:
+            errors[index] = {"id": [f"Variant {data['id']} is not a variant of this product."]}
+            continue
+        values = _variant_values(data, index)
+        if current is None:
+            to_create.append(Variant(shop_id=product.shop_id, product=product, **values))
+        else:
+            kept.add(current.pk)
+            for name, value in values.items():
+                setattr(current, name, value)
+    if errors:
+        raise ValidationError({"variants": [errors.get(i, {}) for i in range(len(variants))]})
+    # Deletions first so a SKU may move from a removed variant to a new one.
+    Variant.objects.filter(product=product).exclude(pk__in=kept).delete()
+    updated = [existing[pk] for pk in kept]
+    if updated:
+        Variant.objects.bulk_update(updated, [f for f in VARIANT_FIELDS])
+    Variant.objects.bulk_create(to_create)
+
+
+def product_delete(*, product: Product) -> None:
+    with transaction.atomic():
+        images = list(ProductImage.objects.filter(product=product))
+        product.delete()
+        transaction.on_commit(lambda: _delete_files(images))
+
+
+def variant_create(*, product: Product, **data) -> Variant:
+    _check_skus(product.shop, [data])
+    position = data.pop("position", None)
+    if position is None:
+        top = Variant.objects.filter(product=product).aggregate(top=Max("position"))["top"]
+        position = 0 if top is None else top + 1
+
+    def create() -> Variant:
+        variant = Variant.objects.create(
+            shop_id=product.shop_id, product=product, position=position, **data
+        )
+        _refresh_search_documents([product])
+        return variant
+
+    return _save_guarding_skus(create)
+
+
+def variant_update(*, variant: Variant, **data) -> Variant:
+    new_sku = data.get("sku", variant.sku)
+    if (
+        new_sku != variant.sku
+        and Variant.objects.for_shop(variant.shop_id).filter(sku=new_sku).exists()
+    ):
+        raise ValidationError({"sku": f"SKU '{data['sku']}' is already in use."})
+
+    def update() -> Variant:
+        for name, value in data.items():
+            setattr(variant, name, value)
+        variant.save()
+        _refresh_search_documents([variant.product])
+        return variant
+
+    return _save_guarding_skus(update)
+
+
+def variant_delete(*, variant: Variant) -> None:
+    with transaction.atomic():
+        product = variant.product
+        variant.delete()
+        _refresh_search_documents([product])
+
+
+def variant_adjust_stock(*, variant: Variant, delta: int) -> Variant:
+    """Adds `delta` (negative to remove) atomically: one conditional UPDATE, so concurrent
+    adjustments never lose a write and stock never goes below zero."""
+    changed = Variant.objects.filter(pk=variant.pk, stock__gte=-delta).update(
+        stock=F("stock") + delta
+    )
+    variant.refresh_from_db(fields=["stock", "updated_at"])
+    if not changed:
+        raise StockWouldGoNegative(variant, delta)
+    return variant
+
+
+# --- Images -------------------------------------------------------------------------------------
+
+
+def image_add(*, product: Product, upload, alt: str = "", position: int | None = None):
+    """Stores a cleaned copy of the upload; thumbnails are cut by a task after commit."""
+    from catalog.tasks import image_render_thumbnails
+
+    clean = clean_upload(upload)
+    if position is None:
+        top = ProductImage.objects.filter(product=product).aggregate(top=Max("position"))["top"]
+        position = 0 if top is None else top + 1
+    with transaction.atomic():
+        image = ProductImage(shop_id=product.shop_id, product=product, alt=alt, position=position)
+        image.image.save(clean.content.name, clean.content, save=False)
+        image.save()
+        image_render_thumbnails.delay_on_commit(image.pk)
+    return image
+
+
+def image_update(*, image: ProductImage, **fields) -> ProductImage:
+    for name, value in fields.items():
+        setattr(image, name, value)
+    image.save(update_fields=list(fields))
+    return image
+
+
+def image_render_thumbnails_for(*, image_id: int) -> ProductImage | None:
+    """Cuts the card (1.91:1) and square thumbnails. Idempotent: a re-run replaces them."""
+    image = ProductImage.objects.filter(pk=image_id).first()
+    if image is None:
+        return None  # deleted before the task ran
+    stem = image.image.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    old = [f.name for f in (image.card, image.square) if f]
+    with image.image.open("rb") as source:
+        card = render_thumbnail(source, CARD_SIZE, name=f"{stem}-card.jpg")
+        square = render_thumbnail(source, SQUARE_SIZE, name=f"{stem}-square.jpg")
+    image.card.save(card.name, card, save=False)
+    image.square.save(square.name, square, save=False)
+    image.save(update_fields=["card", "square"])
+    storage = image.image.storage
+    for name in old:
+        storage.delete(name)
+    return image
+
+
+def image_delete(*, image: ProductImage) -> None:
+    with transaction.atomic():
+        image.delete()
+        transaction.on_commit(lambda: _delete_files([image]))
+
+
+def _delete_files(images: Iterable[ProductImage]) -> None:
+    for image in images:
+        for file in (image.image, image.card, image.square):
+            if file:
+                file.storage.delete(file.name)

@@ -1,0 +1,20 @@
+"""/api/v1/: every app's endpoints on one router."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from catalog.api import CategoryViewSet, ImageViewSet, ProductViewSet, VariantViewSet
+from shops.api import ApiKeyViewSet, CurrentShopView
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("products", ProductViewSet, basename="product")
+router.register("variants", VariantViewSet, basename="variant")
+router.register("categories", CategoryViewSet, basename="category")
+router.register("images", ImageViewSet, basename="image")
+router.register("api-keys", ApiKeyViewSet, basename="api-key")
+
+urlpatterns = [
+    path("shop/", CurrentShopView.as_view(), name="current-shop"),
+    *router.urls,
+]

@@ -1,0 +1,35 @@
+from rest_framework import serializers
+
+from shops.models import ApiKey, Shop
+from shops.rest.serializers import StrictModelSerializer
+
+
+class ShopSerializer(StrictModelSerializer):
+    class Meta:
+        model = Shop
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "currency",
+            "language",
+            "timezone",
+            "contact_email",
+            "contact_phone",
+            "created_at",
+        ]
+        read_only_fields = ["id", "slug", "created_at"]
+
+
+class ApiKeySerializer(StrictModelSerializer):
+    class Meta:
+        model = ApiKey
+        fields = ["id", "name", "prefix", "read_only", "created_at", "last_used_at", "revoked_at"]
+        read_only_fields = ["id", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+
+class ApiKeyCreatedSerializer(ApiKeySerializer):
+    key = serializers.CharField(read_only=True, help_text="Shown this once; store it safely.")
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = [*ApiKeySerializer.Meta.fields, "key"]

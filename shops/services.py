@@ -1,0 +1,72 @@
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from shops.models import ApiKey, Membership, Role, Shop, User
+from shops.selectors import API_KEY_PREFIX, api_key_digest
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "shop"
+    slug, n = base, 1
+    while Shop.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def shop_create(
+    *,
+    name: str,
+    owner_email: str,
+    currency: str = "EUR",
+    language: str = "en",
+    timezone_name: str = "Europe/Paris",
+    slug: str | None = None,
+    owner_password: str | None = None,
+) -> Shop:
+    """A shop with its owner (created if new). Raises ValidationError naming a bad field."""
+    with transaction.atomic():
+        shop = Shop(
+            name=name,
+            slug=slug or _unique_slug(name),
+            currency=currency.upper(),
+            language=language,
+            timezone=timezone_name,
+            contact_email=owner_email,
+        )
+        shop.full_clean()
+        shop.save()
+        owner = User.objects.filter(email__iexact=owner_email).first()
+        if owner is None:
+            owner = User.objects.create_user(owner_email, owner_password)
+        elif owner_password:
+            owner.set_password(owner_password)
+            owner.save(update_fields=["password"])
+        Membership.objects.create(shop=shop, user=owner, role=Role.OWNER)
+    return shop
+
+
+def api_key_create(
+    *, shop: Shop, name: str, read_only: bool = False, created_by: User | None = None
+) -> tuple[ApiKey, str]:
+    """A new key and its clear text, which is returned this once and never stored."""
+    raw_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey.objects.create(
+        shop=shop,
+        name=name,
+        prefix=raw_key[:12],
+        digest=api_key_digest(raw_key),
+        read_only=read_only,
+        created_by=created_by,
+    )
+    return key, raw_key
+
+
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+    return api_key
