@@ -63,19 +63,19 @@ def category_delete(*, category: Category) -> None:
 
 def _check_skus(shop: Shop, variants: Sequence[dict], *, exclude_product: Product | None = None):
     seen: dict[str, int] = {}
-    errors: dict[int, dict] = {}
+    errors: dict[str, str] = {}
     for index, data in enumerate(variants):
         sku = data.get("sku")
         if sku in seen:
-            errors[index] = {"sku": [f"SKU '{sku}' appears twice in this request."]}
+            errors[f"variants.{index}.sku"] = f"SKU '{sku}' appears twice in this request."
         seen[sku] = index
     taken = Variant.objects.for_shop(shop).filter(sku__in=list(seen))
     if exclude_product is not None:
         taken = taken.exclude(product=exclude_product)
     for sku in taken.values_list("sku", flat=True):
-        errors[seen[sku]] = {"sku": [f"SKU '{sku}' is already used by another product."]}
+        errors[f"variants.{seen[sku]}.sku"] = f"SKU '{sku}' is already used by another product."
     if errors:
-        raise ValidationError({"variants": [errors.get(i, {}) for i in range(len(variants))]})
+        raise ValidationError(errors)
 
 
 def _refresh_search_documents(products: Iterable[Product]) -> None:
@@ -176,11 +176,11 @@ def _sync_variants(product: Product, variants: Sequence[dict]) -> None:
     by_sku = {v.sku: v for v in existing.values()}
     kept: set[int] = set()
     to_create: list[Variant] = []
-    errors: dict[int, dict] = {}
+    errors: dict[str, str] = {}
     for index, data in enumerate(variants):
         current = existing.get(data.get("id")) if data.get("id") else by_sku.get(data.get("sku"))
         if data.get("id") and current is None:
-            errors[index] = {"id": [f"Variant {data['id']} is not a variant of this product."]}
+            errors[f"variants.{index}.id"] = f"{data['id']} is not a variant of this product."
             continue
         values = _variant_values(data, index)
         if current is None:
@@ -190,7 +190,7 @@ def _sync_variants(product: Product, variants: Sequence[dict]) -> None:
             for name, value in values.items():
                 setattr(current, name, value)
     if errors:
-        raise ValidationError({"variants": [errors.get(i, {}) for i in range(len(variants))]})
+        raise ValidationError(errors)
     # Deletions first so a SKU may move from a removed variant to a new one.
     Variant.objects.filter(product=product).exclude(pk__in=kept).delete()
     updated = [existing[pk] for pk in kept]

@@ -1,3 +1,5 @@
+import io
+
 from django.conf import settings
 from rest_framework import parsers
 
@@ -26,7 +28,7 @@ class LimitedJSONParser(parsers.JSONParser):
         body = stream.read(limit + 1) if stream is not None else b""
         if len(body) > limit:
             raise PayloadTooLarge(f"Request body is over the limit of {limit} bytes.")
-        return super().parse(_BytesStream(body), media_type, parser_context)
+        return super().parse(io.BytesIO(body), media_type, parser_context)
 
 
 class LimitedMultiPartParser(parsers.MultiPartParser):
@@ -42,10 +44,3 @@ class LimitedMultiPartParser(parsers.MultiPartParser):
             )
         return super().parse(stream, media_type, parser_context)
 
-
-class _BytesStream:
-    def __init__(self, data: bytes):
-        self._data = data
-
-    def read(self, *args) -> bytes:
-        return self._data

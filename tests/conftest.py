@@ -1,0 +1,119 @@
+import io
+import os
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from PIL import Image
+from rest_framework.test import APIClient
+
+from shops.services import api_key_create, shop_create
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def pytest_sessionstart(session):
+    """Under REQUIRE_SERVICES=1 (CI) the suite must run on PostgreSQL and Redis, or not at all."""
+    if REQUIRE_SERVICES:
+        engine = django_settings.DATABASES["default"]["ENGINE"]
+        missing = []
+        if "postgresql" not in engine:
+            missing.append(f"DATABASE_URL must point at PostgreSQL (engine is {engine})")
+        if not django_settings.REDIS_URL:
+            missing.append("REDIS_URL must be set")
+        if missing:
+            raise pytest.UsageError("REQUIRE_SERVICES=1 but " + "; ".join(missing))
+
+
+def needs_service(what: str, available: bool) -> None:
+    """Skip on a zero-setup machine; fail in CI, where the service must be there."""
+    if available:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{what} is required (REQUIRE_SERVICES=1) but not available")
+    pytest.skip(f"{what} not configured")
+
+
+@pytest.fixture
+def require_postgres():
+    needs_service("PostgreSQL (DATABASE_URL)", connection.vendor == "postgresql")
+
+
+@pytest.fixture
+def require_redis():
+    needs_service("Redis (REDIS_URL)", bool(django_settings.REDIS_URL))
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def make_shop(db):
+    counter = iter(range(1, 10_000))
+
+    def make(name: str | None = None, **kwargs):
+        n = next(counter)
+        return shop_create(
+            name=name or f"Shop {n}",
+            owner_email=kwargs.pop("owner_email", f"owner{n}@example.com"),
+            **kwargs,
+        )
+
+    return make
+
+
+@pytest.fixture
+def shop(make_shop):
+    return make_shop("Maison Rouge", currency="EUR", language="fr")
+
+
+@pytest.fixture
+def other_shop(make_shop):
+    return make_shop("Other Brand", currency="USD", language="en")
+
+
+def client_for(shop, *, read_only: bool = False) -> APIClient:
+    _, raw_key = api_key_create(shop=shop, name="tests", read_only=read_only)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+    client.raw_key = raw_key
+    return client
+
+
+@pytest.fixture
+def api(shop) -> APIClient:
+    return client_for(shop)
+
+
+@pytest.fixture
+def other_api(other_shop) -> APIClient:
+    return client_for(other_shop)
+
+
+def image_bytes(
+    fmt: str = "JPEG", size=(640, 480), color=(200, 30, 40), exif=None, mode="RGB"
+) -> bytes:
+    buffer = io.BytesIO()
+    image = Image.new(mode, size, color)
+    kwargs = {"exif": exif} if exif is not None else {}
+    image.save(buffer, format=fmt, **kwargs)
+    return buffer.getvalue()
+
+
+PRODUCT_BODY = {
+    "title": "Robe portefeuille",
+    "description": "Une robe rouge en lin.",
+    "variants": [
+        {"sku": "ROBE-R-38", "name": "Rouge 38", "price": 4990, "stock": 5},
+    ],
+}
