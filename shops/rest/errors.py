@@ -13,7 +13,6 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
@@ -36,7 +35,10 @@ def flatten_errors(detail, path: str = "") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         flat: dict[str, list[str]] = {}
         for key, value in detail.items():
-            flat.update(flatten_errors(value, f"{path}.{key}" if path else str(key)))
+            if key == "non_field_errors" and path:
+                flat.update(flatten_errors(value, path))
+            else:
+                flat.update(flatten_errors(value, f"{path}.{key}" if path else str(key)))
         return flat
     if isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
@@ -100,5 +102,8 @@ def server_error(request, *args, **kwargs):
     return html_server_error(request, *args, **kwargs)
 
 
-def not_found_response(message: str = "Not found.") -> Response:
-    return Response({"error": "not_found", "message": message}, status=404)
+def api_not_found(request, *args, **kwargs):
+    """Any /api/ path no endpoint matches: a JSON 404, like every other API error."""
+    return JsonResponse(
+        {"error": "not_found", "message": f"No API endpoint at {request.path}."}, status=404
+    )
