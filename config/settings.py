@@ -185,10 +185,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"ApiKey": {"type": "http", "scheme": "bearer"}},
-    },
-    "SECURITY": [{"ApiKey": []}],
 }
 
 # --- Platforms (used by the channel and payment apps; every base URL is configurable) ------------
@@ -208,9 +204,9 @@ def _development_fernet_key(secret: str) -> str:
 
 
 # Fernet keys, comma separated, newest first (older ones still decrypt during a rotation).
-FIELD_ENCRYPTION_KEYS = env.list(
-    "FIELD_ENCRYPTION_KEY", default=[_development_fernet_key(SECRET_KEY)] if DEBUG else []
-)
+FIELD_ENCRYPTION_KEYS = [k for k in env.list("FIELD_ENCRYPTION_KEY", default=[]) if k]
+if not FIELD_ENCRYPTION_KEYS and DEBUG:
+    FIELD_ENCRYPTION_KEYS = [_development_fernet_key(SECRET_KEY)]
 if not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured(
         "FIELD_ENCRYPTION_KEY must be set when DEBUG is off "

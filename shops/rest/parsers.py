@@ -43,4 +43,3 @@ class LimitedMultiPartParser(parsers.MultiPartParser):
                 f"{settings.SOUK_MAX_IMAGE_BYTES} bytes."
             )
         return super().parse(stream, media_type, parser_context)
-

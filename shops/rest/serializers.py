@@ -1,5 +1,7 @@
 from collections.abc import Mapping
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -51,6 +53,7 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ShopScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """A reference to another object of the caller's shop. An id from another shop reads exactly
     like an id that does not exist, so nothing leaks across tenants."""

@@ -62,7 +62,9 @@ def test_unknown_fields_are_rejected_at_every_level(api):
 
     nested = body_with_variant(weight=12)
     assert_rejected(
-        api.post("/api/v1/products/", nested, format="json"), "variants.0.weight", fragment="unknown"
+        api.post("/api/v1/products/", nested, format="json"),
+        "variants.0.weight",
+        fragment="unknown",
     )
 
 
@@ -74,7 +76,9 @@ def test_one_megabyte_title_is_rejected(api):
 
 
 def test_body_over_the_limit_is_413(api, settings):
-    body = copy.deepcopy(PRODUCT_BODY) | {"description": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}
+    body = copy.deepcopy(PRODUCT_BODY) | {
+        "description": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    }
     response = api.post("/api/v1/products/", body, format="json")
     assert response.status_code == 413
     assert response.json()["error"] == "payload_too_large"
@@ -115,7 +119,9 @@ def test_unknown_currency_is_rejected_and_shop_unchanged(api, shop):
 
 
 def test_unknown_timezone_and_language_are_rejected(api, shop):
-    assert api.patch("/api/v1/shop/", {"timezone": "Mars/Olympus"}, format="json").status_code == 400
+    assert (
+        api.patch("/api/v1/shop/", {"timezone": "Mars/Olympus"}, format="json").status_code == 400
+    )
     assert api.patch("/api/v1/shop/", {"language": "de"}, format="json").status_code == 400
     shop.refresh_from_db()
     assert (shop.timezone, shop.language) == ("Europe/Paris", "fr")

@@ -119,7 +119,9 @@ def test_filter_by_category_and_active(api, shop):
 
 
 def test_filter_by_tag(api):
-    tagged = create_product(api, tags=["été", "lin"], variants=[{"sku": "T1", "name": "x", "price": 1}])
+    tagged = create_product(
+        api, tags=["été", "lin"], variants=[{"sku": "T1", "name": "x", "price": 1}]
+    )
     create_product(api, tags=["hiver"], variants=[{"sku": "T2", "name": "x", "price": 1}])
 
     results = api.get("/api/v1/products/", {"tag": "été"}).json()["results"]

@@ -1,0 +1,93 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENV = {
+    "SECRET_KEY": "p" * 20 + "r0duct10n-secret-key-with-enough-entropy-%$#@!",
+    "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+    "ALLOWED_HOSTS": "shop.example.com",
+    "SECURE_SSL_REDIRECT": "1",
+    "TRUST_X_FORWARDED_PROTO": "1",
+}
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    own = ("DEBUG", "SECRET_KEY", "FIELD_ENCRYPTION_KEY")
+    base = {k: v for k, v in os.environ.items() if k not in own}
+    base["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=base | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEY"])
+def test_production_refuses_to_start_without_its_secrets(missing):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert f"{missing} must be set" in result.stderr
+
+
+def test_development_mode_runs_with_no_environment_at_all():
+    result = manage("check", env={"DEBUG": "1"})
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_openapi_schema_describes_the_api(client):
+    response = client.get("/api/schema/?format=json")
+
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    for path in (
+        "/api/v1/products/",
+        "/api/v1/products/{id}/",
+        "/api/v1/variants/{id}/stock/",
+        "/api/v1/categories/",
+        "/api/v1/images/",
+        "/api/v1/shop/",
+        "/api/v1/api-keys/",
+    ):
+        assert path in schema["paths"], path
+    assert schema["components"]["securitySchemes"]["ApiKey"]["scheme"] == "bearer"
+
+
+@pytest.mark.django_db
+def test_interactive_docs_load_their_assets_locally(client):
+    html = client.get("/api/docs/").content.decode()
+
+    assert "swagger-ui" in html
+    assert "/static/drf_spectacular_sidecar/" in html
+    for cdn in ("cdn.jsdelivr", "unpkg.com", "cdnjs", "googleapis"):
+        assert cdn not in html
+
+
+@pytest.mark.django_db
+def test_health_check_reports_database_and_cache(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "cache": "ok"}
+
+
+@pytest.mark.django_db
+def test_home_page_lists_shops_and_links_to_docs(client, shop):
+    html = client.get("/").content.decode()
+    assert "Maison Rouge" in html
+    assert "/api/docs/" in html
