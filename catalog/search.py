@@ -34,7 +34,7 @@ def build_search_document(*, title, description, tags, category_name, variants) 
 
 class SimpleDocumentVector(Func):
     """to_tsvector('simple', search_document): the same expression the GIN index is built on
-    (migration catalog 0002), so PostgreSQL uses the index."""
+    (migration catalog 0003), so PostgreSQL uses the index."""
 
     template = "to_tsvector('simple'::regconfig, %(expressions)s)"
     output_field = SearchVectorField()

@@ -10,6 +10,7 @@ import hashlib
 from pathlib import Path
 
 import environ
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -93,15 +94,18 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "souk",
+            # A hung Redis must not hang API requests (throttling reads the cache).
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The broker defaults to REDIS_URL; CELERY_BROKER_URL may name another (amqp:// for RabbitMQ).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
 # Without a broker, tasks run in the calling process: the zero-setup default.
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 # A task is acknowledged once it has finished, so a worker killed mid-task hands it to another.
 CELERY_TASK_ACKS_LATE = True
@@ -149,6 +153,9 @@ STORAGES = {
 # Uploaded images are read into memory up to this size before spilling to a temporary file.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Chat platforms fetch product images from SOUK_PUBLIC_URL/media/: serve them from Django unless
+# a proxy or a bucket does (then set SOUK_SERVE_MEDIA=0).
+SOUK_SERVE_MEDIA = env.bool("SOUK_SERVE_MEDIA", default=True)
 SOUK_MAX_IMAGE_BYTES = env.int("SOUK_MAX_IMAGE_BYTES", default=10 * 1024 * 1024)
 SOUK_MAX_IMAGE_PIXELS = env.int("SOUK_MAX_IMAGE_PIXELS", default=40_000_000)
 
@@ -207,6 +214,13 @@ def _development_fernet_key(secret: str) -> str:
 FIELD_ENCRYPTION_KEYS = [k for k in env.list("FIELD_ENCRYPTION_KEY", default=[]) if k]
 if not FIELD_ENCRYPTION_KEYS and DEBUG:
     FIELD_ENCRYPTION_KEYS = [_development_fernet_key(SECRET_KEY)]
+for _key in FIELD_ENCRYPTION_KEYS:
+    try:
+        Fernet(_key)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEY must be Fernet keys (32 url-safe base64-encoded bytes)."
+        ) from exc
 if not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured(
         "FIELD_ENCRYPTION_KEY must be set when DEBUG is off "
@@ -216,6 +230,8 @@ if not FIELD_ENCRYPTION_KEYS:
 
 # --- Security -----------------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Load balancers probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
@@ -234,7 +250,13 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "stream": "ext://sys.stdout",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -1,11 +1,13 @@
-"""Site-level pages: the landing page and the health check load balancers poll."""
+"""Site-level views: the landing page, the health check load balancers poll, media files."""
 
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.static import serve
 
 from shops.models import Shop
 
@@ -35,3 +37,10 @@ def healthz(request):
         checks["cache"] = "unreachable"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(checks, status=200 if healthy else 503)
+
+
+def media(request, path: str):
+    """Uploaded images, for chat platforms and the web chat (SOUK_SERVE_MEDIA)."""
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -91,3 +91,30 @@ def test_home_page_lists_shops_and_links_to_docs(client, shop):
     html = client.get("/").content.decode()
     assert "Maison Rouge" in html
     assert "/api/docs/" in html
+
+
+def test_malformed_encryption_key_is_refused():
+    result = manage("check", env=PRODUCTION_ENV | {"FIELD_ENCRYPTION_KEY": "not-a-fernet-key"})
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY must be Fernet keys" in result.stderr
+
+
+@pytest.mark.django_db
+def test_uploaded_images_are_served_for_chat_platforms(api, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import PRODUCT_BODY, image_bytes
+
+    product_id = api.post("/api/v1/products/", PRODUCT_BODY, format="json").json()["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        image_id = api.post(
+            "/api/v1/images/",
+            {"product": product_id, "image": SimpleUploadedFile("p.jpg", image_bytes())},
+            format="multipart",
+        ).json()["id"]
+    url = api.get(f"/api/v1/images/{image_id}/").json()["thumbnails"]["square"]
+
+    response = api.get(url.removeprefix("http://127.0.0.1:8000"))
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)[:3] == b"\xff\xd8\xff"  # a JPEG

@@ -1,0 +1,59 @@
+"""Gunicorn settings for the production image:
+
+    gunicorn -c config/gunicorn.conf.py config.wsgi:application
+
+Tuned through the environment: PORT (8000), WEB_CONCURRENCY (worker processes, default
+2 x available CPUs + 1), GUNICORN_TIMEOUT (30 s), LOG_LEVEL (INFO). Command-line flags win
+over this file.
+"""
+
+import math
+import os
+from pathlib import Path
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def available_cpus() -> int:
+    """CPUs this process may use: its CPU affinity, capped by a cgroup v2 quota (`docker run
+    --cpus`), which `os.cpu_count()` ignores inside a container."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cpus or 1)
+
+
+bind = f"0.0.0.0:{_int_env('PORT', 8000)}"
+# Each worker holds its own database connection (CONN_MAX_AGE): workers x web containers must
+# stay below PostgreSQL's max_connections, or go through PgBouncer (docs/deploy.md).
+workers = _int_env("WEB_CONCURRENCY", 2 * available_cpus() + 1)
+worker_class = "sync"
+# Heartbeat files on tmpfs: a container's overlay filesystem can stall workers' heartbeats.
+# (Only gunicorn's own unlinked heartbeat files go there, as its documentation advises.)
+_SHM = "/dev/shm"  # noqa: S108
+worker_tmp_dir = _SHM if os.path.isdir(_SHM) else None
+
+timeout = _int_env("GUNICORN_TIMEOUT", 30)
+graceful_timeout = 30  # on SIGTERM, in-flight requests get this long to finish
+keepalive = 5  # seconds; keep below the load balancer's idle timeout
+
+# Recycle workers now and then so a slow leak never grows; jitter keeps them from all
+# restarting at once.
+max_requests = 2000
+max_requests_jitter = 200
+
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+# Gunicorn ≥ 25.1 opens a control socket under $HOME/.gunicorn/ by default; the image's user
+# cannot write its home (/app), and containers are scaled by count, not at run time.
+# (Older versions ignore this name.)
+control_socket_disable = True
