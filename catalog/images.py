@@ -70,7 +70,8 @@ def clean_upload(upload, *, field: str = "image") -> CleanImage:
 
 
 def render_thumbnail(source, size: tuple[int, int], *, name: str) -> ContentFile:
-    """`source` cropped to `size`'s shape around its centre and scaled to it, as JPEG."""
+    """`source` scaled to fit `size` whole, centred on white, as JPEG. Padding rather than
+    cropping: a tall dress in a 1.91:1 card keeps its neckline and hem."""
     source.seek(0)
     with Image.open(source) as image:
         image.load()
@@ -80,7 +81,9 @@ def render_thumbnail(source, size: tuple[int, int], *, name: str) -> ContentFile
             rgba = image.convert("RGBA")
             background.paste(rgba, mask=rgba.getchannel("A"))
             image = background
-        fitted = ImageOps.fit(image.convert("RGB"), size, method=Image.Resampling.LANCZOS)
+        fitted = ImageOps.pad(
+            image.convert("RGB"), size, method=Image.Resampling.LANCZOS, color="white"
+        )
         buffer = io.BytesIO()
         fitted.save(buffer, format="JPEG", quality=85, optimize=True, progressive=True)
     return ContentFile(buffer.getvalue(), name=name)

@@ -27,7 +27,8 @@ def shop_create(
     slug: str | None = None,
     owner_password: str | None = None,
 ) -> Shop:
-    """A shop with its owner (created if new). Raises ValidationError naming a bad field."""
+    """A shop with its owner (created if new; an existing user keeps their password).
+    Raises ValidationError naming a bad field."""
     with transaction.atomic():
         shop = Shop(
             name=name,
@@ -41,10 +42,8 @@ def shop_create(
         shop.save()
         owner = User.objects.filter(email__iexact=owner_email).first()
         if owner is None:
+            # Without a password the owner cannot sign in until they set one (password reset).
             owner = User.objects.create_user(owner_email, owner_password)
-        elif owner_password:
-            owner.set_password(owner_password)
-            owner.save(update_fields=["password"])
         Membership.objects.create(shop=shop, user=owner, role=Role.OWNER)
     return shop
 
