@@ -50,6 +50,21 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Tasks run in the test's process, so a test sees their effects at once, except in tests
+    that use the real `celery_worker` (tests/test_services_integration.py)."""
+    from config.celery import app
+
+    if "celery_worker" in request.fixturenames:
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle counters start at zero. A Redis cache is not flushed: it may share its database
     with the Celery broker; keys there are per API key id, which never repeat in a run."""

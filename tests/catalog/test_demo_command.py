@@ -21,7 +21,6 @@ from catalog.demo_seed import (
     variant_rows,
 )
 from catalog.models import Product, ProductImage, Variant
-from config.celery import app as celery_app
 from shops.models import ApiKey, Membership, Role, Shop, User
 
 RED_DRESS = "Robe portefeuille rouge · Red wrap dress"
@@ -31,12 +30,7 @@ RED_DRESS = "Robe portefeuille rouge · Red wrap dress"
 def demo_settings(settings, tmp_path):
     settings.DEBUG = True  # the command refuses to run without it
     settings.MEDIA_ROOT = tmp_path / "media"
-    # Thumbnails are cut by a task after commit; run it here, against the test database, even
-    # where REDIS_URL points at a broker (a worker would read another database).
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield settings
-    celery_app.conf.task_always_eager = eager
+    return settings  # tasks run in process (tests/conftest.py)
 
 
 def run_demo() -> tuple[str, str]:
