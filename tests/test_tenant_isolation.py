@@ -54,11 +54,11 @@ MATRIX = [
 
 def snapshot():
     return (
-        list(Product.objects.values_list("id", "title")),
-        list(Variant.objects.values_list("id", "price", "stock")),
-        list(Category.objects.values_list("id", "name")),
-        list(ProductImage.objects.values_list("id", "alt")),
-        list(ApiKey.objects.values_list("id", "name", "revoked_at")),
+        list(Product.objects.order_by("id").values_list("id", "title")),
+        list(Variant.objects.order_by("id").values_list("id", "price", "stock")),
+        list(Category.objects.order_by("id").values_list("id", "name")),
+        list(ProductImage.objects.order_by("id").values_list("id", "alt")),
+        list(ApiKey.objects.order_by("id").values_list("id", "name", "revoked_at")),
     )
 
 
