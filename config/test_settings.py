@@ -12,3 +12,4 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405  (threads in tests must not keep connections)
