@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "shops",
     "catalog",
+    "channels_adapters",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ChannelsAdaptersConfig(AppConfig):
+    name = "channels_adapters"
+    verbose_name = "Channels"

@@ -1,0 +1,118 @@
+"""The adapter contract. One package per channel implements `ChannelAdapter`; nothing else in
+Souk knows a platform's wire format. Adapters speak only normalized messages
+(channels_adapters.messages) and `AccountContext`: they never import the catalog, orders,
+payments or conversations, so adding a channel is adding one package.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from channels_adapters.messages import InboundEvent, OutboundMessage
+
+
+@dataclass(frozen=True)
+class AccountContext:
+    """What an adapter needs of a channel account: ids and decrypted credentials."""
+
+    id: int
+    kind: str
+    external_id: str
+    credentials: Mapping[str, str] = field(default_factory=dict)
+    webhook_url: str = ""
+
+
+@dataclass(frozen=True)
+class RawEvent:
+    """One platform event cut out of a webhook body, stored as an InboundEvent row.
+
+    `event_id` is the platform's own id (Messenger mid, Telegram update_id, WhatsApp wamid,
+    Twilio MessageSid): redelivery of the same event is recognised by it. `account_id` routes
+    a Meta event to its channel (page id, phone number id); empty when the URL says it."""
+
+    event_id: str
+    payload: dict
+    account_id: str = ""
+
+
+@dataclass(frozen=True)
+class SendResult:
+    platform_message_id: str = ""
+
+
+class SendError(Exception):
+    def __init__(self, message: str, *, code: str = ""):
+        super().__init__(message)
+        self.code = code
+
+
+class TransientSendError(SendError):
+    """Timeout, connection error, 5xx: try again later with backoff."""
+
+
+class RateLimited(TransientSendError):
+    """The platform said slow down; `retry_after` seconds when it said how long."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, code: str = ""):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+class PermanentSendError(SendError):
+    """Retrying cannot help: the user blocked the bot, the messaging window closed, the
+    recipient is invalid or opted out, or the payload was refused. Recorded, not retried.
+    `code` is one of the PERMANENT_* reasons below when known."""
+
+
+PERMANENT_BLOCKED = "blocked"
+PERMANENT_WINDOW_CLOSED = "window_closed"
+PERMANENT_INVALID_RECIPIENT = "invalid_recipient"
+PERMANENT_OPTED_OUT = "opted_out"
+PERMANENT_BAD_CREDENTIALS = "bad_credentials"
+PERMANENT_REJECTED = "rejected"
+
+
+class WebhookRejected(Exception):
+    """The body is not what the platform sends (400)."""
+
+
+class ChannelAdapter(ABC):
+    kind: str = ""
+    # Sends per second allowed per account, and the least interval between two sends to one
+    # recipient (shared/channel-limits.md); enforced by the send pipeline across all workers.
+    rate_per_second: float = 10.0
+    per_recipient_interval: float = 0.0
+
+    def split(self, body: dict) -> list[RawEvent]:
+        """The events a verified webhook body carries, each with its platform id."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def parse(self, payload: dict) -> list[InboundEvent]:
+        """Normalized events of one stored raw event (may be empty: e.g. an echo)."""
+
+    @abstractmethod
+    def render(self, message: OutboundMessage) -> list[dict]:
+        """The channel payloads that say `message`, each within the channel's limits,
+        degrading along the adapter's declared ladder when the rich form cannot hold it."""
+
+    @abstractmethod
+    def send(self, account: AccountContext, recipient: str, payload: dict) -> SendResult:
+        """Deliver one rendered payload, with a timeout. Raises TransientSendError,
+        RateLimited or PermanentSendError."""
+
+    def acknowledge(self, account: AccountContext, event: InboundEvent) -> None:
+        """Tell the platform an event was received when it wants to know (Telegram
+        callback queries spin until answered). Default: nothing to do."""
+        return None
+
+
+def header(headers: Mapping[str, str], name: str) -> str:
+    """Case-insensitive header lookup over a plain mapping or Django's request.headers."""
+    value = headers.get(name)
+    if value is None:
+        lowered = name.lower()
+        value = next((v for k, v in headers.items() if k.lower() == lowered), "")
+    return value or ""

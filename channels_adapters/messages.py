@@ -1,0 +1,232 @@
+"""Normalized messages: what the bot says and hears, independent of any channel.
+
+Outbound messages are what the bot decides to say; each adapter renders them in its channel's
+richest native form within that channel's limits. Inbound events are what adapters parse out of
+platform webhooks. Everything here is a frozen dataclass that round-trips through JSON
+(`to_dict` / `outbound_from_dict` / `inbound_from_dict`) so it can be stored and queued.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import ClassVar
+
+# --- Outbound -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Button:
+    """A tap. `payload` comes back as ButtonPressed.payload; a button with `url` opens a page.
+    Payloads are compact (Telegram allows 64 bytes): e.g. "p:123", "v:45:q:2"."""
+
+    title: str
+    payload: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Card:
+    """A product-like card: title, subtitle, an image, a price already formatted, buttons."""
+
+    title: str
+    subtitle: str = ""
+    image_url: str = ""
+    price: str = ""
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    type: ClassVar[str] = ""
+
+    def to_dict(self) -> dict:
+        return {"type": self.type, **dataclasses.asdict(self)}
+
+
+@dataclass(frozen=True)
+class Text(OutboundMessage):
+    type: ClassVar[str] = "text"
+    text: str
+
+
+@dataclass(frozen=True)
+class QuickReplies(OutboundMessage):
+    """A question with a few answers to tap (Messenger quick replies, Telegram inline keyboard,
+    WhatsApp reply buttons or list, SMS numbered menu)."""
+
+    type: ClassVar[str] = "quick_replies"
+    text: str
+    options: tuple[Button, ...]
+
+
+@dataclass(frozen=True)
+class Carousel(OutboundMessage):
+    """Cards to swipe through. `more` is the button that shows the next page, if any."""
+
+    type: ClassVar[str] = "carousel"
+    cards: tuple[Card, ...]
+    text: str = ""
+    more: Button | None = None
+
+
+@dataclass(frozen=True)
+class Image(OutboundMessage):
+    type: ClassVar[str] = "image"
+    url: str
+    caption: str = ""
+
+
+OUTBOUND_TYPES: dict[str, type[OutboundMessage]] = {
+    cls.type: cls for cls in (Text, QuickReplies, Carousel, Image)
+}
+
+
+def _button(data: dict) -> Button:
+    return Button(**data)
+
+
+def _card(data: dict) -> Card:
+    return Card(**{**data, "buttons": tuple(_button(b) for b in data.get("buttons", ()))})
+
+
+def outbound_from_dict(data: dict) -> OutboundMessage:
+    data = dict(data)
+    cls = OUTBOUND_TYPES[data.pop("type")]
+    if cls is QuickReplies:
+        data["options"] = tuple(_button(b) for b in data["options"])
+    elif cls is Carousel:
+        data["cards"] = tuple(_card(c) for c in data["cards"])
+        data["more"] = _button(data["more"]) if data.get("more") else None
+    return cls(**data)
+
+
+# --- Inbound ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who wrote, as the channel knows them. `external_id` is the id to reply to (PSID, chat
+    id, WhatsApp id, phone number, web chat visitor id)."""
+
+    external_id: str
+    name: str = ""
+    phone: str = ""
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+    type: ClassVar[str] = ""
+    sender: Sender
+    message_id: str = ""  # the platform's id of this message or event
+
+    def to_dict(self) -> dict:
+        return {"type": self.type, **dataclasses.asdict(self)}
+
+
+@dataclass(frozen=True)
+class TextReceived(InboundEvent):
+    type: ClassVar[str] = "text"
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class ButtonPressed(InboundEvent):
+    """A postback, quick reply, inline-keyboard callback, WhatsApp button or list reply.
+    `ack_id` is set when the platform wants the tap acknowledged (Telegram callback_query)."""
+
+    type: ClassVar[str] = "button"
+    payload: str = ""
+    title: str = ""
+    ack_id: str = ""
+
+
+@dataclass(frozen=True)
+class LocationShared(InboundEvent):
+    type: ClassVar[str] = "location"
+    latitude: float = 0.0
+    longitude: float = 0.0
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class ContactShared(InboundEvent):
+    type: ClassVar[str] = "contact"
+    phone: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class CartItem:
+    retailer_id: str
+    quantity: int
+    price_minor: int = 0
+    currency: str = ""
+
+
+@dataclass(frozen=True)
+class CartSubmitted(InboundEvent):
+    """A WhatsApp `order` message: a cart the shopper built in the catalog UI."""
+
+    type: ClassVar[str] = "cart"
+    items: tuple[CartItem, ...] = ()
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class OptOut(InboundEvent):
+    """SMS STOP/UNSUBSCRIBE…: send nothing more to this sender."""
+
+    type: ClassVar[str] = "opt_out"
+
+
+@dataclass(frozen=True)
+class OptIn(InboundEvent):
+    """SMS START/UNSTOP: the sender may be written to again."""
+
+    type: ClassVar[str] = "opt_in"
+
+
+@dataclass(frozen=True)
+class StatusUpdate(InboundEvent):
+    """Delivery news about a message we sent: recorded, never answered.
+    `status` is one of sent, delivered, read, failed."""
+
+    type: ClassVar[str] = "status"
+    status: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Unsupported(InboundEvent):
+    """Something the shopper sent that we do not handle (a sticker, a voice note): the bot
+    answers with help rather than silence."""
+
+    type: ClassVar[str] = "unsupported"
+    what: str = ""
+
+
+INBOUND_TYPES: dict[str, type[InboundEvent]] = {
+    cls.type: cls
+    for cls in (
+        TextReceived,
+        ButtonPressed,
+        LocationShared,
+        ContactShared,
+        CartSubmitted,
+        OptOut,
+        OptIn,
+        StatusUpdate,
+        Unsupported,
+    )
+}
+
+
+def inbound_from_dict(data: dict) -> InboundEvent:
+    data = dict(data)
+    cls = INBOUND_TYPES[data.pop("type")]
+    data["sender"] = Sender(**data["sender"])
+    if cls is CartSubmitted:
+        data["items"] = tuple(CartItem(**item) for item in data.get("items", ()))
+    return cls(**data)

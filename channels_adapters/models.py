@@ -1,0 +1,85 @@
+"""Channel accounts (a shop's page, bot, number…), inbound webhook events as received, and
+outbound messages as they go out. Rows carry shop_id like every tenant row."""
+
+from django.db import models
+from django.db.models import Q
+
+from shops.crypto import EncryptedJSONField
+from shops.tenancy import ShopOwned
+
+
+class ChannelKind(models.TextChoices):
+    MESSENGER = "messenger", "Messenger"
+    TELEGRAM = "telegram", "Telegram"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    SMS = "sms", "SMS"
+    WEBCHAT = "webchat", "Web chat"
+
+
+class ChannelStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ERROR = "error", "Error"
+    DISABLED = "disabled", "Disabled"
+
+
+class ChannelAccount(ShopOwned):
+    kind = models.CharField(max_length=12, choices=ChannelKind.choices)
+    # The platform's id: page id, Telegram bot id, WhatsApp phone number id, SMS number.
+    external_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=120, blank=True)
+    # Tokens and secrets, encrypted with FIELD_ENCRYPTION_KEY; never returned by the API.
+    credentials = EncryptedJSONField(default=dict)
+    # SHA-256 of the secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token.
+    webhook_secret_digest = models.CharField(max_length=64, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ChannelStatus.choices, default=ChannelStatus.ACTIVE
+    )
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # Webhooks are routed by (kind, external id): one shop per page, bot or number.
+            models.UniqueConstraint(
+                fields=["kind", "external_id"],
+                condition=~Q(kind="webchat"),
+                name="channel_account_routes_to_one_shop",
+            ),
+            models.UniqueConstraint(
+                fields=["shop"],
+                condition=Q(kind="webchat"),
+                name="channel_account_one_webchat_per_shop",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name or self.external_id}"
+
+
+class InboundEvent(ShopOwned):
+    """A platform event exactly as received, stored before the webhook is acknowledged.
+    The unique (channel, event id) makes a redelivery a no-op."""
+
+    channel = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="+")
+    event_id = models.CharField(max_length=128)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "event_id"], name="inbound_event_once_per_channel"
+            )
+        ]
+        indexes = [
+            # The sweeper's scan: unprocessed events, oldest first.
+            models.Index(
+                fields=["received_at"],
+                condition=Q(processed_at__isnull=True),
+                name="inbound_event_unprocessed",
+            )
+        ]
