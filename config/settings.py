@@ -113,7 +113,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"catalog.tasks.*": {"queue": "default"}}
+CELERY_TASK_ROUTES = {
+    "catalog.tasks.*": {"queue": "default"},
+    "channels_adapters.tasks.inbound_*": {"queue": "intake"},
+}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-inbound-events": {
+        "task": "channels_adapters.tasks.inbound_events_sweep",
+        "schedule": 60.0,
+    },
+}
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=100)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -204,6 +213,11 @@ TWILIO_API_URL = env.str("TWILIO_API_URL", default="https://api.twilio.com").rst
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
+# Where normalized inbound events go once parsed: the conversation layer (a dotted path to a
+# callable taking account= and events=). Empty: events are parsed and recorded only.
+SOUK_INBOUND_HANDLER = ""
+# Webhook bodies larger than this are refused with 413 before being read.
+SOUK_WEBHOOK_MAX_BYTES = 1024 * 1024
 PLATFORM_TIMEOUT_SECONDS = env.float("PLATFORM_TIMEOUT_SECONDS", default=10.0)
 
 

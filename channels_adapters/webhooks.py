@@ -1,0 +1,168 @@
+"""Webhook endpoints. Each one only verifies, stores and acknowledges (intake.py); workers do
+the rest. Answers: 403 bad or missing signature (nothing stored), 400 malformed body, 413 body
+over 1 MiB, 200 otherwise — including for a page or number no shop has connected, so the
+platform stops retrying an event nobody will read."""
+
+import hmac
+import json
+import logging
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from channels_adapters import intake, selectors
+from channels_adapters.base import WebhookRejected, header
+from channels_adapters.registry import adapter_for
+from channels_adapters.signatures import (
+    meta_signature_valid,
+    telegram_secret_valid,
+    twilio_signature_valid,
+)
+
+logger = logging.getLogger(__name__)
+
+OK = b'{"ok":true}'
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _read_body(request) -> bytes:
+    limit = settings.SOUK_WEBHOOK_MAX_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise _TooLarge
+    body = request.body  # bounded by CONTENT_LENGTH; kept so request.POST can parse it too
+    if len(body) > limit:
+        raise _TooLarge
+    return body
+
+
+def _too_large() -> HttpResponse:
+    return JsonResponse({"error": "payload_too_large"}, status=413)
+
+
+def _bad_request(reason: str) -> HttpResponse:
+    return JsonResponse({"error": "bad_request", "message": reason}, status=400)
+
+
+def _ok() -> HttpResponse:
+    return HttpResponse(OK, content_type="application/json")
+
+
+def _json(body: bytes) -> dict:
+    data = json.loads(body)
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    return data
+
+
+def _meta_handshake(request) -> HttpResponse:
+    """GET hub.mode=subscribe&hub.verify_token=…&hub.challenge=… → echo the challenge."""
+    expected = settings.META_VERIFY_TOKEN
+    given = request.GET.get("hub.verify_token", "")
+    if (
+        request.GET.get("hub.mode") == "subscribe"
+        and expected
+        and hmac.compare_digest(given.encode(), expected.encode())
+    ):
+        return HttpResponse(request.GET.get("hub.challenge", ""), content_type="text/plain")
+    return HttpResponseForbidden("verification failed")
+
+
+def _meta_webhook(request, kind: str) -> HttpResponse:
+    if request.method == "GET":
+        return _meta_handshake(request)
+    try:
+        body = _read_body(request)
+    except _TooLarge:
+        return _too_large()
+    signature = header(request.headers, "X-Hub-Signature-256")
+    if not meta_signature_valid(
+        raw_body=body, header_value=signature, app_secret=settings.META_APP_SECRET
+    ):
+        return HttpResponseForbidden("bad signature")
+    try:
+        events = adapter_for(kind).split(_json(body))
+    except (ValueError, WebhookRejected) as exc:
+        return _bad_request(f"Malformed {kind} webhook body: {exc}")
+    accounts = selectors.channels_by_external_id(
+        kind=kind, external_ids={event.account_id for event in events}
+    )
+    intake.inbound_events_store(routed=intake.route_by_account_id(events, accounts, kind=kind))
+    return _ok()
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def messenger_webhook(request):
+    return _meta_webhook(request, "messenger")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def whatsapp_webhook(request):
+    return _meta_webhook(request, "whatsapp")
+
+
+@csrf_exempt
+@require_POST
+def telegram_webhook(request, channel_id: int):
+    try:
+        body = _read_body(request)
+    except _TooLarge:
+        return _too_large()
+    account = selectors.channel_for_webhook(kind="telegram", channel_id=channel_id)
+    if account is None:
+        logger.warning("telegram webhook for unknown channel %s dropped", channel_id)
+        return _ok()
+    secret = header(request.headers, "X-Telegram-Bot-Api-Secret-Token")
+    if not telegram_secret_valid(
+        header_value=secret, expected_digest=account.webhook_secret_digest
+    ):
+        return HttpResponseForbidden("bad secret token")
+    try:
+        events = adapter_for("telegram").split(_json(body))
+    except (ValueError, WebhookRejected) as exc:
+        return _bad_request(f"Malformed Telegram update: {exc}")
+    intake.inbound_events_store(routed=[(account, event) for event in events])
+    return _ok()
+
+
+EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+@csrf_exempt
+@require_POST
+def sms_webhook(request, channel_id: int):
+    try:
+        _read_body(request)  # enforces the size limit; Django parses the form from it
+    except _TooLarge:
+        return _too_large()
+    account = selectors.channel_for_webhook(kind="sms", channel_id=channel_id)
+    if account is None:
+        logger.warning("sms webhook for unknown channel %s dropped", channel_id)
+        return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+    params = {name: request.POST.get(name, "") for name in request.POST}
+    # Twilio signs the exact public URL it called.
+    url = f"{settings.SOUK_PUBLIC_URL}{request.get_full_path()}"
+    if not twilio_signature_valid(
+        url=url,
+        params=params,
+        header_value=header(request.headers, "X-Twilio-Signature"),
+        auth_token=(account.credentials or {}).get("auth_token", ""),
+    ):
+        return HttpResponseForbidden("bad signature")
+    try:
+        events = adapter_for("sms").split(params)
+    except WebhookRejected as exc:
+        return _bad_request(f"Malformed Twilio webhook: {exc}")
+    intake.inbound_events_store(routed=[(account, event) for event in events])
+    # An empty TwiML response: replies go out through the API, from a worker.
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
