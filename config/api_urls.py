@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from catalog.api import CategoryViewSet, ImageViewSet, ProductViewSet, VariantViewSet
+from channels_adapters.api import ChannelViewSet
 from shops.api import ApiKeyViewSet, CurrentShopView
 
 router = DefaultRouter(trailing_slash=True)
@@ -13,6 +14,7 @@ router.register("variants", VariantViewSet, basename="variant")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("images", ImageViewSet, basename="image")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
+router.register("channels", ChannelViewSet, basename="channel")
 
 urlpatterns = [
     path("shop/", CurrentShopView.as_view(), name="current-shop"),

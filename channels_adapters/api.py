@@ -1,0 +1,38 @@
+"""/api/v1/channels/: connect a shop's Messenger page, Telegram bot, WhatsApp number or SMS
+number; list, retrieve and disconnect them. Credentials go in, never come out."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from channels_adapters import selectors, setup
+from channels_adapters.models import ChannelAccount
+from channels_adapters.serializers import ChannelConnectSerializer, ChannelSerializer
+from shops.rest.views import ShopScopedViewSet
+
+
+class ChannelViewSet(ShopScopedViewSet):
+    model = ChannelAccount
+    serializer_class = ChannelSerializer
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    filterset_fields = ["kind", "status"]
+    ordering_fields = ["created_at", "kind"]
+    ordering = ["kind", "id"]
+
+    def scoped_queryset(self, shop):
+        setup.webchat_channel(shop=shop)
+        return selectors.channel_list(shop=shop)
+
+    @extend_schema(request=ChannelConnectSerializer, responses={201: ChannelSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = ChannelConnectSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            account = setup.channel_connect(shop=self.shop, **payload.validated_data)
+        except setup.PlatformRefused as exc:
+            raise ValidationError({"credentials": [str(exc)]}) from exc
+        return Response(self.get_serializer(account).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        setup.channel_disconnect(account=instance)
