@@ -83,3 +83,42 @@ class InboundEvent(ShopOwned):
                 name="inbound_event_unprocessed",
             )
         ]
+
+
+class OutboundStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class OutboundMessage(ShopOwned):
+    """One normalized message on its way to a recipient, rendered into the channel's payloads
+    when queued. Messages of one conversation go out in `id` order, one at a time; a message
+    split into several payloads resumes at `next_payload` after a failure, so nothing is sent
+    twice and nothing skipped."""
+
+    channel = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="+")
+    recipient = models.CharField(max_length=128)
+    # Messages with the same key are delivered in order (the conversation's id).
+    conversation_key = models.CharField(max_length=64)
+    message = models.JSONField()
+    payloads = models.JSONField()
+    next_payload = models.PositiveSmallIntegerField(default=0)
+    platform_message_ids = models.JSONField(default=list)
+    status = models.CharField(
+        max_length=8, choices=OutboundStatus.choices, default=OutboundStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error_code = models.CharField(max_length=32, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["conversation_key", "id"],
+                condition=Q(status="queued"),
+                name="outbound_queued_in_order",
+            )
+        ]

@@ -116,10 +116,15 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "catalog.tasks.*": {"queue": "default"},
     "channels_adapters.tasks.inbound_*": {"queue": "intake"},
+    "channels_adapters.tasks.outbound_*": {"queue": "send"},
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-inbound-events": {
         "task": "channels_adapters.tasks.inbound_events_sweep",
+        "schedule": 60.0,
+    },
+    "sweep-outbound-messages": {
+        "task": "channels_adapters.tasks.outbound_sweep",
         "schedule": 60.0,
     },
 }

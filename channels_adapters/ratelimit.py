@@ -1,0 +1,70 @@
+"""Send-rate limits shared by every worker: a token bucket per key in Redis (one Lua call,
+atomic), or in process memory when there is no Redis (development: one process sends).
+
+`acquire(key, rate)` answers how long to wait before the caller may send: 0.0 means go.
+"""
+
+import threading
+import time
+from functools import cache
+
+from django.conf import settings
+
+# KEYS[1] bucket; ARGV rate/s, burst, now (s). Stores tokens and last refill; returns the wait.
+_BUCKET_SCRIPT = """
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1]) or burst
+local at = tonumber(state[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+else
+  wait = (1 - tokens) / rate
+end
+redis.call('HSET', KEYS[1], 'tokens', tokens, 'at', now)
+redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 60)
+return tostring(wait)
+"""
+
+
+@cache
+def _redis_script():
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    return client.register_script(_BUCKET_SCRIPT)
+
+
+class _LocalBuckets:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._state: dict[str, tuple[float, float]] = {}
+
+    def acquire(self, key: str, rate: float, burst: float, now: float) -> float:
+        with self._lock:
+            tokens, at = self._state.get(key, (burst, now))
+            tokens = min(burst, tokens + max(0.0, now - at) * rate)
+            wait = 0.0
+            if tokens >= 1:
+                tokens -= 1
+            else:
+                wait = (1 - tokens) / rate
+            self._state[key] = (tokens, now)
+            return wait
+
+
+_local = _LocalBuckets()
+
+
+def acquire(key: str, rate: float, burst: float | None = None) -> float:
+    """Takes one token from bucket `key` refilled at `rate` per second (up to `burst`).
+    Returns 0.0 if the caller may send now, else the seconds until it may."""
+    burst = max(1.0, burst if burst is not None else rate)
+    now = time.time()
+    if settings.REDIS_URL:
+        return float(_redis_script()(keys=[f"souk:rate:{key}"], args=[rate, burst, now]))
+    return _local.acquire(key, rate, burst, now)
