@@ -118,3 +118,9 @@ def test_uploaded_images_are_served_for_chat_platforms(api, django_capture_on_co
 
     assert response.status_code == 200
     assert b"".join(response.streaming_content)[:3] == b"\xff\xd8\xff"  # a JPEG
+
+
+def test_http_client_logs_cannot_leak_bot_tokens():
+    import logging
+
+    assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)

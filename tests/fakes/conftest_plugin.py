@@ -1,0 +1,36 @@
+"""Pytest fixtures: one running fake per test, its base URL in `fake.url`.
+
+    settings.TELEGRAM_API_URL = fake_telegram.url   # token: fake_telegram.token
+    settings.META_GRAPH_URL = fake_graph.url        # fake_graph.access_token, .phone_number_id
+    settings.TWILIO_API_URL = fake_twilio.url       # fake_twilio.account_sid, .auth_token
+
+Register with `pytest_plugins = ["tests.fakes.conftest_plugin"]` in the root conftest, or import
+the fixtures into a test module.
+"""
+
+import pytest
+
+from tests.fakes.graph import FakeGraph
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.twilio import FakeTwilio
+
+
+@pytest.fixture
+def fake_telegram():
+    with FakeTelegram() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_graph():
+    with FakeGraph() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_twilio(monkeypatch):
+    # the twilio client rewrites the host when an edge or region is configured
+    monkeypatch.delenv("TWILIO_EDGE", raising=False)
+    monkeypatch.delenv("TWILIO_REGION", raising=False)
+    with FakeTwilio() as fake:
+        yield fake
