@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
 from catalog.models import Category, Product, ProductImage, Variant
@@ -40,3 +41,11 @@ def variant_list(*, shop: Shop) -> QuerySet[Variant]:
 
 def image_list(*, shop: Shop) -> QuerySet[ProductImage]:
     return ProductImage.objects.for_shop(shop)
+
+
+def public_media_url(file) -> str:
+    """The absolute URL platforms and shoppers fetch a stored file from ("" if none)."""
+    if not file:
+        return ""
+    url = file.url
+    return url if url.startswith("http") else f"{settings.SOUK_PUBLIC_URL}{url}"

@@ -1,7 +1,7 @@
-from django.conf import settings
 from rest_framework import serializers
 
 from catalog.models import Category, Product, ProductImage, Variant
+from catalog.selectors import public_media_url
 from shops.money import format_amount
 from shops.rest.serializers import (
     MinorUnitsField,
@@ -16,10 +16,7 @@ MAX_TAGS = 20
 
 
 def _absolute_media_url(file) -> str | None:
-    if not file:
-        return None
-    url = file.url
-    return url if url.startswith("http") else f"{settings.SOUK_PUBLIC_URL}{url}"
+    return public_media_url(file) or None
 
 
 class CategorySerializer(StrictModelSerializer):

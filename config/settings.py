@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "shops",
     "catalog",
     "channels_adapters",
+    "orders",
+    "conversations",
 ]
 
 MIDDLEWARE = [
@@ -219,8 +221,8 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
 # Where normalized inbound events go once parsed: the conversation layer (a dotted path to a
-# callable taking account= and events=). Empty: events are parsed and recorded only.
-SOUK_INBOUND_HANDLER = ""
+# callable taking account= and events=).
+SOUK_INBOUND_HANDLER = "conversations.services.inbound_handle"
 # Webhook bodies larger than this are refused with 413 before being read.
 SOUK_WEBHOOK_MAX_BYTES = 1024 * 1024
 PLATFORM_TIMEOUT_SECONDS = env.float("PLATFORM_TIMEOUT_SECONDS", default=10.0)

@@ -1,0 +1,375 @@
+"""The shopping bot: the one place that knows the shopping flow.
+
+greeting + menu → categories → product carousel (with "More") → product → variant → quantity →
+cart (change quantity, remove, Checkout). Free text searches the catalog; "human", "agent",
+"help" hand the conversation to a person. Anything else gets a helpful reply with the menu:
+never silence. It reads the catalog and the cart, and answers with normalized messages; it
+neither sends nor knows any channel.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from catalog import selectors as catalog
+from catalog.models import Product, Variant
+from channels_adapters import messages as m
+from conversations.models import Conversation
+from conversations.payloads import Tap, decode, encode
+from conversations.phrases import say
+from orders import selectors as cart_selectors
+from orders import services as cart_services
+from shops.money import format_amount
+
+PAGE_SIZE = 10
+HANDOFF_WORDS = {"human", "agent", "help", "humain", "conseiller", "aide", "person", "personne"}
+GREETING_WORDS = {"hi", "hello", "hey", "bonjour", "salut", "coucou", "start", "/start", "menu"}
+CART_WORDS = {"cart", "basket", "panier"}
+BROWSE_WORDS = {"browse", "catalog", "catalogue", "shop", "parcourir", "boutique"}
+_WORDS = re.compile(r"[\w/]+")
+
+
+@dataclass
+class Reply:
+    messages: list[m.OutboundMessage] = field(default_factory=list)
+    hand_off: bool = False
+
+
+class ShoppingBot:
+    def __init__(self, conversation: Conversation):
+        self.conversation = conversation
+        self.shop = conversation.shop
+        self.customer = conversation.customer
+        self.lang = self.shop.language
+        self.state = conversation.bot_state
+
+    # --- entry point ----------------------------------------------------------------------------
+
+    def respond(self, event: m.InboundEvent) -> Reply:
+        if isinstance(event, m.ButtonPressed):
+            tap = decode(event.payload)
+            return self._tap(tap) if tap else self._not_understood()
+        if isinstance(event, m.TextReceived):
+            return self._text(event.text)
+        if isinstance(event, m.CartSubmitted):
+            return self._cart_submitted(event)
+        if isinstance(event, m.ContactShared | m.LocationShared):
+            return self._menu(say("thanks_contact", self.lang))
+        return self._menu(say("unsupported", self.lang))
+
+    # --- text -----------------------------------------------------------------------------------
+
+    def _text(self, text: str) -> Reply:
+        words = set(_WORDS.findall(text.casefold()))
+        stripped = text.strip()
+        if stripped.isdigit() and self.state.get("options"):
+            index = int(stripped) - 1
+            options = self.state["options"]
+            if 0 <= index < len(options) and (tap := decode(options[index])):
+                return self._tap(tap)
+        if self.state.get("awaiting") == "quantity" and stripped.isdigit():
+            return self._add(self.state.get("variant", 0), int(stripped))
+        if words & HANDOFF_WORDS or "talk to a person" in text.casefold():
+            return self._handoff()
+        if words & GREETING_WORDS and len(words) <= 3:
+            return self._greeting()
+        if words & CART_WORDS and len(words) <= 2:
+            return self._cart()
+        if words & BROWSE_WORDS and len(words) <= 2:
+            return self._categories()
+        if not stripped:
+            return self._not_understood()
+        return self._search(stripped, page=0)
+
+    # --- taps -----------------------------------------------------------------------------------
+
+    def _tap(self, tap: Tap) -> Reply:
+        handlers = {
+            "start": lambda: self._greeting(),
+            "menu": lambda: self._greeting(),
+            "browse": lambda: self._categories(),
+            "search": lambda: self._ask_search(),
+            "cart": lambda: self._cart(),
+            "human": lambda: self._handoff(),
+            "checkout": lambda: self._checkout(),
+            "cat": lambda: self._products(category_id=tap.args[0], page=tap.args[1]),
+            "sr": lambda: self._search(self.state.get("query", ""), page=tap.args[0]),
+            "p": lambda: self._product(tap.args[0]),
+            "v": lambda: self._variant(tap.args[0]),
+            "q": lambda: self._add(tap.args[0], tap.args[1]),
+            "l": lambda: self._set_line(tap.args[0], tap.args[1]),
+        }
+        return handlers[tap.action]()
+
+    # --- screens ----------------------------------------------------------------------------------
+
+    def _menu_options(self) -> tuple[m.Button, ...]:
+        return (
+            m.Button(say("browse", self.lang), encode("browse")),
+            m.Button(say("search", self.lang), encode("search")),
+            m.Button(say("my_cart", self.lang), encode("cart")),
+            m.Button(say("human", self.lang), encode("human")),
+        )
+
+    def _menu(self, text: str) -> Reply:
+        return self._ask(text, self._menu_options())
+
+    def _ask(self, text: str, options: tuple[m.Button, ...], *before) -> Reply:
+        self.state["options"] = [o.payload for o in options if o.payload]
+        self.state.pop("awaiting", None)
+        return Reply([*before, m.QuickReplies(text, options)])
+
+    def _greeting(self) -> Reply:
+        first_name = (self.customer.name or "").split(" ")[0]
+        name = f" {first_name}" if first_name else ""
+        returning = self.state.get("greeted")
+        self.state["greeted"] = True
+        key = "greeting_back" if returning else "greeting"
+        text = say(key, self.lang, name=name, shop=self.shop.name)
+        if returning:
+            text += (
+                " " + say("greeting", self.lang, name="", shop=self.shop.name).split(". ", 1)[-1]
+            )
+        return self._menu(text)
+
+    def _not_understood(self) -> Reply:
+        return self._menu(say("not_understood", self.lang))
+
+    def _handoff(self) -> Reply:
+        return Reply([m.Text(say("handoff", self.lang))], hand_off=True)
+
+    def _ask_search(self) -> Reply:
+        self.state["options"] = []
+        self.state["awaiting"] = "search"
+        return Reply([m.Text(say("ask_search", self.lang))])
+
+    def _categories(self) -> Reply:
+        categories = list(catalog.category_list(shop=self.shop)[:9])
+        options = tuple(m.Button(c.name[:40], encode("cat", c.pk, 0)) for c in categories)
+        options += (m.Button(say("all_products", self.lang), encode("cat", 0, 0)),)
+        return self._ask(say("pick_category", self.lang), options)
+
+    def _price_label(self, product: Product) -> str:
+        variants = [v for v in product.variants.all()]
+        if not variants:
+            return ""
+        if not any(v.in_stock for v in variants):
+            return say("out_of_stock", self.lang)
+        low = min(v.price for v in variants)
+        price = format_amount(low, self.shop.currency, self.lang)
+        if any(v.price != low for v in variants):
+            return say("from_price", self.lang, price=price)
+        return price
+
+    def _card(self, product: Product) -> m.Card:
+        images = list(product.images.all())
+        image_url = ""
+        if images:
+            image_url = catalog.public_media_url(images[0].card or images[0].image)
+        return m.Card(
+            title=product.title,
+            subtitle=(product.description or "")[:200],
+            image_url=image_url,
+            price=self._price_label(product),
+            buttons=(m.Button(say("choose", self.lang), encode("p", product.pk)),),
+        )
+
+    def _carousel(self, products: list[Product], intro: str, more_payload: str) -> Reply:
+        page, has_more = products[:PAGE_SIZE], len(products) > PAGE_SIZE
+        more = m.Button(say("more", self.lang), more_payload) if has_more else None
+        carousel = m.Carousel(tuple(self._card(p) for p in page), text=intro, more=more)
+        self.state["options"] = [encode("p", p.pk) for p in page] + ([more_payload] if more else [])
+        self.state.pop("awaiting", None)
+        return Reply([carousel])
+
+    def _page(self, products, page: int) -> list[Product]:
+        start = page * PAGE_SIZE
+        return list(products[start : start + PAGE_SIZE + 1])
+
+    def _products(self, *, category_id: int, page: int) -> Reply:
+        products = catalog.product_list(
+            shop=self.shop, category_id=category_id or None, active=True
+        ).order_by("created_at", "id")
+        found = self._page(products, page)
+        if not found:
+            return self._menu(say("unavailable", self.lang))
+        return self._carousel(
+            found, say("here_are", self.lang), encode("cat", category_id, page + 1)
+        )
+
+    def _search(self, query: str, *, page: int) -> Reply:
+        self.state["query"] = query[:200]
+        products = catalog.product_list(shop=self.shop, query=query, active=True).order_by(
+            "created_at", "id"
+        )
+        found = self._page(products, page) if query else []
+        if not found:
+            return self._menu(say("not_found", self.lang, query=query[:60]))
+        return self._carousel(
+            found, say("found", self.lang, query=query[:60]), encode("sr", page + 1)
+        )
+
+    def _product(self, product_id: int) -> Reply:
+        product = catalog.product_list(shop=self.shop, active=True).filter(pk=product_id).first()
+        if product is None:
+            return self._menu(say("unavailable", self.lang))
+        variants = self._preferred_first([v for v in product.variants.all() if v.in_stock])
+        if not variants:
+            return self._menu(say("sold_out", self.lang, item=product.title))
+        if len(variants) == 1:
+            return self._variant(variants[0].pk)
+        options = tuple(m.Button(self._variant_label(v), encode("v", v.pk)) for v in variants[:10])
+        card = self._card(product)
+        return self._ask(
+            say("pick_variant", self.lang, product=product.title), options, m.Carousel((card,))
+        )
+
+    def _preferred_first(self, variants: list[Variant]) -> list[Variant]:
+        """The size (or other option) the shopper chose last time is offered first."""
+        preferences = self.customer.preferences or {}
+
+        def score(variant: Variant) -> int:
+            options = variant.options or {}
+            return -sum(1 for k, v in preferences.items() if str(options.get(k, "")) == str(v))
+
+        return sorted(variants, key=score)
+
+    def _variant_label(self, variant: Variant) -> str:
+        return variant.name or " / ".join(str(v) for v in (variant.options or {}).values())
+
+    def _find_variant(self, variant_id: int) -> Variant | None:
+        return (
+            Variant.objects.for_shop(self.shop)
+            .select_related("product")
+            .filter(pk=variant_id, product__active=True)
+            .first()
+        )
+
+    def _variant(self, variant_id: int) -> Reply:
+        variant = self._find_variant(variant_id)
+        if variant is None:
+            return self._menu(say("unavailable", self.lang))
+        if not variant.in_stock:
+            return self._product(variant.product_id)
+        item = self._item_name(variant)
+        most = 99 if not variant.track_stock else min(variant.stock, 99)
+        options = tuple(
+            m.Button(str(n), encode("q", variant.pk, n)) for n in (1, 2, 3) if n <= most
+        )
+        reply = self._ask(say("pick_quantity", self.lang, item=item), options)
+        self.state["awaiting"] = "quantity"
+        self.state["variant"] = variant.pk
+        return reply
+
+    def _item_name(self, variant: Variant) -> str:
+        label = self._variant_label(variant)
+        same = not label or label == variant.product.title
+        return variant.product.title if same else f"{variant.product.title} ({label})"
+
+    def _open_cart(self):
+        return cart_services.cart_open(shop=self.shop, owner_key=f"customer:{self.customer.pk}")
+
+    def _add(self, variant_id: int, quantity: int) -> Reply:
+        variant = self._find_variant(variant_id)
+        if variant is None or quantity < 1:
+            return self._menu(say("unavailable", self.lang))
+        cart = self._open_cart()
+        try:
+            cart_services.cart_add(cart=cart, variant=variant, quantity=quantity)
+        except cart_services.NotEnoughStock as exc:
+            return self._menu(
+                say("not_enough", self.lang, available=exc.available, item=self._item_name(variant))
+            )
+        self._remember_choice(variant)
+        view = cart_selectors.cart_view(cart=cart)
+        text = say(
+            "added",
+            self.lang,
+            qty=quantity,
+            item=self._item_name(variant),
+            count=view.item_count,
+            total=format_amount(view.total, self.shop.currency, self.lang),
+        )
+        return self._ask(
+            text,
+            (
+                m.Button(say("checkout", self.lang), encode("checkout")),
+                m.Button(say("view_cart", self.lang), encode("cart")),
+                m.Button(say("keep_browsing", self.lang), encode("browse")),
+            ),
+        )
+
+    def _remember_choice(self, variant: Variant) -> None:
+        options = variant.options or {}
+        if "size" in options:
+            self.customer.preferences = {
+                **(self.customer.preferences or {}),
+                "size": options["size"],
+            }
+            self.customer.save(update_fields=["preferences"])
+
+    def _cart(self) -> Reply:
+        view = cart_selectors.cart_view(cart=self._open_cart())
+        if not view.lines:
+            return self._menu(say("cart_empty", self.lang))
+        cards = tuple(
+            m.Card(
+                title=f"{line.quantity} x {self._item_name(line.variant)}",
+                price=format_amount(
+                    line.variant.price * line.quantity, self.shop.currency, self.lang
+                ),
+                buttons=(
+                    m.Button(say("plus_one", self.lang), encode("l", line.pk, line.quantity + 1)),
+                    m.Button(say("minus_one", self.lang), encode("l", line.pk, line.quantity - 1)),
+                    m.Button(say("remove", self.lang), encode("l", line.pk, 0)),
+                ),
+            )
+            for line in view.lines[:10]
+        )
+        total = say(
+            "cart_total", self.lang, total=format_amount(view.total, self.shop.currency, self.lang)
+        )
+        return self._ask(
+            total,
+            (
+                m.Button(say("checkout", self.lang), encode("checkout")),
+                m.Button(say("keep_browsing", self.lang), encode("browse")),
+            ),
+            m.Carousel(cards, text=say("cart_title", self.lang)),
+        )
+
+    def _set_line(self, line_id: int, quantity: int) -> Reply:
+        line = cart_selectors.cart_line_for(cart=self._open_cart(), line_id=line_id)
+        if line is None:
+            return self._cart()
+        try:
+            cart_services.cart_line_set_quantity(line=line, quantity=quantity)
+        except cart_services.NotEnoughStock as exc:
+            item = self._item_name(line.variant)
+            reply = self._cart()
+            reply.messages.insert(
+                0, m.Text(say("not_enough", self.lang, available=exc.available, item=item))
+            )
+            return reply
+        return self._cart()
+
+    def _checkout(self) -> Reply:
+        """The seam where checkout and payment (next issue) land. Until then a person takes
+        over to complete the order, so the shopper is never left without an answer."""
+        view = cart_selectors.cart_view(cart=self._open_cart())
+        if not view.lines:
+            return self._menu(say("cart_empty", self.lang))
+        total = format_amount(view.total, self.shop.currency, self.lang)
+        return Reply([m.Text(say("checkout_handoff", self.lang, total=total))], hand_off=True)
+
+    def _cart_submitted(self, event: m.CartSubmitted) -> Reply:
+        cart = self._open_cart()
+        skus = {item.retailer_id: item.quantity for item in event.items}
+        variants = Variant.objects.for_shop(self.shop).filter(
+            sku__in=list(skus), product__active=True
+        )
+        for variant in variants:
+            try:
+                cart_services.cart_add(cart=cart, variant=variant, quantity=skus[variant.sku])
+            except cart_services.NotEnoughStock:
+                continue
+        return self._cart()

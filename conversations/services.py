@@ -1,0 +1,135 @@
+"""Conversation writes: the inbound handler (SOUK_INBOUND_HANDLER) that logs what shoppers
+send, lets the bot answer (or stays silent while a person has the conversation), and queues
+the replies; and the hand-off / hand-back between bot and people."""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from channels_adapters import messages as m
+from channels_adapters.models import ChannelAccount
+from channels_adapters.outbound import outbound_queue
+from conversations.bot import ShoppingBot
+from conversations.models import Conversation, Customer, CustomerIdentity, Direction, Message
+
+logger = logging.getLogger(__name__)
+
+
+def _summary(item) -> str:
+    for attribute in ("text", "title", "payload"):
+        value = getattr(item, attribute, "")
+        if value:
+            return str(value)[:500]
+    if isinstance(item, m.Carousel):
+        return " · ".join(card.title for card in item.cards)[:500]
+    return ""
+
+
+def conversation_for_sender(*, account: ChannelAccount, sender: m.Sender) -> Conversation:
+    """The sender's conversation on this channel, creating customer and identity on first
+    contact. One query for a known sender."""
+    identity = (
+        CustomerIdentity.objects.select_related("customer", "conversation__shop")
+        .filter(channel=account, external_id=sender.external_id)
+        .first()
+    )
+    if identity is not None:
+        conversation = identity.conversation
+        conversation.customer = customer = identity.customer
+        conversation.identity, conversation.channel = identity, account
+        if sender.name and not customer.name:
+            customer.name = sender.name[:150]
+            customer.save(update_fields=["name"])
+        return conversation
+    with transaction.atomic():
+        customer = Customer.objects.create(
+            shop_id=account.shop_id,
+            name=sender.name[:150],
+            phone=sender.phone[:32],
+            language=sender.language[:8],
+        )
+        identity = CustomerIdentity.objects.create(
+            shop_id=account.shop_id,
+            customer=customer,
+            channel=account,
+            external_id=sender.external_id,
+        )
+        conversation = Conversation.objects.create(
+            shop=account.shop, customer=customer, identity=identity, channel=account
+        )
+    return conversation
+
+
+def conversation_send(
+    *, conversation: Conversation, messages: list[m.OutboundMessage], author=None
+) -> None:
+    """Queues messages to the customer and logs them in the conversation."""
+    if not messages or conversation.opted_out:
+        return
+    queued = outbound_queue(
+        account=conversation.channel,
+        recipient=conversation.identity.external_id,
+        conversation_key=str(conversation.pk),
+        messages=messages,
+    )
+    Message.objects.bulk_create(
+        Message(
+            shop_id=conversation.shop_id,
+            conversation=conversation,
+            direction=Direction.OUTBOUND,
+            kind=message.type,
+            text=_summary(message),
+            body=message.to_dict(),
+            outbound=row,
+            author=author,
+        )
+        for message, row in zip(messages, queued, strict=True)
+    )
+
+
+def conversation_hand_off(*, conversation: Conversation) -> Conversation:
+    if not conversation.handed_off:
+        conversation.handed_off = True
+        conversation.handed_off_at = timezone.now()
+        conversation.save(update_fields=["handed_off", "handed_off_at"])
+    return conversation
+
+
+def conversation_hand_back(*, conversation: Conversation) -> Conversation:
+    """A person gives the conversation back to the bot, which answers the next message."""
+    conversation.handed_off = False
+    conversation.handed_off_at = None
+    conversation.assigned_to = None
+    conversation.save(update_fields=["handed_off", "handed_off_at", "assigned_to"])
+    return conversation
+
+
+def inbound_handle(*, account: ChannelAccount, events: list[m.InboundEvent]) -> None:
+    """SOUK_INBOUND_HANDLER: runs inside the transaction that marks the event processed."""
+    for event in events:
+        if isinstance(event, m.StatusUpdate):
+            # The raw event stays stored; delivery news needs no answer.
+            logger.debug("status %s for %s", event.status, event.message_id)
+            continue
+        conversation = conversation_for_sender(account=account, sender=event.sender)
+        Message.objects.create(
+            shop_id=account.shop_id,
+            conversation=conversation,
+            direction=Direction.INBOUND,
+            kind=event.type,
+            text=_summary(event),
+            body=event.to_dict(),
+        )
+        now = timezone.now()
+        conversation.last_message_at = now
+        changed = ["last_message_at", "bot_state", "opted_out"]
+        if isinstance(event, m.OptOut | m.OptIn):
+            conversation.opted_out = isinstance(event, m.OptOut)
+        elif not conversation.handed_off and not conversation.opted_out:
+            reply = ShoppingBot(conversation).respond(event)
+            if reply.hand_off:
+                conversation_hand_off(conversation=conversation)
+            conversation_send(conversation=conversation, messages=reply.messages)
+        conversation.save(update_fields=changed)
+        Customer.objects.filter(pk=conversation.customer_id).update(last_seen_at=now)

@@ -1,0 +1,68 @@
+"""Cart writes. Stock is checked, not reserved: reservation happens when checkout starts."""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from catalog.models import Variant
+from orders.models import Cart, CartLine
+from shops.models import Shop
+
+MAX_LINE_QUANTITY = 99
+
+
+class NotEnoughStock(Exception):
+    def __init__(self, variant: Variant, available: int):
+        self.variant, self.available = variant, available
+        super().__init__(f"Only {available} of {variant.sku} left")
+
+
+def cart_open(*, shop: Shop, owner_key: str) -> Cart:
+    cart = Cart.objects.filter(shop=shop, owner_key=owner_key, is_open=True).first()
+    if cart is None:
+        try:
+            with transaction.atomic():
+                cart = Cart.objects.create(shop=shop, owner_key=owner_key)
+        except IntegrityError:  # created concurrently
+            cart = Cart.objects.get(shop=shop, owner_key=owner_key, is_open=True)
+    return cart
+
+
+def _available(variant: Variant) -> int:
+    return MAX_LINE_QUANTITY if not variant.track_stock else min(variant.stock, MAX_LINE_QUANTITY)
+
+
+@dataclass(frozen=True)
+class LineChange:
+    line: CartLine | None
+    quantity: int
+
+
+def cart_add(*, cart: Cart, variant: Variant, quantity: int) -> LineChange:
+    """Adds `quantity` (the line grows if the variant is already in the cart).
+    Raises NotEnoughStock when the cart would hold more than is in stock."""
+    with transaction.atomic():
+        line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
+        wanted = quantity + (line.quantity if line else 0)
+        if wanted > _available(variant):
+            raise NotEnoughStock(variant, _available(variant))
+        if line is None:
+            line = CartLine.objects.create(
+                shop_id=cart.shop_id, cart=cart, variant=variant, quantity=wanted
+            )
+        else:
+            line.quantity = wanted
+            line.save(update_fields=["quantity"])
+        return LineChange(line, wanted)
+
+
+def cart_line_set_quantity(*, line: CartLine, quantity: int) -> LineChange:
+    """0 removes the line."""
+    if quantity <= 0:
+        line.delete()
+        return LineChange(None, 0)
+    if quantity > _available(line.variant):
+        raise NotEnoughStock(line.variant, _available(line.variant))
+    line.quantity = quantity
+    line.save(update_fields=["quantity"])
+    return LineChange(line, quantity)
