@@ -41,7 +41,7 @@ def inbound_event_process(*, event_id: int) -> bool:
         with transaction.atomic():
             event = (
                 InboundEvent.objects.select_for_update(skip_locked=True)
-                .select_related("channel")
+                .select_related("channel__shop")
                 .filter(pk=event_id, processed_at__isnull=True)
                 .first()
             )
