@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from catalog.api import CategoryViewSet, ImageViewSet, ProductViewSet, VariantViewSet
 from channels_adapters.api import ChannelViewSet
+from conversations.api import ConversationViewSet
 from shops.api import ApiKeyViewSet, CurrentShopView
 
 router = DefaultRouter(trailing_slash=True)
@@ -15,6 +16,7 @@ router.register("categories", CategoryViewSet, basename="category")
 router.register("images", ImageViewSet, basename="image")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.register("channels", ChannelViewSet, basename="channel")
+router.register("conversations", ConversationViewSet, basename="conversation")
 
 urlpatterns = [
     path("shop/", CurrentShopView.as_view(), name="current-shop"),

@@ -3,7 +3,7 @@ from rest_framework import viewsets
 from shops.models import Shop
 
 
-class ShopScopedViewSet(viewsets.ModelViewSet):
+class ShopScopedMixin:
     """The base of every tenant API endpoint: the queryset is the calling key's shop's, always.
 
     Subclasses define `scoped_queryset(shop)` (usually a selector). Objects of another shop are
@@ -31,3 +31,11 @@ class ShopScopedViewSet(viewsets.ModelViewSet):
         if getattr(self.request, "user", None) is not None and hasattr(self.request.user, "shop"):
             context["shop"] = self.request.user.shop
         return context
+
+
+class ShopScopedViewSet(ShopScopedMixin, viewsets.ModelViewSet):
+    """A tenant-scoped endpoint with the full create/read/update/delete set."""
+
+
+class ShopScopedReadOnlyViewSet(ShopScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """A tenant-scoped endpoint that lists and retrieves (actions may add writes)."""

@@ -1,0 +1,44 @@
+from rest_framework import serializers
+
+from conversations.models import Conversation, Message
+from shops.rest.serializers import StrictSerializer
+
+
+class ConversationSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    channel_kind = serializers.CharField(source="channel.kind", read_only=True)
+
+    class Meta:
+        model = Conversation
+        fields = [
+            "id",
+            "customer",
+            "customer_name",
+            "channel",
+            "channel_kind",
+            "handed_off",
+            "handed_off_at",
+            "opted_out",
+            "created_at",
+            "last_message_at",
+        ]
+        read_only_fields = fields
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    delivery = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Message
+        fields = ["id", "direction", "kind", "text", "body", "delivery", "created_at"]
+        read_only_fields = fields
+
+    def get_delivery(self, message: Message) -> dict | None:
+        """For messages to the customer: queued, sent or failed (and why)."""
+        if message.outbound is None:
+            return None
+        return {"status": message.outbound.status, "error": message.outbound.error_code or None}
+
+
+class AgentReplySerializer(StrictSerializer):
+    text = serializers.CharField(max_length=4000)
