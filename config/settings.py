@@ -109,7 +109,9 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://
 CELERY_RESULT_BACKEND = None
 # Without a broker, tasks run in the calling process: the zero-setup default.
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL.startswith("memory://")
-CELERY_TASK_EAGER_PROPAGATES = True
+# In-process tasks fail like worker tasks do: logged and recorded, never breaking the caller
+# (a webhook that stored its event must still answer 200).
+CELERY_TASK_EAGER_PROPAGATES = False
 # A task is acknowledged once it has finished, so a worker killed mid-task hands it to another.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -17,7 +17,8 @@ from channels_adapters.models import ChannelAccount, InboundEvent
 from channels_adapters.services import MAX_PROCESSING_ATTEMPTS
 from channels_adapters.signatures import secret_digest
 
-pytestmark = pytest.mark.django_db
+# Real commits: the processing task is enqueued on commit, as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 APP_SECRET = "meta-app-secret"
 VERIFY_TOKEN = "verify-me"
@@ -351,12 +352,15 @@ def test_sms_params_tampered_after_signing_are_403(client, sms_number):
 # --- Nothing lost: failures and the sweeper -------------------------------------------------------
 
 
-def test_event_whose_task_was_lost_is_processed_by_the_sweeper(
-    client, page, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def broker_down(monkeypatch):
+    """Tasks enqueued by the webhook never reach a worker."""
+    monkeypatch.setattr(tasks.inbound_event_process, "delay_on_commit", lambda *args: None)
+
+
+def test_event_whose_task_was_lost_is_processed_by_the_sweeper(client, page, broker_down):
     body = messenger_body(("1001", [messenger_text("m.lost", "still here?")]))
-    with django_capture_on_commit_callbacks(execute=False):  # the broker never got the task
-        assert post_meta(client, "/webhooks/messenger/", body).status_code == 200
+    assert post_meta(client, "/webhooks/messenger/", body).status_code == 200
     event = InboundEvent.objects.get()
     assert event.processed_at is None
 
@@ -373,11 +377,10 @@ def test_failed_processing_is_recorded_and_retried_until_the_limit(client, page,
     settings.SOUK_INBOUND_HANDLER = f"{__name__}.failing_handler"
     body = messenger_body(("1001", [messenger_text("m.fail")]))
 
-    with pytest.raises(RuntimeError):  # eager tasks propagate; a worker would retry
-        post_meta(client, "/webhooks/messenger/", body)
+    assert post_meta(client, "/webhooks/messenger/", body).status_code == 200  # stored: 200
 
     event = InboundEvent.objects.get()
-    assert (event.processed_at, event.attempts) == (None, 1)
+    assert event.processed_at is None and event.attempts >= 1
     assert "the bot tripped" in event.last_error
     InboundEvent.objects.update(
         received_at=timezone.now() - timedelta(minutes=5), attempts=MAX_PROCESSING_ATTEMPTS
@@ -385,13 +388,11 @@ def test_failed_processing_is_recorded_and_retried_until_the_limit(client, page,
     assert tasks.inbound_events_sweep() == 0  # given up on: waits for a person
 
 
-def test_intake_query_budget(client, page, django_capture_on_commit_callbacks):
+def test_intake_query_budget(client, page, broker_down):
     body = messenger_body(("1001", [messenger_text(f"m.q{n}") for n in range(10)]))
-    with (
-        django_capture_on_commit_callbacks(execute=False),
-        CaptureQueriesContext(connection) as queries,
-    ):
+    with CaptureQueriesContext(connection) as queries:
         assert post_meta(client, "/webhooks/messenger/", body).status_code == 200
-    statements = [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    transaction_control = ("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT")
+    statements = [q["sql"] for q in queries if not q["sql"].startswith(transaction_control)]
     assert len(statements) <= 2, statements  # route the page, insert the 10 events
     assert InboundEvent.objects.count() == 10

@@ -1,0 +1,653 @@
+"""The Telegram channel: webhook Updates in, Bot API calls out (python-telegram-bot).
+
+Rendering stays within shared/channel-limits.md (Telegram section; numbers in limits.py), with
+lengths counted in UTF-16 units. Payloads are `{"method": ..., "params": {...}}` without
+`chat_id`, which `send` adds.
+
+Degradation ladder
+  Text          one sendMessage per ≤ 4096 units, cut at a paragraph break, else a line break,
+                else a space, else anywhere (never inside an emoji sequence). Blank text: nothing.
+  QuickReplies  the text as above with an inline keyboard on its last part ("👇" when there is
+                no text): 3 buttons a row while titles are ≤ 10 units, 2 while ≤ 20, else 1;
+                the first 24 options only.
+  Carousel      the intro text, then the first 10 cards, one message each:
+                  1. with an image: sendPhoto, caption (HTML) = bold title ≤ 256 units, price
+                     ≤ 64, subtitle cut to what is left of 1024, keyboard of its first 6 buttons;
+                  2. without an image: sendMessage with the same text and keyboard;
+                  3. an image Telegram refuses at send time (dead URL, bad file): sent as in 2;
+                then the `more` button on a final "👇" message. Cards past 10 are not rendered:
+                the bot pages with `more`.
+  Image         sendPhoto with the caption; a caption over 1024 goes in Text messages after the
+                photo; no URL: the caption as Text.
+  Buttons       titles on one line, ≤ 64 units (cut with "…"), "•" when blank. A URL button opens
+                the URL. `callback_data` must be 1-64 bytes of UTF-8: a payload outside that is
+                dropped and logged as an error, never cut into another valid-looking payload.
+                Dropping rather than raising: render runs while the inbound event is processed,
+                so an exception would roll back the bot's whole turn and retry it to no end,
+                leaving the shopper with silence instead of a message missing one button.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+import unicodedata
+import warnings
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from django.conf import settings
+from telegram import Bot, InputMediaPhoto
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
+
+from channels_adapters.base import (
+    PERMANENT_BAD_CREDENTIALS,
+    PERMANENT_BLOCKED,
+    PERMANENT_INVALID_RECIPIENT,
+    PERMANENT_REJECTED,
+    AccountContext,
+    ChannelAdapter,
+    PermanentSendError,
+    RateLimited,
+    RawEvent,
+    SendError,
+    SendResult,
+    TransientSendError,
+    WebhookRejected,
+)
+from channels_adapters.messages import (
+    Button,
+    ButtonPressed,
+    Card,
+    Carousel,
+    ContactShared,
+    Image,
+    InboundEvent,
+    LocationShared,
+    OutboundMessage,
+    QuickReplies,
+    Sender,
+    Text,
+    TextReceived,
+    Unsupported,
+)
+from channels_adapters.telegram import limits
+from channels_adapters.telegram.limits import utf16_units
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Souk's rendering choices, inside Telegram's limits (see the ladder above).
+CAROUSEL_CARDS_MAX = 10
+CARD_BUTTONS_MAX = 6
+QUICK_REPLIES_MAX = 24
+BUTTON_TEXT_MAX = 64
+CARD_TITLE_MAX = 256
+CARD_PRICE_MAX = 64
+# A message carrying a keyboard needs a text; this one reads the same in every language.
+PROMPT = "👇"
+BLANK_BUTTON = "•"
+
+# The updates the webhook asks for: what parse reads, plus what payments will need.
+ALLOWED_UPDATES = (
+    "message",
+    "callback_query",
+    "my_chat_member",
+    "shipping_query",
+    "pre_checkout_query",
+)
+# Message contents a shopper sends that the bot cannot read; "animation" before "document"
+# because a GIF message carries both.
+MEDIA_KINDS = (
+    "animation",
+    "sticker",
+    "photo",
+    "video",
+    "video_note",
+    "voice",
+    "audio",
+    "document",
+    "poll",
+    "dice",
+    "game",
+    "story",
+    "paid_media",
+)
+URL_SCHEMES = ("https://", "http://", "tg://")
+TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+CONNECT_TIMEOUT_MAX = 5.0
+
+
+class TelegramAdapter(ChannelAdapter):
+    kind = "telegram"
+    rate_per_second = float(limits.MESSAGES_PER_SECOND)
+    per_recipient_interval = limits.SECONDS_BETWEEN_MESSAGES_PER_CHAT
+
+    def split(self, body: dict) -> list[RawEvent]:
+        """A webhook delivery is one Update, identified by its update_id."""
+        update_id = body.get("update_id") if isinstance(body, dict) else None
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            raise WebhookRejected("a Telegram Update needs an integer update_id")
+        return [RawEvent(event_id=str(update_id), payload=body)]
+
+    def parse(self, payload: dict) -> list[InboundEvent]:
+        # Plain dicts rather than Update.de_json: we read a handful of fields, and de_json
+        # would build (and may choke on) every object of newer Bot API versions.
+        if isinstance(payload.get("callback_query"), dict):
+            return _parse_callback_query(payload["callback_query"])
+        if isinstance(payload.get("message"), dict):
+            return _parse_message(payload["message"])
+        # Ignored on purpose:
+        # - edited_message: the shopper corrected a message the bot already answered; live
+        #   locations also update through it.
+        # - my_chat_member: the user blocked or unblocked the bot; a later send finds out
+        #   (PERMANENT_BLOCKED), nothing to answer now.
+        # - shipping_query / pre_checkout_query: Telegram payments arrive in a later issue.
+        #   pre_checkout_query must be answered within 10 s, on a fast path, not through the
+        #   queue — see DESIGN.md.
+        # - channel posts, inline queries, polls, reactions, business messages: not a shop's.
+        return []
+
+    def render(self, message: OutboundMessage) -> list[dict]:
+        if isinstance(message, Text):
+            return _text_payloads(message.text)
+        if isinstance(message, QuickReplies):
+            keyboard = _keyboard(message.options, QUICK_REPLIES_MAX)
+            return _text_payloads(message.text, keyboard=keyboard)
+        if isinstance(message, Carousel):
+            return _carousel_payloads(message)
+        if isinstance(message, Image):
+            return _image_payloads(message)
+        raise ValueError(f"the Telegram adapter cannot render {type(message).__name__} messages")
+
+    def send(self, account: AccountContext, recipient: str, payload: dict) -> SendResult:
+        method, params = payload.get("method", ""), payload.get("params") or {}
+        params = {**params, "chat_id": recipient}
+        sent = _call(
+            account.credentials.get("token", ""), lambda bot: _deliver(bot, method, params)
+        )
+        return SendResult(platform_message_id=str(sent.message_id))
+
+    def acknowledge(self, account: AccountContext, event: InboundEvent) -> None:
+        """Answers a callback query, or the shopper's button keeps spinning."""
+        if not isinstance(event, ButtonPressed) or not event.ack_id:
+            return
+        try:
+            _call(
+                account.credentials.get("token", ""),
+                lambda bot: bot.answer_callback_query(event.ack_id),
+            )
+        except SendError:
+            # The tap is handled anyway; an unanswered query only spins until it expires.
+            logger.warning("answerCallbackQuery failed on channel %s", account.id, exc_info=True)
+
+
+# --- Parsing ------------------------------------------------------------------------------------
+
+
+def _parse_message(message: dict) -> list[InboundEvent]:
+    chat = message.get("chat") or {}
+    # A shop conversation is one shopper's: in a group, carts and addresses would be shared
+    # with everyone in it, so the bot only talks in private chats.
+    if chat.get("type", "private") != "private" or chat.get("id") is None:
+        return []
+    user = message.get("from") or {}
+    sender = _sender(chat["id"], user)
+    message_id = str(message.get("message_id", ""))
+    if "successful_payment" in message:
+        # Telegram payments arrive in a later issue (PaymentSucceeded); fulfil only on this.
+        return []
+    if isinstance(message.get("text"), str):
+        # Commands (/start, /start <deep-link payload>) come as text, kept as is.
+        return [TextReceived(sender=sender, message_id=message_id, text=message["text"])]
+    if isinstance(message.get("location"), dict):
+        return [_location(sender, message_id, message["location"], message.get("venue"))]
+    if isinstance(message.get("contact"), dict):
+        return [_contact(sender, message_id, message["contact"], user)]
+    what = next((kind for kind in MEDIA_KINDS if kind in message), None)
+    if what is not None:
+        return [Unsupported(sender=sender, message_id=message_id, what=what)]
+    # Service messages (pinned, web_app_data, chat settings...): nothing the shopper said.
+    return []
+
+
+def _parse_callback_query(query: dict) -> list[InboundEvent]:
+    data = query.get("data")
+    if not isinstance(data, str) or not query.get("id"):
+        return []  # a game button, or not a callback we sent
+    user = query.get("from") or {}
+    message = query.get("message") or {}
+    chat = message.get("chat") or {}
+    if chat and chat.get("type", "private") != "private":
+        return []
+    # Without a message (inline mode) the private chat with the user has the user's id.
+    chat_id = chat.get("id", user.get("id"))
+    if chat_id is None:
+        return []
+    return [
+        ButtonPressed(
+            sender=_sender(chat_id, user),
+            message_id=str(query["id"]),
+            payload=data,
+            title=_button_title(message, data),
+            ack_id=str(query["id"]),
+        )
+    ]
+
+
+def _sender(chat_id: Any, user: dict, phone: str = "") -> Sender:
+    return Sender(
+        external_id=str(chat_id),
+        name=_full_name(user),
+        phone=phone,
+        language=user.get("language_code") or "",
+    )
+
+
+def _full_name(person: dict) -> str:
+    return " ".join(p for p in (person.get("first_name"), person.get("last_name")) if p)
+
+
+def _location(sender: Sender, message_id: str, location: dict, venue: Any) -> LocationShared:
+    venue = venue if isinstance(venue, dict) else {}
+    address = ", ".join(p for p in (venue.get("title"), venue.get("address")) if p)
+    return LocationShared(
+        sender=sender,
+        message_id=message_id,
+        latitude=float(location.get("latitude", 0.0)),
+        longitude=float(location.get("longitude", 0.0)),
+        address=address,
+    )
+
+
+def _contact(sender: Sender, message_id: str, contact: dict, user: dict) -> ContactShared:
+    phone = str(contact.get("phone_number") or "")
+    if contact.get("user_id") is not None and contact.get("user_id") == user.get("id"):
+        # The shopper's own number (a "share my phone" tap): Telegram gives it in
+        # international form without the "+", and it is the sender's verified phone.
+        own = f"+{phone}" if phone.isdigit() else phone
+        sender = _sender(sender.external_id, user, phone=own)
+        phone = own
+    return ContactShared(
+        sender=sender, message_id=message_id, phone=phone, name=_full_name(contact)
+    )
+
+
+def _button_title(message: dict, data: str) -> str:
+    """The text of the tapped button, found in the keyboard of the message that carried it."""
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+    for row in rows:
+        for button in row:
+            if isinstance(button, dict) and button.get("callback_data") == data:
+                return str(button.get("text") or "")
+    return ""
+
+
+# --- Rendering ----------------------------------------------------------------------------------
+
+
+def split_text(text: str, limit: int = limits.TEXT_MAX) -> list[str]:
+    """Non-blank parts of ≤ `limit` units, cut at the latest paragraph, line or word break."""
+    parts = []
+    rest = text.strip()
+    while utf16_units(rest) > limit:
+        cut = _cut_point(rest, limit)
+        head, rest = rest[:cut].rstrip(), rest[cut:].lstrip()
+        if head:
+            parts.append(head)
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def _cut_point(text: str, limit: int) -> int:
+    fits = _fitting_prefix(text, limit)
+    for separator in ("\n\n", "\n", " "):
+        at = text.rfind(separator, 0, fits)
+        if at > 0:
+            return at
+    return _grapheme_safe(text, fits)
+
+
+def _fitting_prefix(text: str, limit: int) -> int:
+    """The number of characters of `text` that fit in `limit` UTF-16 units."""
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > limit:
+            return index
+    return len(text)
+
+
+def _grapheme_safe(text: str, cut: int) -> int:
+    """Moves a hard cut back so it does not split an emoji sequence or an accent from its
+    letter (a zero-width joiner, a variation selector, a skin tone, a combining mark)."""
+    for back in range(cut, max(cut - 16, 0), -1):
+        if not _joins_previous(text[back]) and text[back - 1] != "\u200d":
+            return back
+    return cut
+
+
+def _joins_previous(char: str) -> bool:
+    return (
+        char in "\u200d\ufe0e\ufe0f"
+        or 0x1F3FB <= ord(char) <= 0x1F3FF
+        or unicodedata.category(char) in ("Mn", "Me")
+    )
+
+
+def truncate(text: str, limit: int) -> str:
+    """`text` if it fits in `limit` units, else its start and "…" in exactly that room."""
+    if utf16_units(text) <= limit:
+        return text
+    if limit <= 0:
+        return ""
+    return text[: _grapheme_safe(text, _fitting_prefix(text, limit - 1))].rstrip() + "…"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _send_message(text: str, **params: Any) -> dict:
+    return {"method": "sendMessage", "params": {"text": text, **params}}
+
+
+def _text_payloads(text: str, *, keyboard: dict | None = None) -> list[dict]:
+    parts = split_text(text)
+    if keyboard is None:
+        return [_send_message(part) for part in parts]
+    parts = parts or [PROMPT]
+    payloads = [_send_message(part) for part in parts]
+    payloads[-1]["params"]["reply_markup"] = keyboard
+    return payloads
+
+
+def _keyboard(buttons: Iterable[Button], max_buttons: int) -> dict | None:
+    """An InlineKeyboardMarkup of the valid buttons, packed by title width."""
+    rendered = [b for b in map(_inline_button, buttons) if b is not None][:max_buttons]
+    if not rendered:
+        return None
+    rows: list[list[dict]] = [[]]
+    for button in rendered:
+        row = rows[-1]
+        widest = max(utf16_units(b["text"]) for b in [*row, button])
+        if row and len(row) + 1 > _buttons_per_row(widest):
+            rows.append([])
+        rows[-1].append(button)
+    return {"inline_keyboard": rows}
+
+
+def _buttons_per_row(widest_title: int) -> int:
+    # Telegram shares a row's width equally: long titles get cut on a phone.
+    if widest_title <= 10:
+        return 3
+    if widest_title <= 20:
+        return 2
+    return 1
+
+
+def _inline_button(button: Button) -> dict | None:
+    text = truncate(_one_line(button.title), BUTTON_TEXT_MAX) or BLANK_BUTTON
+    if button.url:
+        if not button.url.startswith(URL_SCHEMES):
+            # Telegram refuses the whole message for one bad URL (BUTTON_URL_INVALID).
+            logger.error("Telegram button %r dropped: unusable URL %r", button.title, button.url)
+            return None
+        return {"text": text, "url": button.url}
+    size = len(button.payload.encode("utf-8"))
+    if not 1 <= size <= limits.CALLBACK_DATA_MAX_BYTES:
+        logger.error(
+            "Telegram button %r dropped: its payload is %d bytes, callback_data takes 1-%d; "
+            "the bot must make compact payloads (payload starts %r)",
+            button.title,
+            size,
+            limits.CALLBACK_DATA_MAX_BYTES,
+            button.payload[:80],
+        )
+        return None
+    return {"text": text, "callback_data": button.payload}
+
+
+def _carousel_payloads(carousel: Carousel) -> list[dict]:
+    payloads = _text_payloads(carousel.text)
+    for card in carousel.cards[:CAROUSEL_CARDS_MAX]:
+        payloads.extend(_card_payloads(card))
+    if carousel.more is not None:
+        keyboard = _keyboard([carousel.more], 1)
+        if keyboard is not None:
+            payloads.append(_send_message(PROMPT, reply_markup=keyboard))
+    return payloads
+
+
+def _card_payloads(card: Card) -> list[dict]:
+    text = card_text(card)
+    keyboard = _keyboard(card.buttons, CARD_BUTTONS_MAX)
+    if card.image_url:
+        payload = {"method": "sendPhoto", "params": {"photo": card.image_url}}
+        if text:
+            payload["params"].update(caption=text, parse_mode="HTML")
+    elif text or keyboard:
+        payload = _send_message(text or PROMPT, parse_mode="HTML")
+    else:
+        return []
+    if keyboard is not None:
+        payload["params"]["reply_markup"] = keyboard
+    return [payload]
+
+
+def card_text(card: Card) -> str:
+    """HTML: the title in bold, the price, the subtitle; ≤ 1024 units once tags are parsed.
+    Cut as plain text first, escaped after, so no entity or tag is ever cut in half."""
+    title = truncate(_one_line(card.title), CARD_TITLE_MAX)
+    price = truncate(_one_line(card.price), CARD_PRICE_MAX)
+    room = limits.CAPTION_MAX - utf16_units(title) - utf16_units(price) - 2  # two line breaks
+    subtitle = truncate(card.subtitle.strip(), room)
+    lines = [
+        f"<b>{_escape(title)}</b>" if title else "",
+        _escape(price),
+        _escape(subtitle),
+    ]
+    return "\n".join(line for line in lines if line)
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _image_payloads(image: Image) -> list[dict]:
+    caption = image.caption.strip()
+    if not image.url:
+        return _text_payloads(caption)
+    photo = {"method": "sendPhoto", "params": {"photo": image.url}}
+    if not caption:
+        return [photo]
+    if utf16_units(caption) <= limits.CAPTION_MAX:
+        photo["params"]["caption"] = caption
+        return [photo]
+    return [photo, *_text_payloads(caption)]
+
+
+# --- Sending ------------------------------------------------------------------------------------
+
+# Methods sent through python-telegram-bot's typed calls: (Bot method, its required parameter).
+# Other parameters (reply_markup, parse_mode...) travel as api_kwargs, JSON-encoded by PTB.
+# Not do_api_request: it warns on every method PTB already knows.
+SEND_METHODS = {
+    "sendMessage": ("send_message", "text"),
+    "sendPhoto": ("send_photo", "photo"),
+}
+# Telegram's answers to a photo it could not fetch or read.
+PHOTO_REFUSED = re.compile(r"photo|wrong (remote )?file|HTTP URL|web page|IMAGE_", re.IGNORECASE)
+
+
+async def _deliver(bot: Bot, method: str, params: dict) -> Any:
+    """The sent Message (the first one of a media group)."""
+    if method == "sendMediaGroup":
+        return (await _send_media_group(bot, params))[0]
+    if method not in SEND_METHODS:
+        raise PermanentSendError(
+            f"the Telegram adapter does not send {method!r} payloads", code=PERMANENT_REJECTED
+        )
+    if method == "sendPhoto":
+        try:
+            return await _send_typed(bot, method, params)
+        except BadRequest as exc:
+            if not PHOTO_REFUSED.search(exc.message) or _is_invalid_recipient(exc):
+                raise
+            logger.warning("Telegram refused photo %r (%s): sent as text", params["photo"], exc)
+            return await _send_typed(bot, "sendMessage", _photo_as_text(params))
+    return await _send_typed(bot, method, params)
+
+
+async def _send_typed(bot: Bot, method: str, params: dict) -> Any:
+    name, required = SEND_METHODS[method]
+    rest = dict(params)
+    chat_id, value = rest.pop("chat_id"), rest.pop(required)
+    return await getattr(bot, name)(chat_id, value, api_kwargs=rest or None)
+
+
+async def _send_media_group(bot: Bot, params: dict) -> Sequence[Any]:
+    rest = dict(params)
+    chat_id = rest.pop("chat_id")
+    media = [
+        InputMediaPhoto(
+            media=item["media"], caption=item.get("caption"), parse_mode=item.get("parse_mode")
+        )
+        for item in rest.pop("media")
+    ]
+    return await bot.send_media_group(chat_id, media, api_kwargs=rest or None)
+
+
+def _photo_as_text(params: dict) -> dict:
+    """The card without its picture: the caption, or the link to the picture (Telegram shows
+    a preview of it), with the same keyboard."""
+    text = params.get("caption") or (
+        _escape(params["photo"]) if params.get("parse_mode") == "HTML" else params["photo"]
+    )
+    kept = {k: v for k, v in params.items() if k in ("chat_id", "parse_mode", "reply_markup")}
+    return {**kept, "text": text}
+
+
+def _call(token: str, action: Callable[[Bot], Awaitable[T]]) -> T:
+    """Runs `action(bot)` to completion from sync code; Telegram errors become SendErrors."""
+    if not TOKEN.match(token or ""):
+        # A malformed token would also put a different path in the URL.
+        raise PermanentSendError(
+            "the bot token is missing or malformed", code=PERMANENT_BAD_CREDENTIALS
+        )
+    try:
+        return _run(_with_bot(token, action))
+    except TelegramError as exc:
+        raise send_error(exc) from exc
+
+
+async def _with_bot(token: str, action: Callable[[Bot], Awaitable[T]]) -> T:
+    timeout = settings.PLATFORM_TIMEOUT_SECONDS
+    request = HTTPXRequest(
+        connection_pool_size=1,
+        connect_timeout=min(timeout, CONNECT_TIMEOUT_MAX),
+        read_timeout=timeout,
+        write_timeout=timeout,
+        pool_timeout=timeout,
+        media_write_timeout=timeout,
+    )
+    # No `async with bot` / initialize(): it calls getMe, a second request per send, and the
+    # typed methods do not need it. The HTTP client exists from construction; we close it
+    # ourselves, as Bot.shutdown() only closes what initialize() opened. The same request
+    # object serves as get_updates_request so the Bot does not build a second client.
+    bot = Bot(
+        token=token,
+        base_url=f"{settings.TELEGRAM_API_URL}/bot",
+        request=request,
+        get_updates_request=request,
+    )
+    try:
+        return await action(bot)
+    finally:
+        await request.shutdown()
+
+
+def _run(coroutine: Awaitable[T]) -> T:
+    """asyncio.run, also from a thread that already runs an event loop (an async caller)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def send_error(exc: TelegramError) -> SendError:
+    """The SendError a Telegram error means for the send pipeline."""
+    message = f"Telegram: {exc.message}"
+    if isinstance(exc, RetryAfter):
+        return RateLimited(message, retry_after=_retry_after_seconds(exc))
+    if isinstance(exc, InvalidToken | EndPointNotFound):
+        return PermanentSendError(message, code=PERMANENT_BAD_CREDENTIALS)
+    if isinstance(exc, Forbidden):
+        deactivated = "deactivated" in exc.message.lower()
+        code = PERMANENT_INVALID_RECIPIENT if deactivated else PERMANENT_BLOCKED
+        return PermanentSendError(message, code=code)
+    if isinstance(exc, ChatMigrated):
+        return PermanentSendError(message, code=PERMANENT_INVALID_RECIPIENT)
+    if isinstance(exc, BadRequest):  # before NetworkError: BadRequest subclasses it
+        code = PERMANENT_INVALID_RECIPIENT if _is_invalid_recipient(exc) else PERMANENT_REJECTED
+        return PermanentSendError(message, code=code)
+    # TimedOut, NetworkError (5xx, connection refused), Conflict, unreadable answers. A read
+    # timeout may hide a message that was delivered: retrying can duplicate it, which beats
+    # losing it.
+    return TransientSendError(message)
+
+
+def _is_invalid_recipient(exc: BadRequest) -> bool:
+    text = exc.message.lower()
+    return any(
+        hint in text
+        for hint in ("chat not found", "user not found", "peer_id_invalid", "chat_id is empty")
+    )
+
+
+def _retry_after_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        # PTB 22 warns that retry_after becomes a timedelta; both forms are handled here.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+# --- Channel setup (used by channels_adapters.setup) ---------------------------------------------
+
+
+def telegram_get_me(token: str) -> dict:
+    """The bot's user ({"id", "username", ...}); a SendError carrying Telegram's description
+    ("Unauthorized", "Not Found") when the token is refused."""
+    me = _call(token, lambda bot: bot.get_me())
+    return me.to_dict()
+
+
+def telegram_set_webhook(token: str, url: str, secret_token: str) -> None:
+    _call(
+        token,
+        lambda bot: bot.set_webhook(
+            url=url, secret_token=secret_token, allowed_updates=list(ALLOWED_UPDATES)
+        ),
+    )
+
+
+def telegram_delete_webhook(token: str) -> None:
+    _call(token, lambda bot: bot.delete_webhook())
