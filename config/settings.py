@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -117,6 +118,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# A worker started without -Q consumes all of them; production runs workers per queue.
+CELERY_TASK_QUEUES = [Queue(name) for name in ("intake", "send", "checkout", "default")]
 CELERY_TASK_ROUTES = {
     "catalog.tasks.*": {"queue": "default"},
     "channels_adapters.tasks.inbound_*": {"queue": "intake"},

@@ -1,0 +1,133 @@
+"""A shopper writes to a shop's Telegram bot: the update comes in through the signed webhook,
+is stored, processed by the bot, and the reply arrives at (fake) Telegram, sent by the real
+python-telegram-bot client. In process on a zero-setup machine; through a real Celery worker
+on Redis in CI."""
+
+import json
+
+import pytest
+
+from catalog.services import category_create, product_create
+from channels_adapters.models import ChannelAccount, InboundEvent, OutboundMessage
+from tests.conftest import client_for
+from tests.fakes.conftest_plugin import fake_telegram  # noqa: F401
+from tests.test_services_integration import celery_worker  # noqa: F401
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def telegram_shop(shop, settings, fake_telegram):  # noqa: F811
+    settings.TELEGRAM_API_URL = fake_telegram.url
+    settings.SOUK_PUBLIC_URL = "https://souk.example.com"
+    category_create(shop=shop, name="Robes")
+    product_create(
+        shop=shop,
+        title="Robe portefeuille rouge",
+        variants=[
+            {"sku": "R-38", "name": "38", "options": {"size": "38"}, "price": 8990, "stock": 3}
+        ],
+    )
+    api = client_for(shop)
+    response = api.post(
+        "/api/v1/channels/",
+        {"kind": "telegram", "credentials": {"token": fake_telegram.token}},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def update(update_id: int, **content) -> dict:
+    sender = {"id": 4242, "is_bot": False, "first_name": "Léa", "language_code": "fr"}
+    if "data" in content:
+        return {
+            "update_id": update_id,
+            "callback_query": {
+                "id": f"cb{update_id}",
+                "from": sender,
+                "chat_instance": "1",
+                "data": content["data"],
+                "message": {
+                    "message_id": 1,
+                    "date": 1763900000,
+                    "chat": {"id": 4242, "type": "private", "first_name": "Léa"},
+                    "text": "menu",
+                },
+            },
+        }
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "from": sender,
+            "chat": {"id": 4242, "type": "private", "first_name": "Léa"},
+            "date": 1763900000,
+            "text": content["text"],
+        },
+    }
+
+
+def deliver(client, channel, fake, body):
+    return client.post(
+        f"/webhooks/telegram/{channel['id']}/",
+        json.dumps(body),
+        content_type="application/json",
+        headers=fake.secret_header(),
+    )
+
+
+def test_connecting_a_bot_sets_its_webhook_with_a_secret(telegram_shop, fake_telegram):  # noqa: F811
+    webhook = fake_telegram.webhook_for()
+    assert webhook["url"] == telegram_shop["webhook_url"]
+    assert telegram_shop["webhook_url"].startswith("https://souk.example.com/webhooks/telegram/")
+    assert len(webhook["secret_token"]) >= 32
+    account = ChannelAccount.objects.get(pk=telegram_shop["id"])
+    assert fake_telegram.token not in json.dumps(telegram_shop)
+    assert webhook["secret_token"] not in account.webhook_secret_digest
+
+
+def test_hello_gets_the_greeting_and_a_tap_gets_categories(client, telegram_shop, fake_telegram):  # noqa: F811
+    assert (
+        deliver(client, telegram_shop, fake_telegram, update(1, text="Bonjour")).status_code == 200
+    )
+
+    greeting = fake_telegram.wait_for_route("sendMessage", count=1)[-1]
+    assert greeting.params["chat_id"] in (4242, "4242")
+    assert "Maison Rouge" in greeting.params["text"]
+    keyboard = json.loads(greeting.params["reply_markup"])["inline_keyboard"]
+    assert "browse" in [b["callback_data"] for row in keyboard for b in row]
+
+    deliver(client, telegram_shop, fake_telegram, update(2, data="browse"))
+
+    categories = fake_telegram.wait_for_route("sendMessage", count=2)[-1]
+    assert "Quelle catégorie" in categories.params["text"]
+    assert fake_telegram.wait_for_route("answerCallbackQuery", count=1)
+    assert OutboundMessage.objects.filter(status="sent").count() == 2
+
+
+def test_the_same_update_delivered_five_times_gets_one_reply(client, telegram_shop, fake_telegram):  # noqa: F811
+    for _ in range(5):
+        assert (
+            deliver(client, telegram_shop, fake_telegram, update(7, text="robe")).status_code == 200
+        )
+
+    assert InboundEvent.objects.count() == 1
+    assert OutboundMessage.objects.count() == 1  # one carousel: the intro and one card
+    sent = fake_telegram.wait_for_route("sendMessage", count=2)
+    assert len(fake_telegram.requests_for("sendMessage")) == 2
+    assert "Robe portefeuille rouge" in sent[-1].params["text"]
+
+
+def test_end_to_end_through_a_real_celery_worker(
+    client,
+    telegram_shop,
+    fake_telegram,  # noqa: F811
+    celery_worker,  # noqa: F811
+):
+    assert (
+        deliver(client, telegram_shop, fake_telegram, update(11, text="bonjour")).status_code == 200
+    )
+
+    reply = fake_telegram.wait_for_route("sendMessage", count=1, timeout=20)[-1]
+    assert "Maison Rouge" in reply.params["text"]
