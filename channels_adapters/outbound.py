@@ -113,10 +113,14 @@ def _send_one(message: OutboundMessage) -> Retry | None:
             return None
         message.next_payload += 1
         message.platform_message_ids = [*message.platform_message_ids, result.platform_message_id]
-        message.save(update_fields=["next_payload", "platform_message_ids"])
-    message.status = OutboundStatus.SENT
-    message.sent_at = timezone.now()
-    message.save(update_fields=["status", "sent_at"])
+        fields = ["next_payload", "platform_message_ids"]
+        if message.next_payload == len(message.payloads):
+            message.status, message.sent_at = OutboundStatus.SENT, timezone.now()
+            fields += ["status", "sent_at"]
+        message.save(update_fields=fields)
+    if message.status != OutboundStatus.SENT:  # nothing to send (an empty rendering)
+        message.status, message.sent_at = OutboundStatus.SENT, timezone.now()
+        message.save(update_fields=["status", "sent_at"])
     return None
 
 
@@ -135,7 +139,7 @@ def outbound_send_conversation(*, conversation_key: str) -> Retry | None:
         conversation_key=conversation_key, status=OutboundStatus.QUEUED
     )
     lock_key, token = f"souk:send-lock:{conversation_key}", uuid.uuid4().hex
-    while queued.exists():
+    while True:
         if not cache.add(lock_key, token, LOCK_SECONDS):
             return None
         try:
@@ -147,7 +151,8 @@ def outbound_send_conversation(*, conversation_key: str) -> Retry | None:
             if cache.get(lock_key) == token:
                 cache.delete(lock_key)
         # A message queued while we held the lock had its task turned away: loop for it.
-    return None
+        if not queued.exists():
+            return None
 
 
 def outbound_stale_conversations(*, older_than_seconds: int = 120) -> list[str]:

@@ -3,6 +3,7 @@ send, lets the bot answer (or stays silent while a person has the conversation),
 the replies; and the hand-off / hand-back between bot and people."""
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +15,8 @@ from conversations.bot import ShoppingBot
 from conversations.models import Conversation, Customer, CustomerIdentity, Direction, Message
 
 logger = logging.getLogger(__name__)
+
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 def _summary(item) -> str:
@@ -132,4 +135,11 @@ def inbound_handle(*, account: ChannelAccount, events: list[m.InboundEvent]) -> 
                 conversation_hand_off(conversation=conversation)
             conversation_send(conversation=conversation, messages=reply.messages)
         conversation.save(update_fields=changed)
-        Customer.objects.filter(pk=conversation.customer_id).update(last_seen_at=now)
+        _touch_customer(conversation.customer, now)
+
+
+def _touch_customer(customer: Customer, now) -> None:
+    # Minute resolution is plenty for "last seen", and spares a write per message.
+    if customer.last_seen_at is None or now - customer.last_seen_at > LAST_SEEN_RESOLUTION:
+        Customer.objects.filter(pk=customer.pk).update(last_seen_at=now)
+        customer.last_seen_at = now
