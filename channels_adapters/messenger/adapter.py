@@ -1,0 +1,462 @@
+"""Facebook Messenger through the Graph Send API (pymessenger for sending).
+
+Degradation ladders (limits: shared/channel-limits.md, Messenger):
+
+- Text: text messages of at most 2000 characters, cut between paragraphs, lines or words.
+- QuickReplies: quick replies (at most 13 options, all carrying a payload; titles ≤ 20)
+  → button templates of 3 buttons each (more than 13 options, or an option that opens a page;
+  the question heads the first template, "…" the next ones)
+  → plain text (no option at all).
+  A question too long for the text field (2000 for quick replies, 640 for a button template)
+  sends its beginning as plain text first.
+- Carousel: the intro text as its own text message, then
+  generic templates of up to 10 cards each, as many as needed (title ≤ 80; price · subtitle
+  ≤ 80; image; the card's first 3 buttons, postback or web_url)
+  → a button template for a `more` button that opens a page (a `more` postback rides as a quick
+  reply on the last message)
+  → plain text for cards that carry nothing but a title (Messenger refuses generic elements
+  with a title alone).
+- Image: an image attachment; the caption (Messenger has none) follows as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
+from itertools import groupby
+
+import pymessenger.bot as pymessenger_bot
+import requests
+from django.conf import settings
+from pymessenger.bot import Bot
+
+from channels_adapters import meta
+from channels_adapters.base import (
+    PERMANENT_BAD_CREDENTIALS,
+    PERMANENT_BLOCKED,
+    PERMANENT_INVALID_RECIPIENT,
+    PERMANENT_WINDOW_CLOSED,
+    AccountContext,
+    ChannelAdapter,
+    RawEvent,
+    SendResult,
+    TransientSendError,
+    WebhookRejected,
+)
+from channels_adapters.messages import (
+    Button,
+    ButtonPressed,
+    Card,
+    Carousel,
+    Image,
+    InboundEvent,
+    LocationShared,
+    OutboundMessage,
+    QuickReplies,
+    Sender,
+    StatusUpdate,
+    Text,
+    TextReceived,
+    Unsupported,
+)
+from channels_adapters.text import (
+    ELLIPSIS,
+    joined,
+    label,
+    one_line,
+    split_text,
+    split_with_tail,
+    truncate,
+)
+
+TEXT_MAX = 2000
+QUICK_REPLIES_MAX = 13
+QUICK_REPLY_TITLE_MAX = 20
+PAYLOAD_MAX = 1000
+BUTTON_TITLE_MAX = 20
+BUTTONS_MAX = 3
+BUTTON_TEMPLATE_TEXT_MAX = 640
+ELEMENTS_MAX = 10
+ELEMENT_TITLE_MAX = 80
+ELEMENT_SUBTITLE_MAX = 80
+GREETING_MAX = 160
+PERSISTENT_MENU_MAX = 20
+MENU_ITEM_TITLE_MAX = 30
+
+ERROR_RULES = meta.ErrorRules(
+    # 4 app, 17 user, 32 page, 613 API-call rate limits; 80006 Messenger business use case.
+    rate_limit_codes=frozenset({4, 17, 32, 613, 80006}),
+    permanent={
+        (551, meta.ANY): PERMANENT_BLOCKED,  # This person isn't available right now
+        (meta.ANY, 1545041): PERMANENT_BLOCKED,  # the same, also reported under code 200
+        (meta.ANY, 2018108): PERMANENT_BLOCKED,  # isn't receiving messages from you right now
+        (10, 2018278): PERMANENT_WINDOW_CLOSED,  # sent outside of allowed window
+        (10, 2018065): PERMANENT_WINDOW_CLOSED,  # the older subcode for it
+        (10, 2534022): PERMANENT_WINDOW_CLOSED,
+        (100, 2018001): PERMANENT_INVALID_RECIPIENT,  # No matching user found
+        (190, meta.ANY): PERMANENT_BAD_CREDENTIALS,  # invalid or expired page token
+        (104, meta.ANY): PERMANENT_BAD_CREDENTIALS,  # no access token at all
+    },
+    # 2 "unexpected error, retry later", 1200 "temporary send message failure".
+    transient_codes=frozenset({2, 1200}),
+)
+
+
+# --- pymessenger, with a timeout ------------------------------------------------------------------
+
+_last_response: ContextVar[requests.Response | None] = ContextVar(
+    "messenger_last_response", default=None
+)
+
+
+class _RequestsWithTimeout:
+    """Stands in for the `requests` module inside pymessenger.bot, which calls `requests.post`
+    without a timeout (stack-notes.md): a dead connection would hang a send worker for good.
+    Every call gets PLATFORM_TIMEOUT_SECONDS unless it set its own, and the response is kept
+    (per thread/context) so `send` can read the HTTP status that `send_raw` throws away.
+    Process-wide on purpose: no pymessenger call in Souk may go without a timeout."""
+
+    def __getattr__(self, name: str):
+        return getattr(requests, name)
+
+    def post(self, url: str, **kwargs) -> requests.Response:
+        timeout = kwargs.pop("timeout", settings.PLATFORM_TIMEOUT_SECONDS)
+        response = requests.post(url, timeout=timeout, **kwargs)
+        _last_response.set(response)
+        return response
+
+
+pymessenger_bot.requests = _RequestsWithTimeout()
+
+
+def _bot(access_token: str) -> Bot:
+    bot = Bot(access_token)
+    bot.graph_url = settings.META_GRAPH_URL
+    return bot
+
+
+# --- Rendering ------------------------------------------------------------------------------------
+
+
+def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _payload(message: dict) -> dict:
+    # Every reply Souk sends answers a shopper within the 24-hour window.
+    return {"messaging_type": "RESPONSE", "message": message}
+
+
+def _template(template: dict) -> dict:
+    return _payload({"attachment": {"type": "template", "payload": template}})
+
+
+def _postback_payload(button: Button) -> str:
+    # A button without a payload answers with its title, so a tap is never lost.
+    return truncate(button.payload or one_line(button.title), PAYLOAD_MAX) or ELLIPSIS
+
+
+def _button(button: Button) -> dict:
+    title = label(button.title, BUTTON_TITLE_MAX)
+    if button.url:
+        return {"type": "web_url", "title": title, "url": button.url}
+    return {"type": "postback", "title": title, "payload": _postback_payload(button)}
+
+
+def _quick_reply(button: Button) -> dict:
+    return {
+        "content_type": "text",
+        "title": label(button.title, QUICK_REPLY_TITLE_MAX),
+        "payload": _postback_payload(button),
+    }
+
+
+def _texts(chunks: Sequence[str]) -> list[dict]:
+    return [_payload({"text": chunk}) for chunk in chunks]
+
+
+def _text(text: str) -> list[dict]:
+    return _texts(split_text(text, TEXT_MAX))
+
+
+def _with_quick_replies(text: str, options: Sequence[Button]) -> list[dict]:
+    head, tail = split_with_tail(text, TEXT_MAX, TEXT_MAX)
+    quick_replies = [_quick_reply(option) for option in options]
+    return [*_texts(head), _payload({"text": tail or ELLIPSIS, "quick_replies": quick_replies})]
+
+
+def _button_templates(text: str, buttons: Sequence[Button]) -> list[dict]:
+    head, tail = split_with_tail(text, TEXT_MAX, BUTTON_TEMPLATE_TEXT_MAX)
+    templates = [
+        _template(
+            {
+                "template_type": "button",
+                "text": (tail if index == 0 else "") or ELLIPSIS,
+                "buttons": [_button(button) for button in group],
+            }
+        )
+        for index, group in enumerate(_chunks(buttons, BUTTONS_MAX))
+    ]
+    return [*_texts(head), *templates]
+
+
+def _render_quick_replies(message: QuickReplies) -> list[dict]:
+    options = message.options
+    if not options:
+        return _text(message.text)
+    if len(options) <= QUICK_REPLIES_MAX and not any(option.url for option in options):
+        return _with_quick_replies(message.text, options)
+    return _button_templates(message.text, options)
+
+
+def _card_subtitle(card: Card) -> str:
+    return truncate(joined(card.price, card.subtitle), ELEMENT_SUBTITLE_MAX)
+
+
+def _is_element(card: Card) -> bool:
+    """Messenger wants something besides a title in a generic element."""
+    return bool(_card_subtitle(card) or card.image_url or card.buttons)
+
+
+def _element(card: Card) -> dict:
+    element = {"title": label(card.title, ELEMENT_TITLE_MAX)}
+    subtitle = _card_subtitle(card)
+    if subtitle:
+        element["subtitle"] = subtitle
+    if card.image_url:
+        element["image_url"] = card.image_url
+    if card.buttons:
+        # The bot lists a card's main actions first; Messenger shows three.
+        element["buttons"] = [_button(button) for button in card.buttons[:BUTTONS_MAX]]
+    return element
+
+
+def _cards(cards: Sequence[Card]) -> list[dict]:
+    payloads: list[dict] = []
+    for is_element, run in groupby(cards, key=_is_element):
+        run = list(run)
+        if is_element:
+            payloads += [
+                _template({"template_type": "generic", "elements": [_element(c) for c in chunk]})
+                for chunk in _chunks(run, ELEMENTS_MAX)
+            ]
+        else:
+            titles = [one_line(card.title) for card in run if card.title.strip()]
+            payloads += _text("\n".join(f"• {title}" for title in titles))
+    return payloads
+
+
+def _with_more(payloads: list[dict], more: Button | None) -> list[dict]:
+    if more is None:
+        return payloads
+    if more.url:
+        return [*payloads, *_button_templates(label(more.title, BUTTON_TEMPLATE_TEXT_MAX), [more])]
+    if not payloads:
+        return _with_quick_replies("", [more])
+    last = payloads[-1]
+    message = {**last["message"], "quick_replies": [_quick_reply(more)]}
+    return [*payloads[:-1], {**last, "message": message}]
+
+
+def _render_carousel(carousel: Carousel) -> list[dict]:
+    payloads = _text(carousel.text) + _cards(carousel.cards)
+    return _with_more(payloads, carousel.more)
+
+
+def _render_image(image: Image) -> list[dict]:
+    payloads = []
+    if image.url:
+        attachment = {"type": "image", "payload": {"url": image.url, "is_reusable": True}}
+        payloads.append(_payload({"attachment": attachment}))
+    return payloads + _text(image.caption)
+
+
+# --- Webhooks -------------------------------------------------------------------------------------
+
+
+def _event_id(event: dict) -> str:
+    """The platform id an event is deduplicated on. Messages (echoes included) and current
+    postbacks carry a `mid`. Deliveries and reads carry none: a delivery or read watermark from
+    one person is the same news however often it arrives, so kind + PSID + watermark names it
+    stably. Anything else without a mid (older postbacks, referrals, opt-ins, reactions, whose
+    `mid` is the id of the message reacted to) uses kind + PSID + timestamp: one person does
+    not tap twice in the same millisecond."""
+    sender = (event.get("sender") or {}).get("id", "")
+    message = event.get("message")
+    if isinstance(message, dict) and message.get("mid"):
+        return str(message["mid"])
+    postback = event.get("postback")
+    if isinstance(postback, dict) and postback.get("mid"):
+        return str(postback["mid"])
+    for kind in ("delivery", "read"):
+        if isinstance(event.get(kind), dict):
+            return f"{kind}:{sender}:{event[kind].get('watermark', event.get('timestamp', ''))}"
+    kind = next((key for key in event if key not in {"sender", "recipient", "timestamp"}), "event")
+    return f"{kind}:{sender}:{event.get('timestamp', '')}"
+
+
+def _entry_events(entry: object) -> list[RawEvent]:
+    if not isinstance(entry, dict) or not entry.get("id"):
+        raise WebhookRejected("each entry needs an id")
+    # Entries without `messaging` (page feed changes, handover `standby`) carry nothing for us.
+    events = entry.get("messaging", [])
+    if not isinstance(events, list):
+        raise WebhookRejected("entry.messaging must be a list")
+    raw = []
+    for event in events:
+        if not isinstance(event, dict) or not (event.get("sender") or {}).get("id"):
+            raise WebhookRejected("each messaging event needs a sender id")
+        raw.append(RawEvent(event_id=_event_id(event), payload=event, account_id=str(entry["id"])))
+    return raw
+
+
+def _parse_message(sender: Sender, message: dict) -> list[InboundEvent]:
+    if message.get("is_echo"):
+        return []  # our own messages, sent by Souk or typed by an agent in the Page inbox
+    mid = str(message.get("mid", ""))
+    quick_reply = message.get("quick_reply")
+    if isinstance(quick_reply, dict) and quick_reply.get("payload"):
+        return [
+            ButtonPressed(
+                sender=sender,
+                message_id=mid,
+                payload=str(quick_reply["payload"]),
+                title=str(message.get("text", "")),
+            )
+        ]
+    if message.get("text"):
+        return [TextReceived(sender=sender, message_id=mid, text=str(message["text"]))]
+    return _parse_attachments(sender, mid, message)
+
+
+def _parse_attachments(sender: Sender, mid: str, message: dict) -> list[InboundEvent]:
+    events: list[InboundEvent] = []
+    unsupported: list[str] = []
+    for attachment in message.get("attachments") or []:
+        kind = str(attachment.get("type", "unknown"))
+        coordinates = (attachment.get("payload") or {}).get("coordinates")
+        if kind == "location" and isinstance(coordinates, dict):
+            events.append(
+                LocationShared(
+                    sender=sender,
+                    message_id=mid,
+                    latitude=float(coordinates.get("lat", 0.0)),
+                    longitude=float(coordinates.get("long", 0.0)),
+                    address=str(attachment.get("title", "")),
+                )
+            )
+        else:
+            # A sticker arrives as an image attachment with a sticker_id beside it.
+            unsupported.append("sticker" if message.get("sticker_id") else kind)
+    if unsupported or not events:
+        what = ",".join(dict.fromkeys(unsupported)) or "unknown"
+        events.append(Unsupported(sender=sender, message_id=mid, what=what))
+    return events
+
+
+def _parse_postback(sender: Sender, postback: dict) -> list[InboundEvent]:
+    # "Get Started" and persistent-menu taps arrive as postbacks too.
+    return [
+        ButtonPressed(
+            sender=sender,
+            message_id=str(postback.get("mid", "")),
+            payload=str(postback.get("payload", "")),
+            title=str(postback.get("title", "")),
+        )
+    ]
+
+
+def _parse_delivery(sender: Sender, delivery: dict) -> list[InboundEvent]:
+    # `mids` may be missing: then only the watermark says what arrived (see StatusUpdate).
+    mids = delivery.get("mids") or [""]
+    return [StatusUpdate(sender=sender, message_id=str(mid), status="delivered") for mid in mids]
+
+
+class MessengerAdapter(ChannelAdapter):
+    kind = "messenger"
+    rate_per_second = 300.0  # about 300 sends a second per Page (channel-limits.md)
+
+    def split(self, body: dict) -> list[RawEvent]:
+        if body.get("object") != "page":
+            raise WebhookRejected(f"object must be 'page', not {body.get('object')!r}")
+        entries = body.get("entry")
+        if not isinstance(entries, list):
+            raise WebhookRejected("entry must be a list")
+        return [event for entry in entries for event in _entry_events(entry)]
+
+    def parse(self, payload: dict) -> list[InboundEvent]:
+        sender = Sender(external_id=str((payload.get("sender") or {}).get("id", "")))
+        if isinstance(payload.get("message"), dict):
+            return _parse_message(sender, payload["message"])
+        if isinstance(payload.get("postback"), dict):
+            return _parse_postback(sender, payload["postback"])
+        if isinstance(payload.get("delivery"), dict):
+            return _parse_delivery(sender, payload["delivery"])
+        if isinstance(payload.get("read"), dict):
+            # A read receipt names no message: everything sent before the watermark was read.
+            return [StatusUpdate(sender=sender, status="read")]
+        return []  # reactions, referrals, opt-ins: nothing the bot answers
+
+    def render(self, message: OutboundMessage) -> list[dict]:
+        if isinstance(message, Text):
+            return _text(message.text)
+        if isinstance(message, QuickReplies):
+            return _render_quick_replies(message)
+        if isinstance(message, Carousel):
+            return _render_carousel(message)
+        if isinstance(message, Image):
+            return _render_image(message)
+        raise TypeError(f"Messenger cannot render {type(message).__name__}")
+
+    def send(self, account: AccountContext, recipient: str, payload: dict) -> SendResult:
+        bot = _bot(meta.require_token(account.credentials.get("access_token", "")))
+        _last_response.set(None)
+        try:
+            body = bot.send_raw({"recipient": {"id": recipient}, **payload})
+        except requests.Timeout as exc:
+            raise TransientSendError(f"Messenger timed out: {exc!r}", code="timeout") from exc
+        except requests.ConnectionError as exc:
+            raise TransientSendError(f"Messenger unreachable: {exc!r}", code="network") from exc
+        except ValueError:  # not JSON: a proxy's error page; the status decides below
+            body = None
+        except requests.RequestException as exc:
+            raise TransientSendError(f"Messenger request failed: {exc!r}", code="network") from exc
+        response = _last_response.get()
+        status = response.status_code if response is not None else 0
+        if 200 <= status < 300 and isinstance(body, dict) and "error" not in body:
+            return SendResult(platform_message_id=str(body.get("message_id", "")))
+        headers = response.headers if response is not None else None
+        raise meta.send_error(meta.GraphError.from_response(status, body, headers), ERROR_RULES)
+
+
+# --- Page setup -----------------------------------------------------------------------------------
+
+
+def _menu_item(button: Button) -> dict:
+    title = label(button.title, MENU_ITEM_TITLE_MAX)
+    if button.url:
+        return {"type": "web_url", "title": title, "url": button.url}
+    return {"type": "postback", "title": title, "payload": _postback_payload(button)}
+
+
+def messenger_setup_profile(
+    access_token: str, *, greeting: str, get_started_payload: str, menu: Sequence[Button]
+) -> None:
+    """Sets the Page's Get Started button, greeting and persistent menu (Messenger Profile
+    API) in one call: the menu requires Get Started, so they go together. Raises SendError."""
+    profile: dict = {"get_started": {"payload": truncate(get_started_payload, PAYLOAD_MAX)}}
+    if greeting.strip():
+        profile["greeting"] = [{"locale": "default", "text": truncate(greeting, GREETING_MAX)}]
+    if menu:
+        items = [_menu_item(button) for button in menu[:PERSISTENT_MENU_MAX]]
+        profile["persistent_menu"] = [
+            {"locale": "default", "composer_input_disabled": False, "call_to_actions": items}
+        ]
+    meta.graph_post(
+        "me/messenger_profile",
+        json=profile,
+        rules=ERROR_RULES,
+        access_token=access_token,
+        token_in_query=True,
+    )
