@@ -5,7 +5,7 @@ substring fallback on SQLite. Both read the same accent-folded `Product.search_d
 import re
 import unicodedata
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
 from django.db.models import F, Func, QuerySet
 
@@ -48,10 +48,9 @@ def search_products(queryset: QuerySet, query: str) -> QuerySet:
         tsquery = SearchQuery(
             " & ".join(f"{term}:*" for term in terms), search_type="raw", config="simple"
         )
-        return (
-            queryset.annotate(_search_vector=SimpleDocumentVector(F("search_document")))
-            .filter(_search_vector=tsquery)
-            .annotate(search_rank=SearchRank(F("_search_vector"), tsquery))
+        # alias, not annotate: the vector is only filtered on, never sent back.
+        return queryset.alias(_search_vector=SimpleDocumentVector(F("search_document"))).filter(
+            _search_vector=tsquery
         )
     for term in terms:
         queryset = queryset.filter(search_document__contains=term)

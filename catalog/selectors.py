@@ -20,6 +20,7 @@ def product_list(
     """Products with their variants and images loaded in a constant number of queries."""
     products = (
         Product.objects.for_shop(shop)
+        .defer("search_document")
         .select_related("category")
         .prefetch_related(
             Prefetch("variants", queryset=Variant.objects.order_by("position", "id")),

@@ -57,3 +57,13 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # cannot write its home (/app), and containers are scaled by count, not at run time.
 # (Older versions ignore this name.)
 control_socket_disable = True
+
+
+def post_worker_init(worker) -> None:
+    """Move everything loaded at start-up (Django, apps, libraries) out of the garbage
+    collector's view: full collections then scan only per-request objects, which cut the
+    product list's p99 by half in bench/product_list (docs/performance.md)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

@@ -3,7 +3,7 @@
 Amounts are integers in the currency's smallest unit, as Stripe and Telegram carry them.
 """
 
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 from babel.numbers import format_currency, get_currency_precision, list_currencies
@@ -23,6 +23,7 @@ def minor_unit_exponent(currency: str) -> int:
     return get_currency_precision(currency)
 
 
+@lru_cache(maxsize=8192)  # Babel's formatting is slow and prices repeat
 def format_amount(amount_minor: int, currency: str, language: str = "en") -> str:
     """`format_amount(2499, "EUR", "fr")` → '24,99 €'."""
     exponent = minor_unit_exponent(currency)
