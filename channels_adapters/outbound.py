@@ -135,7 +135,7 @@ def _fail(message: OutboundMessage, *, code: str, error: str) -> None:
 def outbound_send_conversation(*, conversation_key: str) -> Retry | None:
     """Sends the conversation's queued messages in order. Returns a Retry when it had to stop
     early; None when the queue is empty or another worker holds it (that worker continues)."""
-    queued = OutboundMessage.objects.select_related("channel").filter(
+    queued = OutboundMessage.objects.select_related("channel__shop").filter(
         conversation_key=conversation_key, status=OutboundStatus.QUEUED
     )
     lock_key, token = f"souk:send-lock:{conversation_key}", uuid.uuid4().hex

@@ -12,6 +12,7 @@ from django.utils.module_loading import import_string
 from channels_adapters.base import AccountContext
 from channels_adapters.models import ChannelAccount, InboundEvent
 from channels_adapters.registry import adapter_for
+from channels_adapters.setup import webhook_url
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ def account_context(account: ChannelAccount) -> AccountContext:
         kind=account.kind,
         external_id=account.external_id,
         credentials=account.credentials or {},
+        webhook_url=webhook_url(account),
     )
 
 

@@ -13,7 +13,15 @@ from conversations.serializers import (
     ConversationSerializer,
     MessageSerializer,
 )
+from shops.rest.pagination import CursorPagination
 from shops.rest.views import ShopScopedReadOnlyViewSet
+
+
+class OldestFirstPagination(CursorPagination):
+    """A conversation reads from its beginning, whatever the conversation list's ordering."""
+
+    def get_ordering(self, request, queryset, view):
+        return ("id",)
 
 
 class ConversationViewSet(ShopScopedReadOnlyViewSet):
@@ -31,10 +39,11 @@ class ConversationViewSet(ShopScopedReadOnlyViewSet):
     @action(detail=True, methods=["get"])
     def messages(self, request, pk=None):
         """The conversation's log, oldest first, with the delivery status of replies."""
-        page = self.paginate_queryset(
-            selectors.conversation_messages(conversation=self.get_object()).order_by("id")
+        paginator = OldestFirstPagination()
+        page = paginator.paginate_queryset(
+            selectors.conversation_messages(conversation=self.get_object()), request, view=self
         )
-        return self.get_paginated_response(MessageSerializer(page, many=True).data)
+        return paginator.get_paginated_response(MessageSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses=ConversationSerializer)
     @action(detail=True, methods=["post"], url_path="hand-off")

@@ -7,6 +7,7 @@ never silence. It reads the catalog and the cart, and answers with normalized me
 neither sends nor knows any channel.
 """
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -218,7 +219,8 @@ class ShoppingBot:
         if len(variants) == 1:
             return self._variant(variants[0].pk)
         options = tuple(m.Button(self._variant_label(v), encode("v", v.pk)) for v in variants[:10])
-        card = self._card(product)
+        # The card shows the product; its variants are the choices (no second "Choose").
+        card = dataclasses.replace(self._card(product), buttons=())
         return self._ask(
             say("pick_variant", self.lang, product=product.title), options, m.Carousel((card,))
         )

@@ -127,13 +127,18 @@ def inbound_handle(*, account: ChannelAccount, events: list[m.InboundEvent]) -> 
         now = timezone.now()
         conversation.last_message_at = now
         changed = ["last_message_at", "bot_state", "opted_out"]
-        if isinstance(event, m.OptOut | m.OptIn):
-            conversation.opted_out = isinstance(event, m.OptOut)
-        elif not conversation.handed_off and not conversation.opted_out:
-            reply = ShoppingBot(conversation).respond(event)
-            if reply.hand_off:
-                conversation_hand_off(conversation=conversation)
-            conversation_send(conversation=conversation, messages=reply.messages)
+        if isinstance(event, m.OptOut):
+            conversation.opted_out = True  # the platform itself confirms (Twilio: STOP reply)
+        else:
+            if isinstance(event, m.OptIn):
+                # START / YES: the shopper may be written to again; welcome them (back).
+                conversation.opted_out = False
+                event = m.ButtonPressed(sender=event.sender, payload="start")
+            if not conversation.handed_off and not conversation.opted_out:
+                reply = ShoppingBot(conversation).respond(event)
+                if reply.hand_off:
+                    conversation_hand_off(conversation=conversation)
+                conversation_send(conversation=conversation, messages=reply.messages)
         conversation.save(update_fields=changed)
         _touch_customer(conversation.customer, now)
 

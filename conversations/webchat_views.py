@@ -1,0 +1,148 @@
+"""The web chat page and its one endpoint, /chat/<shop>/messages.
+
+POST is intake, like a platform webhook (channels_adapters/webhooks.py): check who is posting,
+validate, store the event once (inbound_events_store), answer 202. The bot answers from the
+worker and the page reads the replies back with GET, which only ever reads the conversation of
+the visitor named by the signed cookie. CSRF protection stays on: the page sends its token.
+"""
+
+import json
+import math
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from channels_adapters import intake, ratelimit
+from channels_adapters.models import ChannelAccount, ChannelStatus
+from channels_adapters.registry import adapter_for
+from channels_adapters.setup import webchat_channel
+from channels_adapters.webchat import visitor as visitors
+from channels_adapters.webchat.wire import InvalidField
+from conversations.webchat_log import visitor_log
+from shops.models import Shop
+
+MAX_BODY_BYTES = 16 * 1024
+# Per visitor: a burst of taps is fine, a script hammering the bot is not.
+VISITOR_RATE_PER_SECOND = 2.0
+VISITOR_BURST = 10
+
+# A page with no inline script or style: anything injected could not run.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+UI = {
+    "en": {
+        "placeholder": "Write a message…",
+        "send": "Send",
+        "status": "Usually replies at once",
+        "typing": "{shop} is typing",
+        "not_sent": "Not sent.",
+        "retry": "Retry",
+        "log": "Conversation with {shop}",
+        "no_script": "This chat needs JavaScript.",
+    },
+    "fr": {
+        "placeholder": "Écrivez un message…",
+        "send": "Envoyer",
+        "status": "Répond en général tout de suite",
+        "typing": "{shop} écrit",
+        "not_sent": "Non envoyé.",
+        "retry": "Réessayer",
+        "log": "Conversation avec {shop}",
+        "no_script": "Ce chat a besoin de JavaScript.",
+    },
+}
+
+
+def _error(status: int, code: str, message: str, field: str = "") -> JsonResponse:
+    body = {"error": code, "message": f"{field}: {message}" if field else message}
+    if field:
+        body["fields"] = {field: [message]}
+    return JsonResponse(body, status=status)
+
+
+def _shop_and_channel(slug: str) -> tuple[Shop, ChannelAccount]:
+    shop = get_object_or_404(Shop, slug=slug)
+    account = webchat_channel(shop=shop)
+    if account.status == ChannelStatus.DISABLED:
+        raise Http404("This shop's web chat is closed.")
+    return shop, account
+
+
+@require_GET
+def chat_page(request, slug: str):
+    shop, _ = _shop_and_channel(slug)
+    visitor = visitors.visitor_from_request(request, shop_slug=shop.slug) or visitors.visitor_new()
+    strings = {
+        key: value.format(shop=shop.name) for key, value in UI.get(shop.language, UI["en"]).items()
+    }
+    config = {
+        "messagesUrl": reverse("webchat-messages", kwargs={"slug": shop.slug}),
+        "strings": strings,
+    }
+    response = render(
+        request,
+        "webchat/chat.html",
+        {"shop": shop, "ui": strings, "config": config, "initial": shop.name[:1].upper()},
+    )
+    # Re-set on every visit: a returning visitor keeps their id for another year.
+    visitors.visitor_cookie_set(response, visitor=visitor, shop_slug=shop.slug)
+    response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response["Cache-Control"] = "no-store"  # carries a CSRF token
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def chat_messages(request, slug: str):
+    shop, account = _shop_and_channel(slug)
+    visitor = visitors.visitor_from_request(request, shop_slug=shop.slug)
+    if visitor is None:
+        return _error(403, "forbidden", "No chat visitor here: open the chat page first.")
+    if request.method == "GET":
+        return _log(request, account, visitor)
+    return _post(request, account, visitor)
+
+
+def _log(request, account: ChannelAccount, visitor: str) -> JsonResponse:
+    after = request.GET.get("after", "0")
+    if not after.isdigit() or len(after) > 18:
+        return _error(
+            400, "validation_error", "A message id (a whole number) is required.", "after"
+        )
+    entries = visitor_log(account=account, visitor_id=visitor, after_id=int(after))
+    response = JsonResponse(entries, safe=False)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _post(request, account: ChannelAccount, visitor: str) -> JsonResponse:
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_BODY_BYTES or len(request.body) > MAX_BODY_BYTES:
+        return _error(413, "payload_too_large", f"At most {MAX_BODY_BYTES} bytes.")
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return _error(400, "validation_error", "A JSON object is required.", "body")
+    if not isinstance(body, dict):
+        return _error(400, "validation_error", "A JSON object is required.", "body")
+    try:
+        # The visitor comes from the signed cookie, never from the body.
+        events = adapter_for(account.kind).split({**body, "visitor": visitor})
+    except InvalidField as exc:
+        return _error(400, "validation_error", exc.reason, exc.field)
+    wait = ratelimit.acquire(
+        f"webchat:{account.pk}:{visitor}", VISITOR_RATE_PER_SECOND, burst=VISITOR_BURST
+    )
+    if wait:
+        response = _error(429, "throttled", "Too many messages; try again in a moment.")
+        response["Retry-After"] = str(math.ceil(wait))
+        return response
+    intake.inbound_events_store(routed=[(account, event) for event in events])
+    return JsonResponse({"ok": True}, status=202)
