@@ -1,0 +1,120 @@
+"""The web chat channel: the shop's own chat page, /chat/<shop>/.
+
+There is no platform in between. The page posts each message (split → stored like any webhook
+event) and reads the conversation log back, so `send` delivers nothing: it only lets the
+pipeline mark the OutboundMessage sent, which is when the page shows it. The page draws
+normalized messages itself, so `render` keeps the message as it is, within limits that keep the
+page usable and its links safe:
+
+  Text, QuickReplies   text cut at 4000 characters; the first 13 options
+  Carousel             the first 10 cards, 3 buttons each; `more` kept
+  Image                the URL and the caption (cut like text)
+  Buttons              titles cut at 80 characters; a URL button keeps only an http(s) URL
+  Image URLs           only http(s); anything else is dropped (the card shows no image)
+"""
+
+from __future__ import annotations
+
+from channels_adapters.base import AccountContext, ChannelAdapter, RawEvent, SendResult
+from channels_adapters.messages import (
+    ButtonPressed,
+    InboundEvent,
+    OutboundMessage,
+    Sender,
+    TextReceived,
+)
+from channels_adapters.webchat.wire import visitor_message
+
+MAX_TEXT = 4000
+MAX_TITLE = 80
+MAX_CARD_TEXT = 300
+MAX_CARDS = 10
+MAX_CARD_BUTTONS = 3
+MAX_OPTIONS = 13
+
+
+def _cut(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def _safe_url(url: str) -> str:
+    # The page puts URLs in href/src: a javascript: or data: URL must never get there.
+    return url if url.startswith(("https://", "http://")) else ""
+
+
+def _button(button: dict) -> dict | None:
+    bounded = {**button, "title": _cut(button.get("title", ""), MAX_TITLE)}
+    if button.get("url"):
+        bounded["url"] = _safe_url(button["url"])
+        if not bounded["url"]:
+            return None
+    return bounded
+
+
+def _buttons(buttons, limit: int) -> list[dict]:
+    return [b for b in (_button(button) for button in buttons[:limit]) if b is not None]
+
+
+def _card(card: dict) -> dict:
+    return {
+        **card,
+        "title": _cut(card.get("title", ""), MAX_TITLE),
+        "subtitle": _cut(card.get("subtitle", ""), MAX_CARD_TEXT),
+        "price": _cut(card.get("price", ""), MAX_TITLE),
+        "image_url": _safe_url(card.get("image_url", "")),
+        "buttons": _buttons(card.get("buttons", ()), MAX_CARD_BUTTONS),
+    }
+
+
+def bounded(message: dict) -> dict:
+    """The normalized message as the page receives it."""
+    message = dict(message)
+    for key in ("text", "caption"):
+        if key in message:
+            message[key] = _cut(message[key], MAX_TEXT)
+    if "options" in message:
+        message["options"] = _buttons(message["options"], MAX_OPTIONS)
+    if "cards" in message:
+        message["cards"] = [_card(card) for card in message["cards"][:MAX_CARDS]]
+    if message.get("more"):
+        message["more"] = _button(message["more"])
+    if "url" in message:
+        message["url"] = _safe_url(message["url"])
+    return message
+
+
+class WebChatAdapter(ChannelAdapter):
+    kind = "webchat"
+    # Nothing leaves the server: the limit only stops a runaway bot from flooding the table.
+    rate_per_second = 50.0
+
+    def split(self, body: dict) -> list[RawEvent]:
+        event = visitor_message(body)  # InvalidField (a WebhookRejected) names the bad field
+        # Scoped by visitor so one visitor's ids can never shadow another's messages.
+        return [RawEvent(event_id=f"{event['visitor']}:{event['client_id']}", payload=event)]
+
+    def parse(self, payload: dict) -> list[InboundEvent]:
+        visitor = payload.get("visitor") or ""
+        if not visitor:
+            return []
+        sender = Sender(external_id=visitor)
+        message_id = payload.get("client_id", "")
+        if payload.get("payload"):
+            return [
+                ButtonPressed(
+                    sender=sender,
+                    message_id=message_id,
+                    payload=payload["payload"],
+                    title=payload.get("title", ""),
+                )
+            ]
+        if payload.get("text"):
+            return [TextReceived(sender=sender, message_id=message_id, text=payload["text"])]
+        return []
+
+    def render(self, message: OutboundMessage) -> list[dict]:
+        return [bounded(message.to_dict())]
+
+    def send(self, account: AccountContext, recipient: str, payload: dict) -> SendResult:
+        # The page fetches its messages; being marked sent is the delivery.
+        return SendResult(platform_message_id="")
