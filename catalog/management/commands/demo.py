@@ -55,6 +55,7 @@ class Command(BaseCommand):
                     "",
                     self.style.SUCCESS(summary),
                     "",
+                    f"  Shop in chat  {base}/chat/{result.shop.slug}/   <- buy from the demo here",
                     f"  Home          {base}/",
                     f"  API docs      {base}/api/docs/",
                     f"  Back office   {base}/admin/",
