@@ -54,6 +54,7 @@ class ShoppingBot:
         if isinstance(event, m.CartSubmitted):
             return self._cart_submitted(event)
         if isinstance(event, m.ContactShared | m.LocationShared):
+            self._remember_contact(event)
             return self._menu(say("thanks_contact", self.lang))
         return self._menu(say("unsupported", self.lang))
 
@@ -299,6 +300,19 @@ class ShoppingBot:
                 m.Button(say("keep_browsing", self.lang), encode("browse")),
             ),
         )
+
+    def _remember_contact(self, event: m.ContactShared | m.LocationShared) -> None:
+        """Kept for checkout (next issue): the phone, and where the shopper said they are."""
+        customer = self.customer
+        if isinstance(event, m.ContactShared):
+            customer.phone = event.phone[:32] or customer.phone
+            customer.name = customer.name or event.name[:150]
+        else:
+            location = {"latitude": event.latitude, "longitude": event.longitude}
+            if event.address:
+                location["address"] = event.address[:300]
+            customer.preferences = {**(customer.preferences or {}), "location": location}
+        customer.save(update_fields=["phone", "name", "preferences"])
 
     def _remember_choice(self, variant: Variant) -> None:
         options = variant.options or {}

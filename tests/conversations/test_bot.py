@@ -187,3 +187,30 @@ def test_other_shops_products_cannot_be_reached_by_payload(conversation, make_sh
         reply = tap(conversation, payload)
         assert "n'est plus disponible" in reply.messages[-1].text
     assert not CartLine.objects.exists()
+
+
+def test_shared_contact_and_location_are_remembered(conversation):
+    ShoppingBot(conversation).respond(
+        m.ContactShared(sender=SHOPPER, phone="+33612345678", name="Léa Martin")
+    )
+    reply = ShoppingBot(conversation).respond(
+        m.LocationShared(sender=SHOPPER, latitude=48.85, longitude=2.35, address="Paris")
+    )
+
+    conversation.customer.refresh_from_db()
+    assert conversation.customer.phone == "+33612345678"
+    assert conversation.customer.preferences["location"]["address"] == "Paris"
+    assert "noté vos coordonnées" in reply.messages[-1].text
+
+
+def test_whatsapp_cart_fills_the_cart_by_sku(conversation, catalog):
+    reply = ShoppingBot(conversation).respond(
+        m.CartSubmitted(
+            sender=SHOPPER,
+            items=(m.CartItem("ROBE-R-38", 2, 8990, "EUR"), m.CartItem("UNKNOWN", 1)),
+        )
+    )
+    assert [(line.variant.sku, line.quantity) for line in CartLine.objects.all()] == [
+        ("ROBE-R-38", 2)
+    ]
+    assert "179,80" in reply.messages[-1].text
