@@ -13,6 +13,11 @@ import time
 
 import bench
 
+# The benchmarks that start real servers (gunicorn, Celery, wrk, python-telegram-bot) on
+# PostgreSQL and Redis; after the in-process ones, so `python -m bench` runs them last.
+bench.BENCHMARKS.setdefault("intake", "bench.intake")
+bench.BENCHMARKS.setdefault("end_to_end", "bench.end_to_end")
+
 
 def _parser_for(name: str, module) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(

@@ -1,0 +1,17 @@
+"""WSGI entry point of the benchmark servers: `config.wsgi` with ROOT_URLCONF pointed at
+`bench.bare_urls` (the site plus the bare baseline view), set before Django is set up.
+
+    gunicorn bench.wsgi_bench:application -c config/gunicorn.conf.py
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+from django.conf import settings
+
+settings.ROOT_URLCONF = "bench.bare_urls"
+
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+application = get_wsgi_application()
