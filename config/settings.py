@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "catalog",
     "channels_adapters",
     "orders",
+    "payments",
     "conversations",
 ]
 
@@ -124,6 +125,8 @@ CELERY_TASK_ROUTES = {
     "catalog.tasks.*": {"queue": "default"},
     "channels_adapters.tasks.inbound_*": {"queue": "intake"},
     "channels_adapters.tasks.outbound_*": {"queue": "send"},
+    "orders.tasks.*": {"queue": "checkout"},
+    "payments.tasks.*": {"queue": "checkout"},
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-inbound-events": {
@@ -132,6 +135,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-outbound-messages": {
         "task": "channels_adapters.tasks.outbound_sweep",
+        "schedule": 60.0,
+    },
+    "expire-stock-reservations": {
+        "task": "orders.tasks.reservations_expire",
         "schedule": 60.0,
     },
 }
@@ -228,6 +235,11 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").r
 # Where normalized inbound events go once parsed: the conversation layer (a dotted path to a
 # callable taking account= and events=).
 SOUK_INBOUND_HANDLER = "conversations.services.inbound_handle"
+# Who hears about order events once committed (receipts and updates in the chat): dotted paths
+# to callables taking (event_type, order_id, details).
+SOUK_ORDER_LISTENERS = ["conversations.notifications.order_event_notify"]
+# How long checkout holds stock for a shopper who has not paid yet.
+SOUK_RESERVATION_MINUTES = env.int("SOUK_RESERVATION_MINUTES", default=15)
 # Webhook bodies larger than this are refused with 413 before being read.
 SOUK_WEBHOOK_MAX_BYTES = 1024 * 1024
 PLATFORM_TIMEOUT_SECONDS = env.float("PLATFORM_TIMEOUT_SECONDS", default=10.0)

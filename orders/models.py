@@ -1,9 +1,17 @@
-"""Carts now; orders, checkout and stock reservation come with checkout (issue: checkout)."""
+"""Carts, checkouts, orders, their lines, stock reservations and the shop's shipping rates.
+
+A cart fills while the shopper browses. Checkout reserves its stock (`StockReservation`) and
+collects contact, address and a shipping rate; confirming it places the order (one per
+checkout). The order snapshots what was bought; its three statuses move only as
+orders/transitions.py allows. Orders know customers and channels by reference only: orders
+never import conversations or channel adapters.
+"""
 
 from django.db import models
 from django.db.models import Q
 
 from catalog.models import Variant
+from orders.transitions import FulfillmentStatus, OrderStatus, PaymentStatus
 from shops.tenancy import ShopOwned
 
 
@@ -38,3 +46,210 @@ class CartLine(ShopOwned):
                 condition=Q(quantity__gte=1), name="cart_line_quantity_positive"
             ),
         ]
+
+
+class ShippingKind(models.TextChoices):
+    FLAT = "flat", "Flat rate"
+    FREE_ABOVE = "free_above", "Flat rate, free above an amount"
+    PICKUP = "pickup", "Pickup in store"
+
+
+class ShippingRate(ShopOwned):
+    """One way to get the order to the shopper. `amount` is in the shop currency's minor
+    units; a `free_above` rate costs nothing once the goods reach `free_above`."""
+
+    name = models.CharField(max_length=60)
+    kind = models.CharField(max_length=12, choices=ShippingKind.choices, default=ShippingKind.FLAT)
+    amount = models.BigIntegerField(default=0)
+    free_above = models.BigIntegerField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="shipping_amount_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def needs_address(self) -> bool:
+        return self.kind != ShippingKind.PICKUP
+
+    def cost_for(self, subtotal: int) -> int:
+        if self.kind == ShippingKind.PICKUP:
+            return 0
+        if self.kind == ShippingKind.FREE_ABOVE and self.free_above is not None:
+            return 0 if subtotal >= self.free_above else self.amount
+        return self.amount
+
+
+class CheckoutStatus(models.TextChoices):
+    OPEN = "open", "Open"  # stock reserved, details being collected
+    COMPLETED = "completed", "Completed"  # the order is placed
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"
+
+
+class Checkout(ShopOwned):
+    """Checking out one cart: what is reserved, who buys, where it goes, how it ships."""
+
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="checkouts")
+    customer = models.ForeignKey(
+        "conversations.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.ForeignKey(
+        "channels_adapters.ChannelAccount",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        max_length=10, choices=CheckoutStatus.choices, default=CheckoutStatus.OPEN
+    )
+    currency = models.CharField(max_length=3)
+    contact_name = models.CharField(max_length=150, blank=True)
+    contact_phone = models.CharField(max_length=32, blank=True)
+    # {"text": "12 rue …, 75011 Paris"} typed, or a shared location {"latitude", "longitude"}.
+    shipping_address = models.JSONField(default=dict, blank=True)
+    shipping_rate = models.ForeignKey(
+        ShippingRate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+
+class OrderCounter(models.Model):
+    """The last order number handed out per shop (#1001, #1002…): one row per shop, bumped
+    by a single atomic UPSERT, so concurrent checkouts never share a number."""
+
+    shop = models.OneToOneField("shops.Shop", on_delete=models.CASCADE, primary_key=True)
+    last_number = models.PositiveIntegerField(default=1000)
+
+
+class Order(ShopOwned):
+    number = models.PositiveIntegerField()
+    checkout = models.OneToOneField(
+        Checkout, null=True, blank=True, on_delete=models.SET_NULL, related_name="order"
+    )
+    customer = models.ForeignKey(
+        "conversations.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    channel = models.ForeignKey(
+        "channels_adapters.ChannelAccount",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    channel_kind = models.CharField(max_length=12, blank=True)  # kept if the channel goes
+    status = models.CharField(
+        max_length=10, choices=OrderStatus.choices, default=OrderStatus.PENDING
+    )
+    payment_status = models.CharField(
+        max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.AWAITING
+    )
+    fulfillment_status = models.CharField(
+        max_length=12, choices=FulfillmentStatus.choices, default=FulfillmentStatus.UNFULFILLED
+    )
+    currency = models.CharField(max_length=3)
+    subtotal = models.BigIntegerField()
+    shipping_total = models.BigIntegerField(default=0)
+    total = models.BigIntegerField()
+    refunded_total = models.BigIntegerField(default=0)
+    contact_name = models.CharField(max_length=150, blank=True)
+    contact_phone = models.CharField(max_length=32, blank=True)
+    shipping_address = models.JSONField(default=dict, blank=True)
+    shipping_method = models.CharField(max_length=60, blank=True)
+    shipping_rate = models.ForeignKey(
+        ShippingRate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tracking_number = models.CharField(max_length=100, blank=True)
+    tracking_url = models.URLField(max_length=500, blank=True)
+    cancel_reason = models.CharField(max_length=200, blank=True)
+    # Stock stays reserved for an unpaid order until then.
+    reserved_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "number"], name="order_number_unique_per_shop"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(refunded_total__gte=0) & Q(refunded_total__lte=models.F("total")),
+                name="order_refunds_within_total",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["shop", "-created_at"]),
+            models.Index(fields=["status", "reserved_until"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number}"
+
+
+class OrderLine(ShopOwned):
+    """What was bought, as it was then: later catalog edits do not rewrite orders."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(
+        Variant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    product_title = models.CharField(max_length=300)
+    variant_name = models.CharField(max_length=120, blank=True)
+    sku = models.CharField(max_length=64)
+    unit_price = models.BigIntegerField()
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+    @property
+    def line_total(self) -> int:
+        return self.unit_price * self.quantity
+
+
+class ReservationState(models.TextChoices):
+    HELD = "held", "Held"  # taken from stock, awaiting payment
+    COMMITTED = "committed", "Sold"  # paid: the stock is gone for good
+    RELEASED = "released", "Released"  # given back to stock
+
+
+class StockReservation(ShopOwned):
+    """Units taken from a variant's stock for a checkout (then its order) until paid or
+    released. Releasing gives exactly these units back, once."""
+
+    checkout = models.ForeignKey(Checkout, on_delete=models.CASCADE, related_name="reservations")
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.CASCADE, related_name="reservations"
+    )
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField()
+    unit_price = models.BigIntegerField()  # the price when reserved: what the shopper saw
+    # False for a variant whose stock is not tracked: nothing was taken, nothing to give back.
+    from_stock = models.BooleanField(default=True)
+    state = models.CharField(
+        max_length=10, choices=ReservationState.choices, default=ReservationState.HELD
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["variant_id", "id"]

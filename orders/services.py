@@ -1,4 +1,5 @@
-"""Cart writes. Stock is checked, not reserved: reservation happens when checkout starts."""
+"""Cart writes. Stock is checked, not reserved: reservation happens when checkout starts
+(orders/checkout.py)."""
 
 from dataclasses import dataclass
 
@@ -6,15 +7,10 @@ from django.db import IntegrityError, transaction
 
 from catalog.models import Variant
 from orders.models import Cart, CartLine
+from orders.stock import NotEnoughStock
 from shops.models import Shop
 
 MAX_LINE_QUANTITY = 99
-
-
-class NotEnoughStock(Exception):
-    def __init__(self, variant: Variant, available: int):
-        self.variant, self.available = variant, available
-        super().__init__(f"Only {available} of {variant.sku} left")
 
 
 def cart_open(*, shop: Shop, owner_key: str) -> Cart:
