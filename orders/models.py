@@ -134,6 +134,9 @@ class OrderCounter(models.Model):
     shop = models.OneToOneField("shops.Shop", on_delete=models.CASCADE, primary_key=True)
     last_number = models.PositiveIntegerField(default=1000)
 
+    def __str__(self) -> str:
+        return f"shop {self.shop_id}: #{self.last_number}"
+
 
 class Order(ShopOwned):
     number = models.PositiveIntegerField()

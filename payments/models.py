@@ -112,7 +112,9 @@ class Refund(ShopOwned):
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="refunds")
     amount = models.BigIntegerField()
     reason = models.CharField(max_length=200, blank=True)
-    state = models.CharField(max_length=10, choices=RefundState.choices, default=RefundState.PENDING)
+    state = models.CharField(
+        max_length=10, choices=RefundState.choices, default=RefundState.PENDING
+    )
     provider_ref = models.CharField(max_length=120, blank=True)
     failure_message = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -143,6 +145,9 @@ class ProviderEvent(models.Model):
             models.UniqueConstraint(fields=["provider", "event_id"], name="provider_event_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_id}"
+
 
 class SandboxCharge(models.Model):
     """The test provider's own ledger, as Stripe keeps one on its side: a charge made with an
@@ -155,3 +160,6 @@ class SandboxCharge(models.Model):
     outcome = models.CharField(max_length=20)  # succeeded, declined, requires_action
     refunded = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key}: {self.outcome}"

@@ -5,165 +5,419 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0003_product_search_index'),
-        ('channels_adapters', '0002_outbound_message'),
-        ('conversations', '0001_initial'),
-        ('orders', '0001_initial'),
-        ('shops', '0001_initial'),
+        ("catalog", "0003_product_search_index"),
+        ("channels_adapters", "0002_outbound_message"),
+        ("conversations", "0001_initial"),
+        ("orders", "0001_initial"),
+        ("shops", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OrderCounter',
+            name="OrderCounter",
             fields=[
-                ('shop', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, serialize=False, to='shops.shop')),
-                ('last_number', models.PositiveIntegerField(default=1000)),
+                (
+                    "shop",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        serialize=False,
+                        to="shops.shop",
+                    ),
+                ),
+                ("last_number", models.PositiveIntegerField(default=1000)),
             ],
         ),
         migrations.CreateModel(
-            name='Checkout',
+            name="Checkout",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('completed', 'Completed'), ('cancelled', 'Cancelled'), ('expired', 'Expired')], default='open', max_length=10)),
-                ('currency', models.CharField(max_length=3)),
-                ('contact_name', models.CharField(blank=True, max_length=150)),
-                ('contact_phone', models.CharField(blank=True, max_length=32)),
-                ('shipping_address', models.JSONField(blank=True, default=dict)),
-                ('expires_at', models.DateTimeField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('cart', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checkouts', to='orders.cart')),
-                ('channel', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='channels_adapters.channelaccount')),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='conversations.customer')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("completed", "Completed"),
+                            ("cancelled", "Cancelled"),
+                            ("expired", "Expired"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("currency", models.CharField(max_length=3)),
+                ("contact_name", models.CharField(blank=True, max_length=150)),
+                ("contact_phone", models.CharField(blank=True, max_length=32)),
+                ("shipping_address", models.JSONField(blank=True, default=dict)),
+                ("expires_at", models.DateTimeField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "cart",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="checkouts",
+                        to="orders.cart",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="channels_adapters.channelaccount",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="conversations.customer",
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shops.shop",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('channel_kind', models.CharField(blank=True, max_length=12)),
-                ('status', models.CharField(choices=[('pending', 'Awaiting payment'), ('confirmed', 'Confirmed'), ('completed', 'Completed'), ('cancelled', 'Cancelled')], default='pending', max_length=10)),
-                ('payment_status', models.CharField(choices=[('awaiting', 'Awaiting payment'), ('failed', 'Payment failed'), ('paid', 'Paid'), ('partially_refunded', 'Partially refunded'), ('refunded', 'Refunded'), ('voided', 'Voided')], default='awaiting', max_length=20)),
-                ('fulfillment_status', models.CharField(choices=[('unfulfilled', 'Unfulfilled'), ('fulfilled', 'Shipped'), ('delivered', 'Delivered')], default='unfulfilled', max_length=12)),
-                ('currency', models.CharField(max_length=3)),
-                ('subtotal', models.BigIntegerField()),
-                ('shipping_total', models.BigIntegerField(default=0)),
-                ('total', models.BigIntegerField()),
-                ('refunded_total', models.BigIntegerField(default=0)),
-                ('contact_name', models.CharField(blank=True, max_length=150)),
-                ('contact_phone', models.CharField(blank=True, max_length=32)),
-                ('shipping_address', models.JSONField(blank=True, default=dict)),
-                ('shipping_method', models.CharField(blank=True, max_length=60)),
-                ('tracking_number', models.CharField(blank=True, max_length=100)),
-                ('tracking_url', models.URLField(blank=True, max_length=500)),
-                ('cancel_reason', models.CharField(blank=True, max_length=200)),
-                ('reserved_until', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('fulfilled_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('channel', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='channels_adapters.channelaccount')),
-                ('checkout', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='order', to='orders.checkout')),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='orders', to='conversations.customer')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("channel_kind", models.CharField(blank=True, max_length=12)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Awaiting payment"),
+                            ("confirmed", "Confirmed"),
+                            ("completed", "Completed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "payment_status",
+                    models.CharField(
+                        choices=[
+                            ("awaiting", "Awaiting payment"),
+                            ("failed", "Payment failed"),
+                            ("paid", "Paid"),
+                            ("partially_refunded", "Partially refunded"),
+                            ("refunded", "Refunded"),
+                            ("voided", "Voided"),
+                        ],
+                        default="awaiting",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "fulfillment_status",
+                    models.CharField(
+                        choices=[
+                            ("unfulfilled", "Unfulfilled"),
+                            ("fulfilled", "Shipped"),
+                            ("delivered", "Delivered"),
+                        ],
+                        default="unfulfilled",
+                        max_length=12,
+                    ),
+                ),
+                ("currency", models.CharField(max_length=3)),
+                ("subtotal", models.BigIntegerField()),
+                ("shipping_total", models.BigIntegerField(default=0)),
+                ("total", models.BigIntegerField()),
+                ("refunded_total", models.BigIntegerField(default=0)),
+                ("contact_name", models.CharField(blank=True, max_length=150)),
+                ("contact_phone", models.CharField(blank=True, max_length=32)),
+                ("shipping_address", models.JSONField(blank=True, default=dict)),
+                ("shipping_method", models.CharField(blank=True, max_length=60)),
+                ("tracking_number", models.CharField(blank=True, max_length=100)),
+                ("tracking_url", models.URLField(blank=True, max_length=500)),
+                ("cancel_reason", models.CharField(blank=True, max_length=200)),
+                ("reserved_until", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                ("fulfilled_at", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="channels_adapters.channelaccount",
+                    ),
+                ),
+                (
+                    "checkout",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="order",
+                        to="orders.checkout",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="orders",
+                        to="conversations.customer",
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='OrderLine',
+            name="OrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('product_title', models.CharField(max_length=300)),
-                ('variant_name', models.CharField(blank=True, max_length=120)),
-                ('sku', models.CharField(max_length=64)),
-                ('unit_price', models.BigIntegerField()),
-                ('quantity', models.PositiveIntegerField()),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='orders.order')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shops.shop')),
-                ('variant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalog.variant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("product_title", models.CharField(max_length=300)),
+                ("variant_name", models.CharField(blank=True, max_length=120)),
+                ("sku", models.CharField(max_length=64)),
+                ("unit_price", models.BigIntegerField()),
+                ("quantity", models.PositiveIntegerField()),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="orders.order",
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shops.shop",
+                    ),
+                ),
+                (
+                    "variant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="catalog.variant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='ShippingRate',
+            name="ShippingRate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60)),
-                ('kind', models.CharField(choices=[('flat', 'Flat rate'), ('free_above', 'Flat rate, free above an amount'), ('pickup', 'Pickup in store')], default='flat', max_length=12)),
-                ('amount', models.BigIntegerField(default=0)),
-                ('free_above', models.BigIntegerField(blank=True, null=True)),
-                ('is_active', models.BooleanField(default=True)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("flat", "Flat rate"),
+                            ("free_above", "Flat rate, free above an amount"),
+                            ("pickup", "Pickup in store"),
+                        ],
+                        default="flat",
+                        max_length=12,
+                    ),
+                ),
+                ("amount", models.BigIntegerField(default=0)),
+                ("free_above", models.BigIntegerField(blank=True, null=True)),
+                ("is_active", models.BooleanField(default=True)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.AddField(
-            model_name='order',
-            name='shipping_rate',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='orders.shippingrate'),
+            model_name="order",
+            name="shipping_rate",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="orders.shippingrate",
+            ),
         ),
         migrations.AddField(
-            model_name='checkout',
-            name='shipping_rate',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='orders.shippingrate'),
+            model_name="checkout",
+            name="shipping_rate",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="orders.shippingrate",
+            ),
         ),
         migrations.CreateModel(
-            name='StockReservation',
+            name="StockReservation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.PositiveIntegerField()),
-                ('unit_price', models.BigIntegerField()),
-                ('from_stock', models.BooleanField(default=True)),
-                ('state', models.CharField(choices=[('held', 'Held'), ('committed', 'Sold'), ('released', 'Released')], default='held', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('checkout', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reservations', to='orders.checkout')),
-                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reservations', to='orders.order')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shops.shop')),
-                ('variant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.variant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quantity", models.PositiveIntegerField()),
+                ("unit_price", models.BigIntegerField()),
+                ("from_stock", models.BooleanField(default=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("held", "Held"), ("committed", "Sold"), ("released", "Released")],
+                        default="held",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "checkout",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reservations",
+                        to="orders.checkout",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reservations",
+                        to="orders.order",
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shops.shop",
+                    ),
+                ),
+                (
+                    "variant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.variant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['variant_id', 'id'],
+                "ordering": ["variant_id", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='shippingrate',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='shipping_amount_not_negative'),
+            model_name="shippingrate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="shipping_amount_not_negative"
+            ),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['shop', '-created_at'], name='orders_orde_shop_id_3eea06_idx'),
+            model_name="order",
+            index=models.Index(
+                fields=["shop", "-created_at"], name="orders_orde_shop_id_3eea06_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['status', 'reserved_until'], name='orders_orde_status_e9d4ff_idx'),
+            model_name="order",
+            index=models.Index(
+                fields=["status", "reserved_until"], name="orders_orde_status_e9d4ff_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.UniqueConstraint(fields=('shop', 'number'), name='order_number_unique_per_shop'),
+            model_name="order",
+            constraint=models.UniqueConstraint(
+                fields=("shop", "number"), name="order_number_unique_per_shop"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('total__gte', 0)), name='order_total_not_negative'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("total__gte", 0)), name="order_total_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('refunded_total__gte', 0), ('refunded_total__lte', models.F('total'))), name='order_refunds_within_total'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("refunded_total__gte", 0), ("refunded_total__lte", models.F("total"))
+                ),
+                name="order_refunds_within_total",
+            ),
         ),
         migrations.AddIndex(
-            model_name='checkout',
-            index=models.Index(fields=['status', 'expires_at'], name='orders_chec_status_4c03ed_idx'),
+            model_name="checkout",
+            index=models.Index(
+                fields=["status", "expires_at"], name="orders_chec_status_4c03ed_idx"
+            ),
         ),
     ]

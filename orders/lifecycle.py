@@ -1,0 +1,153 @@
+"""An order's life after it is placed: paid, payment failed, cancelled, shipped, delivered,
+refunded. Every status change goes through orders.transitions; every change that matters
+outside is announced with orders.events after commit. Callers pass the order; each function
+locks it (select_for_update) for the length of one short transaction.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders import stock
+from orders.events import order_event
+from orders.models import Order, ReservationState, StockReservation
+from orders.transitions import (
+    FulfillmentStatus,
+    InvalidTransition,
+    OrderStatus,
+    PaymentStatus,
+    can,
+    transition,
+)
+
+
+class PaidTooLate(Exception):
+    """The money came in after the reservation expired and the stock is gone: the caller
+    refunds it."""
+
+    def __init__(self, order: Order):
+        self.order = order
+        super().__init__(f"Order #{order.number} was paid after its stock was released.")
+
+
+def _locked(order: Order) -> Order:
+    return Order.objects.select_for_update().select_related("shop").get(pk=order.pk)
+
+
+def _held(order: Order) -> list[StockReservation]:
+    return list(StockReservation.objects.filter(order=order, state=ReservationState.HELD))
+
+
+def order_mark_paid(*, order: Order) -> Order:
+    """The payment succeeded. Idempotent (a second call changes nothing). Raises PaidTooLate
+    when the order had expired and its stock could not be reserved again."""
+    with transaction.atomic():
+        locked = _locked(order)
+        if locked.payment_status == PaymentStatus.PAID:
+            return locked
+        if locked.status == OrderStatus.CANCELLED:
+            released = list(
+                StockReservation.objects.filter(order=locked, state=ReservationState.RELEASED)
+            )
+            if locked.payment_status != PaymentStatus.VOIDED or not stock.retake(released):
+                raise PaidTooLate(locked)
+            locked.cancel_reason = ""
+            locked.cancelled_at = None
+        transition(locked, "payment_status", PaymentStatus.PAID)
+        transition(locked, "status", OrderStatus.CONFIRMED)
+        StockReservation.objects.filter(order=locked, state=ReservationState.HELD).update(
+            state=ReservationState.COMMITTED
+        )
+        locked.paid_at = timezone.now()
+        locked.reserved_until = None
+        locked.save()
+        order_event(locked, "order.paid")
+    return locked
+
+
+def order_mark_payment_failed(*, order: Order, reason: str = "") -> Order:
+    """A declined card: the order stays open (stock still reserved) so the shopper can pay
+    another way before the reservation expires."""
+    with transaction.atomic():
+        locked = _locked(order)
+        if locked.payment_status != PaymentStatus.AWAITING:
+            return locked  # already failed, paid or voided: nothing to add
+        transition(locked, "payment_status", PaymentStatus.FAILED)
+        locked.save(update_fields=["payment_status", "updated_at"])
+        order_event(locked, "order.payment_failed", reason=reason)
+    return locked
+
+
+def order_mark_awaiting(*, order: Order) -> Order:
+    """A new payment attempt started after a failure."""
+    with transaction.atomic():
+        locked = _locked(order)
+        if locked.payment_status == PaymentStatus.FAILED:
+            transition(locked, "payment_status", PaymentStatus.AWAITING)
+            locked.save(update_fields=["payment_status", "updated_at"])
+    return locked
+
+
+def order_cancel(*, order: Order, reason: str = "", by: str = "shop") -> Order:
+    """Cancels an order not yet shipped. An unpaid order gives its stock back; a paid one
+    must be refunded first or alongside (the API refunds then cancels)."""
+    with transaction.atomic():
+        locked = _locked(order)
+        if locked.status == OrderStatus.CANCELLED:
+            return locked
+        if locked.fulfillment_status != FulfillmentStatus.UNFULFILLED:
+            raise InvalidTransition("status", f"{locked.status} and shipped", "cancelled")
+        transition(locked, "status", OrderStatus.CANCELLED)
+        if can(locked, "payment_status", PaymentStatus.VOIDED):
+            transition(locked, "payment_status", PaymentStatus.VOIDED)
+        stock.give_back(_held(locked))
+        # Paid and cancelled: the units sold go back on the shelf.
+        committed = StockReservation.objects.filter(order=locked, state=ReservationState.COMMITTED)
+        for reservation in committed:
+            reservation.state = ReservationState.HELD  # give_back releases held rows only
+            reservation.save(update_fields=["state"])
+            stock.give_back([reservation])
+        locked.cancel_reason = reason[:200]
+        locked.cancelled_at = timezone.now()
+        locked.reserved_until = None
+        locked.save()
+        order_event(locked, "order.cancelled", reason=reason, by=by)
+    return locked
+
+
+def order_fulfil(*, order: Order, tracking_number: str = "", tracking_url: str = "") -> Order:
+    with transaction.atomic():
+        locked = _locked(order)
+        if locked.status != OrderStatus.CONFIRMED:
+            raise InvalidTransition("status", locked.status, "shipped")
+        transition(locked, "fulfillment_status", FulfillmentStatus.FULFILLED)
+        locked.tracking_number = tracking_number[:100]
+        locked.tracking_url = tracking_url[:500]
+        locked.fulfilled_at = timezone.now()
+        locked.save()
+        order_event(locked, "order.fulfilled")
+    return locked
+
+
+def order_mark_delivered(*, order: Order) -> Order:
+    with transaction.atomic():
+        locked = _locked(order)
+        transition(locked, "fulfillment_status", FulfillmentStatus.DELIVERED)
+        transition(locked, "status", OrderStatus.COMPLETED)
+        locked.save()
+    return locked
+
+
+def order_record_refund(*, order: Order, amount: int) -> Order:
+    """Money given back (the payments app calls this once the provider confirmed)."""
+    with transaction.atomic():
+        locked = _locked(order)
+        refunded = locked.refunded_total + amount
+        if amount <= 0 or refunded > locked.total:
+            raise ValueError(f"cannot refund {amount}: {locked.total - locked.refunded_total} left")
+        full = refunded == locked.total
+        wanted = PaymentStatus.REFUNDED if full else PaymentStatus.PARTIALLY_REFUNDED
+        transition(locked, "payment_status", wanted)
+        locked.refunded_total = refunded
+        locked.save(update_fields=["payment_status", "refunded_total", "updated_at"])
+        order_event(locked, "order.refunded", amount=amount)
+    return locked

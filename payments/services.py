@@ -1,0 +1,275 @@
+"""Collecting an order's money and giving it back.
+
+  payment_link_start     a Payment for the order; its hosted page is created by a task
+  payment_saved_start    "reply OK to pay with Visa •••• 4242": the charge runs in a task
+  payment_outcome_record what the provider says happened (pay page, webhook, task, invoice)
+  refund_create          full or partial, through the provider that took the money
+
+The rule for every provider call (DESIGN.md): the row that names it (Payment, Refund) is
+committed first, the call runs outside any transaction with the row's idempotency key, and
+its outcome is recorded in a new short transaction. A crash between two steps is retried
+from the row, never charged twice.
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from orders import lifecycle
+from orders.events import order_event
+from orders.models import Order
+from orders.transitions import PaymentStatus
+from payments.models import (
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+    PaymentState,
+    Provider,
+    Refund,
+    RefundState,
+)
+from payments.providers import base
+from payments.providers.registry import provider_for
+
+logger = logging.getLogger(__name__)
+
+
+class PaymentError(Exception):
+    def __init__(self, message: str, *, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+def default_provider() -> str:
+    return Provider.STRIPE if settings.STRIPE_SECRET_KEY else Provider.TEST
+
+
+def _payable(order: Order) -> None:
+    if order.payment_status not in (PaymentStatus.AWAITING, PaymentStatus.FAILED):
+        raise PaymentError(
+            f"Order #{order.number} is {order.get_payment_status_display().lower()}.",
+            code="not_payable",
+        )
+
+
+def _new_payment(order: Order, *, provider: str, kind: str, method=None) -> Payment:
+    """Replaces any open attempt: one order has at most one pending payment."""
+    _payable(order)
+    Payment.objects.filter(
+        order=order, state__in=[PaymentState.PENDING, PaymentState.REQUIRES_ACTION]
+    ).update(state=PaymentState.CANCELLED, updated_at=timezone.now())
+    lifecycle.order_mark_awaiting(order=order)
+    return Payment.objects.create(
+        shop_id=order.shop_id,
+        order=order,
+        provider=provider,
+        kind=kind,
+        amount=order.total,
+        currency=order.currency,
+        method=method,
+    )
+
+
+def payment_link_start(*, order: Order, provider: str | None = None) -> Payment:
+    """The shopper will pay on a hosted page; the task creates it and tells the chat."""
+    from payments.tasks import payment_link_create
+
+    with transaction.atomic():
+        payment = _new_payment(
+            order, provider=provider or default_provider(), kind=PaymentKind.LINK
+        )
+        payment_link_create.delay_on_commit(payment.pk)
+    return payment
+
+
+def payment_invoice_start(*, order: Order) -> Payment:
+    """A Telegram native invoice: the chat sends it; Telegram reports the outcome."""
+    with transaction.atomic():
+        return _new_payment(order, provider=Provider.TELEGRAM, kind=PaymentKind.INVOICE)
+
+
+def payment_saved_start(*, order: Order, method: PaymentMethod) -> Payment:
+    from payments.tasks import payment_charge_saved
+
+    if method.customer_id != order.customer_id or not method.is_active:
+        raise PaymentError("That card is not available.", code="method_unavailable")
+    with transaction.atomic():
+        payment = _new_payment(
+            order, provider=method.provider, kind=PaymentKind.SAVED, method=method
+        )
+        payment_charge_saved.delay_on_commit(payment.pk)
+    return payment
+
+
+def payment_link_create(*, payment: Payment) -> None:
+    """Task body: the provider's hosted page, then the link in the chat. A provider outage
+    leaves the order awaiting payment (stock reserved) and tells the shopper to try again."""
+    if payment.state != PaymentState.PENDING:
+        return
+    provider = provider_for(payment.provider)
+    customer_ref = _provider_customer(payment)
+    url = provider.link_create(payment, customer_ref=customer_ref)
+    Payment.objects.filter(pk=payment.pk).update(url=url, updated_at=timezone.now())
+    order_event(payment.order, "order.payment_link", url=url, payment_id=payment.pk)
+
+
+def payment_unavailable_notify(*, payment: Payment) -> None:
+    with transaction.atomic():
+        order_event(payment.order, "order.payment_unavailable")
+
+
+def _provider_customer(payment: Payment) -> str:
+    method = (
+        PaymentMethod.objects.filter(
+            customer_id=payment.order.customer_id, provider=payment.provider
+        )
+        .exclude(provider_customer_id="")
+        .first()
+    )
+    return method.provider_customer_id if method else ""
+
+
+def payment_charge_saved(*, payment: Payment) -> None:
+    """Task body (acks late, retried on outage): the off-session charge."""
+    if payment.state != PaymentState.PENDING:
+        return
+    provider = provider_for(payment.provider)
+    try:
+        outcome = provider.charge_saved(payment, payment.method)
+    except base.ProviderRefused as exc:
+        outcome = base.Outcome(base.DECLINED, decline_code="refused", decline_message=str(exc))
+    payment_outcome_record(payment=payment, outcome=outcome)
+
+
+def payment_refresh(*, payment: Payment) -> Payment:
+    """Asks the provider where the payment stands, and records it (webhooks, return pages)."""
+    outcome = provider_for(payment.provider).refresh(payment)
+    return payment_outcome_record(payment=payment, outcome=outcome)
+
+
+def _save_card(payment: Payment, card: base.SavedCard) -> PaymentMethod | None:
+    if not payment.order.customer_id:
+        return None
+    method, _ = PaymentMethod.objects.update_or_create(
+        customer_id=payment.order.customer_id,
+        provider=payment.provider,
+        provider_method_id=card.provider_method_id,
+        defaults={
+            "shop_id": payment.shop_id,
+            "provider_customer_id": card.provider_customer_id,
+            "brand": card.brand,
+            "last4": card.last4,
+            "exp_month": card.exp_month,
+            "exp_year": card.exp_year,
+            "is_active": True,
+        },
+    )
+    return method
+
+
+def payment_outcome_record(*, payment: Payment, outcome: base.Outcome) -> Payment:
+    """Idempotent: the same outcome twice (a webhook and the return page) changes nothing."""
+    paid_too_late = None
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().select_related("order").get(pk=payment.pk)
+        if locked.state == PaymentState.SUCCEEDED or outcome.status == base.PENDING:
+            return locked
+        if outcome.provider_ref:
+            locked.provider_ref = outcome.provider_ref
+        if outcome.charge_ref:
+            locked.provider_charge_ref = outcome.charge_ref
+        order = locked.order
+        if outcome.status == base.SUCCEEDED:
+            locked.state = PaymentState.SUCCEEDED
+            locked.succeeded_at = timezone.now()
+            if outcome.saved_card:
+                locked.method = _save_card(locked, outcome.saved_card) or locked.method
+            locked.save()
+            try:
+                lifecycle.order_mark_paid(order=order)
+            except lifecycle.PaidTooLate:
+                paid_too_late = locked
+        elif outcome.status == base.REQUIRES_ACTION:
+            locked.state = PaymentState.REQUIRES_ACTION
+            locked.url = outcome.action_url or locked.url
+            locked.save()
+            order_event(order, "order.payment_action", url=locked.url)
+        elif outcome.status in (base.DECLINED, base.CANCELLED):
+            if locked.state == PaymentState.FAILED:
+                return locked
+            locked.state = PaymentState.FAILED
+            locked.failure_code = outcome.decline_code[:60]
+            locked.failure_message = outcome.decline_message[:300]
+            locked.save()
+            lifecycle.order_mark_payment_failed(order=order, reason=locked.failure_message)
+    if paid_too_late is not None:
+        _refund_paid_too_late(paid_too_late)
+    return payment.__class__.objects.get(pk=payment.pk)
+
+
+def _refund_paid_too_late(payment: Payment) -> None:
+    """Nobody is charged without an order: money that came in after the stock was sold to
+    someone else goes straight back."""
+    from payments.tasks import refund_process
+
+    order = payment.order
+    with transaction.atomic():
+        refund = Refund.objects.create(
+            shop_id=payment.shop_id,
+            payment=payment,
+            amount=payment.amount,
+            reason="Paid after the reservation expired; sold out",
+        )
+        order_event(order, "order.paid_too_late")
+        refund_process.delay_on_commit(refund.pk, record_on_order=False)
+
+
+def refund_create(*, order: Order, amount: int | None = None, reason: str = "") -> Refund:
+    """Refunds `amount` (all that is left when None) of the order's successful payment."""
+    from payments.tasks import refund_process
+
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.payment_status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
+            raise PaymentError(f"Order #{locked.number} has no payment to refund.", code="not_paid")
+        pending = Refund.objects.filter(
+            payment__order=locked, state=RefundState.PENDING
+        ).values_list("amount", flat=True)
+        left = locked.total - locked.refunded_total - sum(pending)
+        amount = left if amount is None else amount
+        if amount <= 0 or amount > left:
+            raise PaymentError(
+                f"The refund must be between 1 and {left} (minor units).", code="amount"
+            )
+        payment = Payment.objects.filter(order=locked, state=PaymentState.SUCCEEDED).first()
+        if payment is None:
+            raise PaymentError("No successful payment to refund.", code="not_paid")
+        refund = Refund.objects.create(
+            shop_id=locked.shop_id, payment=payment, amount=amount, reason=reason[:200]
+        )
+        refund_process.delay_on_commit(refund.pk)
+    return refund
+
+
+def refund_process(*, refund: Refund, record_on_order: bool = True) -> Refund:
+    """Task body: the provider refund (idempotency key from our row), then the order."""
+    if refund.state != RefundState.PENDING:
+        return refund
+    provider = provider_for(refund.payment.provider)
+    try:
+        provider_ref = provider.refund(refund.payment, refund)
+    except base.ProviderRefused as exc:
+        Refund.objects.filter(pk=refund.pk).update(
+            state=RefundState.FAILED, failure_message=str(exc)[:300]
+        )
+        logger.warning("refund %s refused: %s", refund.pk, exc)
+        return refund
+    with transaction.atomic():
+        updated = Refund.objects.filter(pk=refund.pk, state=RefundState.PENDING).update(
+            state=RefundState.SUCCEEDED, provider_ref=provider_ref[:120]
+        )
+        if updated and record_on_order:
+            lifecycle.order_record_refund(order=refund.payment.order, amount=refund.amount)
+    return refund

@@ -1,0 +1,54 @@
+"""Thin tasks around payments.services. The charge and refund tasks are acknowledged late:
+a worker killed mid-call is redelivered, and the idempotency key of the row makes the second
+call return the first one's result. A provider outage is retried with backoff; the shopper is
+told once, at the first failure, that payment is unavailable for now."""
+
+import random
+
+from celery import shared_task
+
+from payments import services
+from payments.models import Payment, Refund
+from payments.providers.base import ProviderUnavailable
+
+
+def _countdown(retries: int) -> float:
+    base = min(600.0, 5.0 * 2**retries)
+    return base / 2 + random.uniform(0, base / 2)
+
+
+@shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=6)
+def payment_link_create(self, payment_id: int) -> None:
+    payment = Payment.objects.select_related("order").filter(pk=payment_id).first()
+    if payment is None:
+        return
+    try:
+        services.payment_link_create(payment=payment)
+    except ProviderUnavailable as exc:
+        if self.request.retries == 0:
+            services.payment_unavailable_notify(payment=payment)
+        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
+
+
+@shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=8)
+def payment_charge_saved(self, payment_id: int) -> None:
+    payment = Payment.objects.select_related("order", "method").filter(pk=payment_id).first()
+    if payment is None:
+        return
+    try:
+        services.payment_charge_saved(payment=payment)
+    except ProviderUnavailable as exc:
+        if self.request.retries == 0:
+            services.payment_unavailable_notify(payment=payment)
+        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
+
+
+@shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=8)
+def refund_process(self, refund_id: int, record_on_order: bool = True) -> None:
+    refund = Refund.objects.select_related("payment__order").filter(pk=refund_id).first()
+    if refund is None:
+        return
+    try:
+        services.refund_process(refund=refund, record_on_order=record_on_order)
+    except ProviderUnavailable as exc:
+        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
