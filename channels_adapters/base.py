@@ -74,6 +74,10 @@ PERMANENT_BAD_CREDENTIALS = "bad_credentials"
 PERMANENT_REJECTED = "rejected"
 
 
+# Why a message may be sent outside a channel's reply window.
+TAG_POST_PURCHASE = "post_purchase"  # receipts, shipping and refund news for an order
+
+
 class WebhookRejected(Exception):
     """The body is not what the platform sends (400)."""
 
@@ -102,6 +106,11 @@ class ChannelAdapter(ABC):
     def send(self, account: AccountContext, recipient: str, payload: dict) -> SendResult:
         """Deliver one rendered payload, with a timeout. Raises TransientSendError,
         RateLimited or PermanentSendError."""
+
+    def tagged(self, payloads: list[dict], tag: str) -> list[dict]:
+        """Payloads marked as allowed outside the reply window for reason `tag` (TAG_*), on
+        channels that have such marks. Default: unchanged."""
+        return payloads
 
     def acknowledge(self, account: AccountContext, event: InboundEvent) -> None:
         """Tell the platform an event was received when it wants to know (Telegram

@@ -77,9 +77,73 @@ class Image(OutboundMessage):
     caption: str = ""
 
 
+@dataclass(frozen=True)
+class ReceiptLine:
+    title: str
+    quantity: int
+    price: str  # the line's total, formatted
+    amount: int = 0  # the same in minor units (Messenger's receipt wants numbers)
+    subtitle: str = ""
+    image_url: str = ""
+
+
+@dataclass(frozen=True)
+class Receipt(OutboundMessage):
+    """A paid order: Messenger's receipt template, a formatted card elsewhere. Amounts come
+    both formatted (for text) and in minor units with the currency (for templates)."""
+
+    type: ClassVar[str] = "receipt"
+    order_number: str
+    recipient_name: str
+    currency: str
+    lines: tuple[ReceiptLine, ...]
+    subtotal: str
+    shipping: str
+    total: str
+    subtotal_amount: int = 0
+    shipping_amount: int = 0
+    total_amount: int = 0
+    payment_method: str = ""
+    address: str = ""
+    heading: str = ""  # "Thank you! Order #1001 is paid."
+    labels: tuple[tuple[str, str], ...] = ()  # translated labels: ("subtotal", "Sous-total")…
+
+
+@dataclass(frozen=True)
+class Invoice(OutboundMessage):
+    """A native payment request (Telegram invoices; only sent to channels that have one).
+    Prices in minor units; `payload` names our payment (≤ 128 bytes)."""
+
+    type: ClassVar[str] = "invoice"
+    title: str
+    description: str
+    payload: str
+    currency: str
+    prices: tuple[tuple[str, int], ...]
+    need_name: bool = False
+    need_phone_number: bool = False
+    need_shipping_address: bool = False
+    is_flexible: bool = False
+    photo_url: str = ""
+
+
 OUTBOUND_TYPES: dict[str, type[OutboundMessage]] = {
-    cls.type: cls for cls in (Text, QuickReplies, Carousel, Image)
+    cls.type: cls for cls in (Text, QuickReplies, Carousel, Image, Receipt, Invoice)
 }
+
+
+def receipt_text(receipt: Receipt) -> str:
+    """The receipt as plain text, for channels without a receipt template."""
+    labels = dict(receipt.labels)
+    rows = [receipt.heading] if receipt.heading else []
+    rows += [f"{line.quantity} x {line.title}: {line.price}" for line in receipt.lines]
+    rows.append(f"{labels.get('shipping', 'Shipping')}: {receipt.shipping}")
+    rows.append(f"{labels.get('total_label', 'Total')}: {receipt.total}")
+    if receipt.payment_method:
+        rows.append(f"{labels.get('paid_with', 'Paid with')}: {receipt.payment_method}")
+    if receipt.address:
+        rows.append(f"{labels.get('ship_to', 'Ship to')}: {receipt.address}")
+    return "\n".join(rows)
 
 
 def _button(data: dict) -> Button:
@@ -98,6 +162,11 @@ def outbound_from_dict(data: dict) -> OutboundMessage:
     elif cls is Carousel:
         data["cards"] = tuple(_card(c) for c in data["cards"])
         data["more"] = _button(data["more"]) if data.get("more") else None
+    elif cls is Receipt:
+        data["lines"] = tuple(ReceiptLine(**line) for line in data["lines"])
+        data["labels"] = tuple(tuple(pair) for pair in data.get("labels", ()))
+    elif cls is Invoice:
+        data["prices"] = tuple(tuple(pair) for pair in data["prices"])
     return cls(**data)
 
 

@@ -47,8 +47,10 @@ def outbound_queue(
     recipient: str,
     conversation_key: str,
     messages: Sequence[Message],
+    tag: str = "",
 ) -> list[OutboundMessage]:
-    """Renders and stores messages, and enqueues sending after the caller's commit."""
+    """Renders and stores messages, and enqueues sending after the caller's commit. `tag`
+    names why a message may go outside the channel's reply window (base.TAG_*)."""
     from channels_adapters.tasks import outbound_send
 
     adapter = adapter_for(account.kind)
@@ -59,13 +61,40 @@ def outbound_queue(
             recipient=recipient,
             conversation_key=conversation_key,
             message=message.to_dict(),
-            payloads=adapter.render(message),
+            payloads=adapter.tagged(adapter.render(message), tag),
         )
         for message in messages
     )
     if rows:
         outbound_send.delay_on_commit(conversation_key)
     return rows
+
+
+def outbound_record_undeliverable(
+    *,
+    account: ChannelAccount,
+    recipient: str,
+    conversation_key: str,
+    messages: Sequence[Message],
+    reason: str,
+) -> list[OutboundMessage]:
+    """Stores messages the channel's rules forbid sending now (base.PERMANENT_* `reason`),
+    as failed: visible in the conversation, never sent."""
+    adapter = adapter_for(account.kind)
+    return OutboundMessage.objects.bulk_create(
+        OutboundMessage(
+            shop_id=account.shop_id,
+            channel=account,
+            recipient=recipient,
+            conversation_key=conversation_key,
+            message=message.to_dict(),
+            payloads=adapter.render(message),
+            status=OutboundStatus.FAILED,
+            error_code=reason,
+            last_error="Not sent: outside the channel's messaging window.",
+        )
+        for message in messages
+    )
 
 
 def _backoff(attempts: int) -> float:

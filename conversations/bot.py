@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from catalog import selectors as catalog
 from catalog.models import Product, Variant
 from channels_adapters import messages as m
+from conversations.checkout_flow import CheckoutFlow, _is_yes
 from conversations.models import Conversation
 from conversations.payloads import Tap, decode, encode
 from conversations.phrases import say
@@ -42,6 +43,7 @@ class ShoppingBot:
         self.customer = conversation.customer
         self.lang = self.shop.language
         self.state = conversation.bot_state
+        self.checkout = CheckoutFlow(self)
 
     # --- entry point ----------------------------------------------------------------------------
 
@@ -54,6 +56,9 @@ class ShoppingBot:
         if isinstance(event, m.CartSubmitted):
             return self._cart_submitted(event)
         if isinstance(event, m.ContactShared | m.LocationShared):
+            answered = self.checkout.contact(event)
+            if answered is not None:
+                return answered
             self._remember_contact(event)
             return self._menu(say("thanks_contact", self.lang))
         return self._menu(say("unsupported", self.lang))
@@ -63,6 +68,12 @@ class ShoppingBot:
     def _text(self, text: str) -> Reply:
         words = set(_WORDS.findall(text.casefold()))
         stripped = text.strip()
+        if words & HANDOFF_WORDS or "talk to a person" in text.casefold():
+            return self._handoff()
+        if self.checkout.handles_text(text):
+            return self.checkout.text(text)
+        if _is_yes(text):
+            return self.checkout.reorder()
         if stripped.isdigit() and self.state.get("options"):
             index = int(stripped) - 1
             options = self.state["options"]
@@ -70,8 +81,6 @@ class ShoppingBot:
                 return self._tap(tap)
         if self.state.get("awaiting") == "quantity" and stripped.isdigit():
             return self._add(self.state.get("variant", 0), int(stripped))
-        if words & HANDOFF_WORDS or "talk to a person" in text.casefold():
-            return self._handoff()
         if words & GREETING_WORDS and len(words) <= 3:
             return self._greeting()
         if words & CART_WORDS and len(words) <= 2:
@@ -92,7 +101,13 @@ class ShoppingBot:
             "search": lambda: self._ask_search(),
             "cart": lambda: self._cart(),
             "human": lambda: self._handoff(),
-            "checkout": lambda: self._checkout(),
+            "checkout": lambda: self.checkout.start(),
+            "ship": lambda: self.checkout.choose_rate(tap.args[0]),
+            "pay": lambda: self.checkout.pay(saved=False),
+            "okpay": lambda: self.checkout.pay(saved=True),
+            "chaddr": lambda: self.checkout.change_address(),
+            "cancel": lambda: self.checkout.cancel(),
+            "reorder": lambda: self.checkout.reorder(),
             "cat": lambda: self._products(category_id=tap.args[0], page=tap.args[1]),
             "sr": lambda: self._search(self.state.get("query", ""), page=tap.args[0]),
             "p": lambda: self._product(tap.args[0]),
@@ -128,6 +143,9 @@ class ShoppingBot:
         key = "greeting_back" if returning else "greeting"
         text = say(key, self.lang, name=name, shop=self.shop.name)
         if returning:
+            offer = self.checkout.reorder_offer()
+            if offer is not None:
+                return Reply([m.Text(text), offer])
             text += (
                 " " + say("greeting", self.lang, name="", shop=self.shop.name).split(". ", 1)[-1]
             )
@@ -367,15 +385,6 @@ class ShoppingBot:
             )
             return reply
         return self._cart()
-
-    def _checkout(self) -> Reply:
-        """The seam where checkout and payment (next issue) land. Until then a person takes
-        over to complete the order, so the shopper is never left without an answer."""
-        view = cart_selectors.cart_view(cart=self._open_cart())
-        if not view.lines:
-            return self._menu(say("cart_empty", self.lang))
-        total = format_amount(view.total, self.shop.currency, self.lang)
-        return Reply([m.Text(say("checkout_handoff", self.lang, total=total))], hand_off=True)
 
     def _cart_submitted(self, event: m.CartSubmitted) -> Reply:
         cart = self._open_cart()

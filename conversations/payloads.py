@@ -3,11 +3,26 @@
 menu | browse | search | cart | human | checkout
 cat:<category id or 0 for all>:<page>   p:<product id>   v:<variant id>
 q:<variant id>:<quantity>   l:<cart line id>:<new quantity>   sr:<page>
+checkout and payment: ship:<shipping rate id> | pay (by link) | okpay (saved card) | chaddr
+(change address) | cancel | reorder
 """
 
 from dataclasses import dataclass
 
-SIMPLE = {"menu", "browse", "search", "cart", "human", "checkout", "start"}
+SIMPLE = {
+    "menu",
+    "browse",
+    "search",
+    "cart",
+    "human",
+    "checkout",
+    "start",
+    "pay",
+    "okpay",
+    "chaddr",
+    "cancel",
+    "reorder",
+}
 
 
 @dataclass(frozen=True)
@@ -25,7 +40,7 @@ def decode(payload: str) -> Tap | None:
     action, *rest = (payload or "").strip().split(":")
     if action in SIMPLE and not rest:
         return Tap(action)
-    arity = {"cat": 2, "p": 1, "v": 1, "q": 2, "l": 2, "sr": 1}.get(action)
+    arity = {"cat": 2, "p": 1, "v": 1, "q": 2, "l": 2, "sr": 1, "ship": 1}.get(action)
     if arity is None or len(rest) != arity:
         return None
     try:

@@ -64,11 +64,137 @@ PHRASES = {
         "en": "Thanks! A member of our team will answer you here shortly.",
         "fr": "Merci ! Un membre de notre équipe va vous répondre ici très vite.",
     },
-    "checkout_handoff": {
-        "en": "Great choice! Your cart comes to {total}. A member of our team will take over "
-        "here to complete your order.",
-        "fr": "Excellent choix ! Votre panier s'élève à {total}. Un membre de notre équipe "
-        "prend le relais ici pour finaliser votre commande.",
+    # --- checkout ---
+    "cancel": {"en": "Cancel", "fr": "Annuler"},
+    "ask_name": {
+        "en": "Who is the order for? Please type your full name.",
+        "fr": "Au nom de qui est la commande ? Écrivez votre nom complet.",
+    },
+    "ask_phone": {
+        "en": "What phone number can the courier reach you on?",
+        "fr": "À quel numéro le livreur peut-il vous joindre ?",
+    },
+    "ask_phone_again": {
+        "en": "That doesn't look like a phone number. Please type it with digits, e.g. "
+        "+33 6 12 34 56 78.",
+        "fr": "Ce numéro ne semble pas valide. Écrivez-le en chiffres, par ex. +33 6 12 34 56 78.",
+    },
+    "ask_shipping": {"en": "How would you like to receive it?", "fr": "Comment la recevoir ?"},
+    "ask_address": {
+        "en": "Where should we deliver? Type the full address (or share your location).",
+        "fr": "Où livrer ? Écrivez l'adresse complète (ou partagez votre position).",
+    },
+    "ask_address_again": {
+        "en": "Please type the full address: street, postcode and city.",
+        "fr": "Écrivez l'adresse complète : rue, code postal et ville.",
+    },
+    "free": {"en": "free", "fr": "offert"},
+    "total_line": {"en": "Total: {total}", "fr": "Total : {total}"},
+    "deliver_to": {"en": "For {who}: {where}", "fr": "Pour {who} : {where}"},
+    "reply_ok_to_pay": {
+        "en": "Reply OK to pay {total} with {card}.",
+        "fr": "Répondez OK pour payer {total} avec {card}.",
+    },
+    "pay_with": {"en": "Pay with {card}", "fr": "Payer avec {card}"},
+    "pay_other": {"en": "Another card", "fr": "Autre carte"},
+    "pay_amount": {"en": "Pay {total}", "fr": "Payer {total}"},
+    "change_address": {"en": "Change address", "fr": "Changer d'adresse"},
+    "checkout_expired": {
+        "en": "That checkout has ended. Your items are back in the shop: here is what I can do.",
+        "fr": "Cette commande n'est plus en cours. Voici ce que je peux faire :",
+    },
+    "checkout_cancelled": {
+        "en": "Your order is cancelled. Anything else?",
+        "fr": "Votre commande est annulée. Autre chose ?",
+    },
+    "order_already": {
+        "en": "Order #{number} is already taken care of.",
+        "fr": "La commande n°{number} est déjà réglée.",
+    },
+    "paying_with": {
+        "en": "Paying {total} with {card}…",
+        "fr": "Paiement de {total} avec {card}…",
+    },
+    "invoice_title": {"en": "{shop} #{number}", "fr": "{shop} n°{number}"},
+    "reorder_offer": {
+        "en": "Same as last time? {items}. Reply OK to pay {total} with {card}.",
+        "fr": "Comme la dernière fois ? {items}. Répondez OK pour payer {total} avec {card}.",
+    },
+    "reorder_button": {"en": "Reorder {total}", "fr": "Recommander {total}"},
+    "nothing_to_reorder": {
+        "en": "There is no earlier order to repeat yet. Here is what I can do:",
+        "fr": "Pas encore de commande à renouveler. Voici ce que je peux faire :",
+    },
+    "reorder_changed": {
+        "en": "Something changed since your last order, so I have not charged you:",
+        "fr": "Quelque chose a changé depuis votre dernière commande, je n'ai rien débité :",
+    },
+    "reorder_gone": {
+        "en": "• {item} is no longer available.",
+        "fr": "• {item} n'est plus disponible.",
+    },
+    "reorder_price": {
+        "en": "• {item} is now {new} (was {old}).",
+        "fr": "• {item} coûte maintenant {new} (au lieu de {old}).",
+    },
+    # --- after the order (conversations/notifications.py) ---
+    "pay_link": {
+        "en": "Order #{number}: {total}. Pay securely here (the items are kept for you for "
+        "{minutes} minutes):",
+        "fr": "Commande n°{number} : {total}. Payez en toute sécurité ici (articles réservés "
+        "{minutes} minutes) :",
+    },
+    "pay_button": {"en": "Pay {total}", "fr": "Payer {total}"},
+    "payment_action": {
+        "en": "Your bank asks you to confirm the payment of order #{number}:",
+        "fr": "Votre banque demande de confirmer le paiement de la commande n°{number} :",
+    },
+    "confirm_button": {"en": "Confirm payment", "fr": "Confirmer"},
+    "payment_failed": {
+        "en": "The payment for order #{number} did not go through: {reason} Try another way?",
+        "fr": "Le paiement de la commande n°{number} n'a pas abouti : {reason} Essayer autrement ?",
+    },
+    "payment_unavailable": {
+        "en": "Payment is unavailable for a moment. Your items stay reserved; please try again "
+        "in a few minutes.",
+        "fr": "Le paiement est momentanément indisponible. Vos articles restent réservés ; "
+        "réessayez dans quelques minutes.",
+    },
+    "try_again": {"en": "Try again", "fr": "Réessayer"},
+    "receipt_heading": {
+        "en": "Thank you! Order #{number} is paid.",
+        "fr": "Merci ! La commande n°{number} est réglée.",
+    },
+    "subtotal": {"en": "Subtotal", "fr": "Sous-total"},
+    "shipping": {"en": "Shipping", "fr": "Livraison"},
+    "total_label": {"en": "Total", "fr": "Total"},
+    "paid_with": {"en": "Paid with", "fr": "Payé avec"},
+    "ship_to": {"en": "Ship to", "fr": "Livraison à"},
+    "shipped": {
+        "en": "Good news: order #{number} is on its way!",
+        "fr": "Bonne nouvelle : la commande n°{number} est en route !",
+    },
+    "tracking": {"en": "Tracking: {tracking}", "fr": "Suivi : {tracking}"},
+    "track_button": {"en": "Track parcel", "fr": "Suivre le colis"},
+    "refunded": {
+        "en": "We have refunded {amount} for order #{number}.",
+        "fr": "Nous avons remboursé {amount} pour la commande n°{number}.",
+    },
+    "cancelled_expired": {
+        "en": "Order #{number} was not paid in time, so its items went back on sale. Your "
+        "card was not charged.",
+        "fr": "La commande n°{number} n'a pas été payée à temps : ses articles sont de nouveau "
+        "en vente. Rien n'a été débité.",
+    },
+    "cancelled_by_shop": {
+        "en": "Order #{number} has been cancelled by {shop}.",
+        "fr": "La commande n°{number} a été annulée par {shop}.",
+    },
+    "paid_too_late": {
+        "en": "Your payment for order #{number} arrived after the items sold out. We are "
+        "refunding it in full; sorry!",
+        "fr": "Votre paiement pour la commande n°{number} est arrivé après l'épuisement des "
+        "articles. Nous vous remboursons intégralement ; désolé !",
     },
     "not_understood": {
         "en": "Sorry, I didn't get that. Here is what I can do:",

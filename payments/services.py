@@ -84,6 +84,17 @@ def payment_link_start(*, order: Order, provider: str | None = None) -> Payment:
     return payment
 
 
+def payment_link_again(*, payment: Payment) -> Payment:
+    """The shopper tries another card on the hosted page after a decline: a new attempt (a new
+    idempotency key), created and linked at once (the test provider's page is local)."""
+    with transaction.atomic():
+        again = _new_payment(payment.order, provider=payment.provider, kind=PaymentKind.LINK)
+    url = provider_for(again.provider).link_create(again)
+    Payment.objects.filter(pk=again.pk).update(url=url)
+    again.url = url
+    return again
+
+
 def payment_invoice_start(*, order: Order) -> Payment:
     """A Telegram native invoice: the chat sends it; Telegram reports the outcome."""
     with transaction.atomic():

@@ -27,6 +27,7 @@ from itertools import groupby
 
 import pymessenger.bot as pymessenger_bot
 import requests
+from babel.numbers import get_currency_precision
 from django.conf import settings
 from pymessenger.bot import Bot
 
@@ -36,6 +37,7 @@ from channels_adapters.base import (
     PERMANENT_BLOCKED,
     PERMANENT_INVALID_RECIPIENT,
     PERMANENT_WINDOW_CLOSED,
+    TAG_POST_PURCHASE,
     AccountContext,
     ChannelAdapter,
     RawEvent,
@@ -53,6 +55,7 @@ from channels_adapters.messages import (
     LocationShared,
     OutboundMessage,
     QuickReplies,
+    Receipt,
     Sender,
     StatusUpdate,
     Text,
@@ -272,6 +275,46 @@ def _render_image(image: Image) -> list[dict]:
     return payloads + _text(image.caption)
 
 
+RECEIPT_ITEMS_MAX = 100
+
+
+def _major(amount: int, currency: str) -> float:
+    """Messenger's receipt wants amounts in major units: 2499 EUR cents → 24.99."""
+    return round(amount / 10 ** get_currency_precision(currency), 4)
+
+
+def _render_receipt(receipt: Receipt) -> list[dict]:
+    """Messenger's receipt template (≤ 100 items); its header line goes first as text."""
+    elements = [
+        {
+            "title": truncate(one_line(line.title), ELEMENT_TITLE_MAX),
+            **(
+                {"subtitle": truncate(line.subtitle, ELEMENT_SUBTITLE_MAX)} if line.subtitle else {}
+            ),
+            "quantity": line.quantity,
+            "price": _major(line.amount, receipt.currency),
+            "currency": receipt.currency,
+            **({"image_url": line.image_url} if line.image_url else {}),
+        }
+        for line in receipt.lines[:RECEIPT_ITEMS_MAX]
+    ]
+    template = {
+        "template_type": "receipt",
+        "recipient_name": truncate(receipt.recipient_name or "-", ELEMENT_TITLE_MAX),
+        "order_number": receipt.order_number,
+        "currency": receipt.currency,
+        "payment_method": truncate(receipt.payment_method or "-", ELEMENT_TITLE_MAX),
+        "elements": elements,
+        "summary": {
+            "subtotal": _major(receipt.subtotal_amount, receipt.currency),
+            "shipping_cost": _major(receipt.shipping_amount, receipt.currency),
+            "total_cost": _major(receipt.total_amount, receipt.currency),
+        },
+    }
+    heading = _text(receipt.heading) if receipt.heading else []
+    return [*heading, _template(template)]
+
+
 # --- Webhooks -------------------------------------------------------------------------------------
 
 
@@ -407,7 +450,19 @@ class MessengerAdapter(ChannelAdapter):
             return _render_carousel(message)
         if isinstance(message, Image):
             return _render_image(message)
+        if isinstance(message, Receipt):
+            return _render_receipt(message)
         raise TypeError(f"Messenger cannot render {type(message).__name__}")
+
+    def tagged(self, payloads: list[dict], tag: str) -> list[dict]:
+        """Order updates may reach the shopper after the 24-hour window with Messenger's
+        POST_PURCHASE_UPDATE tag."""
+        if tag != TAG_POST_PURCHASE:
+            return payloads
+        return [
+            {**payload, "messaging_type": "MESSAGE_TAG", "tag": "POST_PURCHASE_UPDATE"}
+            for payload in payloads
+        ]
 
     def send(self, account: AccountContext, recipient: str, payload: dict) -> SendResult:
         bot = _bot(meta.require_token(account.credentials.get("access_token", "")))

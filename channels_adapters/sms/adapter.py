@@ -75,11 +75,13 @@ from channels_adapters.messages import (
     OptOut,
     OutboundMessage,
     QuickReplies,
+    Receipt,
     Sender,
     StatusUpdate,
     Text,
     TextReceived,
     Unsupported,
+    receipt_text,
 )
 from channels_adapters.sms import gsm
 from channels_adapters.text import boundary_before, label, one_line
@@ -188,6 +190,8 @@ class SmsAdapter(ChannelAdapter):
             return [{"body": body} for body in self._pack(self._menu_blocks(message))]
         if isinstance(message, Image):
             return self._render_image(message)
+        if isinstance(message, Receipt):
+            return [{"body": body} for body in self._pack([receipt_text(message)])]
         logger.error("sms cannot render %s", type(message).__name__)
         return []
 

@@ -41,7 +41,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
-from telegram import Bot, InputMediaPhoto
+from telegram import Bot, InputMediaPhoto, LabeledPrice
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -77,13 +77,16 @@ from channels_adapters.messages import (
     ContactShared,
     Image,
     InboundEvent,
+    Invoice,
     LocationShared,
     OutboundMessage,
     QuickReplies,
+    Receipt,
     Sender,
     Text,
     TextReceived,
     Unsupported,
+    receipt_text,
 )
 from channels_adapters.telegram import limits
 from channels_adapters.telegram.limits import utf16_units
@@ -172,11 +175,17 @@ class TelegramAdapter(ChannelAdapter):
             return _carousel_payloads(message)
         if isinstance(message, Image):
             return _image_payloads(message)
+        if isinstance(message, Receipt):
+            return _text_payloads(receipt_text(message))
+        if isinstance(message, Invoice):
+            return [_invoice_payload(message)]
         raise ValueError(f"the Telegram adapter cannot render {type(message).__name__} messages")
 
     def send(self, account: AccountContext, recipient: str, payload: dict) -> SendResult:
         method, params = payload.get("method", ""), payload.get("params") or {}
         params = {**params, "chat_id": recipient}
+        if method == "sendInvoice":
+            params["provider_token"] = account.credentials.get("payment_provider_token", "")
         sent = _call(
             account.credentials.get("token", ""), lambda bot: _deliver(bot, method, params)
         )
@@ -495,10 +504,46 @@ SEND_METHODS = {
 PHOTO_REFUSED = re.compile(r"photo|wrong (remote )?file|HTTP URL|web page|IMAGE_", re.IGNORECASE)
 
 
+def _invoice_payload(invoice: Invoice) -> dict:
+    """sendInvoice without the provider token: it is added from the channel's credentials at
+    send time, so no secret is stored with the message."""
+    params = {
+        "title": truncate(invoice.title, limits.INVOICE_TITLE_MAX) or "Order",
+        "description": truncate(invoice.description, limits.INVOICE_DESCRIPTION_MAX) or "-",
+        "payload": invoice.payload,
+        "currency": invoice.currency,
+        "prices": [{"label": label[:32], "amount": amount} for label, amount in invoice.prices],
+        "need_name": invoice.need_name,
+        "need_phone_number": invoice.need_phone_number,
+        "need_shipping_address": invoice.need_shipping_address,
+        "is_flexible": invoice.is_flexible,
+    }
+    if invoice.photo_url.startswith(URL_SCHEMES):
+        params["photo_url"] = invoice.photo_url
+    return {"method": "sendInvoice", "params": params}
+
+
+async def _send_invoice(bot: Bot, params: dict) -> Any:
+    rest = dict(params)
+    prices = [LabeledPrice(p["label"], p["amount"]) for p in rest.pop("prices")]
+    return await bot.send_invoice(
+        chat_id=rest.pop("chat_id"),
+        title=rest.pop("title"),
+        description=rest.pop("description"),
+        payload=rest.pop("payload"),
+        currency=rest.pop("currency"),
+        prices=prices,
+        provider_token=rest.pop("provider_token", None),
+        **rest,
+    )
+
+
 async def _deliver(bot: Bot, method: str, params: dict) -> Any:
     """The sent Message (the first one of a media group)."""
     if method == "sendMediaGroup":
         return (await _send_media_group(bot, params))[0]
+    if method == "sendInvoice":
+        return await _send_invoice(bot, params)
     if method not in SEND_METHODS:
         raise PermanentSendError(
             f"the Telegram adapter does not send {method!r} payloads", code=PERMANENT_REJECTED

@@ -20,8 +20,11 @@ from channels_adapters.messages import (
     ButtonPressed,
     InboundEvent,
     OutboundMessage,
+    Receipt,
     Sender,
+    Text,
     TextReceived,
+    receipt_text,
 )
 from channels_adapters.webchat.wire import visitor_message
 
@@ -113,6 +116,8 @@ class WebChatAdapter(ChannelAdapter):
         return []
 
     def render(self, message: OutboundMessage) -> list[dict]:
+        if isinstance(message, Receipt):
+            message = Text(receipt_text(message))
         return [bounded(message.to_dict())]
 
     def send(self, account: AccountContext, recipient: str, payload: dict) -> SendResult:

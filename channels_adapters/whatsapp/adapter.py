@@ -50,11 +50,13 @@ from channels_adapters.messages import (
     LocationShared,
     OutboundMessage,
     QuickReplies,
+    Receipt,
     Sender,
     StatusUpdate,
     Text,
     TextReceived,
     Unsupported,
+    receipt_text,
 )
 from channels_adapters.text import (
     ELLIPSIS,
@@ -519,6 +521,8 @@ class WhatsAppAdapter(ChannelAdapter):
             return _render_carousel(message)
         if isinstance(message, Image):
             return _image(message.url, message.caption)
+        if isinstance(message, Receipt):
+            return _texts(receipt_text(message))
         raise TypeError(f"WhatsApp cannot render {type(message).__name__}")
 
     def send(self, account: AccountContext, recipient: str, payload: dict) -> SendResult:

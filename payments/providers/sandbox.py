@@ -61,7 +61,7 @@ DECLINE_MESSAGES = {
 }
 
 
-class NotASandboxCard(ValueError):
+class NotATestCard(ValueError):
     pass
 
 
@@ -69,7 +69,7 @@ def sandbox_card(number: str) -> SandboxCard:
     digits = "".join(ch for ch in number if ch.isdigit())
     card = CARDS.get(digits)
     if card is None:
-        raise NotASandboxCard("This is a test shop: use a test card such as 4242 4242 4242 4242.")
+        raise NotATestCard("This is a test shop: use a test card such as 4242 4242 4242 4242.")
     return card
 
 
@@ -94,7 +94,7 @@ class SandboxProvider(PaymentProvider):
         return settings.SOUK_PUBLIC_URL.rstrip("/") + path
 
     def pay_on_page(self, payment: Payment, number: str, *, save: bool) -> Outcome:
-        """The hosted page's form was submitted (raises NotASandboxCard)."""
+        """The hosted page's form was submitted (raises NotATestCard)."""
         card = sandbox_card(number)
         return self._charge(payment, card, card.on_page, save=save, action_path="test-pay")
 

@@ -97,7 +97,7 @@ def test_last_chosen_size_is_offered_first_next_time(conversation, catalog, shop
     assert next(iter(options(tap(conversation, f"p:{skirt.pk}")))) == "40"
 
 
-def test_cart_change_quantity_remove_and_checkout_seam(conversation, catalog):
+def test_cart_change_quantity_remove_and_checkout(conversation, catalog):
     shirt_variant = catalog["shirt"].variants.get()
     tap(conversation, f"q:{shirt_variant.pk}:1")
     line = CartLine.objects.get()
@@ -116,8 +116,13 @@ def test_cart_change_quantity_remove_and_checkout_seam(conversation, catalog):
     assert CartLine.objects.get().quantity == 2
 
     checkout = tap(conversation, "checkout")
-    assert checkout.hand_off
-    assert "90,00" in checkout.messages[0].text
+    # The name is known from the channel: checkout asks only for the phone next.
+    assert "À quel numéro" in checkout.messages[-1].text
+    shirt_variant.refresh_from_db()
+    assert shirt_variant.stock == 8  # the two shirts are reserved
+    assert "annulée" in tap(conversation, "cancel").messages[-1].text
+    shirt_variant.refresh_from_db()
+    assert shirt_variant.stock == 10
 
     tap(conversation, f"l:{line.pk}:0")
     assert "Votre panier est vide" in tap(conversation, "cart").messages[-1].text

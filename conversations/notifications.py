@@ -1,0 +1,199 @@
+"""What the shopper hears about their order, in the conversation it came from: the payment
+link, a request to authenticate, a decline, the receipt, shipping, refunds, cancellation.
+
+Registered in settings.SOUK_ORDER_LISTENERS; orders and payments announce events
+(orders/events.py) and never import the chat. Messaging windows are respected: on WhatsApp,
+more than 24 hours after the shopper's last message only templates may be sent, so an update
+is recorded as not deliverable instead of being sent and refused; Messenger updates go out
+with the POST_PURCHASE_UPDATE tag (channels_adapters, outbound).
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from channels_adapters import messages as m
+from conversations.checkout_flow import address_text
+from conversations.models import Conversation
+from conversations.payloads import encode
+from conversations.phrases import say
+from conversations.services import conversation_send, conversation_send_undeliverable
+from orders.models import Order
+from payments.models import Payment, PaymentState
+from shops.money import format_amount
+
+WHATSAPP_WINDOW = timedelta(hours=24)
+
+
+def _conversation(order: Order) -> Conversation | None:
+    if not order.customer_id or not order.channel_id:
+        return None
+    return (
+        Conversation.objects.select_related("identity", "channel", "shop", "customer")
+        .filter(customer_id=order.customer_id, channel_id=order.channel_id)
+        .first()
+    )
+
+
+def order_event_notify(event_type: str, order_id: int, details: dict) -> None:
+    order = Order.objects.select_related("shop", "shipping_rate").filter(pk=order_id).first()
+    if order is None:
+        return
+    conversation = _conversation(order)
+    if conversation is None:
+        return  # an order from the API or a channel since removed: nobody to tell here
+    build = BUILDERS.get(event_type)
+    if build is None:
+        return
+    messages = build(order, details, order.shop.language)
+    if not messages:
+        return
+    with transaction.atomic():
+        if _window_closed(conversation):
+            conversation_send_undeliverable(
+                conversation=conversation, messages=messages, reason="window_closed"
+            )
+        else:
+            conversation_send(conversation=conversation, messages=messages, post_purchase=True)
+
+
+def _window_closed(conversation: Conversation) -> bool:
+    last = conversation.last_message_at
+    return (
+        conversation.channel.kind == "whatsapp"
+        and last is not None
+        and timezone.now() - last > WHATSAPP_WINDOW
+    )
+
+
+def _money(order: Order, amount: int, lang: str) -> str:
+    return format_amount(amount, order.currency, lang)
+
+
+def _pay_link(order: Order, details: dict, lang: str) -> list[m.OutboundMessage]:
+    total = _money(order, order.total, lang)
+    text = say(
+        "pay_link",
+        lang,
+        number=order.number,
+        total=total,
+        minutes=settings.SOUK_RESERVATION_MINUTES,
+    )
+    options = (
+        m.Button(say("pay_button", lang, total=total), url=details["url"]),
+        m.Button(say("cancel", lang), encode("cancel")),
+    )
+    return [m.QuickReplies(text, options)]
+
+
+def _payment_action(order: Order, details: dict, lang: str) -> list[m.OutboundMessage]:
+    text = say("payment_action", lang, number=order.number)
+    options = (
+        m.Button(say("confirm_button", lang), url=details["url"]),
+        m.Button(say("cancel", lang), encode("cancel")),
+    )
+    return [m.QuickReplies(text, options)]
+
+
+def _payment_failed(order: Order, details: dict, lang: str) -> list[m.OutboundMessage]:
+    reason = details.get("reason") or ""
+    text = say("payment_failed", lang, number=order.number, reason=reason)
+    total = _money(order, order.total, lang)
+    options = (
+        m.Button(say("pay_button", lang, total=total), encode("pay")),
+        m.Button(say("cancel", lang), encode("cancel")),
+    )
+    return [m.QuickReplies(text, options)]
+
+
+def _payment_unavailable(order: Order, details: dict, lang: str) -> list[m.OutboundMessage]:
+    options = (
+        m.Button(say("try_again", lang), encode("pay")),
+        m.Button(say("cancel", lang), encode("cancel")),
+    )
+    return [m.QuickReplies(say("payment_unavailable", lang), options)]
+
+
+def receipt(order: Order, lang: str) -> m.Receipt:
+    lines = list(order.lines.all())
+    payment = (
+        Payment.objects.filter(order=order, state=PaymentState.SUCCEEDED)
+        .select_related("method")
+        .first()
+    )
+    method = payment.method.label if payment and payment.method else ""
+    return m.Receipt(
+        order_number=f"#{order.number}",
+        recipient_name=order.contact_name,
+        currency=order.currency,
+        lines=tuple(
+            m.ReceiptLine(
+                title=line.product_title,
+                subtitle=line.variant_name,
+                quantity=line.quantity,
+                price=_money(order, line.line_total, lang),
+                amount=line.line_total,
+            )
+            for line in lines
+        ),
+        subtotal=_money(order, order.subtotal, lang),
+        shipping=_money(order, order.shipping_total, lang),
+        total=_money(order, order.total, lang),
+        subtotal_amount=order.subtotal,
+        shipping_amount=order.shipping_total,
+        total_amount=order.total,
+        payment_method=method,
+        address=address_text(order),
+        heading=say("receipt_heading", lang, number=order.number),
+        labels=tuple(
+            (key, say(key, lang))
+            for key in ("subtotal", "shipping", "total_label", "paid_with", "ship_to")
+        ),
+    )
+
+
+def _paid(order: Order, details: dict, lang: str) -> list[m.OutboundMessage]:
+    return [receipt(order, lang)]
+
+
+def _fulfilled(order: Order, details: dict, lang: str) -> list[m.OutboundMessage]:
+    text = say("shipped", lang, number=order.number)
+    tracking = order.tracking_number
+    if tracking:
+        text += "\n" + say("tracking", lang, tracking=tracking)
+    if order.tracking_url:
+        button = m.Button(say("track_button", lang), url=order.tracking_url)
+        return [m.QuickReplies(text, (button,))]
+    return [m.Text(text)]
+
+
+def _refunded(order: Order, details: dict, lang: str) -> list[m.OutboundMessage]:
+    amount = _money(order, int(details.get("amount") or 0), lang)
+    return [m.Text(say("refunded", lang, amount=amount, number=order.number))]
+
+
+def _cancelled(order: Order, details: dict, lang: str) -> list[m.OutboundMessage]:
+    if details.get("by") == "customer":
+        return []  # the bot already answered the shopper's own Cancel
+    if details.get("reason") == "expired":
+        return [m.Text(say("cancelled_expired", lang, number=order.number))]
+    return [m.Text(say("cancelled_by_shop", lang, number=order.number, shop=order.shop.name))]
+
+
+def _paid_too_late(order: Order, details: dict, lang: str) -> list[m.OutboundMessage]:
+    return [m.Text(say("paid_too_late", lang, number=order.number))]
+
+
+BUILDERS = {
+    "order.payment_link": _pay_link,
+    "order.payment_action": _payment_action,
+    "order.payment_failed": _payment_failed,
+    "order.payment_unavailable": _payment_unavailable,
+    "order.paid": _paid,
+    "order.fulfilled": _fulfilled,
+    "order.refunded": _refunded,
+    "order.cancelled": _cancelled,
+    "order.paid_too_late": _paid_too_late,
+}
