@@ -106,7 +106,7 @@ class Receipt(OutboundMessage):
     payment_method: str = ""
     address: str = ""
     heading: str = ""  # "Thank you! Order #1001 is paid."
-    labels: tuple[tuple[str, str], ...] = ()  # translated labels: ("subtotal", "Sous-total")…
+    labels: tuple[tuple[str, str], ...] = ()  # translated: ("shipping", "Livraison :")…
 
 
 @dataclass(frozen=True)
@@ -137,12 +137,12 @@ def receipt_text(receipt: Receipt) -> str:
     labels = dict(receipt.labels)
     rows = [receipt.heading] if receipt.heading else []
     rows += [f"{line.quantity} x {line.title}: {line.price}" for line in receipt.lines]
-    rows.append(f"{labels.get('shipping', 'Shipping')}: {receipt.shipping}")
-    rows.append(f"{labels.get('total_label', 'Total')}: {receipt.total}")
+    rows.append(f"{labels.get('shipping', 'Shipping:')} {receipt.shipping}")
+    rows.append(f"{labels.get('total_label', 'Total:')} {receipt.total}")
     if receipt.payment_method:
-        rows.append(f"{labels.get('paid_with', 'Paid with')}: {receipt.payment_method}")
+        rows.append(f"{labels.get('paid_with', 'Paid with:')} {receipt.payment_method}")
     if receipt.address:
-        rows.append(f"{labels.get('ship_to', 'Ship to')}: {receipt.address}")
+        rows.append(f"{labels.get('ship_to', 'Ship to:')} {receipt.address}")
     return "\n".join(rows)
 
 

@@ -138,14 +138,15 @@ class ShoppingBot:
     def _greeting(self) -> Reply:
         first_name = (self.customer.name or "").split(" ")[0]
         name = f" {first_name}" if first_name else ""
-        returning = self.state.get("greeted")
+        # A shopper with a paid order and a saved card gets what "OK" would buy again.
+        offer = self.checkout.reorder_offer()
+        returning = self.state.get("greeted") or offer is not None
         self.state["greeted"] = True
         key = "greeting_back" if returning else "greeting"
         text = say(key, self.lang, name=name, shop=self.shop.name)
+        if offer is not None:
+            return Reply([m.Text(text), offer])
         if returning:
-            offer = self.checkout.reorder_offer()
-            if offer is not None:
-                return Reply([m.Text(text), offer])
             text += (
                 " " + say("greeting", self.lang, name="", shop=self.shop.name).split(". ", 1)[-1]
             )

@@ -165,11 +165,12 @@ PHRASES = {
         "en": "Thank you! Order #{number} is paid.",
         "fr": "Merci ! La commande n°{number} est réglée.",
     },
-    "subtotal": {"en": "Subtotal", "fr": "Sous-total"},
-    "shipping": {"en": "Shipping", "fr": "Livraison"},
-    "total_label": {"en": "Total", "fr": "Total"},
-    "paid_with": {"en": "Paid with", "fr": "Payé avec"},
-    "ship_to": {"en": "Ship to", "fr": "Livraison à"},
+    # Receipt labels, with the language's punctuation before the value.
+    "subtotal": {"en": "Subtotal:", "fr": "Sous-total :"},
+    "shipping": {"en": "Shipping:", "fr": "Livraison :"},
+    "total_label": {"en": "Total:", "fr": "Total :"},
+    "paid_with": {"en": "Paid with:", "fr": "Payé avec :"},
+    "ship_to": {"en": "Ship to:", "fr": "Livraison à :"},
     "shipped": {
         "en": "Good news: order #{number} is on its way!",
         "fr": "Bonne nouvelle : la commande n°{number} est en route !",

@@ -158,6 +158,9 @@ class SandboxCharge(models.Model):
     currency = models.CharField(max_length=3)
     card_last4 = models.CharField(max_length=4)
     outcome = models.CharField(max_length=20)  # succeeded, declined, requires_action
+    # Set when the shopper chose to save the card: the method id it is saved under.
+    saved_method_id = models.CharField(max_length=60, blank=True)
+    customer_ref = models.CharField(max_length=60, blank=True)
     refunded = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -121,6 +121,7 @@ class SandboxProvider(PaymentProvider):
         return self._charge(payment, card, card.off_session, save=False, action_path="test-pay")
 
     def _charge(self, payment, card, result, *, save, action_path) -> Outcome:
+        saving = save and result in (SUCCEEDED, REQUIRES_ACTION)
         try:
             with transaction.atomic():
                 charge = SandboxCharge.objects.create(
@@ -129,26 +130,27 @@ class SandboxProvider(PaymentProvider):
                     currency=payment.currency,
                     card_last4=card.number[-4:],
                     outcome=result,
+                    saved_method_id=_method_id(card) if saving else "",
+                    customer_ref=f"cus_test_{payment.order.customer_id or 0}" if saving else "",
                 )
         except IntegrityError:  # the same key again: the first charge's answer, nothing new
             return self.refresh(payment)
-        saved = None
-        if save and result in (SUCCEEDED, REQUIRES_ACTION):
-            saved = SavedCard(
-                provider_customer_id=f"cus_test_{payment.order.customer_id or 0}",
-                provider_method_id=_method_id(card),
-                brand="visa",
-                last4=card.number[-4:],
-                exp_month=12,
-                exp_year=2034,
-            )
-        outcome = self._outcome(payment, charge, card.decline_code)
-        return Outcome(**{**outcome.__dict__, "saved_card": saved})
+        return self._outcome(payment, charge, card.decline_code)
 
     def _outcome(self, payment: Payment, charge: SandboxCharge, decline_code: str) -> Outcome:
         ref = f"ch_test_{charge.pk}"
         if charge.outcome == SUCCEEDED:
-            return Outcome(SUCCEEDED, provider_ref=ref, charge_ref=ref)
+            saved = None
+            if charge.saved_method_id:  # the card is kept once the payment went through
+                saved = SavedCard(
+                    provider_customer_id=charge.customer_ref,
+                    provider_method_id=charge.saved_method_id,
+                    brand="visa",
+                    last4=charge.card_last4,
+                    exp_month=12,
+                    exp_year=2034,
+                )
+            return Outcome(SUCCEEDED, provider_ref=ref, charge_ref=ref, saved_card=saved)
         if charge.outcome == REQUIRES_ACTION:
             return Outcome(REQUIRES_ACTION, provider_ref=ref, action_url=self.link_create(payment))
         code = decline_code or "card_declined"

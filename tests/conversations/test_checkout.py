@@ -1,0 +1,259 @@
+"""Checkout and payment as the shopper lives them in the chat (web chat channel, test
+provider, tasks in process): from the cart to a paid order, the receipt, and "OK" to buy
+the same again."""
+
+import json
+import re
+
+import pytest
+
+from catalog.models import Variant
+from channels_adapters import messages as m
+from channels_adapters.setup import webchat_channel
+from conversations.models import Direction, Message
+from conversations.services import inbound_handle
+from orders.models import Order, ShippingRate
+from orders.transitions import OrderStatus, PaymentStatus
+from payments.models import Payment, PaymentMethod
+
+pytestmark = pytest.mark.django_db
+
+VISITOR = m.Sender(external_id="visitor-checkout-0001", name="Léa Martin")
+
+
+class Chat:
+    """The shopper's side of a web chat: what they send, what they get back."""
+
+    def __init__(self, shop, capture):
+        self.account = webchat_channel(shop=shop)
+        self.capture = capture
+        self.seen = 0
+
+    def _send(self, event) -> list[dict]:
+        with self.capture(execute=True):
+            inbound_handle(account=self.account, events=[event])
+        return self.replies()
+
+    def replies(self) -> list[dict]:
+        new = list(
+            Message.objects.filter(direction=Direction.OUTBOUND, id__gt=self.seen)
+            .select_related("outbound")
+            .order_by("id")
+        )
+        if new:
+            self.seen = new[-1].id
+        # What the page shows: the web chat adapter's rendering. Babel spaces amounts with
+        # no-break spaces ("4,90\u00a0€"); compare with plain ones.
+        shown = [message.outbound.payloads[0] for message in new]
+        return [json.loads(json.dumps(body).replace("\\u00a0", " ")) for body in shown]
+
+    def on_page(self, client, path: str, form: dict):
+        """The shopper on the hosted pay page (what it triggers runs, as after a commit)."""
+        with self.capture(execute=True):
+            return client.post(path, form)
+
+    def text(self, body: str) -> list[dict]:
+        return self._send(m.TextReceived(sender=VISITOR, text=body))
+
+    def tap(self, payload: str) -> list[dict]:
+        return self._send(m.ButtonPressed(sender=VISITOR, payload=payload))
+
+
+def last_options(replies: list[dict]) -> dict[str, dict]:
+    return {option["title"]: option for option in replies[-1]["options"]}
+
+
+def all_text(replies: list[dict]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+@pytest.fixture
+def chat(shop, django_capture_on_commit_callbacks):
+    return Chat(shop, django_capture_on_commit_callbacks)
+
+
+@pytest.fixture
+def rates(shop):
+    post = ShippingRate.objects.create(
+        shop=shop, name="Colissimo", kind="free_above", amount=490, free_above=15000, position=1
+    )
+    pickup = ShippingRate.objects.create(shop=shop, name="Retrait boutique", kind="pickup")
+    return {"post": post, "pickup": pickup}
+
+
+def fill_cart(chat, variant: Variant, quantity: int) -> None:
+    chat.tap(f"q:{variant.pk}:{quantity}")
+
+
+def pay_on_page(chat, client, url: str, card: str, save: bool = True):
+    path = re.sub(r"^https?://[^/]+", "", url)
+    form = {"step": "pay", "card_number": card}
+    if save:
+        form["save_card"] = "on"
+    return chat.on_page(client, path, form), path
+
+
+def test_first_purchase_asks_only_what_is_missing_then_pays_by_link(
+    chat, catalog, rates, client
+):
+    shirt = catalog["shirt"].variants.get()
+    fill_cart(chat, shirt, 2)
+
+    replies = chat.tap("checkout")
+    # The name came with the channel; the phone did not.
+    assert "À quel numéro" in replies[-1]["text"]
+    assert Variant.objects.get(pk=shirt.pk).stock == 8  # reserved at checkout start
+
+    assert "pas valide" in chat.text("not a phone")[-1]["text"]
+    replies = chat.text("+33 6 12 34 56 78")
+    assert "Comment la recevoir" in replies[-1]["text"]
+    assert set(last_options(replies)) == {
+        "Colissimo · 4,90 €",
+        "Retrait boutique · offert",
+        "Annuler",
+    }
+
+    replies = chat.tap(f"ship:{rates['post'].pk}")
+    assert "Où livrer" in replies[-1]["text"]
+    replies = chat.text("12 rue de la Paix, 75002 Paris")
+    summary = replies[-1]["text"]
+    assert "2 x Chemise blanche (Unique): 90,00 €" in summary
+    assert "Total : 94,90 €" in summary
+    assert "Léa Martin, +33 6 12 34 56 78 : 12 rue de la Paix, 75002 Paris" in summary
+    assert "Payer 94,90 €" in last_options(replies)
+
+    replies = chat.tap("pay")
+    order = Order.objects.get()
+    assert (order.number, order.total, order.status) == (1001, 9490, OrderStatus.PENDING)
+    assert [(line.sku, line.quantity, line.unit_price) for line in order.lines.all()] == [
+        ("CH-1", 2, 4500)
+    ]
+    link = last_options(replies)["Payer 94,90 €"]["url"]
+    assert "Commande n°1001" in replies[-1]["text"]
+
+    response, page = pay_on_page(chat, client, link, "4000 0000 0000 0002")
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.FAILED
+    declined = chat.replies()
+    assert "n'a pas abouti" in all_text(declined) and "declined" in all_text(declined)
+
+    response, page = pay_on_page(chat, client, link, "4242 4242 4242 4242")
+    assert response.status_code == 302
+    assert "Payment received" in client.get(response["Location"]).content.decode()
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.CONFIRMED, PaymentStatus.PAID)
+    assert Variant.objects.get(pk=shirt.pk).stock == 8  # sold, not given back
+
+    receipt = chat.replies()[-1]
+    assert "Merci ! La commande n°1001 est réglée." in receipt["text"]
+    assert "Payé avec : Visa •••• 4242" in receipt["text"]
+    method = PaymentMethod.objects.get()
+    assert (method.brand, method.last4) == ("visa", "4242")
+
+
+def test_a_page_refuses_real_card_numbers_and_stores_none(chat, catalog, rates, client):
+    shirt = catalog["shirt"].variants.get()
+    fill_cart(chat, shirt, 1)
+    chat.tap("checkout")
+    chat.text("+33 6 12 34 56 78")
+    chat.tap(f"ship:{rates['pickup'].pk}")  # pickup: no address asked
+    replies = chat.tap("pay")
+    link = next(iter(last_options(replies).values()))["url"]
+
+    response, _ = pay_on_page(chat, client, link, "5555 5555 5555 4444")
+    assert response.status_code == 400
+    assert "use a test card" in response.content.decode()
+    assert Payment.objects.get().state == "pending"
+    assert "5555" not in str(list(Payment.objects.values()))
+
+
+def test_returning_shopper_reorders_with_one_ok(chat, catalog, rates, client):
+    shirt = catalog["shirt"].variants.get()
+    fill_cart(chat, shirt, 1)
+    chat.tap("checkout")
+    chat.text("+33 6 12 34 56 78")
+    chat.tap(f"ship:{rates['post'].pk}")
+    chat.text("12 rue de la Paix, 75002 Paris")
+    link = next(iter(last_options(chat.tap("pay")).values()))["url"]
+    pay_on_page(chat, client, link, "4242424242424242")
+    chat.replies()
+
+    # Next visit: the greeting shows what OK will charge…
+    replies = chat.text("bonjour")
+    offer = replies[-1]["text"]
+    assert "1 x Chemise blanche (Unique)" in offer
+    assert "Répondez OK pour payer 49,90 € avec Visa •••• 4242" in offer
+
+    # …and one message later the order is paid.
+    replies = chat.text("OK")
+    assert "Paiement de 49,90 € avec Visa •••• 4242" in all_text(replies)
+    second = Order.objects.order_by("-number").first()
+    assert (second.number, second.payment_status, second.total) == (1002, "paid", 4990)
+    assert second.shipping_address == {"text": "12 rue de la Paix, 75002 Paris"}
+    assert "n°1002 est réglée" in all_text(replies)
+    assert Variant.objects.get(pk=shirt.pk).stock == 8
+
+
+def test_reorder_with_a_changed_price_charges_nothing_and_says_why(
+    chat, catalog, rates, client
+):
+    shirt = catalog["shirt"].variants.get()
+    fill_cart(chat, shirt, 1)
+    chat.tap("checkout")
+    chat.text("+33 6 12 34 56 78")
+    chat.tap(f"ship:{rates['pickup'].pk}")
+    link = next(iter(last_options(chat.tap("pay")).values()))["url"]
+    pay_on_page(chat, client, link, "4242424242424242")
+    chat.text("bonjour")  # the offer: 45,00 €
+
+    Variant.objects.filter(pk=shirt.pk).update(price=5000)
+    replies = chat.text("oui")
+    assert "je n'ai rien débité" in all_text(replies)
+    assert "coûte maintenant 50,00 € (au lieu de 45,00 €)" in all_text(replies)
+    assert Order.objects.count() == 1
+    assert "Commander" in last_options(replies)  # the cart, ready to check out at the new price
+
+
+def test_saved_card_needing_authentication_sends_a_link(chat, catalog, rates, client):
+    shirt = catalog["shirt"].variants.get()
+    fill_cart(chat, shirt, 1)
+    chat.tap("checkout")
+    chat.text("+33 6 12 34 56 78")
+    chat.tap(f"ship:{rates['pickup'].pk}")
+    link = next(iter(last_options(chat.tap("pay")).values()))["url"]
+    response, page = pay_on_page(chat, client, link, "4000 0027 6000 3184")
+    assert "confirm this payment" in client.get(page).content.decode()
+    chat.on_page(client, page, {"step": "authenticate", "decision": "approve"})
+    assert Order.objects.get().payment_status == "paid"
+    chat.replies()
+
+    chat.text("bonjour")
+    replies = chat.text("ok")
+    assert "Votre banque demande de confirmer" in all_text(replies)
+    second = Order.objects.get(number=1002)
+    assert second.payment_status == "awaiting"
+    confirm = last_options(replies)["Confirmer"]["url"]
+    path = re.sub(r"^https?://[^/]+", "", confirm)
+    chat.on_page(client, path, {"step": "authenticate", "decision": "approve"})
+    second.refresh_from_db()
+    assert second.payment_status == "paid"
+
+
+def test_cancel_during_checkout_gives_the_stock_back(chat, catalog, rates):
+    shirt = catalog["shirt"].variants.get()
+    fill_cart(chat, shirt, 3)
+    chat.tap("checkout")
+    assert Variant.objects.get(pk=shirt.pk).stock == 7
+    assert "annulée" in chat.text("annuler")[-1]["text"]
+    assert Variant.objects.get(pk=shirt.pk).stock == 10
+
+
+def test_checkout_of_more_than_is_left_says_so_and_reserves_nothing(chat, catalog, rates):
+    shirt = catalog["shirt"].variants.get()
+    fill_cart(chat, shirt, 3)
+    Variant.objects.filter(pk=shirt.pk).update(stock=2)
+    replies = chat.tap("checkout")
+    assert "il ne reste que 2" in all_text(replies)
+    assert Variant.objects.get(pk=shirt.pk).stock == 2
+    assert not Order.objects.exists()
