@@ -232,6 +232,11 @@ TWILIO_API_URL = env.str("TWILIO_API_URL", default="https://api.twilio.com").rst
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
+# Stripe webhook events whose processing was lost are re-enqueued (payments/stripe_events.py).
+CELERY_BEAT_SCHEDULE["sweep-stripe-events"] = {
+    "task": "payments.tasks.stripe_events_sweep",
+    "schedule": 60.0,
+}
 # Where normalized inbound events go once parsed: the conversation layer (a dotted path to a
 # callable taking account= and events=).
 SOUK_INBOUND_HANDLER = "conversations.services.inbound_handle"

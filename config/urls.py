@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
+    path("webhooks/stripe/", include("payments.webhook_urls")),
     path("webhooks/", include("channels_adapters.urls")),
     path("chat/", include("conversations.webchat_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -52,3 +52,39 @@ def refund_process(self, refund_id: int, record_on_order: bool = True) -> None:
         services.refund_process(refund=refund, record_on_order=record_on_order)
     except ProviderUnavailable as exc:
         raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
+
+
+# -- Stripe webhook events (payments/stripe_events.py) ----------------------------------------
+@shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=8)
+def stripe_event_process(self, provider_event_id: int) -> None:
+    from payments import stripe_events
+
+    try:
+        stripe_events.stripe_event_process(provider_event_id=provider_event_id)
+    except ProviderUnavailable as exc:
+        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
+
+
+@shared_task(ignore_result=True)
+def stripe_events_sweep() -> int:
+    """Periodic (beat): re-enqueues Stripe events stored but left unprocessed (broker outage,
+    retries exhausted while Stripe was down)."""
+    from payments import stripe_events
+
+    stale = stripe_events.stripe_events_stale()
+    for provider_event_id in stale:
+        stripe_event_process.delay(provider_event_id)
+    return len(stale)
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=3)
+def stripe_payment_refresh(self, payment_id: int) -> None:
+    """The shopper came back from Stripe Checkout: ask Stripe now rather than wait for the
+    webhook (which may not even be configured on a development machine)."""
+    payment = Payment.objects.select_related("order").filter(pk=payment_id).first()
+    if payment is None:
+        return
+    try:
+        services.payment_refresh(payment=payment)
+    except ProviderUnavailable as exc:
+        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc

@@ -1,0 +1,78 @@
+"""POST /webhooks/stripe/: verify, store, acknowledge. Nothing else happens in the request
+(DESIGN.md, "How a message flows"); payments/stripe_events.py does the rest in a task.
+
+Answers: 413 body over 1 MiB; 403 missing or bad `Stripe-Signature` (or a timestamp more than
+300 s old), nothing stored; 400 a signed body that is not a Stripe event; 200 otherwise,
+including for an event seen before (stored once, keyed on Stripe's event id) and for types we
+do not act on, so Stripe stops redelivering them.
+"""
+
+import json
+import logging
+
+import stripe
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from payments import stripe_events
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_TOLERANCE_SECONDS = 300
+
+
+def _bad_request(message: str) -> HttpResponse:
+    return JsonResponse({"error": "bad_request", "message": message}, status=400)
+
+
+def _body(request) -> bytes | None:
+    """The raw body, or None when it is over the limit (refused before being read when the
+    declared length says so)."""
+    limit = settings.SOUK_WEBHOOK_MAX_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        return None
+    body = request.body
+    return None if len(body) > limit else body
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    body = _body(request)
+    if body is None:
+        return JsonResponse({"error": "payload_too_large"}, status=413)
+    signature = request.headers.get("Stripe-Signature", "")
+    secret = settings.STRIPE_WEBHOOK_SECRET
+    if not signature or not secret:
+        if not secret:
+            logger.error("stripe webhook received but STRIPE_WEBHOOK_SECRET is not set")
+        return HttpResponseForbidden("bad signature")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:  # Stripe signs UTF-8 text: this cannot carry a valid signature
+        return HttpResponseForbidden("bad signature")
+    try:
+        # What stripe.Webhook.construct_event checks (HMAC-SHA256 of "t.body", 300 s), without
+        # its parsing, which fails with an AttributeError on a signed body that is not an object.
+        stripe.WebhookSignature.verify_header(
+            text, signature, secret, tolerance=SIGNATURE_TOLERANCE_SECONDS
+        )
+    except stripe.SignatureVerificationError:
+        return HttpResponseForbidden("bad signature")
+    try:
+        payload = json.loads(text)
+    except ValueError as exc:
+        return _bad_request(f"Malformed Stripe event: {exc}")
+    if not isinstance(payload, dict) or payload.get("object") != "event":
+        return _bad_request("The body is not a Stripe event object.")
+    event_id, event_type = payload.get("id"), payload.get("type")
+    if not (isinstance(event_id, str) and event_id and isinstance(event_type, str)):
+        return _bad_request("A Stripe event needs an id and a type.")
+    stripe_events.stripe_event_store(event_id=event_id, type=event_type, payload=payload)
+    return JsonResponse({"received": True})

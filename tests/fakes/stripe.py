@@ -1,0 +1,690 @@
+"""A fake Stripe API (`/v1/...`) that the real stripe-python client talks to.
+
+It speaks Stripe's wire format: form-encoded requests with bracket notation
+(`payment_intent_data[metadata][souk_payment_id]=7`, `expand[0]=payment_intent`), JSON
+objects carrying their `object` type, errors as `{"error": {"type", "code", "decline_code",
+"message", "param", "payment_intent"}}` with Stripe's status codes (400, 401, 402, 404). Like
+Stripe, it keeps the first answer to each `Idempotency-Key` and replays it for the same request
+(`Idempotent-Replayed: true`), and refuses the key reused with other parameters.
+
+Covered: Checkout Sessions (create, retrieve with expand, expire), PaymentIntents (create
+off session with a saved card, retrieve), Refunds (create). What happens on Stripe's side
+without an API call is a test helper:
+
+    delivery = fake.complete_session(session_id, card="4242424242424242")
+    client.post("/webhooks/stripe/", delivery.body, content_type="application/json",
+                HTTP_STRIPE_SIGNATURE=delivery.signature)
+    fake.event("checkout.session.expired", session)   # any signed event
+
+Test cards, as on Stripe:
+  4242424242424242  succeeds, on the page and off session
+  4000002760003184  authenticates on the page; off session: authentication_required
+  4000000000000341  succeeds on the page; off session: card_declined
+  4000000000000002  declined on the page (the session stays open)
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+
+from tests.fakes.server import FakeServer, RecordedRequest, Response
+
+DEFAULT_SECRET_KEY = "sk_test_souk_fake_0123456789abcdefghijklmnop"
+DEFAULT_WEBHOOK_SECRET = "whsec_souk_fake_0123456789abcdefghijklmnop"
+API_VERSION = "2025-09-30.clover"
+
+_ROUTES = [
+    ("POST", re.compile(r"^/v1/checkout/sessions$"), "checkout.sessions.create"),
+    ("GET", re.compile(r"^/v1/checkout/sessions/(?P<id>[^/]+)$"), "checkout.sessions.retrieve"),
+    (
+        "POST",
+        re.compile(r"^/v1/checkout/sessions/(?P<id>[^/]+)/expire$"),
+        "checkout.sessions.expire",
+    ),
+    ("POST", re.compile(r"^/v1/payment_intents$"), "payment_intents.create"),
+    ("GET", re.compile(r"^/v1/payment_intents/(?P<id>[^/]+)$"), "payment_intents.retrieve"),
+    ("POST", re.compile(r"^/v1/refunds$"), "refunds.create"),
+]
+_INT_FIELDS = {"amount", "unit_amount", "quantity", "expires_at"}
+_BOOL_FIELDS = {"off_session", "confirm"}
+
+
+@dataclass(frozen=True)
+class TestCard:
+    number: str
+    brand: str
+    on_page: str  # succeeded | declined
+    off_session: str  # succeeded | authentication_required | card_declined
+    decline_code: str = ""
+
+
+CARDS = {
+    card.number: card
+    for card in (
+        TestCard("4242424242424242", "visa", "succeeded", "succeeded"),
+        TestCard(
+            "4000002760003184",
+            "visa",
+            "succeeded",
+            "authentication_required",
+            "authentication_required",
+        ),
+        TestCard("4000000000000341", "visa", "succeeded", "card_declined", "generic_decline"),
+        TestCard("4000000000000002", "visa", "declined", "card_declined", "generic_decline"),
+        TestCard("5555555555554444", "mastercard", "succeeded", "succeeded"),
+    )
+}
+
+
+class StripeError(Exception):
+    def __init__(self, status: int, error: dict[str, Any]):
+        super().__init__(error.get("message", ""))
+        self.status = status
+        self.error = error
+
+
+def _missing(kind: str, object_id: str, param: str = "id") -> StripeError:
+    return StripeError(
+        404,
+        {
+            "type": "invalid_request_error",
+            "code": "resource_missing",
+            "param": param,
+            "message": f"No such {kind}: '{object_id}'",
+        },
+    )
+
+
+def _invalid(message: str, param: str = "", code: str = "parameter_invalid") -> StripeError:
+    error = {"type": "invalid_request_error", "code": code, "message": message}
+    if param:
+        error["param"] = param
+    return StripeError(400, error)
+
+
+@dataclass
+class WebhookDelivery:
+    """A signed webhook body, as Stripe would POST it."""
+
+    event: dict[str, Any]
+    body: bytes
+    signature: str
+
+    @property
+    def id(self) -> str:
+        return self.event["id"]
+
+    def post(self, client, path: str = "/webhooks/stripe/"):
+        """Delivers it with a Django test client."""
+        return client.post(
+            path, self.body, content_type="application/json", HTTP_STRIPE_SIGNATURE=self.signature
+        )
+
+
+@dataclass
+class _Idempotent:
+    route: str
+    params: dict[str, Any]
+    response: Response
+
+
+class FakeStripe(FakeServer):
+    """Stripe's API for one account: `secret_key` authenticates, `webhook_secret` signs."""
+
+    def __init__(
+        self,
+        secret_key: str = DEFAULT_SECRET_KEY,
+        webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
+    ) -> None:
+        super().__init__()
+        self.secret_key = secret_key
+        self.webhook_secret = webhook_secret
+        self.sessions: dict[str, dict[str, Any]] = {}
+        self.payment_intents: dict[str, dict[str, Any]] = {}
+        self.customers: dict[str, dict[str, Any]] = {}
+        self.payment_methods: dict[str, dict[str, Any]] = {}
+        self.charges: dict[str, dict[str, Any]] = {}
+        self.refunds: dict[str, dict[str, Any]] = {}
+        self.events: list[dict[str, Any]] = []
+        self._idempotent: dict[tuple[str, str], _Idempotent] = {}
+        self._card_of_method: dict[str, TestCard] = {}
+
+    # -- routing ---------------------------------------------------------------------------
+    def route_of(self, request: RecordedRequest) -> str:
+        for method, pattern, route in _ROUTES:
+            match = pattern.match(request.path)
+            if match and request.method == method:
+                request.meta.update(match.groupdict())
+                return route
+        return f"{request.method} {request.path}"
+
+    def handle(self, request: RecordedRequest) -> Response:
+        auth = request.headers.get("authorization", "")
+        if auth != f"Bearer {self.secret_key}":
+            given = auth.removeprefix("Bearer ")
+            return _error_response(
+                StripeError(
+                    401,
+                    {
+                        "type": "invalid_request_error",
+                        "message": f"Invalid API Key provided: {given[:8]}****{given[-4:]}",
+                    },
+                )
+            )
+        params = decode_params(
+            request.query if request.method == "GET" else request.form, request.form_lists
+        )
+        request.meta["params"] = params
+        key = request.headers.get("idempotency-key")
+        if request.method == "POST" and key:
+            seen = self._idempotent.get((self.secret_key, key))
+            if seen is not None:
+                if seen.route != request.route or seen.params != params:
+                    return _error_response(
+                        StripeError(
+                            400,
+                            {
+                                "type": "idempotency_error",
+                                "message": (
+                                    "Keys for idempotent requests can only be used with the same "
+                                    "parameters they were first used with. Try using a key other "
+                                    f"than '{key}' if you meant to execute a different request."
+                                ),
+                            },
+                        )
+                    )
+                replay = seen.response
+                return Response(
+                    status=replay.status,
+                    json=replay.json,
+                    headers={**replay.headers, "Idempotent-Replayed": "true"},
+                )
+        handler = getattr(self, "_" + request.route.replace(".", "_"), None)
+        if handler is None:
+            response = _error_response(
+                StripeError(
+                    404,
+                    {
+                        "type": "invalid_request_error",
+                        "message": f"Unrecognized request URL ({request.method}: {request.path})",
+                    },
+                )
+            )
+        else:
+            try:
+                response = Response(json=handler(params, request))
+            except StripeError as exc:
+                response = _error_response(exc)
+        response = Response(
+            status=response.status,
+            json=response.json,
+            headers={**response.headers, "Request-Id": "req_" + secrets.token_hex(7)},
+        )
+        if request.method == "POST" and key:
+            self._idempotent[(self.secret_key, key)] = _Idempotent(request.route, params, response)
+        return response
+
+    # -- Checkout Sessions -----------------------------------------------------------------
+    def _checkout_sessions_create(self, params, request) -> dict[str, Any]:
+        if params.get("mode") != "payment":
+            raise _invalid("This fake supports mode=payment only.", "mode")
+        items = params.get("line_items")
+        if not isinstance(items, list) or not items:
+            raise _invalid("You must provide at least one line item.", "line_items")
+        currency, total = None, 0
+        for index, item in enumerate(items):
+            price = item.get("price_data") or {}
+            if not price.get("product_data", {}).get("name"):
+                raise _invalid(
+                    f"Missing required param: line_items[{index}][price_data][product_data][name].",
+                    f"line_items[{index}][price_data][product_data][name]",
+                    "parameter_missing",
+                )
+            unit, quantity = price.get("unit_amount"), item.get("quantity")
+            if not isinstance(unit, int) or unit < 0 or not isinstance(quantity, int):
+                raise _invalid("Invalid integer.", f"line_items[{index}][price_data][unit_amount]")
+            item_currency = price.get("currency", "")
+            if not re.fullmatch(r"[a-z]{3}", item_currency) or currency not in (
+                None,
+                item_currency,
+            ):
+                raise _invalid("Invalid currency.", f"line_items[{index}][price_data][currency]")
+            currency = item_currency
+            total += unit * quantity
+        if not params.get("success_url"):
+            raise _invalid(
+                "Missing required param: success_url.", "success_url", "parameter_missing"
+            )
+        customer = params.get("customer")
+        if customer and params.get("customer_creation"):
+            raise _invalid(
+                "You may only specify one of these parameters: customer, customer_creation.",
+                "customer_creation",
+            )
+        if customer and customer not in self.customers:
+            raise _missing("customer", customer, "customer")
+        now = int(time.time())
+        expires_at = params.get("expires_at", now + 24 * 3600)
+        if not isinstance(expires_at, int) or not now + 1800 <= expires_at <= now + 24 * 3600:
+            raise _invalid(
+                "The `expires_at` timestamp must be between 30 minutes and 24 hours from "
+                "Checkout Session creation.",
+                "expires_at",
+            )
+        session_id = "cs_test_" + secrets.token_urlsafe(24).replace("-", "a").replace("_", "b")
+        session = {
+            "id": session_id,
+            "object": "checkout.session",
+            "mode": "payment",
+            "status": "open",
+            "payment_status": "unpaid",
+            "amount_subtotal": total,
+            "amount_total": total,
+            "currency": currency,
+            "customer": customer,
+            "customer_creation": params.get("customer_creation"),
+            "client_reference_id": params.get("client_reference_id"),
+            "metadata": dict(params.get("metadata") or {}),
+            "payment_intent": None,
+            "success_url": params["success_url"],
+            "cancel_url": params.get("cancel_url"),
+            "expires_at": expires_at,
+            "created": now,
+            "livemode": False,
+            "url": f"{self.url}/c/pay/{session_id}",
+        }
+        self.sessions[session_id] = session
+        # What Stripe keeps to build the PaymentIntent once the shopper pays (not returned).
+        session["_payment_intent_data"] = copy.deepcopy(params.get("payment_intent_data") or {})
+        session["_line_items"] = copy.deepcopy(items)
+        return self._public(session)
+
+    def _checkout_sessions_retrieve(self, params, request) -> dict[str, Any]:
+        session = self._session(request.meta["id"])
+        return self._expand(self._public(session), params.get("expand") or [])
+
+    def _checkout_sessions_expire(self, params, request) -> dict[str, Any]:
+        session = self._session(request.meta["id"])
+        if session["status"] != "open":
+            raise _invalid('Only Checkout Sessions with a status in ["open"] can be expired.')
+        session["status"] = "expired"
+        session["url"] = None
+        self.event("checkout.session.expired", self._public(session))
+        return self._public(session)
+
+    def _session(self, session_id: str) -> dict[str, Any]:
+        session = self.sessions.get(session_id)
+        if session is None:
+            raise _missing("checkout.session", session_id)
+        return session
+
+    # -- PaymentIntents --------------------------------------------------------------------
+    def _payment_intents_create(self, params, request) -> dict[str, Any]:
+        amount, currency = params.get("amount"), params.get("currency", "")
+        if not isinstance(amount, int) or amount < 1:
+            raise _invalid("This value must be greater than or equal to 1.", "amount")
+        if not re.fullmatch(r"[a-z]{3}", currency):
+            raise _invalid(f"Invalid currency: {currency}.", "currency")
+        customer = params.get("customer")
+        if customer and customer not in self.customers:
+            raise _missing("customer", customer, "customer")
+        method_id = params.get("payment_method")
+        method = self.payment_methods.get(method_id) if method_id else None
+        if method_id and method is None:
+            raise _missing("PaymentMethod", method_id, "payment_method")
+        if method is not None and method.get("customer") != customer:
+            raise _invalid(
+                f"The provided PaymentMethod {method_id} does not belong to the Customer "
+                f"{customer}.",
+                "payment_method",
+            )
+        if params.get("off_session") and not params.get("confirm"):
+            raise _invalid("off_session can only be used with confirm=true.", "off_session")
+        intent = self._new_intent(
+            amount=amount,
+            currency=currency,
+            customer=customer,
+            payment_method=method_id,
+            metadata=params.get("metadata") or {},
+            setup_future_usage=params.get("setup_future_usage"),
+            description=params.get("description"),
+        )
+        if not params.get("confirm"):
+            intent["status"] = "requires_confirmation" if method else "requires_payment_method"
+            return self._public(intent)
+        card = self._card_of_method.get(method_id) if method_id else None
+        if card is None:
+            raise _invalid("You must provide a payment method to confirm.", "payment_method")
+        result = card.off_session if params.get("off_session") else card.on_page
+        if result == "succeeded":
+            self._succeed(intent)
+            self.event("payment_intent.succeeded", self._public(intent))
+            return self._public(intent)
+        code = "authentication_required" if result == "authentication_required" else "card_declined"
+        message = (
+            "Your card was declined. This transaction requires authentication."
+            if code == "authentication_required"
+            else "Your card was declined."
+        )
+        error = {
+            "type": "card_error",
+            "code": code,
+            "decline_code": card.decline_code or "generic_decline",
+            "message": message,
+            "payment_method": copy.deepcopy(method),
+        }
+        intent["status"] = "requires_payment_method"
+        intent["last_payment_error"] = copy.deepcopy(error)
+        self.event("payment_intent.payment_failed", self._public(intent))
+        raise StripeError(402, {**error, "payment_intent": self._public(intent)})
+
+    def _payment_intents_retrieve(self, params, request) -> dict[str, Any]:
+        intent = self.payment_intents.get(request.meta["id"])
+        if intent is None:
+            raise _missing("payment_intent", request.meta["id"])
+        return self._expand(self._public(intent), params.get("expand") or [])
+
+    def _new_intent(self, **fields) -> dict[str, Any]:
+        intent_id = "pi_" + secrets.token_hex(12)
+        intent = {
+            "id": intent_id,
+            "object": "payment_intent",
+            "amount": fields["amount"],
+            "amount_received": 0,
+            "currency": fields["currency"],
+            "customer": fields.get("customer"),
+            "payment_method": fields.get("payment_method"),
+            "setup_future_usage": fields.get("setup_future_usage"),
+            "description": fields.get("description"),
+            "metadata": dict(fields.get("metadata") or {}),
+            "status": "requires_payment_method",
+            "latest_charge": None,
+            "last_payment_error": None,
+            "created": int(time.time()),
+            "livemode": False,
+        }
+        self.payment_intents[intent_id] = intent
+        return intent
+
+    def _succeed(self, intent: dict[str, Any]) -> None:
+        charge_id = "ch_" + secrets.token_hex(12)
+        self.charges[charge_id] = {
+            "id": charge_id,
+            "object": "charge",
+            "amount": intent["amount"],
+            "amount_refunded": 0,
+            "currency": intent["currency"],
+            "customer": intent["customer"],
+            "payment_intent": intent["id"],
+            "payment_method": intent["payment_method"],
+            "paid": True,
+            "refunded": False,
+            "status": "succeeded",
+            "created": int(time.time()),
+        }
+        intent.update(
+            status="succeeded",
+            amount_received=intent["amount"],
+            latest_charge=charge_id,
+            last_payment_error=None,
+        )
+
+    # -- Refunds ---------------------------------------------------------------------------
+    def _refunds_create(self, params, request) -> dict[str, Any]:
+        if params.get("payment_intent"):
+            intent = self.payment_intents.get(params["payment_intent"])
+            if intent is None:
+                raise _missing("payment_intent", params["payment_intent"], "payment_intent")
+            charge = self.charges.get(intent.get("latest_charge") or "")
+            if charge is None:
+                raise _invalid(
+                    f"This PaymentIntent ({intent['id']}) does not have a successful charge "
+                    "to refund.",
+                    "payment_intent",
+                )
+        elif params.get("charge"):
+            charge = self.charges.get(params["charge"])
+            if charge is None:
+                raise _missing("charge", params["charge"], "charge")
+        else:
+            raise _invalid(
+                "One of the following params should be provided: charge, payment_intent."
+            )
+        left = charge["amount"] - charge["amount_refunded"]
+        amount = params.get("amount", left)
+        if left == 0:
+            raise _invalid(
+                f"Charge {charge['id']} has already been refunded.",
+                code="charge_already_refunded",
+            )
+        if not isinstance(amount, int) or amount < 1 or amount > left:
+            raise _invalid(
+                f"Refund amount ({amount}) is greater than unrefunded amount on charge ({left})",
+                "amount",
+                "amount_too_large",
+            )
+        charge["amount_refunded"] += amount
+        charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+        refund_id = "re_" + secrets.token_hex(12)
+        refund = {
+            "id": refund_id,
+            "object": "refund",
+            "amount": amount,
+            "currency": charge["currency"],
+            "charge": charge["id"],
+            "payment_intent": charge["payment_intent"],
+            "metadata": dict(params.get("metadata") or {}),
+            "reason": params.get("reason"),
+            "status": "succeeded",
+            "created": int(time.time()),
+        }
+        self.refunds[refund_id] = refund
+        self.event("charge.refunded", copy.deepcopy(charge))
+        return copy.deepcopy(refund)
+
+    # -- what happens on Stripe's side (test helpers) ---------------------------------------
+    def complete_session(
+        self, session_id: str, card: str = "4242424242424242", *, exp_year: int | None = None
+    ) -> WebhookDelivery:
+        """The shopper pays on the Checkout page with `card`. Returns the signed event Stripe
+        would send: checkout.session.completed, or payment_intent.payment_failed when the card
+        is declined (the session stays open for another try)."""
+        with self._lock:
+            session = self._session(session_id)
+            if session["status"] != "open":
+                raise AssertionError(f"session {session_id} is {session['status']}")
+            test_card = CARDS[card.replace(" ", "")]
+            data = session["_payment_intent_data"]
+            customer = session["customer"]
+            if customer is None:
+                customer = self.create_customer()["id"]
+            method = self._new_method(test_card, exp_year=exp_year)
+            intent = self._existing_intent(session) or self._new_intent(
+                amount=session["amount_total"],
+                currency=session["currency"],
+                customer=customer,
+                payment_method=None,
+                metadata=data.get("metadata") or {},
+                setup_future_usage=data.get("setup_future_usage"),
+                description=data.get("description"),
+            )
+            intent["payment_method"] = method["id"]
+            session["payment_intent"] = intent["id"]
+            if test_card.on_page != "succeeded":
+                intent["status"] = "requires_payment_method"
+                intent["last_payment_error"] = {
+                    "type": "card_error",
+                    "code": "card_declined",
+                    "decline_code": test_card.decline_code,
+                    "message": "Your card was declined.",
+                    "payment_method": copy.deepcopy(method),
+                }
+                return self.event("payment_intent.payment_failed", self._public(intent))
+            if intent.get("setup_future_usage"):
+                method["customer"] = customer  # attached: chargeable off session later
+            self._succeed(intent)
+            session.update(status="complete", payment_status="paid", customer=customer, url=None)
+            self.event("payment_intent.succeeded", self._public(intent))
+            return self.event("checkout.session.completed", self._public(session))
+
+    def create_customer(self) -> dict[str, Any]:
+        customer_id = "cus_" + secrets.token_hex(7)
+        self.customers[customer_id] = {
+            "id": customer_id,
+            "object": "customer",
+            "created": int(time.time()),
+        }
+        return copy.deepcopy(self.customers[customer_id])
+
+    def saved_card(self, card: str = "4242424242424242") -> tuple[str, str]:
+        """A customer with `card` saved on it: (customer id, payment method id)."""
+        with self._lock:
+            customer = self.create_customer()["id"]
+            method = self._new_method(CARDS[card])
+            method["customer"] = customer
+            return customer, method["id"]
+
+    def expire_session(self, session_id: str) -> WebhookDelivery:
+        """The session's expires_at passed."""
+        with self._lock:
+            session = self._session(session_id)
+            session.update(status="expired", url=None)
+            return self.event("checkout.session.expired", self._public(session))
+
+    def event(self, type: str, obj: dict[str, Any]) -> WebhookDelivery:
+        """Records an event about `obj` (a snapshot, as Stripe sends) and signs it."""
+        event = {
+            "id": "evt_" + secrets.token_hex(12),
+            "object": "event",
+            "api_version": API_VERSION,
+            "created": int(time.time()),
+            "type": type,
+            "livemode": False,
+            "pending_webhooks": 1,
+            "request": {"id": None, "idempotency_key": None},
+            "data": {"object": copy.deepcopy(obj)},
+        }
+        with self._lock:
+            self.events.append(event)
+        return self.sign(event)
+
+    def sign(
+        self,
+        event: dict[str, Any],
+        *,
+        secret: str | None = None,
+        timestamp: int | None = None,
+    ) -> WebhookDelivery:
+        body = json.dumps(event, separators=(",", ":"))
+        header = stripe.WebhookSignature.generate_signature_header(
+            body, secret or self.webhook_secret, timestamp=timestamp
+        )
+        return WebhookDelivery(event, body.encode(), header)
+
+    def events_of(self, type: str) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["type"] == type]
+
+    # -- internals -------------------------------------------------------------------------
+    def _new_method(self, card: TestCard, *, exp_year: int | None = None) -> dict[str, Any]:
+        method_id = "pm_" + secrets.token_hex(12)
+        self.payment_methods[method_id] = {
+            "id": method_id,
+            "object": "payment_method",
+            "type": "card",
+            "customer": None,
+            "card": {
+                "brand": card.brand,
+                "last4": card.number[-4:],
+                "exp_month": 12,
+                "exp_year": exp_year or time.gmtime().tm_year + 3,
+                "funding": "credit",
+                "country": "US",
+            },
+            "created": int(time.time()),
+        }
+        self._card_of_method[method_id] = card
+        return self.payment_methods[method_id]
+
+    def _existing_intent(self, session: dict[str, Any]) -> dict[str, Any] | None:
+        return self.payment_intents.get(session.get("payment_intent") or "")
+
+    def _public(self, obj: dict[str, Any]) -> dict[str, Any]:
+        return {k: copy.deepcopy(v) for k, v in obj.items() if not k.startswith("_")}
+
+    def _expand(self, obj: dict[str, Any], paths: list[str]) -> dict[str, Any]:
+        for path in paths:
+            self._expand_path(obj, path.split("."))
+        return obj
+
+    def _expand_path(self, obj: dict[str, Any], parts: list[str]) -> None:
+        head, rest = parts[0], parts[1:]
+        value = obj.get(head)
+        if isinstance(value, str):
+            store = {
+                "payment_intent": self.payment_intents,
+                "payment_method": self.payment_methods,
+                "customer": self.customers,
+                "latest_charge": self.charges,
+                "charge": self.charges,
+            }.get(head)
+            if store is None:
+                raise _invalid(f"This property cannot be expanded ({head}).", "expand")
+            if value in store:
+                obj[head] = value = self._public(store[value])
+        if rest and isinstance(value, dict):
+            self._expand_path(value, rest)
+
+
+def _error_response(exc: StripeError) -> Response:
+    return Response(status=exc.status, json={"error": exc.error})
+
+
+def decode_params(flat: dict[str, str], lists: dict[str, list[str]]) -> dict[str, Any]:
+    """Stripe's bracket notation back into nested dicts and lists:
+    `line_items[0][price_data][currency]=eur` → {"line_items": [{"price_data": {...}}]}.
+    Integers and booleans of the fields Stripe types are converted."""
+    root: dict[str, Any] = {}
+    pairs: list[tuple[str, str]] = []
+    for key, value in flat.items():
+        if key.endswith("[]"):
+            pairs.extend((key[:-2] + f"[{i}]", v) for i, v in enumerate(lists.get(key, [value])))
+        else:
+            pairs.append((key, value))
+    for key, value in pairs:
+        parts = re.findall(r"^[^\[]+|(?<=\[)[^\]]*(?=\])", key)
+        node: Any = root
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            if last:
+                node[part] = _typed(part, value)
+            else:
+                node = node.setdefault(part, {})
+    return _lists(root)
+
+
+def _typed(name: str, value: str) -> Any:
+    if name in _INT_FIELDS and re.fullmatch(r"-?\d+", value):
+        return int(value)
+    if name in _BOOL_FIELDS and value in ("true", "false"):
+        return value == "true"
+    return value
+
+
+def _lists(node: Any) -> Any:
+    """Dicts whose keys are all 0..n-1 become lists (that is how arrays travel)."""
+    if not isinstance(node, dict):
+        return node
+    converted = {k: _lists(v) for k, v in node.items()}
+    if converted and all(k.isdigit() for k in converted):
+        keys = sorted(converted, key=int)
+        if [int(k) for k in keys] == list(range(len(keys))):
+            return [converted[k] for k in keys]
+    return converted
