@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from conversations.models import Conversation, Message
+from conversations.models import Conversation, Customer, CustomerIdentity, Message
 from shops.rest.serializers import StrictSerializer
 
 
@@ -42,3 +42,30 @@ class MessageSerializer(serializers.ModelSerializer):
 
 class AgentReplySerializer(StrictSerializer):
     text = serializers.CharField(max_length=4000)
+
+
+class CustomerIdentitySerializer(serializers.ModelSerializer):
+    channel_kind = serializers.CharField(source="channel.kind", read_only=True)
+
+    class Meta:
+        model = CustomerIdentity
+        fields = ["channel", "channel_kind", "external_id"]
+        read_only_fields = fields
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    identities = CustomerIdentitySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "name",
+            "phone",
+            "email",
+            "language",
+            "identities",
+            "created_at",
+            "last_seen_at",
+        ]
+        read_only_fields = fields

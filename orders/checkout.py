@@ -189,7 +189,7 @@ def checkout_complete(*, checkout: Checkout, require_details: bool = True) -> Or
     reserved for the unpaid order until the checkout's expiry. `require_details=False` when
     the payment page collects them (a Telegram invoice asks for name, phone and address)."""
     with transaction.atomic():
-        locked = Checkout.objects.select_for_update().select_related(
+        locked = Checkout.objects.select_for_update(of=("self",)).select_related(
             "shop", "shipping_rate", "channel"
         )
         locked = locked.get(pk=checkout.pk)

@@ -30,7 +30,7 @@ class PaidTooLate(Exception):
 
 
 def _locked(order: Order) -> Order:
-    return Order.objects.select_for_update().select_related("shop").get(pk=order.pk)
+    return Order.objects.select_for_update(of=("self",)).select_related("shop").get(pk=order.pk)
 
 
 def _held(order: Order) -> list[StockReservation]:

@@ -184,7 +184,11 @@ def payment_outcome_record(*, payment: Payment, outcome: base.Outcome) -> Paymen
     """Idempotent: the same outcome twice (a webhook and the return page) changes nothing."""
     paid_too_late = None
     with transaction.atomic():
-        locked = Payment.objects.select_for_update().select_related("order").get(pk=payment.pk)
+        locked = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("order")
+            .get(pk=payment.pk)
+        )
         if locked.state == PaymentState.SUCCEEDED or outcome.status == base.PENDING:
             return locked
         if outcome.provider_ref:
