@@ -538,3 +538,42 @@ def test_a_wrong_key_is_refused_not_retried(link_payment, fake_stripe, settings)
     settings.STRIPE_SECRET_KEY = "sk_test_wrong"
     with pytest.raises(ProviderRefused):
         provider_for(Provider.STRIPE).refresh(payment)
+
+
+def test_declined_on_the_page_then_paid_on_the_same_page(link_payment, fake_stripe, deliver):
+    payment = link_payment()
+    deliver(fake_stripe.complete_session(payment.provider_ref, card="4000000000000002"))
+    assert Payment.objects.get(pk=payment.pk).state == PaymentState.FAILED
+
+    deliver(fake_stripe.complete_session(payment.provider_ref, card="5555555555554444"))
+
+    payment.refresh_from_db()
+    assert payment.state == PaymentState.SUCCEEDED
+    assert payment.order.payment_status == PaymentStatus.PAID
+    assert PaymentMethod.objects.get(customer=payment.order.customer).brand == "mastercard"
+
+
+def test_a_key_reused_with_other_parameters_is_refused(link_payment, fake_stripe):
+    """As Stripe does: an idempotency key names one request; the fake holds us to it."""
+    payment = link_payment()
+    Payment.objects.filter(pk=payment.pk).update(amount=payment.amount + 1)
+    payment.refresh_from_db()
+    with pytest.raises(ProviderRefused, match="idempotent"):
+        provider_for(Provider.STRIPE).link_create(payment)
+    assert fake_stripe.last("checkout.sessions.create").response["error"]["type"] == (
+        "idempotency_error"
+    )
+
+
+def test_the_return_page(link_payment, fake_stripe, deliver, rf):
+    from payments.stripe_views import stripe_done
+
+    payment = link_payment()
+    fake_stripe.complete_session(payment.provider_ref)  # paid; the webhook is late
+
+    response = stripe_done(rf.get("/pay/done/", {"session_id": payment.provider_ref}))
+
+    assert response.status_code == 200
+    assert b"Payment received, you can go back to the chat" in response.content
+    assert Payment.objects.get(pk=payment.pk).state == PaymentState.SUCCEEDED
+    assert b"go back to the chat" in stripe_done(rf.get("/pay/done/")).content
