@@ -244,6 +244,45 @@ class CartSubmitted(InboundEvent):
 
 
 @dataclass(frozen=True)
+class ShippingQuery(InboundEvent):
+    """Telegram: the shopper entered a shipping address in an invoice; answer with the
+    shipping options (or an error) right away. `payload` is our invoice payload."""
+
+    type: ClassVar[str] = "shipping_query"
+    query_id: str = ""
+    payload: str = ""
+    address: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PreCheckout(InboundEvent):
+    """Telegram: the shopper pressed Pay; confirm within 10 seconds that the order can still
+    be sold at this total, or refuse with a reason."""
+
+    type: ClassVar[str] = "pre_checkout"
+    query_id: str = ""
+    payload: str = ""
+    currency: str = ""
+    total_amount: int = 0
+    shipping_option_id: str = ""
+    order_info: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PaymentSucceeded(InboundEvent):
+    """Telegram's successful_payment: the money is taken; fulfil now, not before."""
+
+    type: ClassVar[str] = "payment"
+    payload: str = ""
+    currency: str = ""
+    total_amount: int = 0
+    shipping_option_id: str = ""
+    order_info: dict = dataclasses.field(default_factory=dict)
+    telegram_charge_id: str = ""
+    provider_charge_id: str = ""
+
+
+@dataclass(frozen=True)
 class OptOut(InboundEvent):
     """SMS STOP/UNSUBSCRIBE…: send nothing more to this sender."""
 
@@ -288,6 +327,9 @@ INBOUND_TYPES: dict[str, type[InboundEvent]] = {
         OptIn,
         StatusUpdate,
         Unsupported,
+        ShippingQuery,
+        PreCheckout,
+        PaymentSucceeded,
     )
 }
 

@@ -41,7 +41,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
-from telegram import Bot, InputMediaPhoto, LabeledPrice
+from telegram import Bot, InputMediaPhoto, LabeledPrice, ShippingOption
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -80,9 +80,12 @@ from channels_adapters.messages import (
     Invoice,
     LocationShared,
     OutboundMessage,
+    PaymentSucceeded,
+    PreCheckout,
     QuickReplies,
     Receipt,
     Sender,
+    ShippingQuery,
     Text,
     TextReceived,
     Unsupported,
@@ -154,14 +157,15 @@ class TelegramAdapter(ChannelAdapter):
             return _parse_callback_query(payload["callback_query"])
         if isinstance(payload.get("message"), dict):
             return _parse_message(payload["message"])
+        if isinstance(payload.get("pre_checkout_query"), dict):
+            return _parse_pre_checkout(payload["pre_checkout_query"])
+        if isinstance(payload.get("shipping_query"), dict):
+            return _parse_shipping_query(payload["shipping_query"])
         # Ignored on purpose:
         # - edited_message: the shopper corrected a message the bot already answered; live
         #   locations also update through it.
         # - my_chat_member: the user blocked or unblocked the bot; a later send finds out
         #   (PERMANENT_BLOCKED), nothing to answer now.
-        # - shipping_query / pre_checkout_query: Telegram payments arrive in a later issue.
-        #   pre_checkout_query must be answered within 10 s, on a fast path, not through the
-        #   queue — see DESIGN.md.
         # - channel posts, inline queries, polls, reactions, business messages: not a shop's.
         return []
 
@@ -191,6 +195,40 @@ class TelegramAdapter(ChannelAdapter):
         )
         return SendResult(platform_message_id=str(sent.message_id))
 
+    def answer_shipping_query(
+        self,
+        account: AccountContext,
+        query_id: str,
+        *,
+        options: Sequence[tuple[str, str, Sequence[tuple[str, int]]]] = (),
+        error: str = "",
+    ) -> None:
+        """The shipping options for an invoice's address: (id, title, [(label, amount)])."""
+        shipping = [
+            ShippingOption(
+                id_, title[:64], [LabeledPrice(label[:32], amount) for label, amount in prices]
+            )
+            for id_, title, prices in options
+        ]
+        ok = bool(shipping) and not error
+        _call(
+            account.credentials.get("token", ""),
+            lambda bot: bot.answer_shipping_query(
+                query_id, ok, shipping_options=shipping or None, error_message=error or None
+            ),
+        )
+
+    def answer_pre_checkout_query(
+        self, account: AccountContext, query_id: str, *, error: str = ""
+    ) -> None:
+        """Yes (no error) or no, with a reason the shopper reads, within 10 seconds."""
+        _call(
+            account.credentials.get("token", ""),
+            lambda bot: bot.answer_pre_checkout_query(
+                query_id, not error, error_message=error or None
+            ),
+        )
+
     def acknowledge(self, account: AccountContext, event: InboundEvent) -> None:
         """Answers a callback query, or the shopper's button keeps spinning."""
         if not isinstance(event, ButtonPressed) or not event.ack_id:
@@ -217,9 +255,8 @@ def _parse_message(message: dict) -> list[InboundEvent]:
     user = message.get("from") or {}
     sender = _sender(chat["id"], user)
     message_id = str(message.get("message_id", ""))
-    if "successful_payment" in message:
-        # Telegram payments arrive in a later issue (PaymentSucceeded); fulfil only on this.
-        return []
+    if isinstance(message.get("successful_payment"), dict):
+        return [_payment_succeeded(sender, message_id, message["successful_payment"])]
     if isinstance(message.get("text"), str):
         # Commands (/start, /start <deep-link payload>) come as text, kept as is.
         return [TextReceived(sender=sender, message_id=message_id, text=message["text"])]
@@ -256,6 +293,65 @@ def _parse_callback_query(query: dict) -> list[InboundEvent]:
             ack_id=str(query["id"]),
         )
     ]
+
+
+def _query_sender(query: dict) -> Sender | None:
+    user = query.get("from") or {}
+    # Invoices are sent in private chats, whose id is the user's.
+    return _sender(user["id"], user) if user.get("id") is not None else None
+
+
+def _parse_pre_checkout(query: dict) -> list[InboundEvent]:
+    sender = _query_sender(query)
+    if sender is None or not query.get("id"):
+        return []
+    return [
+        PreCheckout(
+            sender=sender,
+            message_id=str(query["id"]),
+            query_id=str(query["id"]),
+            payload=str(query.get("invoice_payload", "")),
+            currency=str(query.get("currency", "")),
+            total_amount=_int(query.get("total_amount")),
+            shipping_option_id=str(query.get("shipping_option_id") or ""),
+            order_info=query.get("order_info") if isinstance(query.get("order_info"), dict) else {},
+        )
+    ]
+
+
+def _parse_shipping_query(query: dict) -> list[InboundEvent]:
+    sender = _query_sender(query)
+    if sender is None or not query.get("id"):
+        return []
+    address = query.get("shipping_address")
+    return [
+        ShippingQuery(
+            sender=sender,
+            message_id=str(query["id"]),
+            query_id=str(query["id"]),
+            payload=str(query.get("invoice_payload", "")),
+            address=address if isinstance(address, dict) else {},
+        )
+    ]
+
+
+def _payment_succeeded(sender: Sender, message_id: str, paid: dict) -> InboundEvent:
+    order_info = paid.get("order_info")
+    return PaymentSucceeded(
+        sender=sender,
+        message_id=message_id,
+        payload=str(paid.get("invoice_payload", "")),
+        currency=str(paid.get("currency", "")),
+        total_amount=_int(paid.get("total_amount")),
+        shipping_option_id=str(paid.get("shipping_option_id") or ""),
+        order_info=order_info if isinstance(order_info, dict) else {},
+        telegram_charge_id=str(paid.get("telegram_payment_charge_id", "")),
+        provider_charge_id=str(paid.get("provider_payment_charge_id", "")),
+    )
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _sender(chat_id: Any, user: dict, phone: str = "") -> Sender:

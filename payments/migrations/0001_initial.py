@@ -5,123 +5,275 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('conversations', '0001_initial'),
-        ('orders', '0002_ordercounter_checkout_order_orderline_shippingrate_and_more'),
-        ('shops', '0002_webhooks'),
+        ("conversations", "0001_initial"),
+        ("orders", "0002_ordercounter_checkout_order_orderline_shippingrate_and_more"),
+        ("shops", "0002_webhooks"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SandboxCharge',
+            name="SandboxCharge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('idempotency_key', models.CharField(max_length=80, unique=True)),
-                ('amount', models.BigIntegerField()),
-                ('currency', models.CharField(max_length=3)),
-                ('card_last4', models.CharField(max_length=4)),
-                ('outcome', models.CharField(max_length=20)),
-                ('saved_method_id', models.CharField(blank=True, max_length=60)),
-                ('customer_ref', models.CharField(blank=True, max_length=60)),
-                ('refunded', models.BigIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("idempotency_key", models.CharField(max_length=80, unique=True)),
+                ("amount", models.BigIntegerField()),
+                ("currency", models.CharField(max_length=3)),
+                ("card_last4", models.CharField(max_length=4)),
+                ("outcome", models.CharField(max_length=20)),
+                ("saved_method_id", models.CharField(blank=True, max_length=60)),
+                ("customer_ref", models.CharField(blank=True, max_length=60)),
+                ("refunded", models.BigIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='PaymentMethod',
+            name="PaymentMethod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(choices=[('test', 'Test provider'), ('stripe', 'Stripe'), ('telegram', 'Telegram invoice')], max_length=10)),
-                ('provider_customer_id', models.CharField(blank=True, max_length=100)),
-                ('provider_method_id', models.CharField(max_length=100)),
-                ('brand', models.CharField(blank=True, max_length=20)),
-                ('last4', models.CharField(blank=True, max_length=4)),
-                ('exp_month', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('exp_year', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='payment_methods', to='conversations.customer')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "provider",
+                    models.CharField(
+                        choices=[
+                            ("test", "Test provider"),
+                            ("stripe", "Stripe"),
+                            ("telegram", "Telegram invoice"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("provider_customer_id", models.CharField(blank=True, max_length=100)),
+                ("provider_method_id", models.CharField(max_length=100)),
+                ("brand", models.CharField(blank=True, max_length=20)),
+                ("last4", models.CharField(blank=True, max_length=4)),
+                ("exp_month", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("exp_year", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payment_methods",
+                        to="conversations.customer",
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(choices=[('test', 'Test provider'), ('stripe', 'Stripe'), ('telegram', 'Telegram invoice')], max_length=10)),
-                ('kind', models.CharField(choices=[('link', 'Hosted payment page'), ('saved', 'Saved card, off session'), ('invoice', 'Telegram invoice')], max_length=8)),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('requires_action', 'Needs the shopper to authenticate'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='pending', max_length=16)),
-                ('amount', models.BigIntegerField()),
-                ('currency', models.CharField(max_length=3)),
-                ('provider_ref', models.CharField(blank=True, max_length=120)),
-                ('provider_charge_ref', models.CharField(blank=True, max_length=120)),
-                ('url', models.URLField(blank=True, max_length=1000)),
-                ('page_token', models.CharField(blank=True, db_index=True, max_length=43)),
-                ('failure_code', models.CharField(blank=True, max_length=60)),
-                ('failure_message', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('succeeded_at', models.DateTimeField(blank=True, null=True)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='payments', to='orders.order')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shops.shop')),
-                ('method', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='payments.paymentmethod')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "provider",
+                    models.CharField(
+                        choices=[
+                            ("test", "Test provider"),
+                            ("stripe", "Stripe"),
+                            ("telegram", "Telegram invoice"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("link", "Hosted payment page"),
+                            ("saved", "Saved card, off session"),
+                            ("invoice", "Telegram invoice"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("requires_action", "Needs the shopper to authenticate"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("amount", models.BigIntegerField()),
+                ("currency", models.CharField(max_length=3)),
+                ("provider_ref", models.CharField(blank=True, max_length=120)),
+                ("provider_charge_ref", models.CharField(blank=True, max_length=120)),
+                ("url", models.URLField(blank=True, max_length=1000)),
+                ("page_token", models.CharField(blank=True, db_index=True, max_length=43)),
+                ("failure_code", models.CharField(blank=True, max_length=60)),
+                ("failure_message", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("succeeded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payments",
+                        to="orders.order",
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shops.shop",
+                    ),
+                ),
+                (
+                    "method",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="payments.paymentmethod",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ProviderEvent',
+            name="ProviderEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(choices=[('test', 'Test provider'), ('stripe', 'Stripe'), ('telegram', 'Telegram invoice')], max_length=10)),
-                ('event_id', models.CharField(max_length=120)),
-                ('type', models.CharField(max_length=80)),
-                ('payload', models.JSONField()),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "provider",
+                    models.CharField(
+                        choices=[
+                            ("test", "Test provider"),
+                            ("stripe", "Stripe"),
+                            ("telegram", "Telegram invoice"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("event_id", models.CharField(max_length=120)),
+                ("type", models.CharField(max_length=80)),
+                ("payload", models.JSONField()),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('provider', 'event_id'), name='provider_event_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("provider", "event_id"), name="provider_event_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Refund',
+            name="Refund",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.BigIntegerField()),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('provider_ref', models.CharField(blank=True, max_length=120)),
-                ('failure_message', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('payment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='refunds', to='payments.payment')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.BigIntegerField()),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("provider_ref", models.CharField(blank=True, max_length=120)),
+                ("failure_message", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "payment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="refunds",
+                        to="payments.payment",
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='paymentmethod',
-            constraint=models.UniqueConstraint(fields=('customer', 'provider', 'provider_method_id'), name='payment_method_saved_once'),
+            model_name="paymentmethod",
+            constraint=models.UniqueConstraint(
+                fields=("customer", "provider", "provider_method_id"),
+                name="payment_method_saved_once",
+            ),
         ),
         migrations.AddIndex(
-            model_name='payment',
-            index=models.Index(fields=['provider', 'provider_ref'], name='payments_pa_provide_6f4503_idx'),
+            model_name="payment",
+            index=models.Index(
+                fields=["provider", "provider_ref"], name="payments_pa_provide_6f4503_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='payment_amount_not_negative'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="payment_amount_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='refund',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='refund_amount_positive'),
+            model_name="refund",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="refund_amount_positive"
+            ),
         ),
     ]

@@ -93,9 +93,7 @@ def pay_on_page(chat, client, url: str, card: str, save: bool = True):
     return chat.on_page(client, path, form), path
 
 
-def test_first_purchase_asks_only_what_is_missing_then_pays_by_link(
-    chat, catalog, rates, client
-):
+def test_first_purchase_asks_only_what_is_missing_then_pays_by_link(chat, catalog, rates, client):
     shirt = catalog["shirt"].variants.get()
     fill_cart(chat, shirt, 2)
 
@@ -131,14 +129,14 @@ def test_first_purchase_asks_only_what_is_missing_then_pays_by_link(
     link = last_options(replies)["Payer 94,90 €"]["url"]
     assert "Commande n°1001" in replies[-1]["text"]
 
-    response, page = pay_on_page(chat, client, link, "4000 0000 0000 0002")
+    response, _ = pay_on_page(chat, client, link, "4000 0000 0000 0002")
     assert response.status_code == 302
     order.refresh_from_db()
     assert order.payment_status == PaymentStatus.FAILED
     declined = chat.replies()
     assert "n'a pas abouti" in all_text(declined) and "declined" in all_text(declined)
 
-    response, page = pay_on_page(chat, client, link, "4242 4242 4242 4242")
+    response, _ = pay_on_page(chat, client, link, "4242 4242 4242 4242")
     assert response.status_code == 302
     assert "Payment received" in client.get(response["Location"]).content.decode()
     order.refresh_from_db()
@@ -195,9 +193,7 @@ def test_returning_shopper_reorders_with_one_ok(chat, catalog, rates, client):
     assert Variant.objects.get(pk=shirt.pk).stock == 8
 
 
-def test_reorder_with_a_changed_price_charges_nothing_and_says_why(
-    chat, catalog, rates, client
-):
+def test_reorder_with_a_changed_price_charges_nothing_and_says_why(chat, catalog, rates, client):
     shirt = catalog["shirt"].variants.get()
     fill_cart(chat, shirt, 1)
     chat.tap("checkout")

@@ -315,7 +315,7 @@ class FakeTelegram(FakeServer):
             for option in options:
                 if not option.get("id") or not option.get("title"):
                     raise BadRequest("SHIPPING_ID_INVALID: each option needs id and title")
-                _check_prices(option.get("prices"))
+                _check_prices(option.get("prices"), allow_zero=True)
         elif not params.get("error_message"):
             raise BadRequest("ERROR_MESSAGE_EMPTY: error_message required when not ok")
         return True
@@ -457,7 +457,7 @@ def _check_markup(markup: Any) -> dict[str, Any] | None:
     return markup
 
 
-def _check_prices(prices: Any) -> int:
+def _check_prices(prices: Any, *, allow_zero: bool = False) -> int:
     if not isinstance(prices, list) or not prices:
         raise BadRequest("prices must be a non-empty array of LabeledPrice")
     for price in prices:
@@ -466,7 +466,8 @@ def _check_prices(prices: Any) -> int:
         if not price.get("label") or not isinstance(amount, int) or isinstance(amount, bool):
             raise BadRequest("can't parse prices JSON object: amount must be an integer")
     total = sum(price["amount"] for price in prices)
-    if total <= 0:
+    # An invoice must cost something; a shipping option may be free (pickup, free delivery).
+    if total < 0 or (total == 0 and not allow_zero):
         raise BadRequest("CURRENCY_TOTAL_AMOUNT_INVALID")
     return total
 

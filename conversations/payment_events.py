@@ -1,0 +1,45 @@
+"""Telegram's payment questions, answered in the conversation's name: shipping options for an
+invoice address, the pre-checkout yes/no (within 10 seconds: a few queries, then the answer
+right after commit), and the successful payment. The decisions are the payments app's
+(payments/telegram_invoices.py); this module only carries them to and from the channel."""
+
+from django.db import transaction
+
+from channels_adapters import messages as m
+from channels_adapters.models import ChannelAccount
+from channels_adapters.registry import adapter_for
+from channels_adapters.services import account_context
+from payments import telegram_invoices as invoices
+
+PAYMENT_EVENTS = (m.ShippingQuery, m.PreCheckout, m.PaymentSucceeded)
+
+
+def payment_event_handle(*, account: ChannelAccount, event: m.InboundEvent) -> None:
+    adapter, context = adapter_for(account.kind), account_context(account)
+    if isinstance(event, m.ShippingQuery):
+        answer = invoices.shipping_options(shop_id=account.shop_id, payload=event.payload)
+        transaction.on_commit(
+            lambda: adapter.answer_shipping_query(
+                context, event.query_id, options=answer.options, error=answer.error
+            )
+        )
+    elif isinstance(event, m.PreCheckout):
+        answer = invoices.pre_checkout_check(
+            shop_id=account.shop_id,
+            payload=event.payload,
+            currency=event.currency,
+            total=event.total_amount,
+            option_id=event.shipping_option_id,
+            info=event.order_info,
+        )
+        transaction.on_commit(
+            lambda: adapter.answer_pre_checkout_query(context, event.query_id, error=answer.error)
+        )
+    elif isinstance(event, m.PaymentSucceeded):
+        invoices.payment_received(
+            shop_id=account.shop_id,
+            payload=event.payload,
+            total=event.total_amount,
+            telegram_charge_id=event.telegram_charge_id,
+            provider_charge_id=event.provider_charge_id,
+        )

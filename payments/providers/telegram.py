@@ -1,0 +1,56 @@
+"""Telegram native invoices as a payment provider.
+
+The invoice is a chat message (conversations) and the payment happens inside Telegram; what
+the provider side does is name the payment in the invoice payload ("souk:<payment id>"),
+read it back, and refund. Telegram collects the card through the shop's payment provider (the
+`payment_provider_token` of the channel, a Stripe account in practice): a refund goes through
+that provider with the charge id Telegram reported (`provider_payment_charge_id`).
+"""
+
+from payments.models import Payment, PaymentMethod, Refund
+from payments.providers.base import PENDING, Outcome, PaymentProvider, ProviderRefused
+
+PAYLOAD_PREFIX = "souk:"
+
+
+def invoice_payload(payment: Payment) -> str:
+    return f"{PAYLOAD_PREFIX}{payment.pk}"
+
+
+def payment_id_from_payload(payload: str) -> int | None:
+    if not payload.startswith(PAYLOAD_PREFIX):
+        return None
+    rest = payload.removeprefix(PAYLOAD_PREFIX)
+    return int(rest) if rest.isdigit() else None
+
+
+class TelegramInvoiceProvider(PaymentProvider):
+    name = "telegram"
+    supports_saved_cards = False  # Telegram keeps no card we could charge off session
+
+    def link_create(self, payment: Payment, *, customer_ref: str = "") -> str:
+        raise ProviderRefused("Telegram invoices are sent in the chat, not as links.")
+
+    def charge_saved(self, payment: Payment, method: PaymentMethod) -> Outcome:
+        raise ProviderRefused("Telegram invoices cannot charge a saved card.")
+
+    def refresh(self, payment: Payment) -> Outcome:
+        # Telegram tells us once, with successful_payment; there is nothing to re-read.
+        return Outcome(PENDING)
+
+    def refund(self, payment: Payment, refund: Refund) -> str:
+        from django.conf import settings
+
+        if not payment.provider_charge_ref or not settings.STRIPE_SECRET_KEY:
+            raise ProviderRefused(
+                "Refund this Telegram payment from your payment provider's dashboard: "
+                "Souk has no key for the provider that took it."
+            )
+        from payments.providers.stripe import _calling_stripe, stripe_client
+
+        params = {"charge": payment.provider_charge_ref, "amount": refund.amount}
+        with _calling_stripe("refund create"):
+            created = stripe_client().v1.refunds.create(
+                params=params, options={"idempotency_key": refund.idempotency_key}
+            )
+        return created.id

@@ -1,0 +1,123 @@
+"""Telegram invoices: the three moments Telegram asks us about, as services.
+
+  shipping_options   the shopper typed an address in the invoice: the shop's rates
+  pre_checkout_check the shopper pressed Pay: can we still sell this, at this total? (fast:
+                     a few queries; Telegram cancels the payment after 10 seconds)
+  payment_received   successful_payment: the order is paid
+
+Each takes what Telegram sent (already normalized) and returns what to answer; the chat layer
+sends the answers. Payments know no chat.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from orders.models import Order, ReservationState, ShippingRate
+from orders.selectors import shipping_rates
+from orders.transitions import OrderStatus, PaymentStatus
+from payments import services
+from payments.models import Payment, PaymentState, Provider
+from payments.providers import base
+from payments.providers.telegram import payment_id_from_payload
+
+
+@dataclass(frozen=True)
+class Answer:
+    error: str = ""  # empty: yes
+    options: tuple = ()  # shipping options: (id, title, ((label, amount),))
+
+
+SOLD_OUT = "Sorry, an item in this order has just sold out."
+CHANGED = "This order has changed. Please start again from the chat."
+EXPIRED = "This order has expired. Please order again from the chat."
+
+
+def _payment(payload: str, shop_id: int) -> Payment | None:
+    payment_id = payment_id_from_payload(payload)
+    if payment_id is None:
+        return None
+    return (
+        Payment.objects.select_related("order__shop")
+        .filter(pk=payment_id, shop_id=shop_id, provider=Provider.TELEGRAM)
+        .first()
+    )
+
+
+def shipping_options(*, shop_id: int, payload: str) -> Answer:
+    payment = _payment(payload, shop_id)
+    if payment is None or payment.order.status != OrderStatus.PENDING:
+        return Answer(error=EXPIRED)
+    order = payment.order
+    options = tuple(
+        (str(rate.pk), rate.name, ((rate.name, rate.cost_for(order.subtotal)),))
+        for rate in shipping_rates(shop=order.shop)
+    )
+    return Answer(options=options) if options else Answer(error="We cannot ship there, sorry.")
+
+
+def _address(info: dict) -> dict:
+    shipping = info.get("shipping_address") or {}
+    parts = [
+        shipping.get("street_line1"),
+        shipping.get("street_line2"),
+        " ".join(p for p in (shipping.get("post_code"), shipping.get("city")) if p),
+        shipping.get("state"),
+        shipping.get("country_code"),
+    ]
+    text = ", ".join(p for p in parts if p)
+    return {"text": text[:300], **{k: str(v)[:100] for k, v in shipping.items()}} if text else {}
+
+
+def pre_checkout_check(
+    *, shop_id: int, payload: str, currency: str, total: int, option_id: str, info: dict
+) -> Answer:
+    """Re-checks stock and price; records the chosen shipping and the details the invoice
+    collected on the order. One short transaction, no provider call."""
+    payment = _payment(payload, shop_id)
+    if payment is None:
+        return Answer(error=EXPIRED)
+    with transaction.atomic():
+        order = Order.objects.select_for_update(of=("self",)).get(pk=payment.order_id)
+        if order.status != OrderStatus.PENDING or order.payment_status not in (
+            PaymentStatus.AWAITING,
+            PaymentStatus.FAILED,
+        ):
+            return Answer(error=EXPIRED)
+        held = order.reservations.filter(state=ReservationState.HELD)
+        if held.count() != order.lines.count():
+            return Answer(error=SOLD_OUT)
+        rate = None
+        if option_id:
+            rate = ShippingRate.objects.filter(
+                pk=int(option_id) if option_id.isdigit() else 0, shop_id=shop_id, is_active=True
+            ).first()
+            if rate is None:
+                return Answer(error=CHANGED)
+        shipping = rate.cost_for(order.subtotal) if rate else order.shipping_total
+        if currency != order.currency or total != order.subtotal + shipping:
+            return Answer(error=CHANGED)
+        if rate is not None:
+            order.shipping_rate, order.shipping_method = rate, rate.name
+        order.shipping_total, order.total = shipping, order.subtotal + shipping
+        order.contact_name = (info.get("name") or order.contact_name)[:150]
+        order.contact_phone = (info.get("phone_number") or order.contact_phone)[:32]
+        order.shipping_address = _address(info) or order.shipping_address
+        order.save()
+        Payment.objects.filter(pk=payment.pk).update(amount=order.total)
+    return Answer()
+
+
+def payment_received(
+    *, shop_id: int, payload: str, total: int, telegram_charge_id: str, provider_charge_id: str
+) -> Payment | None:
+    payment = _payment(payload, shop_id)
+    if payment is None:
+        return None
+    if payment.state == PaymentState.SUCCEEDED:
+        return payment
+    Payment.objects.filter(pk=payment.pk).update(amount=total)
+    outcome = base.Outcome(
+        base.SUCCEEDED, provider_ref=telegram_charge_id[:120], charge_ref=provider_charge_id[:120]
+    )
+    return services.payment_outcome_record(payment=payment, outcome=outcome)

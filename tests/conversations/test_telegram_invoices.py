@@ -1,0 +1,205 @@
+"""Paying with a Telegram native invoice, with the real python-telegram-bot client against
+the fake Bot API and real-format updates: the invoice (prices in minor units, the provider
+token added at send time), shipping options for the typed address, the pre-checkout yes/no,
+successful_payment → paid and a receipt."""
+
+import pytest
+
+from channels_adapters.models import ChannelAccount
+from channels_adapters.registry import adapter_for
+from conversations.services import inbound_handle
+from orders.models import Order, ShippingRate
+from tests.conversations.conftest import catalog  # noqa: F401
+from tests.fakes.conftest_plugin import fake_telegram  # noqa: F401
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CHAT = 4242001
+USER = {"id": CHAT, "is_bot": False, "first_name": "Léa", "last_name": "Martin"}
+
+
+@pytest.fixture
+def telegram(shop, settings, fake_telegram):  # noqa: F811
+    settings.TELEGRAM_API_URL = fake_telegram.url
+    return ChannelAccount.objects.create(
+        shop=shop,
+        kind="telegram",
+        external_id="123456789",
+        credentials={"token": fake_telegram.token, "payment_provider_token": "284685063:TEST:x"},
+    )
+
+
+@pytest.fixture
+def rates(shop):
+    post = ShippingRate.objects.create(shop=shop, name="Colissimo", amount=490, position=1)
+    pickup = ShippingRate.objects.create(shop=shop, name="Retrait", kind="pickup", position=2)
+    return post, pickup
+
+
+def deliver(account, update: dict) -> None:
+    """A webhook update as the worker processes it: parsed by the adapter, then handled."""
+    inbound_handle(account=account, events=adapter_for("telegram").parse(update))
+
+
+def message(update_id: int, **content) -> dict:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1763900000,
+            "chat": {"id": CHAT, "type": "private", "first_name": "Léa"},
+            "from": USER,
+            **content,
+        },
+    }
+
+
+def tap(update_id: int, data: str) -> dict:
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": f"cb{update_id}",
+            "from": USER,
+            "chat_instance": "1",
+            "data": data,
+            "message": {
+                "message_id": 1,
+                "date": 1763900000,
+                "chat": {"id": CHAT, "type": "private"},
+            },
+        },
+    }
+
+
+def start_invoice(telegram, fake, catalog):  # noqa: F811
+    shirt = catalog["shirt"].variants.get()
+    deliver(telegram, tap(1, f"q:{shirt.pk}:2"))
+    deliver(telegram, tap(2, "checkout"))
+    invoice = fake.requests_for("sendInvoice")[-1].params
+    return invoice, Order.objects.get()
+
+
+def test_checkout_sends_a_native_invoice(telegram, fake_telegram, catalog, rates):  # noqa: F811
+    invoice, order = start_invoice(telegram, fake_telegram, catalog)
+    assert invoice["currency"] == "EUR"
+    assert invoice["provider_token"] == "284685063:TEST:x"  # from the credentials, not stored
+    assert invoice["payload"] == f"souk:{order.payments.get().pk}"
+    assert invoice["title"] == "Maison Rouge n°1001"
+    assert '"amount": 9000' in invoice["prices"].replace(":9000", ": 9000")
+    assert invoice["need_shipping_address"] in ("true", True)
+    assert invoice["is_flexible"] in ("true", True)
+    assert "284685063" not in str(list(order.payments.values()))
+
+
+def test_shipping_pre_checkout_and_payment(telegram, fake_telegram, catalog, rates):  # noqa: F811
+    invoice, order = start_invoice(telegram, fake_telegram, catalog)
+    payload = invoice["payload"]
+    post, _ = rates
+
+    deliver(
+        telegram,
+        {
+            "update_id": 3,
+            "shipping_query": {
+                "id": "sq1",
+                "from": USER,
+                "invoice_payload": payload,
+                "shipping_address": {
+                    "country_code": "FR",
+                    "state": "",
+                    "city": "Paris",
+                    "street_line1": "12 rue de la Paix",
+                    "street_line2": "",
+                    "post_code": "75002",
+                },
+            },
+        },
+    )
+    answer = fake_telegram.requests_for("answerShippingQuery")[-1].params
+    assert answer["ok"] in ("true", True)
+    assert "Colissimo" in answer["shipping_options"] and "490" in answer["shipping_options"]
+
+    def pre_checkout(update_id: int, total: int) -> dict:
+        deliver(
+            telegram,
+            {
+                "update_id": update_id,
+                "pre_checkout_query": {
+                    "id": f"pc{update_id}",
+                    "from": USER,
+                    "currency": "EUR",
+                    "total_amount": total,
+                    "invoice_payload": payload,
+                    "shipping_option_id": str(post.pk),
+                    "order_info": {
+                        "name": "Léa Martin",
+                        "phone_number": "33612345678",
+                        "shipping_address": {
+                            "country_code": "FR",
+                            "state": "",
+                            "city": "Paris",
+                            "street_line1": "12 rue de la Paix",
+                            "street_line2": "",
+                            "post_code": "75002",
+                        },
+                    },
+                },
+            },
+        )
+        return fake_telegram.requests_for("answerPreCheckoutQuery")[-1].params
+
+    wrong = pre_checkout(4, 9000)  # without the shipping: not what the order costs
+    assert wrong["ok"] in ("false", False) and "changed" in wrong["error_message"]
+    right = pre_checkout(5, 9490)
+    assert right["ok"] in ("true", True)
+    order.refresh_from_db()
+    assert (order.total, order.shipping_method) == (9490, "Colissimo")
+    assert order.shipping_address["text"] == "12 rue de la Paix, 75002 Paris, FR"
+
+    deliver(
+        telegram,
+        message(
+            6,
+            successful_payment={
+                "currency": "EUR",
+                "total_amount": 9490,
+                "invoice_payload": payload,
+                "shipping_option_id": str(post.pk),
+                "telegram_payment_charge_id": "tg_charge_1",
+                "provider_payment_charge_id": "ch_provider_1",
+            },
+        ),
+    )
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == ("confirmed", "paid")
+    receipt = fake_telegram.requests_for("sendMessage")[-1].params["text"]
+    assert "Merci ! La commande n°1001 est réglée." in receipt
+    assert "Total : 94,90" in receipt
+
+
+def test_pre_checkout_refuses_when_the_reservation_is_gone(
+    telegram,
+    fake_telegram,  # noqa: F811
+    catalog,  # noqa: F811
+    rates,
+):
+    from orders.lifecycle import order_cancel
+
+    invoice, order = start_invoice(telegram, fake_telegram, catalog)
+    order_cancel(order=order, reason="expired")
+    deliver(
+        telegram,
+        {
+            "update_id": 9,
+            "pre_checkout_query": {
+                "id": "pc9",
+                "from": USER,
+                "currency": "EUR",
+                "total_amount": 9000,
+                "invoice_payload": invoice["payload"],
+            },
+        },
+    )
+    answer = fake_telegram.requests_for("answerPreCheckoutQuery")[-1].params
+    assert answer["ok"] in ("false", False)
+    assert "expired" in answer["error_message"]
