@@ -218,7 +218,7 @@ def test_saved_card_needing_authentication_sends_a_link(chat, catalog, rates, cl
     chat.text("+33 6 12 34 56 78")
     chat.tap(f"ship:{rates['pickup'].pk}")
     link = next(iter(last_options(chat.tap("pay")).values()))["url"]
-    response, page = pay_on_page(chat, client, link, "4000 0027 6000 3184")
+    _, page = pay_on_page(chat, client, link, "4000 0027 6000 3184")
     assert "confirm this payment" in client.get(page).content.decode()
     chat.on_page(client, page, {"step": "authenticate", "decision": "approve"})
     assert Order.objects.get().payment_status == "paid"
