@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.demo_seed import OWNER_PASSWORD, demo_counts, demo_seed
+from orders.demo import demo_shipping_rates
 
 
 @contextmanager
@@ -22,6 +23,7 @@ def _quiet(*loggers: str):
             logging.getLogger(name).setLevel(level)
 
 
+# Here rather than in catalog: the demo spans the catalog, shipping (orders) and the web chat.
 class Command(BaseCommand):
     help = (
         "Create the demo shop Maison Souk (idempotent: a second run adds only what is missing) "
@@ -40,6 +42,7 @@ class Command(BaseCommand):
         else:
             with _quiet("celery.app.trace"):
                 result = demo_seed()
+        demo_shipping_rates(result.shop)
         elapsed = time.monotonic() - started
         counts = demo_counts(result.shop)
         base = settings.SOUK_PUBLIC_URL
@@ -56,6 +59,7 @@ class Command(BaseCommand):
                     self.style.SUCCESS(summary),
                     "",
                     f"  Shop in chat  {base}/chat/{result.shop.slug}/   <- buy from the demo here",
+                    "                (pay with the test card 4242 4242 4242 4242)",
                     f"  Home          {base}/",
                     f"  API docs      {base}/api/docs/",
                     f"  Back office   {base}/admin/",
