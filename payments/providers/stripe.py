@@ -244,7 +244,9 @@ class StripeProvider(PaymentProvider):
             logger.info("stripe session %s not expired: %s", payment.provider_ref, exc)
 
     # -- saved card, off session ---------------------------------------------------------------
-    def charge_saved(self, payment: Payment, method: PaymentMethod) -> Outcome:
+    def charge_saved(self, payment: Payment, method: PaymentMethod | None) -> Outcome:
+        if method is None or not method.provider_customer_id:
+            raise ProviderRefused(f"payment {payment.pk}: the saved card is no longer available")
         params = {
             "amount": payment.amount,
             "currency": payment.currency.lower(),

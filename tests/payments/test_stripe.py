@@ -577,3 +577,22 @@ def test_the_return_page(link_payment, fake_stripe, deliver, rf):
     assert b"Payment received, you can go back to the chat" in response.content
     assert Payment.objects.get(pk=payment.pk).state == PaymentState.SUCCEEDED
     assert b"go back to the chat" in stripe_done(rf.get("/pay/done/")).content
+
+
+def test_a_slow_stripe_times_out_as_unavailable(link_payment, fake_stripe, settings):
+    payment = link_payment()
+    settings.PLATFORM_TIMEOUT_SECONDS = 0.3
+    fake_stripe.delay_next("checkout.sessions.retrieve", seconds=2.0)
+    started = time.monotonic()
+    with pytest.raises(ProviderUnavailable):
+        provider_for(Provider.STRIPE).refresh(payment)
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_saved_card_gone_is_refused(place_order, saved_method, on_commit):
+    method = saved_method()
+    order = place_order()
+    with on_commit():
+        payment = services.payment_saved_start(order=order, method=method)
+    with pytest.raises(ProviderRefused):
+        provider_for(Provider.STRIPE).charge_saved(payment, None)
