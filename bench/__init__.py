@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 # name -> module; imported only when run, so `python -m bench --help` needs no Django.
 BENCHMARKS: dict[str, str] = {
     "product_list": "bench.product_list",
+    "checkout": "bench.checkout",
 }
 
 _active = False  # environment() is entered once per process; nested entries reuse it
