@@ -7,6 +7,7 @@ from catalog.api import CategoryViewSet, ImageViewSet, ProductViewSet, VariantVi
 from channels_adapters.api import ChannelViewSet
 from conversations.api import ConversationViewSet
 from shops.api import ApiKeyViewSet, CurrentShopView
+from shops.webhooks.api import WebhookEndpointViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -17,6 +18,7 @@ router.register("images", ImageViewSet, basename="image")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.register("channels", ChannelViewSet, basename="channel")
 router.register("conversations", ConversationViewSet, basename="conversation")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
     path("shop/", CurrentShopView.as_view(), name="current-shop"),

@@ -127,6 +127,9 @@ CELERY_TASK_ROUTES = {
     "channels_adapters.tasks.outbound_*": {"queue": "send"},
     "orders.tasks.*": {"queue": "checkout"},
     "payments.tasks.*": {"queue": "checkout"},
+    # Integrators' endpoints can be slow (up to SOUK_WEBHOOK_TIMEOUT_SECONDS): never on `send`,
+    # where shoppers wait for replies.
+    "shops.tasks.webhook_*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-inbound-events": {
@@ -135,6 +138,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-outbound-messages": {
         "task": "channels_adapters.tasks.outbound_sweep",
+        "schedule": 60.0,
+    },
+    "sweep-webhook-deliveries": {
+        "task": "shops.tasks.webhook_deliveries_sweep",
         "schedule": 60.0,
     },
     "expire-stock-reservations": {
@@ -248,6 +255,8 @@ SOUK_RESERVATION_MINUTES = env.int("SOUK_RESERVATION_MINUTES", default=15)
 # Webhook bodies larger than this are refused with 413 before being read.
 SOUK_WEBHOOK_MAX_BYTES = 1024 * 1024
 PLATFORM_TIMEOUT_SECONDS = env.float("PLATFORM_TIMEOUT_SECONDS", default=10.0)
+# Timeout (connect, then each read) of a webhook delivery to an integrator's endpoint.
+SOUK_WEBHOOK_TIMEOUT_SECONDS = env.float("SOUK_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 
 
 def _development_fernet_key(secret: str) -> str:

@@ -13,6 +13,7 @@ from channels_adapters.models import ChannelAccount
 from channels_adapters.outbound import outbound_queue
 from conversations.bot import ShoppingBot
 from conversations.models import Conversation, Customer, CustomerIdentity, Direction, Message
+from shops.events import event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +96,18 @@ def conversation_hand_off(*, conversation: Conversation) -> Conversation:
     if not conversation.handed_off:
         conversation.handed_off = True
         conversation.handed_off_at = timezone.now()
-        conversation.save(update_fields=["handed_off", "handed_off_at"])
+        with transaction.atomic():
+            conversation.save(update_fields=["handed_off", "handed_off_at"])
+            event_emit(
+                shop=conversation.shop,
+                type="conversation.handoff",
+                data={
+                    "conversation_id": conversation.pk,
+                    "customer_id": conversation.customer_id,
+                    "channel": conversation.channel.kind,
+                    "handed_off_at": conversation.handed_off_at.isoformat(),
+                },
+            )
     return conversation
 
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from shops.models import ApiKey, Membership, Shop, User
+from shops.models import ApiKey, Membership, Shop, User, WebhookDelivery, WebhookEndpoint
 
 
 @admin.register(User)
@@ -35,3 +35,18 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_filter = ["read_only"]
     # The digest is all we store; nothing here can show a key.
     readonly_fields = ["prefix", "digest", "created_at", "last_used_at", "created_by"]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["url", "shop", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    exclude = ["secret"]  # never displayed after creation
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["event_type", "event_id", "endpoint", "status", "attempts", "created_at"]
+    list_filter = ["status", "event_type"]
+    search_fields = ["event_id"]
+    raw_id_fields = ["endpoint", "shop"]

@@ -118,3 +118,7 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+# Webhook models live in their own module; importing them here registers them with the app.
+from shops.webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402, F401

@@ -6,8 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog.models import Category, Product, ProductImage, Variant
 from catalog.services import category_create, image_add, product_create
-from shops.models import ApiKey
+from shops.models import ApiKey, WebhookEndpoint
 from shops.services import api_key_create
+from shops.webhooks.services import webhook_endpoint_create
 from tests.conftest import image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -26,12 +27,16 @@ def victim(shop, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         image = image_add(product=product, upload=SimpleUploadedFile("a.jpg", image_bytes()))
     key, _ = api_key_create(shop=shop, name="A's key")
+    webhook, _ = webhook_endpoint_create(
+        shop=shop, url="https://a.example.com/hooks", events=["order.paid"]
+    )
     return {
         "products": product.pk,
         "variants": product.variants.get().pk,
         "categories": category.pk,
         "images": image.pk,
         "api-keys": key.pk,
+        "webhooks": webhook.pk,
     }
 
 
@@ -41,6 +46,7 @@ WRITE_BODIES = {
     "categories": {"name": "pwned"},
     "images": {"alt": "pwned"},
     "api-keys": {"name": "pwned"},
+    "webhooks": {"url": "https://evil.example.com/", "events": ["order.paid"]},
 }
 
 MATRIX = [
@@ -59,6 +65,7 @@ def snapshot():
         list(Category.objects.order_by("id").values_list("id", "name")),
         list(ProductImage.objects.order_by("id").values_list("id", "alt")),
         list(ApiKey.objects.order_by("id").values_list("id", "name", "revoked_at")),
+        list(WebhookEndpoint.objects.order_by("id").values_list("id", "url", "events")),
     )
 
 
@@ -72,6 +79,13 @@ def test_other_shops_object_is_404_and_untouched(victim, other_api, resource, me
     assert response.status_code == 404, (resource, method, response.content)
     assert response.json()["error"] == "not_found"
     assert snapshot() == before
+
+
+@pytest.mark.parametrize(("method", "action"), [("get", "deliveries"), ("post", "test")])
+def test_webhook_actions_on_other_shops_endpoint_are_404(victim, other_api, method, action):
+    response = getattr(other_api, method)(f"/api/v1/webhooks/{victim['webhooks']}/{action}/")
+    assert response.status_code == 404
+    assert not WebhookEndpoint.objects.get(pk=victim["webhooks"]).deliveries.exists()
 
 
 def test_stock_adjustment_of_other_shops_variant_is_404(victim, other_api):

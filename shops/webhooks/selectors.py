@@ -1,0 +1,35 @@
+from datetime import timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from shops.models import Shop, WebhookDelivery, WebhookEndpoint
+from shops.webhooks.models import DeliveryStatus
+
+
+def webhook_endpoint_list(*, shop: Shop) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.for_shop(shop).order_by("-created_at", "-id")
+
+
+def webhook_endpoints_subscribed(*, shop: Shop, event_type: str) -> list[WebhookEndpoint]:
+    # A shop has a handful of endpoints: filtering the JSON list in Python works on every
+    # database (SQLite has no JSON containment lookup).
+    endpoints = WebhookEndpoint.objects.for_shop(shop).filter(is_active=True).only("id", "events")
+    return [endpoint for endpoint in endpoints if event_type in endpoint.events]
+
+
+def webhook_delivery_list(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
+    return WebhookDelivery.objects.filter(endpoint=endpoint, shop_id=endpoint.shop_id)
+
+
+def webhook_deliveries_due(
+    *, grace: timedelta = timedelta(minutes=1), limit: int = 500
+) -> list[int]:
+    """Pending deliveries due for longer than `grace` (a due delivery's own task normally runs
+    at once): their task was lost, or their retry was too far off to schedule."""
+    before = timezone.now() - grace
+    return list(
+        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=before)
+        .order_by("next_attempt_at")
+        .values_list("id", flat=True)[:limit]
+    )
