@@ -6,6 +6,8 @@ from rest_framework.routers import DefaultRouter
 from catalog.api import CategoryViewSet, ImageViewSet, ProductViewSet, VariantViewSet
 from channels_adapters.api import ChannelViewSet
 from conversations.api import ConversationViewSet
+from conversations.customers_api import CustomerViewSet
+from orders.api import OrderViewSet, ShippingRateViewSet
 from shops.api import ApiKeyViewSet, CurrentShopView
 from shops.webhooks.api import WebhookEndpointViewSet
 
@@ -18,6 +20,9 @@ router.register("images", ImageViewSet, basename="image")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.register("channels", ChannelViewSet, basename="channel")
 router.register("conversations", ConversationViewSet, basename="conversation")
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("orders", OrderViewSet, basename="order")
+router.register("shipping-rates", ShippingRateViewSet, basename="shipping-rate")
 router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [

@@ -249,12 +249,18 @@ CELERY_BEAT_SCHEDULE["sweep-stripe-events"] = {
 SOUK_INBOUND_HANDLER = "conversations.services.inbound_handle"
 # Who hears about order events once committed (receipts and updates in the chat): dotted paths
 # to callables taking (event_type, order_id, details).
-SOUK_ORDER_LISTENERS = ["conversations.notifications.order_event_notify"]
+SOUK_ORDER_LISTENERS = [
+    "payments.services.order_event_listen",
+    "conversations.notifications.order_event_notify",
+]
 # How long checkout holds stock for a shopper who has not paid yet.
 SOUK_RESERVATION_MINUTES = env.int("SOUK_RESERVATION_MINUTES", default=15)
 # Webhook bodies larger than this are refused with 413 before being read.
 SOUK_WEBHOOK_MAX_BYTES = 1024 * 1024
 PLATFORM_TIMEOUT_SECONDS = env.float("PLATFORM_TIMEOUT_SECONDS", default=10.0)
+# Integrators' webhook endpoints on this machine (localhost, 127.0.0.1) are refused unless this
+# is on (development and tests): otherwise an API key could make Souk call itself.
+SOUK_WEBHOOKS_ALLOW_LOCAL = env.bool("SOUK_WEBHOOKS_ALLOW_LOCAL", default=DEBUG)
 # Timeout (connect, then each read) of a webhook delivery to an integrator's endpoint.
 SOUK_WEBHOOK_TIMEOUT_SECONDS = env.float("SOUK_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 

@@ -13,3 +13,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405  (threads in tests must not keep connections)
+
+# The tests' webhook receivers listen on 127.0.0.1 (tests/fakes/receiver.py).
+SOUK_WEBHOOKS_ALLOW_LOCAL = True

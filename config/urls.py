@@ -14,6 +14,7 @@ urlpatterns = [
     path("webhooks/stripe/", include("payments.webhook_urls")),
     path("webhooks/", include("channels_adapters.urls")),
     path("chat/", include("conversations.webchat_urls")),
+    path("pay/", include("payments.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^api/", api_not_found),

@@ -9,10 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels_adapters import messages as m
+from channels_adapters.base import TAG_POST_PURCHASE
 from channels_adapters.models import ChannelAccount
-from channels_adapters.outbound import outbound_queue
+from channels_adapters.outbound import outbound_queue, outbound_record_undeliverable
 from conversations.bot import ShoppingBot
 from conversations.models import Conversation, Customer, CustomerIdentity, Direction, Message
+from conversations.payment_events import payment_event_handle
 from shops.events import event_emit
 
 logger = logging.getLogger(__name__)
@@ -66,9 +68,14 @@ def conversation_for_sender(*, account: ChannelAccount, sender: m.Sender) -> Con
 
 
 def conversation_send(
-    *, conversation: Conversation, messages: list[m.OutboundMessage], author=None
+    *,
+    conversation: Conversation,
+    messages: list[m.OutboundMessage],
+    author=None,
+    post_purchase: bool = False,
 ) -> None:
-    """Queues messages to the customer and logs them in the conversation."""
+    """Queues messages to the customer and logs them in the conversation. `post_purchase`:
+    news about an order, which channels may deliver outside their reply window."""
     if not messages or conversation.opted_out:
         return
     queued = outbound_queue(
@@ -76,7 +83,27 @@ def conversation_send(
         recipient=conversation.identity.external_id,
         conversation_key=str(conversation.pk),
         messages=messages,
+        tag=TAG_POST_PURCHASE if post_purchase else "",
     )
+    _log_outbound(conversation, messages, queued, author)
+
+
+def conversation_send_undeliverable(
+    *, conversation: Conversation, messages: list[m.OutboundMessage], reason: str
+) -> None:
+    """Logs messages the channel's rules forbid sending now (WhatsApp outside 24 hours with
+    no template): recorded as failed with the reason, shown in the inbox, never sent."""
+    queued = outbound_record_undeliverable(
+        account=conversation.channel,
+        recipient=conversation.identity.external_id,
+        conversation_key=str(conversation.pk),
+        messages=messages,
+        reason=reason,
+    )
+    _log_outbound(conversation, messages, queued, None)
+
+
+def _log_outbound(conversation, messages, queued, author) -> None:
     Message.objects.bulk_create(
         Message(
             shop_id=conversation.shop_id,
@@ -127,6 +154,10 @@ def inbound_handle(*, account: ChannelAccount, events: list[m.InboundEvent]) -> 
             # The raw event stays stored; delivery news needs no answer.
             logger.debug("status %s for %s", event.status, event.message_id)
             continue
+        if isinstance(event, m.ShippingQuery | m.PreCheckout):
+            # Questions inside an invoice: answered at once, not chat messages.
+            payment_event_handle(account=account, event=event)
+            continue
         conversation = conversation_for_sender(account=account, sender=event.sender)
         Message.objects.create(
             shop_id=account.shop_id,
@@ -146,7 +177,9 @@ def inbound_handle(*, account: ChannelAccount, events: list[m.InboundEvent]) -> 
                 # START / YES: the shopper may be written to again; welcome them (back).
                 conversation.opted_out = False
                 event = m.ButtonPressed(sender=event.sender, payload="start")
-            if not conversation.handed_off and not conversation.opted_out:
+            if isinstance(event, m.PaymentSucceeded):
+                payment_event_handle(account=account, event=event)  # the receipt follows
+            elif not conversation.handed_off and not conversation.opted_out:
                 reply = ShoppingBot(conversation).respond(event)
                 if reply.hand_off:
                     conversation_hand_off(conversation=conversation)

@@ -57,9 +57,7 @@ def _payable(order: Order) -> None:
 def _new_payment(order: Order, *, provider: str, kind: str, method=None) -> Payment:
     """Replaces any open attempt: one order has at most one pending payment."""
     _payable(order)
-    Payment.objects.filter(
-        order=order, state__in=[PaymentState.PENDING, PaymentState.REQUIRES_ACTION]
-    ).update(state=PaymentState.CANCELLED, updated_at=timezone.now())
+    _open_attempts_cancel(order)
     lifecycle.order_mark_awaiting(order=order)
     return Payment.objects.create(
         shop_id=order.shop_id,
@@ -70,6 +68,42 @@ def _new_payment(order: Order, *, provider: str, kind: str, method=None) -> Paym
         currency=order.currency,
         method=method,
     )
+
+
+def _open_attempts_cancel(order: Order) -> None:
+    """Cancels the order's open attempts and, after commit, closes their hosted pages: a
+    shopper must not be able to pay twice on two pages. (Should money still arrive on one,
+    payment_outcome_record refunds it.)"""
+    from payments.tasks import payment_link_expire
+
+    open_ids = list(
+        Payment.objects.filter(
+            order=order, state__in=[PaymentState.PENDING, PaymentState.REQUIRES_ACTION]
+        ).values_list("pk", flat=True)
+    )
+    if not open_ids:
+        return
+    Payment.objects.filter(pk__in=open_ids).update(
+        state=PaymentState.CANCELLED, updated_at=timezone.now()
+    )
+    for payment_id in open_ids:
+        payment_link_expire.delay_on_commit(payment_id)
+
+
+def payment_link_expire(*, payment: Payment) -> None:
+    """Task body: best effort, the provider's page stops taking money."""
+    provider_for(payment.provider).link_expire(payment)
+
+
+def order_event_listen(event_type: str, order_id: int, details: dict) -> None:
+    """SOUK_ORDER_LISTENERS: an order cancelled (by the shop, the shopper or expiry) closes
+    its open payment attempts."""
+    if event_type != "order.cancelled":
+        return
+    order = Order.objects.filter(pk=order_id).first()
+    if order is not None:
+        with transaction.atomic():
+            _open_attempts_cancel(order)
 
 
 def payment_link_start(*, order: Order, provider: str | None = None) -> Payment:
@@ -182,7 +216,7 @@ def _save_card(payment: Payment, card: base.SavedCard) -> PaymentMethod | None:
 
 def payment_outcome_record(*, payment: Payment, outcome: base.Outcome) -> Payment:
     """Idempotent: the same outcome twice (a webhook and the return page) changes nothing."""
-    paid_too_late = None
+    paid_too_late = duplicate = None
     with transaction.atomic():
         locked = (
             Payment.objects.select_for_update(of=("self",))
@@ -197,15 +231,27 @@ def payment_outcome_record(*, payment: Payment, outcome: base.Outcome) -> Paymen
             locked.provider_charge_ref = outcome.charge_ref
         order = locked.order
         if outcome.status == base.SUCCEEDED:
+            replaced = locked.state == PaymentState.CANCELLED
             locked.state = PaymentState.SUCCEEDED
             locked.succeeded_at = timezone.now()
             if outcome.saved_card:
                 locked.method = _save_card(locked, outcome.saved_card) or locked.method
             locked.save()
-            try:
-                lifecycle.order_mark_paid(order=order)
-            except lifecycle.PaidTooLate:
-                paid_too_late = locked
+            paid_otherwise = (
+                Payment.objects.filter(order=order, state=PaymentState.SUCCEEDED)
+                .exclude(pk=locked.pk)
+                .exists()
+            )
+            if paid_otherwise:
+                # Paid twice (an old page of a replaced attempt): this money goes back.
+                duplicate = locked
+            else:
+                try:
+                    lifecycle.order_mark_paid(order=order)
+                except lifecycle.PaidTooLate:
+                    paid_too_late = locked
+                if replaced:
+                    logger.info("payment %s succeeded after it was replaced", locked.pk)
         elif outcome.status == base.REQUIRES_ACTION:
             locked.state = PaymentState.REQUIRES_ACTION
             locked.url = outcome.action_url or locked.url
@@ -220,24 +266,24 @@ def payment_outcome_record(*, payment: Payment, outcome: base.Outcome) -> Paymen
             locked.save()
             lifecycle.order_mark_payment_failed(order=order, reason=locked.failure_message)
     if paid_too_late is not None:
-        _refund_paid_too_late(paid_too_late)
+        _refund_in_full(paid_too_late, reason="Paid after the reservation expired; sold out")
+    if duplicate is not None:
+        _refund_in_full(duplicate, reason="The order was already paid", tell=False)
     return payment.__class__.objects.get(pk=payment.pk)
 
 
-def _refund_paid_too_late(payment: Payment) -> None:
+def _refund_in_full(payment: Payment, *, reason: str, tell: bool = True) -> None:
     """Nobody is charged without an order: money that came in after the stock was sold to
-    someone else goes straight back."""
+    someone else, or for an order already paid, goes straight back (not counted as a refund
+    of the order, which keeps what it was paid)."""
     from payments.tasks import refund_process
 
-    order = payment.order
     with transaction.atomic():
         refund = Refund.objects.create(
-            shop_id=payment.shop_id,
-            payment=payment,
-            amount=payment.amount,
-            reason="Paid after the reservation expired; sold out",
+            shop_id=payment.shop_id, payment=payment, amount=payment.amount, reason=reason
         )
-        order_event(order, "order.paid_too_late")
+        if tell:
+            order_event(payment.order, "order.paid_too_late")
         refund_process.delay_on_commit(refund.pk, record_on_order=False)
 
 

@@ -30,6 +30,13 @@ def payment_link_create(self, payment_id: int) -> None:
         raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
 
 
+@shared_task(ignore_result=True)
+def payment_link_expire(payment_id: int) -> None:
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is not None:
+        services.payment_link_expire(payment=payment)
+
+
 @shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=8)
 def payment_charge_saved(self, payment_id: int) -> None:
     payment = Payment.objects.select_related("order", "method").filter(pk=payment_id).first()

@@ -152,4 +152,6 @@ def test_query_budget_of_one_inbound_text_handled_end_to_end(
     queries = [q["sql"] for q in captured if not q["sql"].startswith(control)]
     print(f"one inbound text end to end: {len(queries)} queries")
     assert len(fake_telegram.requests_for("sendMessage")) == 2
-    assert len(queries) <= 13, "\n".join(queries)  # the issue allows 15; we reach 13
+    # The issue allows 15; we reach 14 (13 before the greeting looked for a saved card to
+    # offer "OK" to reorder).
+    assert len(queries) <= 14, "\n".join(queries)

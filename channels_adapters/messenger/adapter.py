@@ -283,35 +283,42 @@ def _major(amount: int, currency: str) -> float:
     return round(amount / 10 ** get_currency_precision(currency), 4)
 
 
+def _receipt_field(text: str, limit: int) -> str:
+    # Required fields of the template may not be blank.
+    return truncate(one_line(text), limit) or "-"
+
+
+def _receipt_element(line, currency: str) -> dict:
+    element = {
+        "title": _receipt_field(line.title, ELEMENT_TITLE_MAX),
+        "subtitle": truncate(one_line(line.subtitle), ELEMENT_SUBTITLE_MAX),
+        "quantity": line.quantity,
+        "price": _major(line.amount, currency),
+        "currency": currency,
+    }
+    if line.image_url:
+        element["image_url"] = line.image_url
+    return element
+
+
 def _render_receipt(receipt: Receipt) -> list[dict]:
-    """Messenger's receipt template (≤ 100 items); its header line goes first as text."""
-    elements = [
-        {
-            "title": truncate(one_line(line.title), ELEMENT_TITLE_MAX),
-            **(
-                {"subtitle": truncate(line.subtitle, ELEMENT_SUBTITLE_MAX)} if line.subtitle else {}
-            ),
-            "quantity": line.quantity,
-            "price": _major(line.amount, receipt.currency),
-            "currency": receipt.currency,
-            **({"image_url": line.image_url} if line.image_url else {}),
-        }
-        for line in receipt.lines[:RECEIPT_ITEMS_MAX]
-    ]
+    """Messenger's receipt template (≤ 100 items); its heading goes first, as text."""
     template = {
         "template_type": "receipt",
-        "recipient_name": truncate(receipt.recipient_name or "-", ELEMENT_TITLE_MAX),
+        "recipient_name": _receipt_field(receipt.recipient_name, ELEMENT_TITLE_MAX),
         "order_number": receipt.order_number,
         "currency": receipt.currency,
-        "payment_method": truncate(receipt.payment_method or "-", ELEMENT_TITLE_MAX),
-        "elements": elements,
+        "payment_method": _receipt_field(receipt.payment_method, ELEMENT_TITLE_MAX),
+        "elements": [
+            _receipt_element(line, receipt.currency) for line in receipt.lines[:RECEIPT_ITEMS_MAX]
+        ],
         "summary": {
             "subtotal": _major(receipt.subtotal_amount, receipt.currency),
             "shipping_cost": _major(receipt.shipping_amount, receipt.currency),
             "total_cost": _major(receipt.total_amount, receipt.currency),
         },
     }
-    heading = _text(receipt.heading) if receipt.heading else []
+    heading = _text(receipt.heading) if receipt.heading.strip() else []
     return [*heading, _template(template)]
 
 

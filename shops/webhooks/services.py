@@ -11,6 +11,7 @@ import ipaddress
 import json
 import logging
 import random
+import socket
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -45,20 +46,42 @@ EDITABLE = ("url", "events", "is_active", "description")
 
 
 # -- endpoints ---------------------------------------------------------------------------------
+PUBLIC_ONLY = "Must be a public address, not a local, private, link-local or reserved one."
+
+
+def _address_allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    # An integrator's key must not make Souk call itself or its private network (SSRF);
+    # local receivers only where SOUK_WEBHOOKS_ALLOW_LOCAL (development, tests).
+    if address.is_loopback:
+        return settings.SOUK_WEBHOOKS_ALLOW_LOCAL
+    return address.is_global
+
+
 def _url_problem(url: str) -> str | None:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("https", "http") or not host:
         return "Enter an https:// URL."
-    if parts.scheme == "http" and not settings.DEBUG and host not in LOCAL_HOSTS:
-        return "Must use https:// (plain http is accepted only for localhost and 127.0.0.1)."
+    local = host in LOCAL_HOSTS
+    if local and not settings.SOUK_WEBHOOKS_ALLOW_LOCAL:
+        return PUBLIC_ONLY
+    if parts.scheme == "http" and not settings.DEBUG and not local:
+        return "Must use https:// (plain http is accepted only for a local receiver)."
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         return None
-    if not address.is_loopback and not address.is_global:
-        return "Must be a public address, not a private, link-local or reserved one."
-    return None
+    return None if _address_allowed(address) else PUBLIC_ONLY
+
+
+def _resolves_to_public(url: str) -> bool:
+    """Checked again when sending: a public name may resolve to a private address."""
+    parts = urlsplit(url)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return True  # unresolvable: the request itself fails and is retried like any outage
+    return all(_address_allowed(ipaddress.ip_address(info[4][0])) for info in infos)
 
 
 def _events_problem(event_types: list[str]) -> str | None:
@@ -184,6 +207,8 @@ def _post(delivery: WebhookDelivery) -> Outcome:
     def elapsed() -> int:
         return round((time.monotonic() - started) * 1000)
 
+    if not _resolves_to_public(delivery.endpoint.url):
+        return Outcome(error=PUBLIC_ONLY, duration_ms=0)
     try:
         # Redirects are not followed (a 3xx is a failure): the URL registered is the URL used.
         with requests.post(

@@ -37,8 +37,11 @@ from channels_adapters.messages import (
     Image,
     LocationShared,
     OutboundMessage,
+    PaymentSucceeded,
+    PreCheckout,
     QuickReplies,
     Sender,
+    ShippingQuery,
     Text,
     TextReceived,
     Unsupported,
@@ -292,7 +295,7 @@ def test_blocking_the_bot_is_ignored_for_now():
     assert adapter.parse(update) == []
 
 
-def test_payment_updates_wait_for_the_payments_issue():
+def test_payment_updates_are_parsed():
     pre_checkout = {
         "update_id": 900011,
         "pre_checkout_query": {
@@ -328,7 +331,16 @@ def test_payment_updates_wait_for_the_payments_issue():
             "provider_payment_charge_id": "ch_1",
         }
     )
-    assert adapter.parse(pre_checkout) == adapter.parse(shipping) == adapter.parse(paid) == []
+    (query,) = adapter.parse(pre_checkout)
+    assert isinstance(query, PreCheckout)
+    assert (query.query_id, query.total_amount, query.payload) == ("pcq-1", 4990, "order:12")
+    (asked,) = adapter.parse(shipping)
+    assert isinstance(asked, ShippingQuery)
+    assert (asked.query_id, asked.address["city"]) == ("sq-1", "Paris")
+    (payment,) = adapter.parse(paid)
+    assert isinstance(payment, PaymentSucceeded)
+    assert (payment.telegram_charge_id, payment.provider_charge_id) == ("tg-charge-1", "ch_1")
+    assert payment.sender.external_id == str(LEA["id"])
 
 
 def test_group_messages_are_not_a_shop_conversation():

@@ -132,6 +132,26 @@ def test_plain_http_is_accepted_in_debug_and_for_localhost(api, settings):
     register(api, "http://example.com/hook")
 
 
+@pytest.mark.parametrize("url", ["http://localhost:8080/hook", "https://127.0.0.1/hook"])
+def test_in_production_an_api_key_cannot_point_webhooks_at_the_server_itself(api, settings, url):
+    settings.SOUK_WEBHOOKS_ALLOW_LOCAL = False
+    response = api.post("/api/v1/webhooks/", {"url": url, "events": ["order.paid"]})
+    assert response.status_code == 400
+    assert "public address" in " ".join(response.json()["fields"]["url"])
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_name_resolving_to_a_private_address_is_not_called(shop, receiver, emit, settings):
+    endpoint, _ = services.webhook_endpoint_create(
+        shop=shop, url=receiver.endpoint_url(), events=["order.paid"]
+    )
+    settings.SOUK_WEBHOOKS_ALLOW_LOCAL = False  # e.g. DNS changed after registration
+    emit(shop)
+    assert receiver.requests == []
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert "public address" in delivery.attempt_log[0]["error"]
+
+
 def test_update_and_delete(api, receiver, emit, shop):
     created = register(api, receiver.endpoint_url())
     url = f"/api/v1/webhooks/{created['id']}/"
