@@ -19,7 +19,7 @@ from datetime import timedelta
 from django.core.cache import cache
 from django.utils import timezone
 
-from channels_adapters import ratelimit
+from channels_adapters import ratelimit, taskqueue
 from channels_adapters.base import PermanentSendError, RateLimited, TransientSendError
 from channels_adapters.messages import OutboundMessage as Message
 from channels_adapters.models import ChannelAccount, OutboundMessage, OutboundStatus
@@ -66,7 +66,7 @@ def outbound_queue(
         for message in messages
     )
     if rows:
-        outbound_send.delay_on_commit(conversation_key)
+        taskqueue.enqueue_on_commit(outbound_send, [(conversation_key,)])
     return rows
 
 

@@ -92,10 +92,10 @@ def _meta_webhook(request, kind: str) -> HttpResponse:
         events = adapter_for(kind).split(_json(body))
     except (ValueError, WebhookRejected) as exc:
         return _bad_request(f"Malformed {kind} webhook body: {exc}")
-    accounts = selectors.channels_by_external_id(
+    routes = intake.channel_routes_by_external_id(
         kind=kind, external_ids={event.account_id for event in events}
     )
-    intake.inbound_events_store(routed=intake.route_by_account_id(events, accounts, kind=kind))
+    intake.inbound_events_store(routed=intake.route_by_account_id(events, routes, kind=kind))
     return _ok()
 
 
@@ -118,20 +118,18 @@ def telegram_webhook(request, channel_id: int):
         body = _read_body(request)
     except _TooLarge:
         return _too_large()
-    account = selectors.channel_for_webhook(kind="telegram", channel_id=channel_id)
-    if account is None:
+    route = intake.channel_route(kind="telegram", channel_id=channel_id)
+    if route is None:
         logger.warning("telegram webhook for unknown channel %s dropped", channel_id)
         return _ok()
     secret = header(request.headers, "X-Telegram-Bot-Api-Secret-Token")
-    if not telegram_secret_valid(
-        header_value=secret, expected_digest=account.webhook_secret_digest
-    ):
+    if not telegram_secret_valid(header_value=secret, expected_digest=route.webhook_secret_digest):
         return HttpResponseForbidden("bad secret token")
     try:
         events = adapter_for("telegram").split(_json(body))
     except (ValueError, WebhookRejected) as exc:
         return _bad_request(f"Malformed Telegram update: {exc}")
-    intake.inbound_events_store(routed=[(account, event) for event in events])
+    intake.inbound_events_store(routed=[(route, event) for event in events])
     return _ok()
 
 

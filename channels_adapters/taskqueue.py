@@ -1,0 +1,164 @@
+"""Enqueueing Celery tasks from hot paths (webhook intake, reply sending) for a tenth of the cost.
+
+`task.delay()` through kombu costs about 0.5 ms of CPU per task here (routing, a producer and a
+channel from the pool, a fresh `redis.Redis` client per publish, retry wrappers): a third of
+a whole webhook request. On a Redis broker a task message is one JSON document pushed on a
+list, so `enqueue_on_commit` builds the very message Celery would (headers from Celery's own
+`as_task_v2`, the kombu Redis envelope around it) and pushes all of a request's tasks with one
+`LPUSH` on a connection kept per process: about 0.05 ms. The worker cannot tell the
+difference; the end-to-end tests run these messages through a real worker.
+
+Whenever the broker setup is anything but plain (eager mode, RabbitMQ, Redis transport options,
+non-direct routing), it falls back to `task.delay_on_commit`. And whichever path, a failed
+publish is logged, never raised: callers enqueue after their rows are committed, and the
+sweepers re-enqueue whatever lost its task, so a broker outage delays work but loses none.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+import uuid
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from celery.utils.nodenames import anon_nodename
+from django.db import transaction
+from kombu.serialization import dumps as kombu_dumps
+from kombu.utils.json import dumps as json_dumps
+
+logger = logging.getLogger(__name__)
+
+# Seconds: a hung Redis must not hold a webhook (the platform would retry it anyway).
+REDIS_TIMEOUT = 2.0
+
+_lock = threading.Lock()
+_publishers: dict[str, _RedisPublisher | None] = {}
+
+
+def enqueue_on_commit(task, args_list: Sequence[tuple]) -> None:
+    """Enqueues `task(*args)` for each args tuple once the current transaction commits (at
+    once in autocommit mode), in order."""
+    if not args_list:
+        return
+    publisher = _publisher_for(task)
+    if publisher is None:
+        for args in args_list:
+            task.delay_on_commit(*args)
+        return
+    args_list = list(args_list)
+    transaction.on_commit(lambda: publisher.publish(task, args_list))
+
+
+def _publisher_for(task) -> _RedisPublisher | None:
+    app = task.app
+    if app.conf.task_always_eager:
+        return None
+    name = task.name
+    if name not in _publishers:
+        with _lock:
+            if name not in _publishers:
+                _publishers[name] = _RedisPublisher.for_task(task)
+    return _publishers[name]
+
+
+class _RedisPublisher:
+    """Publishes one task's messages to its queue's Redis list."""
+
+    def __init__(self, *, client, queue: str) -> None:
+        self.client = client
+        self.queue = queue
+        self._template: str | None = None
+
+    @classmethod
+    def for_task(cls, task) -> _RedisPublisher | None:
+        """None unless this is the plain setup the message format below is known for."""
+        import redis
+
+        app = task.app
+        url = app.conf.broker_url or ""
+        if urlsplit(url).scheme not in {"redis", "rediss"} or app.conf.broker_transport_options:
+            return None
+        if app.conf.task_protocol != 2 or app.conf.task_serializer != "json":
+            # The template below is protocol 2 serialized as JSON.
+            return None
+        if app.conf.task_compression or task.priority is not None:
+            return None
+        route = app.amqp.router.route({}, task.name, (), {})
+        queue = route.get("queue")
+        if queue is None or set(route) - {"queue"} or queue.exchange.type != "direct":
+            return None
+        if queue.max_priority is not None:
+            return None
+        client = redis.Redis.from_url(
+            url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT
+        )
+        return cls(client=client, queue=queue.name)
+
+    def publish(self, task, args_list: list[tuple]) -> None:
+        try:
+            messages = [self._message(task, tuple(args)) for args in args_list]
+            # One round trip for all; the worker pops from the other end, so order is kept.
+            self.client.lpush(self.queue, *messages)
+        except Exception:
+            logger.exception(
+                "enqueueing %d %s task(s) failed; the sweeper will retry them",
+                len(args_list),
+                task.name,
+            )
+
+    def _message(self, task, args: tuple) -> str:
+        """Celery protocol 2 inside kombu's Redis envelope, as `Task.apply_async` sends it.
+        Built once per process by Celery and kombu with placeholders, then filled in per
+        message: building it from scratch each time was a third of the publish."""
+        if self._template is None:
+            self._template = self._build_template(task)
+        task_id = str(uuid.uuid4())
+        body = json_dumps([list(args), {}, _EMBED])
+        return (
+            self._template.replace(_ID, task_id)
+            .replace(_TAG, str(uuid.uuid4()))
+            .replace(_ARGSREPR, json_dumps(repr(args))[1:-1])
+            .replace(_BODY, base64.b64encode(body.encode()).decode())
+        )
+
+    def _build_template(self, task) -> str:
+        app = task.app
+        message = app.amqp.as_task_v2(
+            _ID,
+            task.name,
+            args=(),
+            kwargs={},
+            time_limit=task.time_limit or app.conf.task_time_limit,
+            soft_time_limit=task.soft_time_limit or app.conf.task_soft_time_limit,
+            reply_to=app.thread_oid,
+            origin=anon_nodename(),
+            ignore_result=task.ignore_result,
+            argsrepr=_ARGSREPR,
+            kwargsrepr="{}",
+        )
+        content_type, encoding, _ = kombu_dumps(message.body, serializer="json")
+        properties = {
+            **message.properties,
+            "delivery_mode": 2,
+            "delivery_info": {"exchange": "", "routing_key": self.queue},
+            "priority": 0,
+            "body_encoding": "base64",
+            "delivery_tag": _TAG,
+        }
+        return json_dumps(
+            {
+                "body": _BODY,
+                "content-encoding": encoding,
+                "content-type": content_type,
+                "headers": message.headers,
+                "properties": properties,
+            }
+        )
+
+
+# Placeholders of the message template: strings no real value contains.
+_ID, _TAG, _ARGSREPR, _BODY = (f"@@souk-{name}@@" for name in ("id", "tag", "argsrepr", "body"))
+# Protocol 2's third body element: no callbacks, errbacks, chain or chord.
+_EMBED = {"callbacks": None, "errbacks": None, "chain": None, "chord": None}
