@@ -6,6 +6,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog.models import Category, Product, ProductImage, Variant
 from catalog.services import category_create, image_add, product_create
+from conversations.models import Customer
+from orders.checkout import checkout_complete, checkout_start
+from orders.models import Order, ShippingRate
+from orders.services import cart_add, cart_open
 from shops.models import ApiKey, WebhookEndpoint
 from shops.services import api_key_create
 from shops.webhooks.services import webhook_endpoint_create
@@ -30,7 +34,17 @@ def victim(shop, django_capture_on_commit_callbacks):
     webhook, _ = webhook_endpoint_create(
         shop=shop, url="https://a.example.com/hooks", events=["order.paid"]
     )
+    rate = ShippingRate.objects.create(shop=shop, name="Colissimo", amount=490)
+    customer = Customer.objects.create(shop=shop, name="A's customer")
+    cart = cart_open(shop=shop, owner_key=f"customer:{customer.pk}")
+    cart_add(cart=cart, variant=product.variants.get(), quantity=1)
+    order = checkout_complete(
+        checkout=checkout_start(cart=cart, customer=customer), require_details=False
+    )
     return {
+        "shipping-rates": rate.pk,
+        "orders": order.pk,
+        "customers": customer.pk,
         "products": product.pk,
         "variants": product.variants.get().pk,
         "categories": category.pk,
@@ -47,7 +61,9 @@ WRITE_BODIES = {
     "images": {"alt": "pwned"},
     "api-keys": {"name": "pwned"},
     "webhooks": {"url": "https://evil.example.com/", "events": ["order.paid"]},
+    "shipping-rates": {"amount": 0},
 }
+READ_ONLY = ["orders", "customers"]  # written through actions only (see below)
 
 MATRIX = [
     (resource, method)
@@ -66,6 +82,12 @@ def snapshot():
         list(ProductImage.objects.order_by("id").values_list("id", "alt")),
         list(ApiKey.objects.order_by("id").values_list("id", "name", "revoked_at")),
         list(WebhookEndpoint.objects.order_by("id").values_list("id", "url", "events")),
+        list(ShippingRate.objects.order_by("id").values_list("id", "amount")),
+        list(
+            Order.objects.order_by("id").values_list(
+                "id", "status", "payment_status", "fulfillment_status"
+            )
+        ),
     )
 
 
@@ -81,6 +103,29 @@ def test_other_shops_object_is_404_and_untouched(victim, other_api, resource, me
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("resource", READ_ONLY)
+def test_other_shops_orders_and_customers_are_404(victim, other_api, resource):
+    response = other_api.get(f"/api/v1/{resource}/{victim[resource]}/")
+    assert response.status_code == 404 and response.json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("orders/{orders}/fulfil/", {"tracking_number": "X"}),
+        ("orders/{orders}/cancel/", {}),
+        ("orders/{orders}/refund/", {"amount": 1}),
+        ("customers/{customers}/orders/", None),
+    ],
+)
+def test_order_actions_on_other_shops_orders_are_404(victim, other_api, path, body):
+    before = snapshot()
+    url = "/api/v1/" + path.format(**victim)
+    response = other_api.get(url) if body is None else other_api.post(url, body, format="json")
+    assert response.status_code == 404
+    assert snapshot() == before
+
+
 @pytest.mark.parametrize(("method", "action"), [("get", "deliveries"), ("post", "test")])
 def test_webhook_actions_on_other_shops_endpoint_are_404(victim, other_api, method, action):
     response = getattr(other_api, method)(f"/api/v1/webhooks/{victim['webhooks']}/{action}/")
@@ -91,10 +136,10 @@ def test_webhook_actions_on_other_shops_endpoint_are_404(victim, other_api, meth
 def test_stock_adjustment_of_other_shops_variant_is_404(victim, other_api):
     response = other_api.post(f"/api/v1/variants/{victim['variants']}/stock/", {"delta": -4})
     assert response.status_code == 404
-    assert Variant.objects.get(pk=victim["variants"]).stock == 4
+    assert Variant.objects.get(pk=victim["variants"]).stock == 3  # 4, one reserved by the order
 
 
-@pytest.mark.parametrize("resource", list(WRITE_BODIES))
+@pytest.mark.parametrize("resource", [*WRITE_BODIES, *READ_ONLY])
 def test_lists_never_show_other_shops_objects(victim, other_api, resource):
     results = other_api.get(f"/api/v1/{resource}/").json()["results"]
     assert victim[resource] not in [item["id"] for item in results]
