@@ -136,3 +136,46 @@ def test_a_message_whose_answer_was_lost_is_retried_and_stored_once(chat: Page, 
     assert Message.objects.filter(direction="in", text="robe rouge").count() == 1
     # The requests cut on purpose are the only errors.
     console_errors[:] = [e for e in console_errors if "net::ERR_FAILED" not in e]
+
+
+def test_a_shopper_checks_out_pays_and_gets_a_receipt(chat: Page, context):
+    from orders.demo import demo_shipping_rates
+    from orders.models import Order
+    from shops.models import Shop
+
+    demo_shipping_rates(Shop.objects.get(slug=SHOP_SLUG))
+    page = chat
+    expect(page.get_by_text("Bienvenue chez Maison Souk")).to_be_visible()
+    page.get_by_label("Écrivez un message…").fill("robe rouge")
+    page.keyboard.press("Enter")
+    page.locator(".carousel").last.get_by_role("button", name="Choisir").first.click()
+    page.locator(".chips .chip").first.click()
+    expect(page.get_by_text("combien ?")).to_be_visible()
+    tap(page, "1")
+    tap(page, "Commander")
+
+    def answer(question: str, text: str) -> None:
+        expect(page.get_by_text(question).last).to_be_visible()
+        page.get_by_label("Écrivez un message…").fill(text)
+        page.keyboard.press("Enter")
+
+    answer("Au nom de qui", "Léa Martin")
+    answer("À quel numéro", "+33 6 12 34 56 78")
+    expect(page.get_by_text("Comment la recevoir ?")).to_be_visible()
+    page.get_by_role("button", name="Colissimo 48 h", exact=False).last.click()
+    answer("Où livrer ?", "12 rue de la Paix, 75002 Paris")
+    expect(page.get_by_text("Total : 94,80\xa0€")).to_be_visible()
+    tap(page, "Payer 94,80\xa0€")
+
+    pay = page.get_by_role("link", name="Payer 94,80\xa0€")
+    expect(pay).to_be_visible()
+    with context.expect_page() as opened:
+        pay.click()  # the hosted page opens in a new tab, as on a phone
+    pay_page = opened.value
+    pay_page.get_by_label("Card number").fill("4242 4242 4242 4242")
+    pay_page.get_by_role("button", name="Pay").click()
+    expect(pay_page.get_by_text("Payment received")).to_be_visible()
+
+    expect(page.get_by_text("Merci ! La commande n°1001 est réglée.", exact=False)).to_be_visible()
+    order = Order.objects.get()
+    assert (order.payment_status, order.total) == ("paid", 9480)
