@@ -17,17 +17,21 @@ def _countdown(retries: int) -> float:
     return base / 2 + random.uniform(0, base / 2)
 
 
+def _shopper_waiting(task, payment: Payment, call) -> None:
+    """Runs `call`; on an outage, tells the shopper once and retries with backoff."""
+    try:
+        call()
+    except ProviderUnavailable as exc:
+        if task.request.retries == 0:
+            services.payment_unavailable_notify(payment=payment)
+        raise task.retry(exc=exc, countdown=_countdown(task.request.retries)) from exc
+
+
 @shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=6)
 def payment_link_create(self, payment_id: int) -> None:
     payment = Payment.objects.select_related("order").filter(pk=payment_id).first()
-    if payment is None:
-        return
-    try:
-        services.payment_link_create(payment=payment)
-    except ProviderUnavailable as exc:
-        if self.request.retries == 0:
-            services.payment_unavailable_notify(payment=payment)
-        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
+    if payment is not None:
+        _shopper_waiting(self, payment, lambda: services.payment_link_create(payment=payment))
 
 
 @shared_task(ignore_result=True)
@@ -40,14 +44,8 @@ def payment_link_expire(payment_id: int) -> None:
 @shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=8)
 def payment_charge_saved(self, payment_id: int) -> None:
     payment = Payment.objects.select_related("order", "method").filter(pk=payment_id).first()
-    if payment is None:
-        return
-    try:
-        services.payment_charge_saved(payment=payment)
-    except ProviderUnavailable as exc:
-        if self.request.retries == 0:
-            services.payment_unavailable_notify(payment=payment)
-        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
+    if payment is not None:
+        _shopper_waiting(self, payment, lambda: services.payment_charge_saved(payment=payment))
 
 
 @shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=8)
