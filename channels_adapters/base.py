@@ -107,6 +107,11 @@ class ChannelAdapter(ABC):
         """Deliver one rendered payload, with a timeout. Raises TransientSendError,
         RateLimited or PermanentSendError."""
 
+    def urgent(self, payload: dict) -> bool:
+        """Whether a stored raw event must be answered within seconds, ahead of the queue
+        (Telegram's pre-checkout and shipping queries). Default: no."""
+        return False
+
     def tagged(self, payloads: list[dict], tag: str) -> list[dict]:
         """Payloads marked as allowed outside the reply window for reason `tag` (TAG_*), on
         channels that have such marks. Default: unchanged."""

@@ -12,7 +12,7 @@ from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from channels_adapters import intake, selectors
+from channels_adapters import intake, selectors, services
 from channels_adapters.base import WebhookRejected, header
 from channels_adapters.registry import adapter_for
 from channels_adapters.signatures import (
@@ -129,8 +129,22 @@ def telegram_webhook(request, channel_id: int):
         events = adapter_for("telegram").split(_json(body))
     except (ValueError, WebhookRejected) as exc:
         return _bad_request(f"Malformed Telegram update: {exc}")
-    intake.inbound_events_store(routed=[(route, event) for event in events])
+    new_ids = intake.inbound_events_store(routed=[(route, event) for event in events])
+    if new_ids and any(adapter_for("telegram").urgent(event.payload) for event in events):
+        _process_now(new_ids)
     return _ok()
+
+
+def _process_now(event_ids: list[int]) -> None:
+    """The fast path: Telegram cancels a payment whose pre-checkout query is not answered
+    within 10 seconds, whatever the queue holds. The event is stored (and queued) like any
+    other, then processed in this request; the queued task finds it done. A failure here
+    leaves it to the queue."""
+    for event_id in event_ids:
+        try:
+            services.inbound_event_process(event_id=event_id)
+        except Exception:
+            logger.exception("fast path for inbound event %s failed; the queue retries", event_id)
 
 
 EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'

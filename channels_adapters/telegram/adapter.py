@@ -150,6 +150,11 @@ class TelegramAdapter(ChannelAdapter):
             raise WebhookRejected("a Telegram Update needs an integer update_id")
         return [RawEvent(event_id=str(update_id), payload=body)]
 
+    def urgent(self, payload: dict) -> bool:
+        # answerPreCheckoutQuery after 10 s cancels the payment; the shipping options keep
+        # the shopper waiting in the invoice.
+        return "pre_checkout_query" in payload or "shipping_query" in payload
+
     def parse(self, payload: dict) -> list[InboundEvent]:
         # Plain dicts rather than Update.de_json: we read a handful of fields, and de_json
         # would build (and may choke on) every object of newer Bot API versions.

@@ -4,6 +4,7 @@ token added at send time), shipping options for the typed address, the pre-check
 successful_payment → paid and a receipt."""
 
 import pytest
+from django.test import Client
 
 from channels_adapters.models import ChannelAccount
 from channels_adapters.registry import adapter_for
@@ -203,3 +204,54 @@ def test_pre_checkout_refuses_when_the_reservation_is_gone(
     answer = fake_telegram.requests_for("answerPreCheckoutQuery")[-1].params
     assert answer["ok"] in ("false", False)
     assert "expired" in answer["error_message"]
+
+
+def test_pre_checkout_is_answered_in_the_webhook_request_even_when_the_queue_is_stuck(
+    shop,
+    settings,
+    fake_telegram,  # noqa: F811
+    catalog,  # noqa: F811
+    rates,
+    monkeypatch,
+):
+    import json
+
+    from channels_adapters import tasks
+    from tests.conftest import client_for
+
+    settings.TELEGRAM_API_URL = fake_telegram.url
+    settings.SOUK_PUBLIC_URL = "https://souk.example.com"
+    channel = client_for(shop).post(
+        "/api/v1/channels/",
+        {
+            "kind": "telegram",
+            "credentials": {"token": fake_telegram.token, "payment_provider_token": "284:TEST"},
+        },
+        format="json",
+    )
+    assert channel.status_code == 201, channel.json()
+    telegram = ChannelAccount.objects.get(pk=channel.json()["id"])
+    invoice, _ = start_invoice(telegram, fake_telegram, catalog)
+
+    # A backlog: nothing the webhook enqueues is processed.
+    monkeypatch.setattr(tasks.inbound_event_process, "delay_on_commit", lambda *a, **k: None)
+    query = {
+        "update_id": 77,
+        "pre_checkout_query": {
+            "id": "pc77",
+            "from": USER,
+            "currency": "EUR",
+            "total_amount": 9000,
+            "invoice_payload": invoice["payload"],
+        },
+    }
+    response = Client().post(
+        f"/webhooks/telegram/{telegram.pk}/",
+        json.dumps(query),
+        content_type="application/json",
+        headers=fake_telegram.secret_header(),
+    )
+
+    assert response.status_code == 200
+    answer = fake_telegram.requests_for("answerPreCheckoutQuery")[-1].params
+    assert answer["pre_checkout_query_id"] == "pc77" and answer["ok"] in ("true", True)
