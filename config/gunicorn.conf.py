@@ -48,6 +48,11 @@ keepalive = 5  # seconds; keep below the load balancer's idle timeout
 # restarting at once.
 max_requests = 2000
 max_requests_jitter = 200
+# Load the application once in the master and fork workers from it: a recycled worker is then
+# ready at once instead of importing Django and every app again (about a second of CPU taken
+# from the live workers each time; 0.3 to 0.4 ms per webhook in bench/intake). Nothing opens a
+# connection at import time, so workers share none. A code change needs a restart, not a HUP.
+preload_app = True
 
 accesslog = "-"
 errorlog = "-"

@@ -152,6 +152,13 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=100)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes the database connection before and after every task unless
+# this is set: a new PostgreSQL connection (a backend forked, authenticated, warmed up) for
+# each task was the largest single cost of processing an inbound message (bench/end_to_end,
+# docs/performance.md). Connections now live for this many tasks per worker process; the
+# channel tasks also run Django's close_old_connections around each task (CONN_MAX_AGE,
+# health check after an error), as a web request does.
+CELERY_DB_REUSE_MAX = 200
 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "shops.User"
