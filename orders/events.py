@@ -31,7 +31,7 @@ def order_event(order: Order, event_type: str, **details) -> None:
         from orders.serializers import order_payload
         from shops.events import event_emit
 
-        event_emit(shop=order.shop, type=event_type, data=order_payload(order))
+        event_emit(shop=order.shop, type=event_type, data=lambda: order_payload(order))
 
     from orders.tasks import order_event_notify
 

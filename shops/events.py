@@ -6,7 +6,7 @@ rolled-back change never reaches an integrator. docs/webhooks.md documents every
 """
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.utils import timezone
 
@@ -25,17 +25,18 @@ EVENT_TYPES = (
 PING = "ping"
 
 
-def event_emit(*, shop: Shop, type: str, data: dict) -> str:
+def event_emit(*, shop: Shop, type: str, data: dict | Callable[[], dict]) -> str:
     """Queues `type` for every active endpoint of `shop` subscribed to it; returns the event id.
+    `data` may be a function: it is only called when someone subscribed (building an order's
+    payload costs a query that most shops, without endpoints, need not pay).
     Raises ValueError for a type not in EVENT_TYPES (a programming error)."""
     if type not in EVENT_TYPES:
         raise ValueError(f"Unknown webhook event type {type!r}; known: {', '.join(EVENT_TYPES)}")
-    envelope = _envelope(shop=shop, type=type, data=data)
-    deliveries_queue(
-        shop=shop,
-        endpoints=selectors.webhook_endpoints_subscribed(shop=shop, event_type=type),
-        envelope=envelope,
-    )
+    endpoints = list(selectors.webhook_endpoints_subscribed(shop=shop, event_type=type))
+    envelope = _envelope(shop=shop, type=type, data=data() if callable(data) and endpoints else {})
+    if not callable(data):
+        envelope["data"] = data
+    deliveries_queue(shop=shop, endpoints=endpoints, envelope=envelope)
     return envelope["id"]
 
 

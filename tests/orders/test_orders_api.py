@@ -145,3 +145,27 @@ def test_shipping_rates_crud_and_validation(api):
     unknown = api.post("/api/v1/shipping-rates/", {"name": "X", "price": 1})
     assert unknown.status_code == 400 and "price" in unknown.json()["fields"]
     assert ShippingRate.objects.count() == 1
+
+
+def test_integrators_receive_signed_order_events(
+    api, shop, hot, django_capture_on_commit_callbacks
+):
+    from tests.fakes.receiver import FakeReceiver
+
+    with FakeReceiver() as receiver:
+        hook = api.post(
+            "/api/v1/webhooks/",
+            {"url": receiver.endpoint_url(), "events": ["order.created", "order.paid"]},
+        )
+        assert hook.status_code == 201
+        with django_capture_on_commit_callbacks(execute=True):
+            order = buy(shop, hot["tracked"], 2)
+        with django_capture_on_commit_callbacks(execute=True):
+            pay(order)
+
+    events = [r.json for r in receiver.requests]
+    assert [e["type"] for e in events] == ["order.created", "order.paid"]
+    paid = events[-1]["data"]
+    assert (paid["number"], paid["payment_status"], paid["total"]) == (1001, "paid", 4998)
+    assert paid["lines"][0]["sku"] == "SAC-1"
+    assert all(r.headers["souk-signature"].startswith("t=") for r in receiver.requests)
