@@ -32,6 +32,8 @@ MAX_ATTEMPTS = 8
 LOCK_SECONDS = 120
 # Waits shorter than this are slept in the worker; longer ones become a scheduled retry.
 MAX_INLINE_WAIT = 1.5
+# Queued messages of a conversation fetched at once; more wait for the next round.
+SEND_BATCH = 20
 
 
 @dataclass(frozen=True)
@@ -172,14 +174,17 @@ def outbound_send_conversation(*, conversation_key: str) -> Retry | None:
         if not cache.add(lock_key, token, LOCK_SECONDS):
             return None
         try:
-            while (message := queued.order_by("id").first()) is not None:
+            # The queue as it is now, in one query: fetching message by message, then once
+            # more to find the queue empty, cost the worker more ORM time than the sending.
+            for message in queued.order_by("id")[:SEND_BATCH]:
                 retry = _send_one(message)
                 if retry is not None:
                     return retry
         finally:
             if cache.get(lock_key) == token:
                 cache.delete(lock_key)
-        # A message queued while we held the lock had its task turned away: loop for it.
+        # A message queued while we held the lock had its task turned away (or the queue was
+        # longer than a batch): loop for it.
         if not queued.exists():
             return None
 
