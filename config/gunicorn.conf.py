@@ -45,9 +45,10 @@ graceful_timeout = 30  # on SIGTERM, in-flight requests get this long to finish
 keepalive = 5  # seconds; keep below the load balancer's idle timeout
 
 # Recycle workers now and then so a slow leak never grows; jitter keeps them from all
-# restarting at once.
-max_requests = 2000
-max_requests_jitter = 200
+# restarting at once. Not too often: a webhook burst of 700 requests/s recycled each of two
+# workers every 6 s at 2,000, and each restart is a latency spike (connections reopened).
+max_requests = 10000
+max_requests_jitter = 1000
 # Load the application once in the master and fork workers from it: a recycled worker is then
 # ready at once instead of importing Django and every app again (about a second of CPU taken
 # from the live workers each time; 0.3 to 0.4 ms per webhook in bench/intake). Nothing opens a
@@ -62,6 +63,23 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # cannot write its home (/app), and containers are scaled by count, not at run time.
 # (Older versions ignore this name.)
 control_socket_disable = True
+
+
+def when_ready(server) -> None:
+    """In the master, once the application is preloaded: import the URLconf (every view
+    module) and freeze the heap before any worker is forked. A recycled worker then starts
+    warm: without this each one imported the views on its first request and its
+    gc.collect() touched, so copied, the whole inherited heap, a stall of 150 to 250 ms that
+    was the p99 of bench/intake's paced runs (docs/performance.md)."""
+    if not server.cfg.preload_app:
+        return
+    import gc
+
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018  (imports the URLconf and its views)
+    gc.collect()
+    gc.freeze()
 
 
 def post_worker_init(worker) -> None:
