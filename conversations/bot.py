@@ -70,15 +70,16 @@ class ShoppingBot:
         stripped = text.strip()
         if words & HANDOFF_WORDS or "talk to a person" in text.casefold():
             return self._handoff()
-        if self.checkout.handles_text(text):
-            return self.checkout.text(text)
-        if _is_yes(text):
-            return self.checkout.reorder()
+        # A number picks from the last menu (how SMS shoppers tap), checkout steps included.
         if stripped.isdigit() and self.state.get("options"):
             index = int(stripped) - 1
             options = self.state["options"]
             if 0 <= index < len(options) and (tap := decode(options[index])):
                 return self._tap(tap)
+        if self.checkout.handles_text(text):
+            return self.checkout.text(text)
+        if _is_yes(text):
+            return self.checkout.reorder()
         if self.state.get("awaiting") == "quantity" and stripped.isdigit():
             return self._add(self.state.get("variant", 0), int(stripped))
         if words & GREETING_WORDS and len(words) <= 3:

@@ -91,3 +91,33 @@ def test_other_shops_conversations_are_404(sms, fake_twilio, other_api):  # noqa
         url = f"/api/v1/conversations/{conversation.pk}/{action}/"
         assert other_api.post(url, {"text": "x"}).status_code == 404
     assert other_api.get("/api/v1/conversations/").json()["results"] == []
+
+
+def test_an_sms_shopper_checks_out_with_numbers(sms, fake_twilio, shop):  # noqa: F811
+    from catalog.services import product_create
+    from orders.models import Order, ShippingRate
+
+    ShippingRate.objects.create(shop=shop, name="Colissimo", amount=490, position=1)
+    ShippingRate.objects.create(shop=shop, name="Retrait", kind="pickup", position=2)
+    variant = product_create(
+        shop=shop,
+        title="Chemise",
+        variants=[{"sku": "CH", "name": "Unique", "price": 4500, "stock": 3}],
+    ).variants.get()
+    say(sms, m.ButtonPressed(sender=SHOPPER, payload=f"q:{variant.pk}:1"))
+    say(sms, m.ButtonPressed(sender=SHOPPER, payload="checkout"))
+    assert "Au nom de qui" in bodies(fake_twilio)[-1]  # the phone came with the SMS
+    say(sms, m.TextReceived(sender=SHOPPER, text="Léa Martin"))
+    shipping = bodies(fake_twilio)[-1]
+    assert "1. Colissimo" in shipping and "2. Retrait" in shipping
+    say(sms, m.TextReceived(sender=SHOPPER, text="2"))  # pickup: no address asked
+    summary = bodies(fake_twilio)[-1]
+    assert "Total : 45,00" in summary and "1. Payer 45,00" in summary
+    say(sms, m.TextReceived(sender=SHOPPER, text="1"))
+    order = Order.objects.get()
+    assert (order.total, order.shipping_method, order.contact_phone) == (
+        4500,
+        "Retrait",
+        "+33612345678",
+    )
+    assert "/pay/test/" in bodies(fake_twilio)[-1]
