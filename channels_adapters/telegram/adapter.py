@@ -30,9 +30,11 @@ Degradation ladder
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import logging
 import re
+import ssl
 import unicodedata
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -40,6 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any, TypeVar
 
+import httpx
 from django.conf import settings
 from telegram import Bot, InputMediaPhoto, LabeledPrice, ShippingOption
 from telegram.error import (
@@ -702,6 +705,14 @@ def _call(token: str, action: Callable[[Bot], Awaitable[T]]) -> T:
         raise send_error(exc) from exc
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context per process. httpx builds a new one for every client, loading the whole
+    CA bundle each time: about 18 ms of CPU, half of what a worker spent per reply (see
+    docs/performance.md, end_to_end). The context is safe to share between clients."""
+    return httpx.create_ssl_context()
+
+
 async def _with_bot(token: str, action: Callable[[Bot], Awaitable[T]]) -> T:
     timeout = settings.PLATFORM_TIMEOUT_SECONDS
     request = HTTPXRequest(
@@ -711,6 +722,7 @@ async def _with_bot(token: str, action: Callable[[Bot], Awaitable[T]]) -> T:
         write_timeout=timeout,
         pool_timeout=timeout,
         media_write_timeout=timeout,
+        httpx_kwargs={"verify": _tls_context()},
     )
     # No `async with bot` / initialize(): it calls getMe, a second request per send, and the
     # typed methods do not need it. The HTTP client exists from construction; we close it
