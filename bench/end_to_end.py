@@ -112,6 +112,8 @@ def _timed_telegram(tokens: tuple[str, ...]):
     class TimedTelegram(FakeTelegram):
         """FakeTelegram noting when the first message for each chat arrived (monotonic)."""
 
+        keep_alive = True  # as api.telegram.org: a worker's connection serves many replies
+
         def __init__(self) -> None:
             super().__init__(tokens)
             self.first_reply: dict[int, float] = {}
@@ -335,6 +337,7 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
         _wait_for_replies(fake, warm, time.monotonic() + 90)
         services.check_alive("celery")
         if warm and any(e.replied is None for e in warm):
+            print(_database_state(database_url))
             raise RuntimeError(
                 f"warm-up: {sum(e.replied is None for e in warm)} of {len(warm)} events got no "
                 f"reply in 90 s\n--- celery log:\n{services.log_tail('celery')}"
@@ -392,6 +395,13 @@ def _database_state(database_url: str) -> dict[str, int]:
                 "SELECT status, count(*) FROM channels_adapters_outboundmessage GROUP BY status"
             ).fetchall()
         )
+        # Why an event is still unprocessed, if one is: its attempts and last error.
+        stuck = conn.execute(
+            "SELECT attempts, left(last_error, 160), count(*) FROM channels_adapters_inboundevent"
+            " WHERE processed_at IS NULL GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 5"
+        ).fetchall()
+    for attempts, error, count in stuck:
+        print(f"unprocessed: {count} event(s), {attempts} attempt(s), last error {error!r}")
     return {
         "events": events[0],
         "processed": events[1],

@@ -42,7 +42,10 @@ def inbound_event_process(*, event_id: int) -> bool:
     try:
         with transaction.atomic():
             event = (
-                InboundEvent.objects.select_for_update(skip_locked=True)
+                # of=("self",): lock the event row only. Locking the joined channel and shop
+                # rows too made a second worker, busy with another event of the same channel,
+                # skip this one as "held by another worker": it was then left unprocessed.
+                InboundEvent.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("channel__shop")
                 .filter(pk=event_id, processed_at__isnull=True)
                 .first()

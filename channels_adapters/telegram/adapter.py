@@ -30,15 +30,18 @@ Degradation ladder
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import html
 import logging
+import os
 import re
 import ssl
+import threading
 import unicodedata
 import warnings
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -700,7 +703,7 @@ def _call(token: str, action: Callable[[Bot], Awaitable[T]]) -> T:
             "the bot token is missing or malformed", code=PERMANENT_BAD_CREDENTIALS
         )
     try:
-        return _run(_with_bot(token, action))
+        return _runner().run(token, action)
     except TelegramError as exc:
         raise send_error(exc) from exc
 
@@ -713,10 +716,10 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-async def _with_bot(token: str, action: Callable[[Bot], Awaitable[T]]) -> T:
+def _new_bot(token: str) -> Bot:
     timeout = settings.PLATFORM_TIMEOUT_SECONDS
     request = HTTPXRequest(
-        connection_pool_size=1,
+        connection_pool_size=BOT_CONNECTIONS,
         connect_timeout=min(timeout, CONNECT_TIMEOUT_MAX),
         read_timeout=timeout,
         write_timeout=timeout,
@@ -724,30 +727,73 @@ async def _with_bot(token: str, action: Callable[[Bot], Awaitable[T]]) -> T:
         media_write_timeout=timeout,
         httpx_kwargs={"verify": _tls_context()},
     )
-    # No `async with bot` / initialize(): it calls getMe, a second request per send, and the
-    # typed methods do not need it. The HTTP client exists from construction; we close it
-    # ourselves, as Bot.shutdown() only closes what initialize() opened. The same request
-    # object serves as get_updates_request so the Bot does not build a second client.
-    bot = Bot(
+    # No `async with bot` / initialize(): it calls getMe, a request the typed methods do not
+    # need. The same request object serves as get_updates_request so the Bot does not build a
+    # second client.
+    return Bot(
         token=token,
         base_url=f"{settings.TELEGRAM_API_URL}/bot",
         request=request,
         get_updates_request=request,
     )
-    try:
-        return await action(bot)
-    finally:
-        await request.shutdown()
 
 
-def _run(coroutine: Awaitable[T]) -> T:
-    """asyncio.run, also from a thread that already runs an event loop (an async caller)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+BOT_CONNECTIONS = 4  # per bot and process: a few concurrent sends (threads, fast path)
+BOTS_KEPT = 256  # per process; the least recently used bot's connections are closed beyond
+
+
+class _BotRunner:
+    """One event loop per process, running in a daemon thread, and one Bot per token and
+    settings, kept: a reply reuses the bot's open HTTPS connection to Telegram (no TCP and TLS
+    handshake per message) and no event loop is built and torn down per send. Sync callers
+    (Celery tasks, the webhook fast path) submit coroutines to it and wait, with a deadline."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=self.loop.run_forever, name="telegram", daemon=True)
+        thread.start()
+        self.bots: OrderedDict[tuple, Bot] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def bot(self, token: str) -> Bot:
+        key = (token, settings.TELEGRAM_API_URL, settings.PLATFORM_TIMEOUT_SECONDS)
+        with self.lock:
+            bot = self.bots.get(key)
+            if bot is None:
+                bot = self.bots[key] = _new_bot(token)
+                if len(self.bots) > BOTS_KEPT:
+                    _, evicted = self.bots.popitem(last=False)
+                    asyncio.run_coroutine_threadsafe(evicted.request.shutdown(), self.loop)
+            self.bots.move_to_end(key)
+            return bot
+
+    def run(self, token: str, action: Callable[[Bot], Awaitable[T]]) -> T:
+        future = asyncio.run_coroutine_threadsafe(action(self.bot(token)), self.loop)
+        # The HTTP timeouts end a call first; this bounds anything else (a media group's
+        # several uploads) so a worker never hangs on Telegram.
+        deadline = settings.PLATFORM_TIMEOUT_SECONDS * 3
+        try:
+            return future.result(timeout=deadline)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise TransientSendError(f"Telegram: no answer within {deadline:g} s") from None
+
+
+_runners: dict[int, _BotRunner] = {}
+_runners_lock = threading.Lock()
+
+
+def _runner() -> _BotRunner:
+    """This process's runner (a forked worker gets its own: threads do not survive fork)."""
+    pid = os.getpid()
+    runner = _runners.get(pid)
+    if runner is None:
+        with _runners_lock:
+            runner = _runners.get(pid) or _BotRunner()
+            _runners.clear()
+            _runners[pid] = runner
+    return runner
 
 
 def send_error(exc: TelegramError) -> SendError:

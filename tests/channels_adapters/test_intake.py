@@ -4,6 +4,7 @@ once, nothing lost when the broker drops a task."""
 import hashlib
 import hmac
 import json
+import threading
 from datetime import timedelta
 
 import pytest
@@ -396,3 +397,52 @@ def test_intake_query_budget(client, page, broker_down):
     statements = [q["sql"] for q in queries if not q["sql"].startswith(transaction_control)]
     assert len(statements) <= 2, statements  # route the page, insert the 10 events
     assert InboundEvent.objects.count() == 10
+
+
+IN_HANDLER = threading.Event()
+RELEASE_HANDLER = threading.Event()
+
+
+def slow_handler(*, account, events):
+    """Holds its processing transaction open, as a worker busy with one event does."""
+    IN_HANDLER.set()
+    RELEASE_HANDLER.wait(10)
+
+
+@pytest.mark.services
+def test_two_workers_process_two_events_of_the_same_channel_at_once(
+    require_postgres, page, settings
+):
+    """A regression: the worker locked the event's channel and shop rows with it, so a second
+    worker skipped every other event of that channel as "held by another worker" and left it
+    unprocessed until the sweeper."""
+    from django.db import connection as db
+
+    from channels_adapters import services
+
+    first, second = (
+        InboundEvent.objects.create(
+            shop=page.shop, channel=page, event_id=f"m-{n}", payload=messenger_text(f"m-{n}")
+        )
+        for n in (1, 2)
+    )
+    settings.SOUK_INBOUND_HANDLER = f"{__name__}.slow_handler"
+    IN_HANDLER.clear()
+    RELEASE_HANDLER.clear()
+
+    def busy_worker():
+        try:
+            services.inbound_event_process(event_id=first.pk)
+        finally:
+            db.close()
+
+    worker = threading.Thread(target=busy_worker)
+    worker.start()
+    try:
+        assert IN_HANDLER.wait(10)
+        settings.SOUK_INBOUND_HANDLER = f"{__name__}.recording_handler"
+        assert services.inbound_event_process(event_id=second.pk) is True
+    finally:
+        RELEASE_HANDLER.set()
+        worker.join(10)
+    assert InboundEvent.objects.filter(processed_at__isnull=False).count() == 2

@@ -88,6 +88,10 @@ class _Script:
 class FakeServer:
     """Base class: subclasses implement `route_of` and `handle`."""
 
+    # Tests keep one request per connection (simple, nothing lingers between tests); the
+    # end-to-end benchmark keeps connections open, as the real platforms do.
+    keep_alive = False
+
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -315,6 +319,8 @@ def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
 def _handler_for(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "SoukFake/1.0"
+        # HTTP/1.1 keeps connections open between requests, as real platforms do.
+        protocol_version = "HTTP/1.1" if fake.keep_alive else "HTTP/1.0"
 
         def _serve(self) -> None:
             request = parse_request(self.command, self.path, self.headers.items(), _read_body(self))
