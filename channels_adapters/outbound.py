@@ -50,12 +50,23 @@ def outbound_queue(
     conversation_key: str,
     messages: Sequence[Message],
     tag: str = "",
+    refused: str = "",
 ) -> list[OutboundMessage]:
     """Renders and stores messages, and enqueues sending after the caller's commit. `tag`
-    names why a message may go outside the channel's reply window (base.TAG_*)."""
+    names why a message may go outside the channel's reply window (base.TAG_*). `refused` is
+    a base.PERMANENT_* reason the channel's rules forbid sending now (WhatsApp outside its
+    24 hours): the messages are stored as failed with it, visible in the conversation, and
+    never sent."""
     from channels_adapters.tasks import outbound_send
 
     adapter = adapter_for(account.kind)
+    failed = {}
+    if refused:
+        failed = {
+            "status": OutboundStatus.FAILED,
+            "error_code": refused,
+            "last_error": "Not sent: the channel's rules forbid sending it now.",
+        }
     rows = OutboundMessage.objects.bulk_create(
         OutboundMessage(
             shop_id=account.shop_id,
@@ -64,39 +75,13 @@ def outbound_queue(
             conversation_key=conversation_key,
             message=message.to_dict(),
             payloads=adapter.tagged(adapter.render(message), tag),
+            **failed,
         )
         for message in messages
     )
-    if rows:
+    if rows and not refused:
         taskqueue.enqueue_on_commit(outbound_send, [(conversation_key,)])
     return rows
-
-
-def outbound_record_undeliverable(
-    *,
-    account: ChannelAccount,
-    recipient: str,
-    conversation_key: str,
-    messages: Sequence[Message],
-    reason: str,
-) -> list[OutboundMessage]:
-    """Stores messages the channel's rules forbid sending now (base.PERMANENT_* `reason`),
-    as failed: visible in the conversation, never sent."""
-    adapter = adapter_for(account.kind)
-    return OutboundMessage.objects.bulk_create(
-        OutboundMessage(
-            shop_id=account.shop_id,
-            channel=account,
-            recipient=recipient,
-            conversation_key=conversation_key,
-            message=message.to_dict(),
-            payloads=adapter.render(message),
-            status=OutboundStatus.FAILED,
-            error_code=reason,
-            last_error="Not sent: outside the channel's messaging window.",
-        )
-        for message in messages
-    )
 
 
 def _backoff(attempts: int) -> float:

@@ -20,28 +20,15 @@ from channels_adapters.signatures import (
     telegram_secret_valid,
     twilio_signature_valid,
 )
+from shops.http import body_within
 
 logger = logging.getLogger(__name__)
 
 OK = b'{"ok":true}'
 
 
-class _TooLarge(Exception):
-    pass
-
-
-def _read_body(request) -> bytes:
-    limit = settings.SOUK_WEBHOOK_MAX_BYTES
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > limit:
-        raise _TooLarge
-    body = request.body  # bounded by CONTENT_LENGTH; kept so request.POST can parse it too
-    if len(body) > limit:
-        raise _TooLarge
-    return body
+def _read_body(request) -> bytes | None:
+    return body_within(request, settings.SOUK_WEBHOOK_MAX_BYTES)
 
 
 def _too_large() -> HttpResponse:
@@ -79,9 +66,8 @@ def _meta_handshake(request) -> HttpResponse:
 def _meta_webhook(request, kind: str) -> HttpResponse:
     if request.method == "GET":
         return _meta_handshake(request)
-    try:
-        body = _read_body(request)
-    except _TooLarge:
+    body = _read_body(request)
+    if body is None:
         return _too_large()
     signature = header(request.headers, "X-Hub-Signature-256")
     if not meta_signature_valid(
@@ -114,9 +100,8 @@ def whatsapp_webhook(request):
 @csrf_exempt
 @require_POST
 def telegram_webhook(request, channel_id: int):
-    try:
-        body = _read_body(request)
-    except _TooLarge:
+    body = _read_body(request)
+    if body is None:
         return _too_large()
     route = intake.channel_route(kind="telegram", channel_id=channel_id)
     if route is None:
@@ -153,9 +138,7 @@ EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 @csrf_exempt
 @require_POST
 def sms_webhook(request, channel_id: int):
-    try:
-        _read_body(request)  # enforces the size limit; Django parses the form from it
-    except _TooLarge:
+    if _read_body(request) is None:  # the size limit; Django parses the form from the body
         return _too_large()
     account = selectors.channel_for_webhook(kind="sms", channel_id=channel_id)
     if account is None:

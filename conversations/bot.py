@@ -9,7 +9,6 @@ neither sends nor knows any channel.
 
 import dataclasses
 import re
-from dataclasses import dataclass, field
 
 from catalog import selectors as catalog
 from catalog.models import Product, Variant
@@ -18,6 +17,7 @@ from conversations.checkout_flow import CheckoutFlow, _is_yes
 from conversations.models import Conversation
 from conversations.payloads import Tap, decode, encode
 from conversations.phrases import say
+from conversations.reply import Reply
 from orders import selectors as cart_selectors
 from orders import services as cart_services
 from shops.money import format_amount
@@ -28,12 +28,6 @@ GREETING_WORDS = {"hi", "hello", "hey", "bonjour", "salut", "coucou", "start", "
 CART_WORDS = {"cart", "basket", "panier"}
 BROWSE_WORDS = {"browse", "catalog", "catalogue", "shop", "parcourir", "boutique"}
 _WORDS = re.compile(r"[\w/]+")
-
-
-@dataclass
-class Reply:
-    messages: list[m.OutboundMessage] = field(default_factory=list)
-    hand_off: bool = False
 
 
 class ShoppingBot:

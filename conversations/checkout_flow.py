@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from channels_adapters import messages as m
 from conversations.payloads import encode
 from conversations.phrases import say
+from conversations.reply import Reply
 from orders import checkout as checkouts
 from orders import stock
 from orders.models import Checkout, CheckoutStatus, Order, ShippingRate
@@ -30,7 +31,7 @@ from payments import services as payments
 from shops.money import format_amount
 
 if TYPE_CHECKING:
-    from conversations.bot import Reply, ShoppingBot
+    from conversations.bot import ShoppingBot
 
 PHONE = re.compile(r"^\+?[\d\s().-]{6,24}$")
 YES_WORDS = {"ok", "okay", "oui", "yes", "y", "d'accord", "dac", "go", "confirm", "confirmer"}
@@ -141,20 +142,19 @@ class CheckoutFlow:
         value = text.strip()
         if awaiting == "name":
             if not 2 <= len(value) <= 150:
-                return self._ask_again("ask_name")
+                return self._question("ask_name")
             checkouts.checkout_update(checkout=checkout, contact_name=value)
         elif awaiting == "phone":
             if not PHONE.match(value) or sum(ch.isdigit() for ch in value) < 6:
-                return self._ask_again("ask_phone_again")
+                return self._question("ask_phone_again")
             checkouts.checkout_update(checkout=checkout, contact_phone=value)
         elif awaiting == "address":
             if not 8 <= len(value) <= 300:
-                return self._ask_again("ask_address_again")
+                return self._question("ask_address_again")
             checkouts.checkout_update(checkout=checkout, shipping_address={"text": value})
         elif awaiting == "confirm" and _is_yes(text):
             return self.pay(saved=self._saved_method() is not None)
-        elif awaiting in ("shipping", "confirm"):
-            return self._next(checkout)
+        # Anything else at the shipping or confirmation step: the same question again.
         return self._next(checkout)
 
     def contact(self, event: m.ContactShared | m.LocationShared) -> Reply | None:
@@ -193,15 +193,7 @@ class CheckoutFlow:
 
     # --- the questions ---------------------------------------------------------------------
 
-    def _ask_again(self, key: str) -> Reply:
-        awaiting = self.state.get("awaiting")
-        reply = self._question(key)
-        self.state["awaiting"] = awaiting
-        return reply
-
     def _question(self, key: str, options: tuple[m.Button, ...] = ()) -> Reply:
-        from conversations.bot import Reply
-
         cancel = m.Button(self._say("cancel"), encode("cancel"))
         self.state["options"] = [o.payload for o in (*options, cancel) if o.payload]
         return Reply([m.QuickReplies(self._say(key), (*options, cancel))])
@@ -243,8 +235,6 @@ class CheckoutFlow:
         return self._question("ask_shipping", options)
 
     def _summary(self, checkout: Checkout) -> Reply:
-        from conversations.bot import Reply
-
         reservations = checkouts.held_reservations(checkout)
         totals = checkouts.checkout_totals(checkout, reservations)
         rows = [
@@ -309,8 +299,6 @@ class CheckoutFlow:
 
     def pay(self, *, saved: bool) -> Reply:
         """Confirm: the order is placed, then paid with the saved card or through a link."""
-        from conversations.bot import Reply
-
         placed = self._place()
         if not isinstance(placed, Order):
             return placed
@@ -341,8 +329,6 @@ class CheckoutFlow:
     def _send_invoice(self, checkout: Checkout) -> Reply:
         """Telegram with a payment provider: the invoice asks name, phone and address itself
         and offers the shipping options (is_flexible)."""
-        from conversations.bot import Reply
-
         try:
             order = checkouts.checkout_complete(checkout=checkout, require_details=False)
         except checkouts.CheckoutError:
@@ -398,8 +384,6 @@ class CheckoutFlow:
     def reorder(self) -> Reply:
         """OK / oui / the Reorder button: the same items, address and card, charged now —
         if nothing changed since the offer. Otherwise say what changed and offer the rest."""
-        from conversations.bot import Reply
-
         shown = self.state.get("reorder")
         method = self._saved_method()
         quote = reorder_quote(shop=self.shop, customer=self.customer)

@@ -15,11 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels_adapters import messages as m
+from channels_adapters.base import PERMANENT_WINDOW_CLOSED
 from conversations.checkout_flow import address_text
 from conversations.models import Conversation
 from conversations.payloads import encode
 from conversations.phrases import say
-from conversations.services import conversation_send, conversation_send_undeliverable
+from conversations.services import conversation_send
 from orders.models import Order
 from payments.models import Payment, PaymentState
 from shops.money import format_amount
@@ -50,13 +51,11 @@ def order_event_notify(event_type: str, order_id: int, details: dict) -> None:
     messages = build(order, details, order.shop.language)
     if not messages:
         return
+    refused = PERMANENT_WINDOW_CLOSED if _window_closed(conversation) else ""
     with transaction.atomic():
-        if _window_closed(conversation):
-            conversation_send_undeliverable(
-                conversation=conversation, messages=messages, reason="window_closed"
-            )
-        else:
-            conversation_send(conversation=conversation, messages=messages, post_purchase=True)
+        conversation_send(
+            conversation=conversation, messages=messages, post_purchase=True, refused=refused
+        )
 
 
 def _window_closed(conversation: Conversation) -> bool:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from channels_adapters import messages as m
 from channels_adapters.base import TAG_POST_PURCHASE
 from channels_adapters.models import ChannelAccount
-from channels_adapters.outbound import outbound_queue, outbound_record_undeliverable
+from channels_adapters.outbound import outbound_queue
 from conversations.bot import ShoppingBot
 from conversations.models import Conversation, Customer, CustomerIdentity, Direction, Message
 from conversations.payment_events import payment_event_handle
@@ -73,9 +73,12 @@ def conversation_send(
     messages: list[m.OutboundMessage],
     author=None,
     post_purchase: bool = False,
+    refused: str = "",
 ) -> None:
     """Queues messages to the customer and logs them in the conversation. `post_purchase`:
-    news about an order, which channels may deliver outside their reply window."""
+    news about an order, which channels may deliver outside their reply window. `refused`:
+    why the channel's rules forbid sending them now (base.PERMANENT_*): logged as failed,
+    never sent."""
     if not messages or conversation.opted_out:
         return
     queued = outbound_queue(
@@ -84,26 +87,8 @@ def conversation_send(
         conversation_key=str(conversation.pk),
         messages=messages,
         tag=TAG_POST_PURCHASE if post_purchase else "",
+        refused=refused,
     )
-    _log_outbound(conversation, messages, queued, author)
-
-
-def conversation_send_undeliverable(
-    *, conversation: Conversation, messages: list[m.OutboundMessage], reason: str
-) -> None:
-    """Logs messages the channel's rules forbid sending now (WhatsApp outside 24 hours with
-    no template): recorded as failed with the reason, shown in the inbox, never sent."""
-    queued = outbound_record_undeliverable(
-        account=conversation.channel,
-        recipient=conversation.identity.external_id,
-        conversation_key=str(conversation.pk),
-        messages=messages,
-        reason=reason,
-    )
-    _log_outbound(conversation, messages, queued, None)
-
-
-def _log_outbound(conversation, messages, queued, author) -> None:
     Message.objects.bulk_create(
         Message(
             shop_id=conversation.shop_id,

@@ -21,6 +21,7 @@ from channels_adapters.setup import webchat_channel
 from channels_adapters.webchat import visitor as visitors
 from channels_adapters.webchat.wire import InvalidField
 from conversations.webchat_log import visitor_log
+from shops.http import body_within
 from shops.models import Shop
 
 MAX_BODY_BYTES = 16 * 1024
@@ -120,14 +121,11 @@ def _log(request, account: ChannelAccount, visitor: str) -> JsonResponse:
 
 
 def _post(request, account: ChannelAccount, visitor: str) -> JsonResponse:
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > MAX_BODY_BYTES or len(request.body) > MAX_BODY_BYTES:
+    raw = body_within(request, MAX_BODY_BYTES)
+    if raw is None:
         return _error(413, "payload_too_large", f"At most {MAX_BODY_BYTES} bytes.")
     try:
-        body = json.loads(request.body)
+        body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return _error(400, "validation_error", "A JSON object is required.", "body")
     if not isinstance(body, dict):

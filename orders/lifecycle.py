@@ -33,10 +33,6 @@ def _locked(order: Order) -> Order:
     return Order.objects.select_for_update(of=("self",)).select_related("shop").get(pk=order.pk)
 
 
-def _held(order: Order) -> list[StockReservation]:
-    return list(StockReservation.objects.filter(order=order, state=ReservationState.HELD))
-
-
 def order_mark_paid(*, order: Order) -> Order:
     """The payment succeeded. Idempotent (a second call changes nothing). Raises PaidTooLate
     when the order had expired and its stock could not be reserved again."""
@@ -99,13 +95,9 @@ def order_cancel(*, order: Order, reason: str = "", by: str = "shop") -> Order:
         transition(locked, "status", OrderStatus.CANCELLED)
         if can(locked, "payment_status", PaymentStatus.VOIDED):
             transition(locked, "payment_status", PaymentStatus.VOIDED)
-        stock.give_back(_held(locked))
-        # Paid and cancelled: the units sold go back on the shelf.
-        committed = StockReservation.objects.filter(order=locked, state=ReservationState.COMMITTED)
-        for reservation in committed:
-            reservation.state = ReservationState.HELD  # give_back releases held rows only
-            reservation.save(update_fields=["state"])
-            stock.give_back([reservation])
+        # Unpaid: the reserved units; paid: the units sold. Either way back on the shelf.
+        reservations = StockReservation.objects.filter(order=locked)
+        stock.give_back(list(reservations.exclude(state=ReservationState.RELEASED)))
         locked.cancel_reason = reason[:200]
         locked.cancelled_at = timezone.now()
         locked.reserved_until = None

@@ -48,12 +48,15 @@ def take(wants: list[Want]) -> list[tuple[Want, bool]]:
 
 
 def give_back(reservations: list[StockReservation]) -> None:
-    """Releases held reservations: their units go back to stock, exactly once (the state
-    change is conditional, so a second release of the same row finds nothing to do)."""
+    """Releases reservations, held or sold (a paid order cancelled): their units go back to
+    stock, exactly once (the state change is conditional, so a second release of the same row
+    finds nothing to do)."""
     for reservation in sorted(reservations, key=lambda r: (r.variant_id, r.pk)):
-        released = StockReservation.objects.filter(
-            pk=reservation.pk, state=ReservationState.HELD
-        ).update(state=ReservationState.RELEASED)
+        released = (
+            StockReservation.objects.filter(pk=reservation.pk)
+            .exclude(state=ReservationState.RELEASED)
+            .update(state=ReservationState.RELEASED)
+        )
         if released and reservation.from_stock:
             Variant.objects.filter(pk=reservation.variant_id).update(
                 stock=F("stock") + reservation.quantity

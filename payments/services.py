@@ -269,7 +269,7 @@ def payment_outcome_record(*, payment: Payment, outcome: base.Outcome) -> Paymen
         _refund_in_full(paid_too_late, reason="Paid after the reservation expired; sold out")
     if duplicate is not None:
         _refund_in_full(duplicate, reason="The order was already paid", tell=False)
-    return payment.__class__.objects.get(pk=payment.pk)
+    return locked
 
 
 def _refund_in_full(payment: Payment, *, reason: str, tell: bool = True) -> None:

@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from payments import stripe_events
+from shops.http import body_within
 
 logger = logging.getLogger(__name__)
 
@@ -27,24 +28,10 @@ def _bad_request(message: str) -> HttpResponse:
     return JsonResponse({"error": "bad_request", "message": message}, status=400)
 
 
-def _body(request) -> bytes | None:
-    """The raw body, or None when it is over the limit (refused before being read when the
-    declared length says so)."""
-    limit = settings.SOUK_WEBHOOK_MAX_BYTES
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > limit:
-        return None
-    body = request.body
-    return None if len(body) > limit else body
-
-
 @csrf_exempt
 @require_POST
 def stripe_webhook(request):
-    body = _body(request)
+    body = body_within(request, settings.SOUK_WEBHOOK_MAX_BYTES)
     if body is None:
         return JsonResponse({"error": "payload_too_large"}, status=413)
     signature = request.headers.get("Stripe-Signature", "")

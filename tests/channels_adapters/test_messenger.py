@@ -2,11 +2,9 @@
 limits for any catalog, and sends through pymessenger against the fake Graph server."""
 
 import json
-from itertools import cycle, islice
 
 import pytest
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hypothesis_settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from channels_adapters.base import (
@@ -37,6 +35,14 @@ from channels_adapters.messages import (
 )
 from channels_adapters.messenger import MessengerAdapter, messenger_setup_profile
 from channels_adapters.text import truncate
+from tests.channels_adapters.catalog_strategies import (
+    buttons,
+    cards,
+    long_texts,
+    property_test,
+    repeated,
+    titles,
+)
 from tests.fakes.conftest_plugin import fake_graph  # noqa: F401
 
 PAGE_ID = "104000000000001"
@@ -62,6 +68,7 @@ TEXT = event(message={"mid": MID, "text": "Bonjour, vous avez des robes ?"})
 QUICK_REPLY = event(
     message={"mid": "m_qr1", "text": "Taille 38", "quick_reply": {"payload": "size:38"}}
 )
+
 POSTBACK = event(postback={"title": "Voir", "payload": "p:12", "mid": "m_pb1"})
 GET_STARTED = event(timestamp=1763900000123, postback={"title": "Get Started", "payload": "start"})
 ECHO = {
@@ -460,65 +467,11 @@ def test_titles_are_cut_between_graphemes(title, limit, expected):
 
 # --- Any catalog fits ----------------------------------------------------------------------------
 
-CLUSTERS = [
-    "👩🏽‍💻",
-    "🇫🇷",
-    "1️⃣",
-    "e\u0301",
-    "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",
-]
-characters = st.one_of(
-    st.characters(codec="utf-8", exclude_categories=("Cs",)),
-    st.sampled_from([*CLUSTERS, " ", "\n"]),
-)
-titles = st.one_of(
-    st.text(max_size=300),
-    st.lists(st.sampled_from([*CLUSTERS, " ", "a", "é"]), max_size=120).map("".join),
-)
-payload_strings = st.text("abcdefghijklmnopqrstuvwxyz0123456789:", min_size=1, max_size=64)
-buttons = st.one_of(
-    st.builds(Button, title=titles, payload=payload_strings),
-    st.builds(
-        Button, title=titles, url=st.sampled_from(["https://shop.example/p/1", "https://x.io"])
-    ),
-)
-
-
-def repeated(strategy, max_count: int):
-    """Up to `max_count` items cycling through a few generated ones: large collections
-    without generating (and shrinking) hundreds of independent items."""
-    return st.builds(
-        lambda items, n: tuple(islice(cycle(items), n)),
-        st.lists(strategy, min_size=1, max_size=8),
-        st.integers(1, max_count),
-    )
-
-
-cards = st.builds(
-    Card,
-    title=titles,
-    subtitle=titles,
-    image_url=st.sampled_from(["", "https://cdn.example/p.jpg"]),
-    price=st.sampled_from(["", "49,90 €", "$1,299.00", "¥500"]),
-    buttons=st.one_of(st.lists(buttons, max_size=4).map(tuple), repeated(buttons, 50)),
-)
-long_texts = st.one_of(
-    st.lists(characters, max_size=20_000).map("".join),
-    # a generated piece repeated up to 20,000 characters: long texts without generating each one
-    st.builds(lambda piece, n: (piece * n)[:20_000], titles, st.integers(0, 20_000)),
-)
-
-
 carousels_cards = st.one_of(
     st.lists(cards, min_size=1, max_size=12).map(tuple), repeated(cards, 200)
 )
 options_lists = st.one_of(
     st.lists(buttons, min_size=1, max_size=40).map(tuple), repeated(buttons, 40)
-)
-property_test = hypothesis_settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
 

@@ -3,11 +3,9 @@ interactive-message limits for any catalog, and sends over HTTP to the fake Grap
 
 import copy
 import json
-from itertools import cycle, islice
 
 import pytest
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hypothesis_settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from channels_adapters.base import (
@@ -38,6 +36,13 @@ from channels_adapters.messages import (
     Unsupported,
 )
 from channels_adapters.whatsapp import WhatsAppAdapter
+from tests.channels_adapters.catalog_strategies import (
+    buttons,
+    cards,
+    property_test,
+    repeated,
+    titles,
+)
 from tests.fakes.conftest_plugin import fake_graph  # noqa: F401
 
 PHONE_NUMBER_ID = "106540352242922"
@@ -72,6 +77,7 @@ LIST_REPLY = message(
 TEMPLATE_BUTTON = message(
     "wamid.tb1", "button", button={"payload": "stop-promos", "text": "Stop promotions"}
 )
+
 LOCATION = message(
     "wamid.loc1",
     "location",
@@ -551,50 +557,6 @@ def test_image_with_its_caption():
 
 
 # --- Any catalog fits ----------------------------------------------------------------------------
-
-CLUSTERS = [
-    "👩🏽‍💻",
-    "🇫🇷",
-    "1️⃣",
-    "e\u0301",
-    "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",
-]
-titles = st.one_of(
-    st.text(max_size=300),
-    st.lists(st.sampled_from([*CLUSTERS, " ", "a", "é"]), max_size=120).map("".join),
-)
-payload_strings = st.text("abcdefghijklmnopqrstuvwxyz0123456789:", min_size=1, max_size=64)
-buttons = st.one_of(
-    st.builds(Button, title=titles, payload=payload_strings),
-    st.builds(
-        Button, title=titles, url=st.sampled_from(["https://shop.example/p/1", "https://x.io"])
-    ),
-)
-
-
-def repeated(strategy, max_count: int):
-    """Up to `max_count` items cycling through a few generated ones: large collections
-    without generating (and shrinking) hundreds of independent items."""
-    return st.builds(
-        lambda items, n: tuple(islice(cycle(items), n)),
-        st.lists(strategy, min_size=1, max_size=8),
-        st.integers(1, max_count),
-    )
-
-
-cards = st.builds(
-    Card,
-    title=titles,
-    subtitle=titles,
-    image_url=st.sampled_from(["", "https://cdn.example/p.jpg"]),
-    price=st.sampled_from(["", "49,90 €", "$1,299.00", "¥500"]),
-    buttons=st.one_of(st.lists(buttons, max_size=4).map(tuple), repeated(buttons, 50)),
-)
-property_test = hypothesis_settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
 
 
 @property_test
