@@ -102,3 +102,29 @@ class ProductImage(ShopOwned):
 
     def __str__(self) -> str:
         return self.image.name
+
+
+class StockSource(models.TextChoices):
+    DASHBOARD = "dashboard", "Dashboard"
+    API = "api", "API"
+    IMPORT = "import", "CSV import"
+
+
+class StockAdjustment(ShopOwned):
+    """A change of a variant's stock made by a person or an integrator, with why: the log a
+    brand reads when the count on the shelf and the count in Souk disagree. (Sales and
+    reservations are recorded by orders, not here.)"""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="adjustments")
+    delta = models.IntegerField()
+    stock_after = models.IntegerField()
+    reason = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=10, choices=StockSource.choices)
+    actor = models.ForeignKey(
+        "shops.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["variant", "-created_at"])]

@@ -42,12 +42,18 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_htmx",
+    "csp",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "shops",
     "catalog",
     "channels_adapters",
     "orders",
     "payments",
     "conversations",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +65,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # request.shop / request.membership for the dashboard, resolved lazily (no query elsewhere).
+    "shops.dashboard_access.CurrentShopMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -74,6 +85,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "shops.dashboard_access.dashboard_context",
             ],
         },
     },
@@ -168,7 +181,41 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "dashboard:overview"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+# django-allauth: e-mail and password only; accounts come from shop creation or an invitation
+# (dashboard/team), never from an open sign-up form.
+ACCOUNT_ADAPTER = "shops.accounts.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# Brute force: allauth counts failed sign-ins per IP and per account in the shared cache
+# (Redis in production) and refuses further attempts for a while (429 page).
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    "login": "30/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Souk"
+SESSION_COOKIE_AGE = 14 * 24 * 3600
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Souk <no-reply@souk.test>")
+# Password resets and invitations are e-mailed: EMAIL_URL (smtp://user:pass@host:587 or
+# smtp+tls://…); without it they are printed on the console (development).
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -308,6 +355,23 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Every page gets a strict policy: scripts and styles only from our own static files (no inline
+# script, no eval), images from us (and data: URIs, which the TOTP QR code uses), nothing framed.
+# Pages that set their own header (the web chat) keep it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
 
 # --- Logging ------------------------------------------------------------------------------------
 LOGGING = {

@@ -1,0 +1,18 @@
+"""/dashboard/: the shell's own pages, then each app's pages (one namespace, `dashboard`)."""
+
+from django.urls import include, path
+
+from dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("shop/switch/", views.shop_switch, name="shop_switch"),
+    path("", include("catalog.dashboard_urls")),
+    path("", include("orders.dashboard_urls")),
+    path("", include("conversations.dashboard_urls")),
+    path("", include("channels_adapters.dashboard_urls")),
+    path("", include("payments.dashboard_urls")),
+    path("", include("shops.dashboard_urls")),
+]
