@@ -22,7 +22,9 @@ NAVIGATION = (
     NavItem("Overview", "dashboard:overview", "dashboard.view"),
     NavItem("Inbox", "dashboard:inbox", "inbox.use", active_prefixes=("inbox",)),
     NavItem("Orders", "dashboard:order_list", "orders.view", active_prefixes=("order_",)),
-    NavItem("Customers", "dashboard:customer_list", "customers.view", active_prefixes=("customer_",)),
+    NavItem(
+        "Customers", "dashboard:customer_list", "customers.view", active_prefixes=("customer_",)
+    ),
     NavItem(
         "Products",
         "dashboard:product_list",
@@ -30,15 +32,17 @@ NAVIGATION = (
         section="Catalog",
         active_prefixes=("product_", "variant_", "image_", "stock_"),
     ),
-    NavItem(
-        "Categories", "dashboard:category_list", "catalog.view", "Catalog", ("category_",)
-    ),
+    NavItem("Categories", "dashboard:category_list", "catalog.view", "Catalog", ("category_",)),
     NavItem("Import", "dashboard:import_start", "catalog.edit", "Catalog", ("import_",)),
-    NavItem("Channels", "dashboard:channel_list", "channels.manage", "Sell", ("channel_", "preview")),
+    NavItem(
+        "Channels", "dashboard:channel_list", "channels.manage", "Sell", ("channel_", "preview")
+    ),
     NavItem("Shop", "dashboard:settings_shop", "settings.manage", "Settings", ("settings_shop",)),
     NavItem("Shipping", "dashboard:shipping_list", "shipping.manage", "Settings", ("shipping_",)),
     NavItem("Payments", "dashboard:payment_settings", "payments.manage", "Settings", ("payment_",)),
-    NavItem("Team", "dashboard:team", "team.manage", "Settings", ("team", "member_", "invitation_")),
+    NavItem(
+        "Team", "dashboard:team", "team.manage", "Settings", ("team", "member_", "invitation_")
+    ),
     NavItem("API keys", "dashboard:api_key_list", "api_keys.manage", "Settings", ("api_key_",)),
     NavItem("Webhooks", "dashboard:webhook_list", "webhooks.manage", "Settings", ("webhook_",)),
 )

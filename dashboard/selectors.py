@@ -7,12 +7,12 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from catalog.models import Variant
+from catalog.selectors import LOW_STOCK_THRESHOLD as LOW_STOCK
 from conversations.models import Conversation
 from orders.models import Order
 from orders.transitions import FulfillmentStatus, OrderStatus, PaymentStatus
 from shops.models import Shop
 
-LOW_STOCK = 3
 PAID_STATES = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 
 

@@ -11,7 +11,9 @@ from shops.dashboard_access import dashboard_view
 
 @dashboard_view("dashboard.view")
 def overview(request):
-    return render(request, "dashboard/overview.html", {"overview": shop_overview(shop=request.shop)})
+    return render(
+        request, "dashboard/overview.html", {"overview": shop_overview(shop=request.shop)}
+    )
 
 
 @require_POST
