@@ -54,6 +54,10 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"'{value}' is not an IANA time zone.", code="timezone")
 
 
+def shop_logo_path(shop: "Shop", filename: str) -> str:
+    return f"shops/{shop.pk}/logo/{filename}"
+
+
 class Language(models.TextChoices):
     ENGLISH = "en", "English"
     FRENCH = "fr", "Français"
@@ -69,6 +73,8 @@ class Shop(models.Model):
     )
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=32, blank=True)
+    # Re-encoded by Pillow before it is stored (shops/dashboard_forms.py): never the raw upload.
+    logo = models.ImageField(upload_to=shop_logo_path, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -81,11 +87,19 @@ class Role(models.TextChoices):
     AGENT = "agent", "Agent"
 
 
+class MembershipQuerySet(models.QuerySet):
+    # Same name as ShopScopedQuerySet's, so shops.tenancy.get_for_shop_or_404 works on it.
+    def for_shop(self, shop: Shop) -> "MembershipQuerySet":
+        return self.filter(shop=shop)
+
+
 class Membership(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -118,6 +132,62 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class InvitationQuerySet(models.QuerySet):
+    def for_shop(self, shop: Shop) -> "InvitationQuerySet":
+        return self.filter(shop=shop)
+
+    def pending(self) -> "InvitationQuerySet":
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+
+class Invitation(models.Model):
+    """An owner's invitation for an e-mail address to join the shop with a role. The link's
+    token is sent once by e-mail; only its SHA-256 digest is stored, as for API keys."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices)
+    digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # An open (neither accepted nor revoked) invitation per address: inviting again
+            # replaces it (shops.team.invitation_create revokes the old one first).
+            models.UniqueConstraint(
+                fields=["shop", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} · {self.role} · {self.shop}"
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
 
 
 # Webhook models live in their own module; importing them here registers them with the app.
