@@ -6,18 +6,28 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint format worker beat bench clean
+.PHONY: install lock demo test lint format worker beat bench clean
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
 
-## demo: install, migrate SQLite, seed the demo shop, serve on http://127.0.0.1:8000
+## lock: re-pin requirements.lock to what pyproject.toml resolves to today
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	{ sed -n '1,3p' requirements.lock; .lock-venv/bin/python -m pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock && rm -rf .lock-venv
+
+## demo: install, migrate SQLite, seed the demo shop, serve on http://$(HOST):$(PORT)
 demo: export DEBUG = 1
+# Links the demo prints and sends (images, payment pages) point at the port it serves.
+demo: export SOUK_PUBLIC_URL ?= http://$(HOST):$(PORT)
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo
