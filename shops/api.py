@@ -1,6 +1,5 @@
 """The calling shop's own settings, and its API keys."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
@@ -21,15 +20,10 @@ class CurrentShopView(generics.RetrieveUpdateAPIView):
         return self.request.user.shop
 
     def perform_update(self, serializer):
-        shop = serializer.instance
-        for name, value in serializer.validated_data.items():
-            setattr(shop, name, value)
-        try:
-            shop.full_clean()
-        except DjangoValidationError:
-            shop.refresh_from_db()
-            raise
-        shop.save()
+        # The dashboard's settings page writes through the same service: one set of rules.
+        serializer.instance = services.shop_update(
+            shop=serializer.instance, **serializer.validated_data
+        )
 
 
 class ApiKeyViewSet(ShopScopedViewSet):

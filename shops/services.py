@@ -1,11 +1,23 @@
+import logging
 import secrets
 
+from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from shops.models import ApiKey, Membership, Role, Shop, User
 from shops.selectors import API_KEY_PREFIX, api_key_digest
+
+logger = logging.getLogger(__name__)
+
+SHOP_EDITABLE_FIELDS = frozenset(
+    {"name", "logo", "language", "currency", "timezone", "contact_email", "contact_phone"}
+)
+CURRENCY_LOCKED = (
+    "The currency cannot change once the shop has orders: their amounts are in {currency}."
+)
 
 
 def _unique_slug(name: str) -> str:
@@ -46,6 +58,45 @@ def shop_create(
             owner = User.objects.create_user(owner_email, owner_password)
         Membership.objects.create(shop=shop, user=owner, role=Role.OWNER)
     return shop
+
+
+def _shop_has_orders(shop: Shop) -> bool:
+    # shops sits below orders (docs/architecture.md): the model is looked up by name so this
+    # module never imports orders.
+    return apps.get_model("orders", "Order").objects.filter(shop=shop).exists()
+
+
+def shop_update(*, shop: Shop, actor: User | None = None, **fields) -> Shop:
+    """Changes the shop's profile (the dashboard's settings page and PATCH /api/v1/shop/).
+
+    Raises ValidationError naming each bad field; nothing is saved then. The currency is
+    refused once the shop has orders. Prices are never converted: a new currency re-reads the
+    same minor units. `logo` is an already cleaned image file, or None to remove it."""
+    unknown = set(fields) - SHOP_EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"shop_update() cannot change {sorted(unknown)}")
+    if isinstance(fields.get("currency"), str):
+        fields["currency"] = fields["currency"].strip().upper()
+    with transaction.atomic():
+        locked = Shop.objects.select_for_update().get(pk=shop.pk)
+        old_logo = locked.logo.name
+        if fields.get("currency", locked.currency) != locked.currency and _shop_has_orders(locked):
+            raise ValidationError({"currency": CURRENCY_LOCKED.format(currency=locked.currency)})
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.full_clean()
+        locked.save()
+        if old_logo and old_logo != locked.logo.name:
+            storage = locked.logo.storage
+            transaction.on_commit(lambda: storage.delete(old_logo))
+    logger.info(
+        "shop %s profile updated by %s: %s", locked.pk, _who(actor), ", ".join(sorted(fields))
+    )
+    return locked
+
+
+def _who(actor: User | None) -> str:
+    return f"user {actor.pk}" if actor is not None else "api"
 
 
 def api_key_create(
