@@ -16,6 +16,7 @@ from orders.serializers import (
     RefundSerializer,
     ShippingRateSerializer,
 )
+from orders.shipping import shipping_rate_create, shipping_rate_delete, shipping_rate_update
 from orders.transitions import InvalidTransition, PaymentStatus
 from shops.rest.errors import Conflict
 from shops.rest.views import ShopScopedReadOnlyViewSet, ShopScopedViewSet
@@ -122,4 +123,12 @@ class ShippingRateViewSet(ShopScopedViewSet):
         return ShippingRate.objects.for_shop(shop)
 
     def perform_create(self, serializer):
-        serializer.save(shop=self.shop)
+        serializer.instance = shipping_rate_create(shop=self.shop, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = shipping_rate_update(
+            rate=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        shipping_rate_delete(rate=instance)

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from orders.models import Order, OrderLine, ShippingKind, ShippingRate
+from orders.models import Order, OrderLine, ShippingRate
 from shops.rest.serializers import MinorUnitsField, StrictModelSerializer, StrictSerializer
 
 
@@ -94,11 +94,4 @@ class ShippingRateSerializer(StrictModelSerializer):
     class Meta:
         model = ShippingRate
         fields = ["id", "name", "kind", "amount", "free_above", "is_active", "position"]
-
-    def validate(self, attrs):
-        kind = attrs.get("kind", getattr(self.instance, "kind", ShippingKind.FLAT))
-        free_above = attrs.get("free_above", getattr(self.instance, "free_above", None))
-        if kind == ShippingKind.FREE_ABOVE and free_above is None:
-            message = "Required for a 'free_above' rate: the amount from which it is free."
-            raise serializers.ValidationError({"free_above": [message]})
-        return attrs
+        # The rules between fields (free_above needs its threshold) are in orders/shipping.py.
