@@ -11,7 +11,7 @@ from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 
 from catalog import selectors, services
-from catalog.models import Category, Product, ProductImage, Variant
+from catalog.models import Category, Product, ProductImage, StockSource, Variant
 from catalog.serializers import (
     CategorySerializer,
     ImageUpdateSerializer,
@@ -128,8 +128,8 @@ class VariantViewSet(ShopScopedViewSet):
         payload = StockAdjustmentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
-            variant = services.variant_adjust_stock(
-                variant=variant, delta=payload.validated_data["delta"]
+            services.variant_stock_adjust_logged(
+                variant=variant, delta=payload.validated_data["delta"], source=StockSource.API
             )
         except services.StockWouldGoNegative as exc:
             raise Conflict(str(exc)) from exc

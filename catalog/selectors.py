@@ -1,15 +1,24 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 
-from catalog.models import Category, Product, ProductImage, Variant
+from catalog.models import Category, Product, ProductImage, StockAdjustment, Variant
 from catalog.search import search_products
 from shops.models import Shop
 
 
 def category_list(*, shop: Shop) -> QuerySet[Category]:
     return Category.objects.for_shop(shop)
+
+
+def category_admin_list(*, shop: Shop) -> QuerySet[Category]:
+    """Categories in display order, each with how many products it holds."""
+    return (
+        category_list(shop=shop)
+        .annotate(product_count=Count("products"))
+        .order_by("position", "id")
+    )
 
 
 def product_list(
@@ -121,3 +130,13 @@ def product_admin_list(*, shop: Shop, filters: ProductFilters) -> QuerySet[Produ
             )
         )
     return products.order_by(*ProductFilters.SORTS[filters.sort])
+
+
+def stock_adjustments_for_product(*, product: Product, limit: int = 20) -> list[StockAdjustment]:
+    """The latest stock changes of a product's variants, newest first, with who made them."""
+    return list(
+        StockAdjustment.objects.for_shop(product.shop_id)
+        .filter(variant__product=product)
+        .select_related("variant", "actor")
+        .order_by("-created_at", "-id")[:limit]
+    )

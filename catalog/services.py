@@ -1,15 +1,20 @@
 """Catalog writes. Each public function owns its transaction; side effects go out on commit."""
 
+import logging
 from collections.abc import Iterable, Sequence
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
+from django.utils import timezone
 
-from catalog.images import CARD_SIZE, SQUARE_SIZE, clean_upload, render_thumbnail
-from catalog.models import Category, Product, ProductImage, Variant
+from catalog.images import CARD_SIZE, SQUARE_SIZE, CleanImage, clean_upload, render_thumbnail
+from catalog.models import Category, Product, ProductImage, StockAdjustment, StockSource, Variant
 from catalog.search import build_search_document
-from shops.models import Shop
+from shops.models import Shop, User
+
+logger = logging.getLogger(__name__)
 
 VARIANT_FIELDS = ("sku", "name", "options", "price", "stock", "track_stock", "position")
 PRODUCT_FIELDS = ("title", "description", "category", "active", "tags")
@@ -56,6 +61,41 @@ def category_delete(*, category: Category) -> None:
         products = list(Product.objects.filter(category=category).values_list("pk", flat=True))
         category.delete()
         _refresh_search_documents(Product.objects.filter(pk__in=products))
+
+
+Direction = Literal["up", "down"]
+
+
+def _swap_with_neighbour(rows: list, row, direction: Direction) -> list:
+    """Moves `row` one place up or down in `rows` (already in display order) and renumbers
+    their `position` 0..n-1, so rows sharing a position (0, the default) become distinct.
+    Returns the rows whose position changed, or [] when `row` is already at that end."""
+    index = next(i for i, r in enumerate(rows) if r.pk == row.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(rows):
+        return []
+    rows[index], rows[other] = rows[other], rows[index]
+    changed = []
+    for position, item in enumerate(rows):
+        if item.position != position:
+            item.position = position
+            changed.append(item)
+    return changed
+
+
+def category_move(*, category: Category, direction: Direction) -> Category:
+    """Swaps the category with the one above or below it, in one transaction with the shop's
+    categories locked, so two quick clicks never leave two categories on one position."""
+    with transaction.atomic():
+        rows = list(
+            Category.objects.for_shop(category.shop_id)
+            .select_for_update()
+            .order_by("position", "id")
+        )
+        changed = _swap_with_neighbour(rows, category, direction)
+        Category.objects.bulk_update(changed, ["position"])
+    category.refresh_from_db(fields=["position"])
+    return category
 
 
 # --- Products and variants ----------------------------------------------------------------------
@@ -118,8 +158,11 @@ def product_create(
     active: bool = True,
     tags: Sequence[str] = (),
     variants: Sequence[dict] = (),
+    images: Sequence = (),
 ) -> Product:
+    """`images` are uploads, checked before anything is written: a bad file creates nothing."""
     _check_skus(shop, variants)
+    cleaned_images = _clean_uploads(images)
 
     def create() -> Product:
         product = Product.objects.create(
@@ -134,6 +177,8 @@ def product_create(
             Variant(shop=shop, product=product, **_variant_values(data, index))
             for index, data in enumerate(variants)
         )
+        for clean in cleaned_images:
+            _store_image(product, clean)
         _refresh_search_documents([product])
         return product
 
@@ -172,11 +217,16 @@ def product_update(
 
 
 def _sync_variants(product: Product, variants: Sequence[dict]) -> None:
-    existing = {v.pk: v for v in Variant.objects.filter(product=product)}
+    # Locked (in id order, like checkout's stock locks) so a sale between our read and our
+    # write is not overwritten; an entry without "stock" leaves the stock alone.
+    existing = {
+        v.pk: v for v in Variant.objects.filter(product=product).select_for_update().order_by("pk")
+    }
     by_sku = {v.sku: v for v in existing.values()}
     kept: set[int] = set()
     to_create: list[Variant] = []
     errors: dict[str, str] = {}
+    given: set[str] = set()
     for index, data in enumerate(variants):
         current = existing.get(data.get("id")) if data.get("id") else by_sku.get(data.get("sku"))
         if data.get("id") and current is None:
@@ -187,6 +237,7 @@ def _sync_variants(product: Product, variants: Sequence[dict]) -> None:
             to_create.append(Variant(shop_id=product.shop_id, product=product, **values))
         else:
             kept.add(current.pk)
+            given.update(values)
             for name, value in values.items():
                 setattr(current, name, value)
     if errors:
@@ -195,15 +246,66 @@ def _sync_variants(product: Product, variants: Sequence[dict]) -> None:
     Variant.objects.filter(product=product).exclude(pk__in=kept).delete()
     updated = [existing[pk] for pk in kept]
     if updated:
-        Variant.objects.bulk_update(updated, [f for f in VARIANT_FIELDS])
+        Variant.objects.bulk_update(updated, [f for f in VARIANT_FIELDS if f in given])
     Variant.objects.bulk_create(to_create)
 
 
-def product_delete(*, product: Product) -> None:
+def product_delete(*, product: Product, actor: User | None = None) -> None:
     with transaction.atomic():
         images = list(ProductImage.objects.filter(product=product))
         product.delete()
         transaction.on_commit(lambda: _delete_files(images))
+    logger.info(
+        "product deleted shop=%s product=%s title=%r actor=%s",
+        product.shop_id,
+        product.pk,
+        product.title,
+        getattr(actor, "pk", None),
+    )
+
+
+def _selected(shop: Shop, product_ids: Iterable[int]):
+    return Product.objects.for_shop(shop).filter(pk__in=list(product_ids))
+
+
+def product_bulk_set_active(*, shop: Shop, product_ids: Iterable[int], active: bool) -> int:
+    """Shows (or hides) the given products to shoppers; ids of another shop are ignored."""
+    with transaction.atomic():
+        return _selected(shop, product_ids).update(active=active, updated_at=timezone.now())
+
+
+def product_bulk_move(*, shop: Shop, product_ids: Iterable[int], category: Category | None) -> int:
+    """Puts the given products in `category` (None: uncategorised)."""
+    if category is not None and category.shop_id != shop.pk:
+        raise ValidationError({"category": "Choose one of this shop's categories."})
+    with transaction.atomic():
+        products = list(_selected(shop, product_ids).select_for_update().order_by("pk"))
+        _selected(shop, [p.pk for p in products]).update(
+            category=category, updated_at=timezone.now()
+        )
+        # The category's name is part of what shoppers' searches match.
+        _refresh_search_documents(products)
+    return len(products)
+
+
+def product_bulk_delete(
+    *, shop: Shop, product_ids: Iterable[int], actor: User | None = None
+) -> int:
+    """Deletes the given products with their variants and images, all or none."""
+    with transaction.atomic():
+        products = list(_selected(shop, product_ids).order_by("pk"))
+        images = list(ProductImage.objects.filter(product__in=products))
+        _selected(shop, [p.pk for p in products]).delete()
+        transaction.on_commit(lambda: _delete_files(images))
+    for product in products:
+        logger.info(
+            "product deleted shop=%s product=%s title=%r actor=%s",
+            shop.pk,
+            product.pk,
+            product.title,
+            getattr(actor, "pk", None),
+        )
+    return len(products)
 
 
 def variant_create(*, product: Product, **data) -> Variant:
@@ -260,22 +362,73 @@ def variant_adjust_stock(*, variant: Variant, delta: int) -> Variant:
     return variant
 
 
+def variant_stock_adjust_logged(
+    *,
+    variant: Variant,
+    delta: int,
+    reason: str = "",
+    source: str = StockSource.DASHBOARD,
+    actor: User | None = None,
+) -> StockAdjustment:
+    """`variant_adjust_stock` plus its line in the stock log, in one transaction: the log never
+    shows a change that did not happen, nor misses one that did. Our UPDATE holds the row's
+    lock until commit, so the stock read back is the one this change produced."""
+    with transaction.atomic():
+        variant_adjust_stock(variant=variant, delta=delta)
+        return StockAdjustment.objects.create(
+            shop_id=variant.shop_id,
+            variant=variant,
+            delta=delta,
+            stock_after=variant.stock,
+            reason=reason[:200],
+            source=source,
+            actor=actor,
+        )
+
+
 # --- Images -------------------------------------------------------------------------------------
 
 
 def image_add(*, product: Product, upload, alt: str = "", position: int | None = None):
     """Stores a cleaned copy of the upload; thumbnails are cut by a task after commit."""
+    clean = clean_upload(upload)
+    with transaction.atomic():
+        return _store_image(product, clean, alt=alt, position=position)
+
+
+def images_add(*, product: Product, uploads: Sequence, alt: str = "") -> list[ProductImage]:
+    """Several uploads at once, all or none: every file is checked before any is stored, and
+    the errors name the files ("photo.heic: The file is not a valid image.")."""
+    cleaned = _clean_uploads(uploads)
+    with transaction.atomic():
+        return [_store_image(product, clean, alt=alt) for clean in cleaned]
+
+
+def _clean_uploads(uploads: Sequence, *, field: str = "images") -> list[CleanImage]:
+    cleaned, errors = [], []
+    for upload in uploads:
+        try:
+            cleaned.append(clean_upload(upload))
+        except ValidationError as exc:
+            name = getattr(upload, "name", "") or "image"
+            errors.extend(f"{name}: {message}" for message in exc.messages)
+    if errors:
+        raise ValidationError({field: errors})
+    return cleaned
+
+
+def _store_image(
+    product: Product, clean: CleanImage, *, alt: str = "", position: int | None = None
+) -> ProductImage:
     from catalog.tasks import image_render_thumbnails
 
-    clean = clean_upload(upload)
     if position is None:
         top = ProductImage.objects.filter(product=product).aggregate(top=Max("position"))["top"]
         position = 0 if top is None else top + 1
-    with transaction.atomic():
-        image = ProductImage(shop_id=product.shop_id, product=product, alt=alt, position=position)
-        image.image.save(clean.content.name, clean.content, save=False)
-        image.save()
-        image_render_thumbnails.delay_on_commit(image.pk)
+    image = ProductImage(shop_id=product.shop_id, product=product, alt=alt, position=position)
+    image.image.save(clean.content.name, clean.content, save=False)
+    image.save()
+    image_render_thumbnails.delay_on_commit(image.pk)
     return image
 
 
@@ -283,6 +436,20 @@ def image_update(*, image: ProductImage, **fields) -> ProductImage:
     for name, value in fields.items():
         setattr(image, name, value)
     image.save(update_fields=list(fields))
+    return image
+
+
+def image_move(*, image: ProductImage, direction: Direction) -> ProductImage:
+    """Swaps the image with its neighbour; the first image is the one shoppers see first."""
+    with transaction.atomic():
+        rows = list(
+            ProductImage.objects.filter(product_id=image.product_id)
+            .select_for_update()
+            .order_by("position", "id")
+        )
+        changed = _swap_with_neighbour(rows, image, direction)
+        ProductImage.objects.bulk_update(changed, ["position"])
+    image.refresh_from_db(fields=["position"])
     return image
 
 
