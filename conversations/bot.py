@@ -7,12 +7,12 @@ never silence. It reads the catalog and the cart, and answers with normalized me
 neither sends nor knows any channel.
 """
 
-import dataclasses
 import re
 
 from catalog import selectors as catalog
 from catalog.models import Product, Variant
 from channels_adapters import messages as m
+from conversations import showcase
 from conversations.checkout_flow import CheckoutFlow, _is_yes
 from conversations.models import Conversation
 from conversations.payloads import Tap, decode, encode
@@ -22,7 +22,7 @@ from orders import selectors as cart_selectors
 from orders import services as cart_services
 from shops.money import format_amount
 
-PAGE_SIZE = 10
+PAGE_SIZE = showcase.PAGE_SIZE
 HANDOFF_WORDS = {"human", "agent", "help", "humain", "conseiller", "aide", "person", "personne"}
 GREETING_WORDS = {"hi", "hello", "hey", "bonjour", "salut", "coucou", "start", "/start", "menu"}
 CART_WORDS = {"cart", "basket", "panier"}
@@ -164,36 +164,14 @@ class ShoppingBot:
         options += (m.Button(say("all_products", self.lang), encode("cat", 0, 0)),)
         return self._ask(say("pick_category", self.lang), options)
 
-    def _price_label(self, product: Product) -> str:
-        variants = [v for v in product.variants.all()]
-        if not variants:
-            return ""
-        if not any(v.in_stock for v in variants):
-            return say("out_of_stock", self.lang)
-        low = min(v.price for v in variants)
-        price = format_amount(low, self.shop.currency, self.lang)
-        if any(v.price != low for v in variants):
-            return say("from_price", self.lang, price=price)
-        return price
-
-    def _card(self, product: Product) -> m.Card:
-        images = list(product.images.all())
-        image_url = ""
-        if images:
-            image_url = catalog.public_media_url(images[0].card or images[0].image)
-        return m.Card(
-            title=product.title,
-            subtitle=(product.description or "")[:200],
-            image_url=image_url,
-            price=self._price_label(product),
-            buttons=(m.Button(say("choose", self.lang), encode("p", product.pk)),),
-        )
-
     def _carousel(self, products: list[Product], intro: str, more_payload: str) -> Reply:
-        page, has_more = products[:PAGE_SIZE], len(products) > PAGE_SIZE
-        more = m.Button(say("more", self.lang), more_payload) if has_more else None
-        carousel = m.Carousel(tuple(self._card(p) for p in page), text=intro, more=more)
-        self.state["options"] = [encode("p", p.pk) for p in page] + ([more_payload] if more else [])
+        carousel = showcase.products_carousel(
+            products, shop=self.shop, lang=self.lang, intro=intro, more_payload=more_payload
+        )
+        page = products[:PAGE_SIZE]
+        self.state["options"] = [encode("p", p.pk) for p in page] + (
+            [more_payload] if carousel.more else []
+        )
         self.state.pop("awaiting", None)
         return Reply([carousel])
 
@@ -202,10 +180,7 @@ class ShoppingBot:
         return list(products[start : start + PAGE_SIZE + 1])
 
     def _products(self, *, category_id: int, page: int) -> Reply:
-        products = catalog.product_list(
-            shop=self.shop, category_id=category_id or None, active=True
-        ).order_by("created_at", "id")
-        found = self._page(products, page)
+        found = showcase.products_page(shop=self.shop, category_id=category_id or None, page=page)
         if not found:
             return self._menu(say("unavailable", self.lang))
         return self._carousel(
@@ -228,17 +203,13 @@ class ShoppingBot:
         product = catalog.product_list(shop=self.shop, active=True).filter(pk=product_id).first()
         if product is None:
             return self._menu(say("unavailable", self.lang))
-        variants = self._preferred_first([v for v in product.variants.all() if v.in_stock])
+        variants = self._preferred_first(showcase.in_stock_variants(product))
         if not variants:
             return self._menu(say("sold_out", self.lang, item=product.title))
         if len(variants) == 1:
             return self._variant(variants[0].pk)
-        options = tuple(m.Button(self._variant_label(v), encode("v", v.pk)) for v in variants[:10])
-        # The card shows the product; its variants are the choices (no second "Choose").
-        card = dataclasses.replace(self._card(product), buttons=())
-        return self._ask(
-            say("pick_variant", self.lang, product=product.title), options, m.Carousel((card,))
-        )
+        card, question = showcase.variant_choice(product, variants, shop=self.shop, lang=self.lang)
+        return self._ask(question.text, question.options, card)
 
     def _preferred_first(self, variants: list[Variant]) -> list[Variant]:
         """The size (or other option) the shopper chose last time is offered first."""
@@ -249,9 +220,6 @@ class ShoppingBot:
             return -sum(1 for k, v in preferences.items() if str(options.get(k, "")) == str(v))
 
         return sorted(variants, key=score)
-
-    def _variant_label(self, variant: Variant) -> str:
-        return variant.name or " / ".join(str(v) for v in (variant.options or {}).values())
 
     def _find_variant(self, variant_id: int) -> Variant | None:
         return (
@@ -267,20 +235,14 @@ class ShoppingBot:
             return self._menu(say("unavailable", self.lang))
         if not variant.in_stock:
             return self._product(variant.product_id)
-        item = self._item_name(variant)
-        most = 99 if not variant.track_stock else min(variant.stock, 99)
-        options = tuple(
-            m.Button(str(n), encode("q", variant.pk, n)) for n in (1, 2, 3) if n <= most
-        )
-        reply = self._ask(say("pick_quantity", self.lang, item=item), options)
+        question = showcase.quantity_question(variant, lang=self.lang)
+        reply = self._ask(question.text, question.options)
         self.state["awaiting"] = "quantity"
         self.state["variant"] = variant.pk
         return reply
 
     def _item_name(self, variant: Variant) -> str:
-        label = self._variant_label(variant)
-        same = not label or label == variant.product.title
-        return variant.product.title if same else f"{variant.product.title} ({label})"
+        return showcase.item_name(variant)
 
     def _open_cart(self):
         return cart_services.cart_open(shop=self.shop, owner_key=f"customer:{self.customer.pk}")
