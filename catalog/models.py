@@ -128,3 +128,60 @@ class StockAdjustment(ShopOwned):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["variant", "-created_at"])]
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", "Uploaded"
+    PREVIEWED = "previewed", "Ready to import"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class CatalogImport(ShopOwned):
+    """A CSV file of products a brand uploaded: checked and previewed at upload, applied by a
+    task after the brand confirms. The counts hold the preview's forecast until the task has
+    run, then what was actually done."""
+
+    file_name = models.CharField(max_length=255)
+    # The decoded text of the file (at most csv_format.MAX_FILE_BYTES): the worker reads it from
+    # here, so no shared file storage is needed between web and worker.
+    content = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    products_created = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)  # rows that created a variant
+    updated_count = models.PositiveIntegerField(default=0)  # rows whose variant/product changed
+    unchanged_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)  # rows not imported (errors)
+    # [{"row": 4, "column": "price", "message": "…"}]; row numbers as in a spreadsheet (header=1).
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    # The first changes (field, before → after), new categories, how the file was read.
+    summary = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        "shops.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["shop", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"
+
+    @property
+    def badge_key(self) -> str:
+        """The status as one of the dashboard's badge tones (shops/templatetags/souk.py)."""
+        return {
+            ImportStatus.PREVIEWED: "awaiting",
+            ImportStatus.RUNNING: "pending",
+            ImportStatus.DONE: "completed",
+            ImportStatus.FAILED: "failed",
+        }.get(self.status, "")
