@@ -6,7 +6,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.demo_seed import OWNER_PASSWORD, demo_counts, demo_seed
+from conversations.demo_activity import demo_activity
 from orders.demo import demo_shipping_rates
+from shops.demo import DEMO_TEAM, demo_team
 
 
 @contextmanager
@@ -43,6 +45,9 @@ class Command(BaseCommand):
             with _quiet("celery.app.trace"):
                 result = demo_seed()
         demo_shipping_rates(result.shop)
+        demo_team(result.shop, password=OWNER_PASSWORD)
+        with _quiet("celery.app.trace", "payments", "orders", "conversations"):
+            orders_created = demo_activity(result.shop)
         elapsed = time.monotonic() - started
         counts = demo_counts(result.shop)
         base = settings.SOUK_PUBLIC_URL
@@ -50,7 +55,8 @@ class Command(BaseCommand):
         summary = (
             f"{result.shop.name} is ready: {counts['products']} products "
             f"({result.products_created} created by this run), {counts['categories']} categories, "
-            f"{counts['variants']} variants, {counts['images']} images ({elapsed:.1f} s)."
+            f"{counts['variants']} variants, {counts['images']} images, "
+            f"{orders_created} orders created by this run ({elapsed:.1f} s)."
         )
         self.stdout.write(
             "\n".join(
@@ -58,12 +64,17 @@ class Command(BaseCommand):
                     "",
                     self.style.SUCCESS(summary),
                     "",
+                    f"  Dashboard     {base}/dashboard/   <- run the shop here",
+                    f"  Sign in as    {result.owner.email} / {OWNER_PASSWORD}   (owner)",
+                    *(
+                        f"                {email} / {OWNER_PASSWORD}   ({role})"
+                        for email, role in DEMO_TEAM
+                    ),
                     f"  Shop in chat  {base}/chat/{result.shop.slug}/   <- buy from the demo here",
                     "                (pay with the test card 4242 4242 4242 4242)",
                     f"  Home          {base}/",
                     f"  API docs      {base}/api/docs/",
-                    f"  Back office   {base}/admin/",
-                    f"  Login         {result.owner.email} / {OWNER_PASSWORD}",
+                    f"  Back office   {base}/admin/   (platform staff; the demo owner is one)",
                     f"  API key       {key}",
                     "                (a new key on every run; the previous demo key is revoked)",
                     "",
