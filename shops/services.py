@@ -1,14 +1,13 @@
 import logging
 import secrets
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from shops.models import ApiKey, Membership, Role, Shop, User
-from shops.selectors import API_KEY_PREFIX, api_key_digest
+from shops.selectors import API_KEY_PREFIX, api_key_digest, shop_has_orders
 
 logger = logging.getLogger(__name__)
 
@@ -60,12 +59,6 @@ def shop_create(
     return shop
 
 
-def _shop_has_orders(shop: Shop) -> bool:
-    # shops sits below orders (docs/architecture.md): the model is looked up by name so this
-    # module never imports orders.
-    return apps.get_model("orders", "Order").objects.filter(shop=shop).exists()
-
-
 def shop_update(*, shop: Shop, actor: User | None = None, **fields) -> Shop:
     """Changes the shop's profile (the dashboard's settings page and PATCH /api/v1/shop/).
 
@@ -80,7 +73,8 @@ def shop_update(*, shop: Shop, actor: User | None = None, **fields) -> Shop:
     with transaction.atomic():
         locked = Shop.objects.select_for_update().get(pk=shop.pk)
         old_logo = locked.logo.name
-        if fields.get("currency", locked.currency) != locked.currency and _shop_has_orders(locked):
+        new_currency = fields.get("currency", locked.currency)
+        if new_currency != locked.currency and shop_has_orders(shop=locked):
             raise ValidationError({"currency": CURRENCY_LOCKED.format(currency=locked.currency)})
         for name, value in fields.items():
             setattr(locked, name, value)
