@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from orders import lifecycle
-from orders.models import Order, ShippingRate
+from orders.models import EventSource, Order, ShippingRate
 from orders.serializers import (
     CancelSerializer,
     FulfilSerializer,
@@ -17,7 +17,7 @@ from orders.serializers import (
     ShippingRateSerializer,
 )
 from orders.shipping import shipping_rate_create, shipping_rate_delete, shipping_rate_update
-from orders.transitions import InvalidTransition, PaymentStatus
+from orders.transitions import InvalidTransition
 from shops.rest.errors import Conflict
 from shops.rest.views import ShopScopedReadOnlyViewSet, ShopScopedViewSet
 
@@ -63,7 +63,9 @@ class OrderViewSet(ShopScopedReadOnlyViewSet):
         body = FulfilSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            order = lifecycle.order_fulfil(order=self.get_object(), **body.validated_data)
+            order = lifecycle.order_fulfil(
+                order=self.get_object(), source=EventSource.API, **body.validated_data
+            )
         except InvalidTransition as exc:
             self._conflict(exc)
         return Response(self.get_serializer(self._fresh(order)).data)
@@ -72,18 +74,16 @@ class OrderViewSet(ShopScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Cancel an order not shipped yet. A paid order is refunded in full first."""
-        from payments.services import PaymentError, refund_create
+        from payments.services import PaymentError, order_cancel_and_refund
 
         body = CancelSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        order = self.get_object()
-        reason = body.validated_data.get("reason", "")
         try:
-            if order.fulfillment_status != "unfulfilled":
-                raise InvalidTransition("status", "shipped", "cancelled")
-            if order.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
-                refund_create(order=order, reason=reason or "Order cancelled")
-            order = lifecycle.order_cancel(order=order, reason=reason)
+            order = order_cancel_and_refund(
+                order=self.get_object(),
+                reason=body.validated_data.get("reason", ""),
+                source=EventSource.API,
+            )
         except (InvalidTransition, PaymentError) as exc:
             self._conflict(exc)
         return Response(self.get_serializer(self._fresh(order)).data)
@@ -99,7 +99,7 @@ class OrderViewSet(ShopScopedReadOnlyViewSet):
         body.is_valid(raise_exception=True)
         order = self.get_object()
         try:
-            refund_create(order=order, **body.validated_data)
+            refund_create(order=order, source=EventSource.API, **body.validated_data)
         except PaymentError as exc:
             self._conflict(exc)
         return Response(

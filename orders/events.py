@@ -1,4 +1,9 @@
-"""What happened to an order, told to whoever listens, after the transaction commits.
+"""What happened to an order: written to its timeline at once, told to whoever listens after
+the transaction commits.
+
+The timeline (`OrderEvent`) records each event with the statuses it moved and who caused it:
+a person (`actor`, from the dashboard) or a `source` (the shopper, the payment provider, the
+API, the reservation expiry). Callers that know pass them; otherwise the event type says.
 
 Two audiences: integrators (signed webhooks, `shops.events`, for the public event types) and
 the apps that talk to shoppers (`settings.SOUK_ORDER_LISTENERS`, dotted paths of functions
@@ -12,7 +17,7 @@ from functools import cache
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from orders.models import Order
+from orders.models import STATUS_FIELDS, EventSource, Order, OrderEvent
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +30,56 @@ def _listeners():
     return [import_string(path) for path in settings.SOUK_ORDER_LISTENERS]
 
 
-def order_event(order: Order, event_type: str, **details) -> None:
-    """Call inside the transaction that changed the order: nothing goes out if it rolls back."""
+# Who causes an event when the caller does not say.
+DEFAULT_SOURCES = {
+    "order.created": EventSource.SHOPPER,
+    "order.paid": EventSource.PROVIDER,
+    "order.payment_failed": EventSource.PROVIDER,
+    "order.payment_action": EventSource.PROVIDER,
+    "order.paid_too_late": EventSource.PROVIDER,
+    "order.refunded": EventSource.PROVIDER,  # recorded when the provider confirms it
+}
+
+
+def _source_of(event_type: str, details: dict) -> str:
+    if event_type == "order.cancelled":
+        if details.get("by") == "customer":
+            return EventSource.SHOPPER
+        if details.get("reason") == "expired":
+            return EventSource.EXPIRY
+    return DEFAULT_SOURCES.get(event_type, EventSource.SYSTEM)
+
+
+def _timeline_record(order: Order, event_type: str, *, actor, source: str, details: dict):
+    before = getattr(order, "loaded_statuses", {})
+    now = {name: getattr(order, name) for name in STATUS_FIELDS}
+    changes = {
+        name: [before[name], value]
+        for name, value in now.items()
+        if name in before and before[name] != value
+    }
+    # The next event recorded on this instance starts from here, not from the first read.
+    order.loaded_statuses = now
+    source = source or (EventSource.DASHBOARD if actor else _source_of(event_type, details))
+    OrderEvent.objects.create(
+        shop_id=order.shop_id,
+        order=order,
+        type=event_type,
+        changes=changes,
+        source=source,
+        actor=actor,
+        actor_label=actor.email if actor else EventSource(source).label,
+        details=details,
+    )
+
+
+def order_event(
+    order: Order, event_type: str, *, actor=None, source: str | None = None, **details
+) -> None:
+    """Call inside the transaction that changed the order: the timeline row is part of it, and
+    nothing goes out if it rolls back. `actor` is the signed-in person who did it (None for
+    shoppers, providers, integrators and the system); `source` an EventSource."""
+    _timeline_record(order, event_type, actor=actor, source=source, details=details)
     if event_type in PUBLIC:
         from orders.serializers import order_payload
         from shops.events import event_emit

@@ -83,9 +83,19 @@ def order_mark_awaiting(*, order: Order) -> Order:
     return locked
 
 
-def order_cancel(*, order: Order, reason: str = "", by: str = "shop") -> Order:
+def order_can_cancel(order: Order) -> bool:
+    """Not shipped, and its status may still become cancelled."""
+    return order.fulfillment_status == FulfillmentStatus.UNFULFILLED and can(
+        order, "status", OrderStatus.CANCELLED
+    )
+
+
+def order_cancel(
+    *, order: Order, reason: str = "", by: str = "shop", actor=None, source: str | None = None
+) -> Order:
     """Cancels an order not yet shipped. An unpaid order gives its stock back; a paid one
-    must be refunded first or alongside (the API refunds then cancels)."""
+    must be refunded first or alongside (payments.services.order_cancel_and_refund).
+    `actor` and `source` say who, for the order's timeline (orders/events.py)."""
     with transaction.atomic():
         locked = _locked(order)
         if locked.status == OrderStatus.CANCELLED:
@@ -102,30 +112,55 @@ def order_cancel(*, order: Order, reason: str = "", by: str = "shop") -> Order:
         locked.cancelled_at = timezone.now()
         locked.reserved_until = None
         locked.save()
-        order_event(locked, "order.cancelled", reason=reason, by=by)
+        order_event(locked, "order.cancelled", reason=reason, by=by, actor=actor, source=source)
     return locked
 
 
-def order_fulfil(*, order: Order, tracking_number: str = "", tracking_url: str = "") -> Order:
+def order_can_fulfil(order: Order) -> bool:
+    """Paid and not cancelled; shipping again replaces the tracking details."""
+    return order.status == OrderStatus.CONFIRMED and can(
+        order, "fulfillment_status", FulfillmentStatus.FULFILLED
+    )
+
+
+def order_fulfil(
+    *,
+    order: Order,
+    carrier: str = "",
+    tracking_number: str = "",
+    tracking_url: str = "",
+    actor=None,
+    source: str | None = None,
+) -> Order:
     with transaction.atomic():
         locked = _locked(order)
         if locked.status != OrderStatus.CONFIRMED:
             raise InvalidTransition("status", locked.status, "shipped")
         transition(locked, "fulfillment_status", FulfillmentStatus.FULFILLED)
+        locked.carrier = carrier[:60]
         locked.tracking_number = tracking_number[:100]
         locked.tracking_url = tracking_url[:500]
         locked.fulfilled_at = timezone.now()
         locked.save()
-        order_event(locked, "order.fulfilled")
+        order_event(
+            locked,
+            "order.fulfilled",
+            carrier=locked.carrier,
+            tracking_number=locked.tracking_number,
+            tracking_url=locked.tracking_url,
+            actor=actor,
+            source=source,
+        )
     return locked
 
 
-def order_mark_delivered(*, order: Order) -> Order:
+def order_mark_delivered(*, order: Order, actor=None, source: str | None = None) -> Order:
     with transaction.atomic():
         locked = _locked(order)
         transition(locked, "fulfillment_status", FulfillmentStatus.DELIVERED)
         transition(locked, "status", OrderStatus.COMPLETED)
         locked.save()
+        order_event(locked, "order.delivered", actor=actor, source=source)
     return locked
 
 

@@ -7,6 +7,7 @@ orders/transitions.py allows. Orders know customers and channels by reference on
 never import conversations or channel adapters.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -138,6 +139,9 @@ class OrderCounter(models.Model):
         return f"shop {self.shop_id}: #{self.last_number}"
 
 
+STATUS_FIELDS = ("status", "payment_status", "fulfillment_status")
+
+
 class Order(ShopOwned):
     number = models.PositiveIntegerField()
     checkout = models.OneToOneField(
@@ -179,6 +183,7 @@ class Order(ShopOwned):
     shipping_rate = models.ForeignKey(
         ShippingRate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    carrier = models.CharField(max_length=60, blank=True)
     tracking_number = models.CharField(max_length=100, blank=True)
     tracking_url = models.URLField(max_length=500, blank=True)
     cancel_reason = models.CharField(max_length=200, blank=True)
@@ -207,6 +212,15 @@ class Order(ShopOwned):
 
     def __str__(self) -> str:
         return f"#{self.number}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        order = super().from_db(db, field_names, values)
+        # The statuses as read, so the timeline can tell "Paid → Refunded" (orders/events.py).
+        order.loaded_statuses = {
+            name: order.__dict__[name] for name in STATUS_FIELDS if name in order.__dict__
+        }
+        return order
 
 
 class OrderLine(ShopOwned):
@@ -256,3 +270,39 @@ class StockReservation(ShopOwned):
 
     class Meta:
         ordering = ["variant_id", "id"]
+
+
+class EventSource(models.TextChoices):
+    """Who or what changed an order, when no signed-in person did (then: their e-mail)."""
+
+    SHOPPER = "shopper", "Shopper"
+    PROVIDER = "provider", "Payment provider"
+    API = "api", "Integrator API"
+    DASHBOARD = "dashboard", "Dashboard"
+    EXPIRY = "expiry", "System (reservation expired)"
+    SYSTEM = "system", "System"
+
+
+class OrderEvent(ShopOwned):
+    """One line of an order's timeline: what happened, which statuses moved, who did it.
+    Written by orders.events.order_event in the transaction that made the change, so the
+    timeline never tells of a change that was rolled back."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="timeline")
+    type = models.CharField(max_length=40)  # the event type: order.paid, order.refunded…
+    # {"payment_status": ["paid", "partially_refunded"]}: each status that moved, from → to.
+    changes = models.JSONField(default=dict, blank=True)
+    source = models.CharField(max_length=10, choices=EventSource.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept as written then: the timeline still says who once the account is gone.
+    actor_label = models.CharField(max_length=254)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} by {self.actor_label}"

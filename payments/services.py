@@ -4,6 +4,7 @@
   payment_saved_start    "reply OK to pay with Visa •••• 4242": the charge runs in a task
   payment_outcome_record what the provider says happened (pay page, webhook, task, invoice)
   refund_create          full or partial, through the provider that took the money
+  order_cancel_and_refund  cancel; a paid order is refunded first (API and dashboard)
 
 The rule for every provider call (DESIGN.md): the row that names it (Payment, Refund) is
 committed first, the call runs outside any transaction with the row's idempotency key, and
@@ -20,7 +21,7 @@ from django.utils import timezone
 from orders import lifecycle
 from orders.events import order_event
 from orders.models import Order
-from orders.transitions import PaymentStatus
+from orders.transitions import FulfillmentStatus, InvalidTransition, PaymentStatus
 from payments.models import (
     Payment,
     PaymentKind,
@@ -287,18 +288,30 @@ def _refund_in_full(payment: Payment, *, reason: str, tell: bool = True) -> None
         refund_process.delay_on_commit(refund.pk, record_on_order=False)
 
 
-def refund_create(*, order: Order, amount: int | None = None, reason: str = "") -> Refund:
-    """Refunds `amount` (all that is left when None) of the order's successful payment."""
+def refund_left(*, order: Order) -> int:
+    """What can still be refunded: the total, less what was refunded and what is on its way."""
+    pending = Refund.objects.filter(payment__order=order, state=RefundState.PENDING)
+    return order.total - order.refunded_total - sum(pending.values_list("amount", flat=True))
+
+
+def refund_create(
+    *,
+    order: Order,
+    amount: int | None = None,
+    reason: str = "",
+    actor=None,
+    source: str | None = None,
+) -> Refund:
+    """Refunds `amount` (all that is left when None) of the order's successful payment. The
+    request goes on the order's timeline with who asked (`actor`, `source`); the refund
+    itself once the provider confirms it."""
     from payments.tasks import refund_process
 
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.payment_status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
             raise PaymentError(f"Order #{locked.number} has no payment to refund.", code="not_paid")
-        pending = Refund.objects.filter(
-            payment__order=locked, state=RefundState.PENDING
-        ).values_list("amount", flat=True)
-        left = locked.total - locked.refunded_total - sum(pending)
+        left = refund_left(order=locked)
         amount = left if amount is None else amount
         if amount <= 0 or amount > left:
             raise PaymentError(
@@ -310,8 +323,36 @@ def refund_create(*, order: Order, amount: int | None = None, reason: str = "") 
         refund = Refund.objects.create(
             shop_id=locked.shop_id, payment=payment, amount=amount, reason=reason[:200]
         )
+        order_event(
+            locked,
+            "order.refund_requested",
+            amount=amount,
+            reason=refund.reason,
+            refund_id=refund.pk,
+            actor=actor,
+            source=source,
+        )
         refund_process.delay_on_commit(refund.pk)
     return refund
+
+
+def order_cancel_and_refund(
+    *, order: Order, reason: str = "", actor=None, source: str | None = None
+) -> Order:
+    """Cancels an order not shipped yet; a paid one is first refunded all that is left, in
+    the same transaction (a refused cancel leaves no refund behind). Cancelling again changes
+    nothing. Raises InvalidTransition or PaymentError. The API and the dashboard cancel here."""
+    with transaction.atomic():
+        # Locked before reading its payment status: a payment landing meanwhile waits for us.
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.fulfillment_status != FulfillmentStatus.UNFULFILLED:
+            raise InvalidTransition("status", f"{locked.status} and shipped", "cancelled")
+        paid = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
+        if locked.payment_status in paid and refund_left(order=locked) > 0:
+            refund_create(
+                order=locked, reason=reason or "Order cancelled", actor=actor, source=source
+            )
+        return lifecycle.order_cancel(order=locked, reason=reason, actor=actor, source=source)
 
 
 def refund_process(*, refund: Refund, record_on_order: bool = True) -> Refund:
