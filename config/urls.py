@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/invitation/", include("shops.invitation_urls")),
     path("accounts/", include("allauth.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("api/v1/", include("config.api_urls")),
