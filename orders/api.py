@@ -16,7 +16,12 @@ from orders.serializers import (
     RefundSerializer,
     ShippingRateSerializer,
 )
-from orders.shipping import shipping_rate_create, shipping_rate_delete, shipping_rate_update
+from orders.shipping import (
+    shipping_rate_create,
+    shipping_rate_delete,
+    shipping_rate_list,
+    shipping_rate_update,
+)
 from orders.transitions import InvalidTransition
 from shops.rest.errors import Conflict
 from shops.rest.views import ShopScopedReadOnlyViewSet, ShopScopedViewSet
@@ -120,7 +125,7 @@ class ShippingRateViewSet(ShopScopedViewSet):
     ordering = ["position", "id"]
 
     def scoped_queryset(self, shop):
-        return ShippingRate.objects.for_shop(shop)
+        return shipping_rate_list(shop=shop)
 
     def perform_create(self, serializer):
         serializer.instance = shipping_rate_create(shop=self.shop, **serializer.validated_data)

@@ -1,5 +1,6 @@
-"""Writes to a shop's shipping rates: the one place their rules live, for the REST API
-(/api/v1/shipping-rates/) and the dashboard's shipping pages alike."""
+"""A shop's shipping rates as the brand manages them: the one place their rules live, for the
+REST API (/api/v1/shipping-rates/) and the dashboard's shipping pages alike. (What shoppers
+are offered, active rates only, is orders.selectors.shipping_rates.)"""
 
 import logging
 
@@ -15,6 +16,11 @@ logger = logging.getLogger(__name__)
 RATE_FIELDS = frozenset({"name", "kind", "amount", "free_above", "is_active", "position"})
 FREE_ABOVE_REQUIRED = "Required for a 'free_above' rate: the amount from which it is free."
 NOT_NEGATIVE = "Cannot be negative."
+
+
+def shipping_rate_list(*, shop: Shop):
+    """Every rate, inactive ones included, in the order shoppers see them."""
+    return ShippingRate.objects.for_shop(shop).order_by("position", "id")
 
 
 def _validate(rate: ShippingRate) -> None:

@@ -1,0 +1,59 @@
+"""The dashboard's shipping rate form: amounts typed as a person writes them ("4,90"). The
+rules between fields (a free_above rate needs its threshold) are in orders/shipping.py."""
+
+from django import forms
+
+from orders.models import ShippingKind, ShippingRate
+from shops.form_fields import MoneyField
+from shops.models import Shop
+
+
+class ShippingRateForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=60,
+        help_text="What shoppers see when they choose, such as “Colissimo, 48 h”.",
+    )
+    kind = forms.ChoiceField(label="Kind", choices=ShippingKind.choices)
+    is_active = forms.BooleanField(label="Offered to shoppers", required=False, initial=True)
+
+    def __init__(self, *args, shop: Shop, rate: ShippingRate | None = None, **kwargs):
+        if rate is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": rate.name,
+                    "kind": rate.kind,
+                    "amount": rate.amount,
+                    "free_above": rate.free_above,
+                    "is_active": rate.is_active,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        money = {"currency": shop.currency, "language": shop.language}
+        self.example = example = "4,90" if shop.language == "fr" else "4.90"
+        self.fields["amount"] = MoneyField(
+            label=f"Cost ({shop.currency})",
+            required=False,
+            help_text=f"Such as {example}; 0 for free. Pickup is always free.",
+            **money,
+        )
+        self.fields["free_above"] = MoneyField(
+            label=f"Free from ({shop.currency})",
+            required=False,
+            help_text="For “free above an amount”: orders whose goods reach it ship free.",
+            **money,
+        )
+        self.order_fields(["name", "kind", "amount", "free_above", "is_active"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("amount") is None and "amount" not in self.errors:
+            if data.get("kind") == ShippingKind.PICKUP:
+                data["amount"] = 0
+            else:
+                self.add_error("amount", f"Enter the cost, such as {self.example} (0 for free).")
+        return data
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.fields}
