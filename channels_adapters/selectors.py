@@ -1,6 +1,15 @@
 from collections.abc import Iterable
+from datetime import datetime
 
-from channels_adapters.models import ChannelAccount, ChannelStatus
+from django.db.models import OuterRef, Subquery
+
+from channels_adapters.models import (
+    ChannelAccount,
+    ChannelStatus,
+    InboundEvent,
+    OutboundMessage,
+    OutboundStatus,
+)
 from shops.models import Shop
 
 
@@ -25,4 +34,23 @@ def channel_for_webhook(*, kind: str, channel_id: int) -> ChannelAccount | None:
         ChannelAccount.objects.filter(kind=kind, pk=channel_id)
         .exclude(status=ChannelStatus.DISABLED)
         .first()
+    )
+
+
+def channel_overview(*, shop: Shop, failures_since: datetime):
+    """The shop's channels for the dashboard, each with when its last event came in and its
+    latest failed send since `failures_since`: one query, however many channels."""
+    last_event = InboundEvent.objects.filter(channel=OuterRef("pk")).order_by("-received_at")
+    failures = OutboundMessage.objects.filter(
+        channel=OuterRef("pk"), status=OutboundStatus.FAILED, created_at__gte=failures_since
+    ).order_by("-id")
+    return (
+        channel_list(shop=shop)
+        .select_related("shop")  # the web chat's URL names the shop
+        .annotate(
+            last_event_at=Subquery(last_event.values("received_at")[:1]),
+            failed_send_error=Subquery(failures.values("last_error")[:1]),
+            failed_send_code=Subquery(failures.values("error_code")[:1]),
+            failed_send_at=Subquery(failures.values("created_at")[:1]),
+        )
     )

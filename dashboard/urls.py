@@ -10,10 +10,12 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("shop/switch/", views.shop_switch, name="shop_switch"),
     path("", include("catalog.dashboard_urls")),
+    path("", include("catalog.import_urls")),
     path("", include("orders.dashboard_urls")),
     path("", include("orders.shipping_urls")),
     path("", include("conversations.dashboard_urls")),
     path("", include("channels_adapters.dashboard_urls")),
+    path("", include("conversations.preview_urls")),
     path("", include("payments.dashboard_urls")),
     path("", include("shops.dashboard_urls")),
 ]

@@ -1,0 +1,162 @@
+"""/dashboard/channels/: the shop's connected accounts, connecting one, disconnecting one.
+
+Connecting and disconnecting go through channels_adapters.setup, the services the API uses:
+the credentials are checked with the platform before anything is stored.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from channels_adapters import base, selectors, setup
+from channels_adapters.dashboard_forms import CONNECT_FORMS, SECRET_FIELDS
+from channels_adapters.models import ChannelAccount, ChannelKind
+from shops.dashboard_access import dashboard_view
+from shops.tenancy import get_for_shop_or_404
+
+logger = logging.getLogger(__name__)
+
+FAILURES_SHOWN_FOR = timedelta(days=7)
+# What a failed send's code means for the brand (base.PERMANENT_*).
+FAILURE_REASONS = {
+    base.PERMANENT_BLOCKED: "the shopper blocked the account",
+    base.PERMANENT_WINDOW_CLOSED: "the platform's reply window had closed",
+    base.PERMANENT_INVALID_RECIPIENT: "the recipient does not exist on the platform",
+    base.PERMANENT_OPTED_OUT: "the shopper opted out (STOP)",
+    base.PERMANENT_BAD_CREDENTIALS: "the platform refused the credentials: connect it again",
+    base.PERMANENT_REJECTED: "the platform refused the message",
+}
+
+
+@dataclass
+class ChannelRow:
+    account: ChannelAccount
+    webhook_url: str
+    webhook_help: str
+
+    @property
+    def is_webchat(self) -> bool:
+        return self.account.kind == ChannelKind.WEBCHAT
+
+    @property
+    def failure_reason(self) -> str:
+        return FAILURE_REASONS.get(self.account.failed_send_code, "")
+
+    @property
+    def disconnect_warning(self) -> str:
+        return (
+            f"Disconnect {self.account}? Shoppers who write to it will stop getting replies, "
+            "and it has to be connected again with its credentials to come back."
+        )
+
+
+def _webhook_help(kind: str) -> str:
+    form = CONNECT_FORMS.get(kind)
+    return form.webhook_help if form else ""
+
+
+@dashboard_view("channels.manage")
+def channel_list(request):
+    webchat = setup.webchat_channel(shop=request.shop)
+    since = timezone.now() - FAILURES_SHOWN_FOR
+    accounts = selectors.channel_overview(shop=request.shop, failures_since=since)
+    rows = [
+        ChannelRow(account, setup.webhook_url(account), _webhook_help(account.kind))
+        for account in accounts
+    ]
+    chat_url = setup.webhook_url(webchat)
+    connectable = [(kind, form.title) for kind, form in CONNECT_FORMS.items()]
+    return render(
+        request,
+        "channels_adapters/dashboard/channel_list.html",
+        {
+            "rows": [row for row in rows if not row.is_webchat],
+            "webchat": next((row for row in rows if row.is_webchat), None),
+            "chat_url": chat_url,
+            "embed_snippet": _embed_snippet(chat_url, request.shop.language),
+            "connectable": connectable,
+            "public_url": settings.SOUK_PUBLIC_URL,
+        },
+    )
+
+
+def _embed_snippet(chat_url: str, language: str) -> str:
+    # The chat page refuses to be framed (frame-ancestors 'none', X-Frame-Options DENY), so a
+    # site links to it: a frame could otherwise be overlaid to trick shoppers into taps.
+    label = "Discutez avec nous" if language == "fr" else "Chat with us"
+    return f'<a href="{escape(chat_url)}" target="_blank" rel="noopener">{label}</a>'
+
+
+@sensitive_post_parameters(*SECRET_FIELDS)
+@dashboard_view("channels.manage", post="channels.manage")
+def channel_connect(request, kind: str):
+    form_class = CONNECT_FORMS.get(kind)
+    if form_class is None:
+        raise Http404("No such channel kind.")
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = setup.channel_connect(shop=request.shop, **form.connect_kwargs())
+        except setup.PlatformRefused as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            logger.info(
+                "channel connected",
+                extra={
+                    "shop_id": request.shop.pk,
+                    "channel_id": account.pk,
+                    "kind": kind,
+                    "user_id": request.user.pk,
+                },
+            )
+            webhook_url = setup.webhook_url(account)
+            messages.success(request, _connected_message(account, webhook_url))
+            return redirect("dashboard:channel_list")
+    return render(
+        request,
+        "channels_adapters/dashboard/channel_connect.html",
+        {"form": form, "kind": kind},
+    )
+
+
+def _connected_message(account: ChannelAccount, webhook_url: str) -> str:
+    done = f"{account} is connected."
+    if account.kind == ChannelKind.TELEGRAM:
+        return f"{done} Shoppers who write to the bot now get answers."
+    return f"{done} {_webhook_help(account.kind)} Webhook URL: {webhook_url}"
+
+
+@require_POST
+@dashboard_view("channels.manage", post="channels.manage")
+def channel_disconnect(request, channel_id: int):
+    account = get_for_shop_or_404(ChannelAccount.objects, shop=request.shop, pk=channel_id)
+    described = str(account)
+    try:
+        setup.channel_disconnect(account=account)
+    except ValidationError:
+        messages.error(request, "The web chat is part of every shop: it cannot be disconnected.")
+        return redirect("dashboard:channel_list")
+    logger.info(
+        "channel disconnected",
+        extra={
+            "shop_id": request.shop.pk,
+            "channel_id": channel_id,
+            "kind": account.kind,
+            "user_id": request.user.pk,
+        },
+    )
+    messages.success(request, f"{described} is disconnected: shoppers there no longer get replies.")
+    return redirect(reverse("dashboard:channel_list"))
