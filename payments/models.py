@@ -5,9 +5,11 @@ No card data ever lands here: a saved method is the provider's reference plus wh
 needs to recognise it ("Visa •••• 4242"). Payments know orders, never chats.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from shops.crypto import EncryptedJSONField
 from shops.tenancy import ShopOwned
 
 
@@ -131,9 +133,14 @@ class Refund(ShopOwned):
 
 
 class ProviderEvent(models.Model):
-    """A provider webhook event (Stripe), stored once: redelivery finds the row and stops."""
+    """A provider webhook event (Stripe), stored once: redelivery finds the row and stops.
+    `shop` is set when it came to a shop's own endpoint (its own Stripe account): only that
+    shop's payments are looked up for it."""
 
     provider = models.CharField(max_length=10, choices=Provider.choices)
+    shop = models.ForeignKey(
+        "shops.Shop", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     event_id = models.CharField(max_length=120)
     type = models.CharField(max_length=80)
     payload = models.JSONField()
@@ -166,3 +173,41 @@ class SandboxCharge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.idempotency_key}: {self.outcome}"
+
+
+class ShopPaymentSettings(models.Model):
+    """Which provider a shop takes new payments with, and its own Stripe account's keys.
+
+    The keys are stored encrypted (FIELD_ENCRYPTION_KEY) and never shown again: pages show
+    the hints ("sk_live_…AbCd"). A shop without a row, or without a key of its own, uses the
+    platform's STRIPE_SECRET_KEY / STRIPE_WEBHOOK_SECRET (payments.selectors).
+    """
+
+    CHOICES = [(Provider.TEST, Provider.TEST.label), (Provider.STRIPE, Provider.STRIPE.label)]
+
+    shop = models.OneToOneField(
+        "shops.Shop", on_delete=models.CASCADE, related_name="payment_settings"
+    )
+    provider = models.CharField(max_length=10, choices=CHOICES, default=Provider.TEST)
+    stripe_secret_key = EncryptedJSONField(null=True, blank=True)
+    stripe_key_hint = models.CharField(max_length=40, blank=True)
+    stripe_webhook_secret = EncryptedJSONField(null=True, blank=True)
+    stripe_webhook_secret_hint = models.CharField(max_length=40, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name_plural = "shop payment settings"
+
+    def __str__(self) -> str:
+        return f"{self.shop_id}: {self.provider}"
+
+    @property
+    def stripe_livemode(self) -> bool:
+        return "_live_" in self.stripe_key_hint

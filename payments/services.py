@@ -5,6 +5,7 @@
   payment_outcome_record what the provider says happened (pay page, webhook, task, invoice)
   refund_create          full or partial, through the provider that took the money
   order_cancel_and_refund  cancel; a paid order is refunded first (API and dashboard)
+  shop_payment_settings_update  the shop's provider and its own Stripe keys (checked first)
 
 The rule for every provider call (DESIGN.md): the row that names it (Payment, Refund) is
 committed first, the call runs outside any transaction with the row's idempotency key, and
@@ -13,8 +14,10 @@ from the row, never charged twice.
 """
 
 import logging
+import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,6 +25,7 @@ from orders import lifecycle
 from orders.events import order_event
 from orders.models import Order
 from orders.transitions import FulfillmentStatus, InvalidTransition, PaymentStatus
+from payments import selectors
 from payments.models import (
     Payment,
     PaymentKind,
@@ -30,6 +34,7 @@ from payments.models import (
     Provider,
     Refund,
     RefundState,
+    ShopPaymentSettings,
 )
 from payments.providers import base
 from payments.providers.registry import provider_for
@@ -43,7 +48,13 @@ class PaymentError(Exception):
         self.code = code
 
 
-def default_provider() -> str:
+def default_provider(*, shop_id: int | None = None) -> str:
+    """The provider for a shop's new payments: the one the shop chose (dashboard, payment
+    settings), else Stripe when the platform has a key, else the test provider."""
+    if shop_id is not None:
+        chosen = selectors.shop_payment_provider(shop_id=shop_id)
+        if chosen:
+            return chosen
     return Provider.STRIPE if settings.STRIPE_SECRET_KEY else Provider.TEST
 
 
@@ -113,7 +124,9 @@ def payment_link_start(*, order: Order, provider: str | None = None) -> Payment:
 
     with transaction.atomic():
         payment = _new_payment(
-            order, provider=provider or default_provider(), kind=PaymentKind.LINK
+            order,
+            provider=provider or default_provider(shop_id=order.shop_id),
+            kind=PaymentKind.LINK,
         )
         payment_link_create.delay_on_commit(payment.pk)
     return payment
@@ -375,3 +388,101 @@ def refund_process(*, refund: Refund, record_on_order: bool = True) -> Refund:
         if updated and record_on_order:
             lifecycle.order_record_refund(order=refund.payment.order, amount=refund.amount)
     return refund
+
+
+# -- the shop's own provider account (dashboard: payment settings) -----------------------------
+STRIPE_KEY_FORMAT = re.compile(r"(?P<head>(?:sk|rk)_(?:test|live)_)[A-Za-z0-9_]{8,200}")
+STRIPE_WEBHOOK_SECRET_FORMAT = re.compile(r"(?P<head>whsec_)[A-Za-z0-9_]{8,200}")
+SHOP_PROVIDERS = (Provider.TEST, Provider.STRIPE)
+
+
+def _hint(match: re.Match) -> str:
+    """What a page may show of a secret to recognise it: "sk_live_…AbCd"."""
+    return f"{match['head']}…{match.string[-4:]}"
+
+
+def _stripe_key_problem(api_key: str) -> str | None:
+    """Stripe's verdict on a new key, in words for the page; None when it works."""
+    from payments.providers.stripe import stripe_key_check  # the Stripe library, when needed
+
+    try:
+        stripe_key_check(api_key)
+    except base.ProviderRefused as exc:
+        return f"Stripe refused this key: {exc}"
+    except base.ProviderUnavailable:
+        return "Stripe could not be reached to check this key. Nothing was saved: try again."
+    return None
+
+
+def shop_payment_settings_update(
+    *,
+    shop,
+    provider: str,
+    stripe_secret_key: str = "",
+    stripe_webhook_secret: str = "",
+    updated_by=None,
+) -> ShopPaymentSettings:
+    """The provider of the shop's new payments and its own Stripe keys. A blank key keeps the
+    one stored; a new secret key is checked with Stripe first. Keys are stored encrypted and
+    never logged. Raises ValidationError naming the field; nothing is stored then."""
+    api_key, signing = stripe_secret_key.strip(), stripe_webhook_secret.strip()
+    errors: dict[str, list[str]] = {}
+    if provider not in SHOP_PROVIDERS:
+        errors["provider"] = ["Choose the test provider or Stripe."]
+    key_match = STRIPE_KEY_FORMAT.fullmatch(api_key) if api_key else None
+    if api_key and key_match is None:
+        errors["stripe_secret_key"] = [
+            "A Stripe secret key starts with sk_live_, sk_test_, rk_live_ or rk_test_ "
+            "(not the publishable pk_ key)."
+        ]
+    signing_match = STRIPE_WEBHOOK_SECRET_FORMAT.fullmatch(signing) if signing else None
+    if signing and signing_match is None:
+        errors["stripe_webhook_secret"] = ["A Stripe webhook signing secret starts with whsec_."]
+    current = selectors.shop_payment_settings(shop_id=shop.pk)
+    has_key = bool(api_key) or bool(current and current.stripe_secret_key)
+    if provider == Provider.STRIPE and not has_key and "stripe_secret_key" not in errors:
+        errors["stripe_secret_key"] = ["Enter your Stripe secret key to take payments with Stripe."]
+    if errors:
+        raise ValidationError(errors)
+    # The provider call runs before, and outside, the transaction that stores the key.
+    if api_key and (problem := _stripe_key_problem(api_key)):
+        raise ValidationError({"stripe_secret_key": [problem]})
+    with transaction.atomic():
+        row, _ = ShopPaymentSettings.objects.select_for_update().get_or_create(shop=shop)
+        row.provider = provider
+        if key_match is not None:
+            row.stripe_secret_key, row.stripe_key_hint = api_key, _hint(key_match)
+        if signing_match is not None:
+            row.stripe_webhook_secret = signing
+            row.stripe_webhook_secret_hint = _hint(signing_match)
+        row.updated_by = updated_by
+        row.save()
+    logger.info(
+        "shop %s payment settings by user %s: provider %s, new secret key: %s, new webhook "
+        "secret: %s",
+        shop.pk,
+        getattr(updated_by, "pk", None),
+        provider,
+        key_match is not None,
+        signing_match is not None,
+    )
+    return row
+
+
+def shop_payment_settings_stripe_remove(*, shop, updated_by=None) -> ShopPaymentSettings | None:
+    """Forgets the shop's own Stripe keys; new payments go through the test provider (or the
+    platform's Stripe account when the shop never chose). Payments made through the removed
+    account must then be refunded from Stripe's dashboard."""
+    with transaction.atomic():
+        row = ShopPaymentSettings.objects.select_for_update().filter(shop=shop).first()
+        if row is None:
+            return None
+        row.provider = Provider.TEST
+        row.stripe_secret_key = row.stripe_webhook_secret = None
+        row.stripe_key_hint = row.stripe_webhook_secret_hint = ""
+        row.updated_by = updated_by
+        row.save()
+    logger.warning(
+        "shop %s: its Stripe keys were removed by user %s", shop.pk, getattr(updated_by, "pk", None)
+    )
+    return row

@@ -40,14 +40,17 @@ SWEEP_AFTER = timedelta(minutes=1)
 SWEEP_GIVE_UP_AFTER = timedelta(days=3)  # Stripe itself stops redelivering after three days
 
 
-def _insert_new(*, event_id: str, type: str, payload: dict[str, Any]) -> int | None:
+def _insert_new(
+    *, event_id: str, type: str, payload: dict[str, Any], shop_id: int | None
+) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING RETURNING id: the row id when the event is new, None
     when it was stored before (PostgreSQL, and SQLite ≥ 3.35)."""
     table = connection.ops.quote_name(ProviderEvent._meta.db_table)
     # Only the table name is interpolated (from the model); every value is a parameter.
     sql = (
-        f"INSERT INTO {table} (provider, event_id, type, payload, received_at) "  # noqa: S608
-        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (provider, event_id) DO NOTHING RETURNING id"
+        f"INSERT INTO {table} (provider, event_id, type, payload, received_at, shop_id) "  # noqa: S608
+        "VALUES (%s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (provider, event_id) DO NOTHING RETURNING id"
     )
     params = [
         Provider.STRIPE,
@@ -55,6 +58,7 @@ def _insert_new(*, event_id: str, type: str, payload: dict[str, Any]) -> int | N
         type[:80],
         json.dumps(payload, separators=(",", ":")),
         timezone.now(),
+        shop_id,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -62,13 +66,16 @@ def _insert_new(*, event_id: str, type: str, payload: dict[str, Any]) -> int | N
     return row[0] if row else None
 
 
-def stripe_event_store(*, event_id: str, type: str, payload: dict[str, Any]) -> int | None:
+def stripe_event_store(
+    *, event_id: str, type: str, payload: dict[str, Any], shop_id: int | None = None
+) -> int | None:
     """Stores a verified event unless already stored, and enqueues its processing once the
-    row is committed. Returns the new row's id; None for a redelivery (a no-op)."""
+    row is committed. Returns the new row's id; None for a redelivery (a no-op). `shop_id`:
+    the event came from that shop's own Stripe account."""
     from payments.tasks import stripe_event_process
 
     with transaction.atomic():
-        new_id = _insert_new(event_id=event_id, type=type, payload=payload)
+        new_id = _insert_new(event_id=event_id, type=type, payload=payload, shop_id=shop_id)
         if new_id is not None:
             stripe_event_process.delay_on_commit(new_id)
     return new_id
@@ -80,11 +87,14 @@ def _object_of(payload: dict[str, Any]) -> dict[str, Any]:
     return obj if isinstance(obj, dict) else {}
 
 
-def payment_for_event(payload: dict[str, Any]) -> Payment | None:
+def payment_for_event(payload: dict[str, Any], *, shop_id: int | None = None) -> Payment | None:
     """The Payment an event is about: our own id in the metadata we gave Stripe, else the
-    Checkout Session or PaymentIntent id we stored."""
+    Checkout Session or PaymentIntent id we stored. An event from a shop's own account only
+    ever names that shop's payments (a shop signs its own events: it must not reach others)."""
     obj = _object_of(payload)
     payments = Payment.objects.filter(provider=Provider.STRIPE).select_related("order")
+    if shop_id is not None:
+        payments = payments.filter(shop_id=shop_id)
     metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
     payment_id = str(metadata.get("souk_payment_id") or "")
     if payment_id.isdigit():
@@ -128,7 +138,7 @@ def stripe_event_process(*, provider_event_id: int) -> None:
     if event is None or event.processed_at is not None:
         return
     if event.type in PAYMENT_EVENTS:
-        payment = payment_for_event(event.payload)
+        payment = payment_for_event(event.payload, shop_id=event.shop_id)
         if payment is None:
             logger.warning("stripe event %s (%s): no payment of ours", event.event_id, event.type)
         else:

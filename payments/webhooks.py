@@ -1,4 +1,5 @@
-"""POST /webhooks/stripe/: verify, store, acknowledge. Nothing else happens in the request
+"""POST /webhooks/stripe/ (the platform's Stripe account) and /webhooks/stripe/<shop id>/ (a
+shop's own account): verify, store, acknowledge. Nothing else happens in the request
 (DESIGN.md, "How a message flows"); payments/stripe_events.py does the rest in a task.
 
 Answers: 413 body over 1 MiB; 403 missing or bad `Stripe-Signature` (or a timestamp more than
@@ -17,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from payments import stripe_events
+from payments.selectors import stripe_webhook_secret
 from shops.http import body_within
 
 logger = logging.getLogger(__name__)
@@ -31,14 +33,31 @@ def _bad_request(message: str) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def stripe_webhook(request):
+    """The platform's Stripe account (STRIPE_SECRET_KEY): signed with STRIPE_WEBHOOK_SECRET."""
+    secret = settings.STRIPE_WEBHOOK_SECRET
+    if not secret:
+        logger.error("stripe webhook received but STRIPE_WEBHOOK_SECRET is not set")
+    return _receive(request, secret=secret, shop_id=None)
+
+
+@csrf_exempt
+@require_POST
+def stripe_shop_webhook(request, shop_id: int):
+    """/webhooks/stripe/<shop id>/: a shop's own Stripe account, signed with the secret the
+    shop entered in its payment settings. An unknown shop, or one without a secret, gets the
+    same 403 as a bad signature: the answer says nothing about which shops exist."""
+    secret = stripe_webhook_secret(shop_id=shop_id)
+    if not secret:
+        logger.warning("stripe webhook for shop %s, which has no signing secret", shop_id)
+    return _receive(request, secret=secret, shop_id=shop_id)
+
+
+def _receive(request, *, secret: str, shop_id: int | None) -> HttpResponse:
     body = body_within(request, settings.SOUK_WEBHOOK_MAX_BYTES)
     if body is None:
         return JsonResponse({"error": "payload_too_large"}, status=413)
     signature = request.headers.get("Stripe-Signature", "")
-    secret = settings.STRIPE_WEBHOOK_SECRET
     if not signature or not secret:
-        if not secret:
-            logger.error("stripe webhook received but STRIPE_WEBHOOK_SECRET is not set")
         return HttpResponseForbidden("bad signature")
     try:
         text = body.decode("utf-8")
@@ -61,5 +80,7 @@ def stripe_webhook(request):
     event_id, event_type = payload.get("id"), payload.get("type")
     if not (isinstance(event_id, str) and event_id and isinstance(event_type, str)):
         return _bad_request("A Stripe event needs an id and a type.")
-    stripe_events.stripe_event_store(event_id=event_id, type=event_type, payload=payload)
+    stripe_events.stripe_event_store(
+        event_id=event_id, type=event_type, payload=payload, shop_id=shop_id
+    )
     return JsonResponse({"received": True})

@@ -35,6 +35,7 @@ from payments.providers.base import (
     ProviderUnavailable,
     SavedCard,
 )
+from payments.selectors import stripe_secret_key
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +58,7 @@ DECLINE_MESSAGES = {
 }
 
 
-@lru_cache(maxsize=4)
-def _client_for(api_key: str, api_base: str, timeout: float) -> stripe.StripeClient:
+def _new_client(api_key: str, api_base: str, timeout: float) -> stripe.StripeClient:
     return stripe.StripeClient(
         api_key,
         base_addresses={"api": api_base},
@@ -67,16 +67,37 @@ def _client_for(api_key: str, api_base: str, timeout: float) -> stripe.StripeCli
     )
 
 
-def stripe_client() -> stripe.StripeClient:
-    """One client per process and configuration (settings are read on every call, so a test
-    that points STRIPE_API_BASE at a fake gets a client for it)."""
-    if not settings.STRIPE_SECRET_KEY:
-        raise ProviderRefused("Stripe is not configured (STRIPE_SECRET_KEY is empty)")
-    return _client_for(
-        settings.STRIPE_SECRET_KEY,
-        settings.STRIPE_API_BASE,
-        float(settings.PLATFORM_TIMEOUT_SECONDS),
+# One client per Stripe account in use (the platform's and each shop's own), per process.
+_client_for = lru_cache(maxsize=256)(_new_client)
+
+
+def stripe_client(shop_id: int | None = None) -> stripe.StripeClient:
+    """The client for the Stripe account `shop_id`'s payments go through: the shop's own key
+    when it entered one, else STRIPE_SECRET_KEY. Settings are read on every call, so a test
+    that points STRIPE_API_BASE at a fake gets a client for it."""
+    api_key = stripe_secret_key(shop_id=shop_id)
+    if not api_key:
+        raise ProviderRefused(
+            "Stripe is not configured (no key of the shop's own, STRIPE_SECRET_KEY is empty)"
+        )
+    return _client_for(api_key, settings.STRIPE_API_BASE, float(settings.PLATFORM_TIMEOUT_SECONDS))
+
+
+def stripe_key_check(api_key: str) -> None:
+    """Asks Stripe whether `api_key` works, before a shop's key is stored: lists one Checkout
+    Session, which needs the key to be valid and (for a restricted key) allowed to read
+    Checkout Sessions, as Souk will. Raises ProviderRefused with Stripe's reason (its message
+    masks the key), or ProviderUnavailable. A fresh client: a refused key is not cached."""
+    client = _new_client(
+        api_key, settings.STRIPE_API_BASE, float(settings.PLATFORM_TIMEOUT_SECONDS)
     )
+    try:
+        client.v1.checkout.sessions.list(params={"limit": 1})
+    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
+        raise ProviderUnavailable(f"Stripe key check: {exc.user_message or exc}") from exc
+    except stripe.StripeError as exc:
+        # 401 (unknown or revoked key), 403 (a restricted key without that permission).
+        raise ProviderRefused(exc.user_message or "no reason given") from exc
 
 
 def stripe_client_reset() -> None:
@@ -228,7 +249,7 @@ class StripeProvider(PaymentProvider):
             params["customer_creation"] = "always"
         key = payment.idempotency_key + key_suffix + late_suffix
         with _calling_stripe("checkout session create"):
-            session = stripe_client().v1.checkout.sessions.create(
+            session = stripe_client(payment.shop_id).v1.checkout.sessions.create(
                 params=params, options={"idempotency_key": key}
             )
         return _plain(session)
@@ -238,7 +259,7 @@ class StripeProvider(PaymentProvider):
             return
         try:
             with _calling_stripe("checkout session expire"):
-                stripe_client().v1.checkout.sessions.expire(payment.provider_ref)
+                stripe_client(payment.shop_id).v1.checkout.sessions.expire(payment.provider_ref)
         except (ProviderUnavailable, ProviderRefused) as exc:
             # Best effort: an already completed or expired session refuses, which is fine.
             logger.info("stripe session %s not expired: %s", payment.provider_ref, exc)
@@ -259,7 +280,7 @@ class StripeProvider(PaymentProvider):
         }
         try:
             with _calling_stripe("payment intent create"):
-                intent = stripe_client().v1.payment_intents.create(
+                intent = stripe_client(payment.shop_id).v1.payment_intents.create(
                     params=params, options={"idempotency_key": payment.idempotency_key}
                 )
         except stripe.CardError as exc:
@@ -288,7 +309,7 @@ class StripeProvider(PaymentProvider):
     # -- where a payment stands ----------------------------------------------------------------
     def refresh(self, payment: Payment) -> Outcome:
         ref = payment.provider_ref
-        client = stripe_client()
+        client = stripe_client(payment.shop_id)
         if ref.startswith("cs_"):
             with _calling_stripe("checkout session retrieve"):
                 session = client.v1.checkout.sessions.retrieve(
@@ -329,7 +350,7 @@ class StripeProvider(PaymentProvider):
 
     # -- money back ----------------------------------------------------------------------------
     def refund(self, payment: Payment, refund: Refund) -> str:
-        client = stripe_client()
+        client = stripe_client(payment.shop_id)
         intent_id = payment.provider_ref
         if intent_id.startswith("cs_"):
             with _calling_stripe("checkout session retrieve"):

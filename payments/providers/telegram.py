@@ -9,6 +9,7 @@ that provider with the charge id Telegram reported (`provider_payment_charge_id`
 
 from payments.models import Payment, PaymentMethod, Refund
 from payments.providers.base import PENDING, Outcome, PaymentProvider, ProviderRefused
+from payments.selectors import stripe_secret_key
 
 PAYLOAD_PREFIX = "souk:"
 
@@ -39,9 +40,9 @@ class TelegramInvoiceProvider(PaymentProvider):
         return Outcome(PENDING)
 
     def refund(self, payment: Payment, refund: Refund) -> str:
-        from django.conf import settings
-
-        if not payment.provider_charge_ref or not settings.STRIPE_SECRET_KEY:
+        # The channel's provider token is the shop's Stripe account in practice: its own key
+        # when it entered one, else the platform's.
+        if not payment.provider_charge_ref or not stripe_secret_key(shop_id=payment.shop_id):
             raise ProviderRefused(
                 "Refund this Telegram payment from your payment provider's dashboard: "
                 "Souk has no key for the provider that took it."
@@ -50,7 +51,7 @@ class TelegramInvoiceProvider(PaymentProvider):
 
         params = {"charge": payment.provider_charge_ref, "amount": refund.amount}
         with _calling_stripe("refund create"):
-            created = stripe_client().v1.refunds.create(
+            created = stripe_client(payment.shop_id).v1.refunds.create(
                 params=params, options={"idempotency_key": refund.idempotency_key}
             )
         return created.id

@@ -46,6 +46,9 @@ class WebhookEndpointViewSet(ShopScopedViewSet):
             endpoint=serializer.instance, **serializer.validated_data
         )
 
+    def perform_destroy(self, instance):
+        services.webhook_endpoint_delete(endpoint=instance)
+
     @extend_schema(responses=WebhookDeliverySerializer(many=True))
     @action(detail=True, methods=["get"])
     def deliveries(self, request, pk=None):

@@ -148,6 +148,20 @@ def webhook_endpoint_update(*, endpoint: WebhookEndpoint, **changes) -> WebhookE
     return endpoint
 
 
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, deleted_by=None) -> None:
+    """Deletes the endpoint and its delivery log; pending deliveries are not sent. Logged, with
+    who asked (a dashboard user; None through the API)."""
+    # Not the URL: integrators' URLs sometimes carry a token of theirs.
+    endpoint_id, shop_id = endpoint.pk, endpoint.shop_id
+    endpoint.delete()
+    logger.info(
+        "webhook endpoint %s of shop %s deleted by %s",
+        endpoint_id,
+        shop_id,
+        f"user {deleted_by.pk}" if deleted_by is not None else "an API key",
+    )
+
+
 def webhook_endpoint_ping(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """Sends a `ping` event to this endpoint only (even while it is disabled)."""
     with transaction.atomic():

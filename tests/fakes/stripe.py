@@ -7,7 +7,7 @@ objects carrying their `object` type, errors as `{"error": {"type", "code", "dec
 Stripe, it keeps the first answer to each `Idempotency-Key` and replays it for the same request
 (`Idempotent-Replayed: true`), and refuses the key reused with other parameters.
 
-Covered: Checkout Sessions (create, retrieve with expand, expire), PaymentIntents (create
+Covered: Checkout Sessions (create, list, retrieve with expand, expire), PaymentIntents (create
 off session with a saved card, retrieve), Refunds (create). What happens on Stripe's side
 without an API call is a test helper:
 
@@ -43,6 +43,7 @@ API_VERSION = "2025-09-30.clover"
 
 _ROUTES = [
     ("POST", re.compile(r"^/v1/checkout/sessions$"), "checkout.sessions.create"),
+    ("GET", re.compile(r"^/v1/checkout/sessions$"), "checkout.sessions.list"),
     ("GET", re.compile(r"^/v1/checkout/sessions/(?P<id>[^/]+)$"), "checkout.sessions.retrieve"),
     (
         "POST",
@@ -306,6 +307,18 @@ class FakeStripe(FakeServer):
         session["_payment_intent_data"] = copy.deepcopy(params.get("payment_intent_data") or {})
         session["_line_items"] = copy.deepcopy(items)
         return self._public(session)
+
+    def _checkout_sessions_list(self, params, request) -> dict[str, Any]:
+        limit = int(params.get("limit", 10))
+        if not 1 <= limit <= 100:
+            raise _invalid("This value must be between 1 and 100.", "limit")
+        newest = sorted(self.sessions.values(), key=lambda s: s["created"], reverse=True)
+        return {
+            "object": "list",
+            "url": "/v1/checkout/sessions",
+            "has_more": len(newest) > limit,
+            "data": [self._public(session) for session in newest[:limit]],
+        }
 
     def _checkout_sessions_retrieve(self, params, request) -> dict[str, Any]:
         session = self._session(request.meta["id"])
