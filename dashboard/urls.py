@@ -11,7 +11,6 @@ urlpatterns = [
     path("shop/switch/", views.shop_switch, name="shop_switch"),
     path("", include("catalog.dashboard_urls")),
     path("", include("catalog.import_urls")),
-    path("", include("catalog.import_urls")),
     path("", include("orders.dashboard_urls")),
     path("", include("orders.shipping_urls")),
     path("", include("conversations.dashboard_urls")),
