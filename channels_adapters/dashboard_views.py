@@ -8,7 +8,6 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -68,25 +67,23 @@ def _webhook_help(kind: str) -> str:
 
 @dashboard_view("channels.manage")
 def channel_list(request):
-    webchat = setup.webchat_channel(shop=request.shop)
+    setup.webchat_channel(shop=request.shop)  # every shop has one, made on first use
     since = timezone.now() - FAILURES_SHOWN_FOR
     accounts = selectors.channel_overview(shop=request.shop, failures_since=since)
     rows = [
         ChannelRow(account, setup.webhook_url(account), _webhook_help(account.kind))
         for account in accounts
     ]
-    chat_url = setup.webhook_url(webchat)
-    connectable = [(kind, form.title) for kind, form in CONNECT_FORMS.items()]
+    webchat = next(row for row in rows if row.is_webchat)
     return render(
         request,
         "channels_adapters/dashboard/channel_list.html",
         {
             "rows": [row for row in rows if not row.is_webchat],
-            "webchat": next((row for row in rows if row.is_webchat), None),
-            "chat_url": chat_url,
-            "embed_snippet": _embed_snippet(chat_url, request.shop.language),
-            "connectable": connectable,
-            "public_url": settings.SOUK_PUBLIC_URL,
+            "webchat": webchat,
+            "chat_url": webchat.webhook_url,
+            "embed_snippet": _embed_snippet(webchat.webhook_url, request.shop.language),
+            "connectable": [(kind, form.title) for kind, form in CONNECT_FORMS.items()],
         },
     )
 
