@@ -34,7 +34,7 @@ class ChannelConnectForm(forms.Form):
         label="Name in Souk",
         required=False,
         max_length=120,
-        help_text="Optional: how this channel is listed in the dashboard.",
+        help_text="How this channel is listed in the dashboard.",
     )
     field_order = [
         "external_id",
@@ -80,7 +80,7 @@ class TelegramConnectForm(ChannelConnectForm):
     token = _secret("Bot token", "From @BotFather, such as 123456789:AAH…")
     payment_provider_token = _secret(
         "Payment provider token",
-        "Optional, to take payments inside Telegram: @BotFather → /mybots → your bot → "
+        "To take payments inside Telegram: @BotFather → /mybots → your bot → "
         "Payments → choose a provider, then copy the token it gives.",
         required=False,
     )
