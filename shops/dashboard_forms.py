@@ -36,7 +36,7 @@ IMAGE_ACCEPT = ",".join(f"image/{fmt.lower()}" for fmt in sorted(ACCEPTED_FORMAT
 class ShopProfileForm(forms.Form):
     name = forms.CharField(label="Shop name", max_length=120)
     logo = forms.FileField(
-        label="Logo",
+        label="New logo image",
         required=False,
         help_text="JPEG, PNG, WebP or GIF. Stored re-encoded, without its metadata.",
         widget=forms.FileInput(attrs={"accept": IMAGE_ACCEPT, "data-preview": "#logo-preview"}),
