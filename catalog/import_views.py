@@ -97,7 +97,7 @@ def import_run(request: HttpRequest, import_id: int) -> HttpResponse:
     catalog_import = _get_import(request, import_id)
     if request.method == "POST":
         if imports.catalog_import_start(catalog_import=catalog_import):
-            messages.success(request, f"Importing {catalog_import.file_name}…")
+            messages.success(request, f"Import of {catalog_import.file_name} confirmed.")
         else:
             messages.info(request, "This import has already been started.")
     return redirect("dashboard:import_detail", import_id=catalog_import.pk)

@@ -116,6 +116,7 @@ def test_the_preview_shows_what_will_change_and_writes_nothing(manager_client, r
     assert "price:</span> 49,90\xa0€ → <strong>54,90\xa0€</strong>" in page
     assert "stock:</span> 5 → <strong>7</strong>" in page
     assert "New product" in page and "Écharpe soie" in page
+    assert "Bleue · 19,90\xa0€ · stock 10" in page
     assert "New category: Accessoires." in page
     # Nothing written yet.
     assert Variant.objects.get(sku="ROBE-38").price == 4990
@@ -361,7 +362,8 @@ def test_confirming_twice_runs_once(manager_client, robe, django_capture_on_comm
 def test_an_import_that_stops_is_marked_failed_and_can_be_run_again(
     manager_client, robe, django_capture_on_commit_callbacks, monkeypatch
 ):
-    catalog_import = uploaded(manager_client, csv_text(*NEW_PRODUCT, *robe_rows(robe)))
+    text = csv_text(*NEW_PRODUCT, *robe_rows(robe, price_38="54,90"))
+    catalog_import = uploaded(manager_client, text)
     original = imports._apply_group
     calls = []
 
@@ -383,8 +385,10 @@ def test_an_import_that_stops_is_marked_failed_and_can_be_run_again(
     monkeypatch.setattr(imports, "_apply_group", original)
     catalog_import = run(manager_client, catalog_import, django_capture_on_commit_callbacks)
     assert catalog_import.status == ImportStatus.DONE
-    assert (catalog_import.created_count, catalog_import.unchanged_count) == (0, 4)
+    assert (catalog_import.created_count, catalog_import.updated_count) == (0, 1)
+    assert catalog_import.unchanged_count == 3
     assert Product.objects.filter(title="Écharpe soie").count() == 1
+    assert Variant.objects.get(sku="ROBE-38").price == 5490
 
 
 # --- Progress ------------------------------------------------------------------------------
