@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
 
 from channels_adapters import base, selectors, setup
 from channels_adapters.dashboard_forms import CONNECT_FORMS, SECRET_FIELDS
@@ -136,8 +135,7 @@ def _connected_message(account: ChannelAccount, webhook_url: str) -> str:
     return f"{done} {_webhook_help(account.kind)} Webhook URL: {webhook_url}"
 
 
-@require_POST
-@dashboard_view("channels.manage", post="channels.manage")
+@dashboard_view(None, post="channels.manage")
 def channel_disconnect(request, channel_id: int):
     account = get_for_shop_or_404(ChannelAccount.objects, shop=request.shop, pk=channel_id)
     described = str(account)

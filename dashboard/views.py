@@ -2,7 +2,6 @@
 
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
 from dashboard.selectors import shop_overview
 from shops import dashboard_access
@@ -16,8 +15,7 @@ def overview(request):
     )
 
 
-@require_POST
-@dashboard_view("dashboard.view", post="dashboard.view")
+@dashboard_view(None, post="dashboard.view")
 def shop_switch(request):
     try:
         shop_id = int(request.POST.get("shop_id", ""))

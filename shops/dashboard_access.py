@@ -93,9 +93,10 @@ def _to_sign_in(request: HttpRequest) -> HttpResponse:
     return redirect_to_login(request.get_full_path())
 
 
-def dashboard_view(permission: str, *, post: str | None = None) -> Callable:
-    """`permission` for GET/HEAD, `post` (if given) for POST; any other method is a 405."""
-    permissions = {"GET": permission, "HEAD": permission}
+def dashboard_view(permission: str | None, *, post: str | None = None) -> Callable:
+    """`permission` for GET/HEAD (None: an action, POST only), `post` (if given) for POST;
+    any other method is a 405."""
+    permissions = {"GET": permission, "HEAD": permission} if permission else {}
     if post is not None:
         permissions["POST"] = post
     for name in set(permissions.values()):
