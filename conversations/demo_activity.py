@@ -94,7 +94,7 @@ HANDED_OFF = {6}
 HISTORY_MODELS = (
     ("payments.Payment", "order"),
     ("payments.Refund", "payment__order"),
-    ("orders.OrderHistory", "order"),
+    ("orders.OrderEvent", "order"),
 )
 
 
