@@ -109,6 +109,7 @@ class ProductForm(forms.Form):
         if with_images:
             self.fields["images"] = MultipleFileField(
                 required=False,
+                label="Choose images",
                 widget=image_input("#new-image-preview"),
                 help_text="JPEG, PNG or WebP. The first image is the one shoppers see first.",
             )

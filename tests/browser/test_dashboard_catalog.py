@@ -1,0 +1,151 @@
+"""An owner adds a product in a real browser, and a shopper finds it in the web chat.
+
+The owner signs in through the sign-in page, opens Products → New, types a product with two
+variants (prices as a French person writes them, "24,90"), picks an image (previewed before
+upload), saves, adjusts a stock in place (htmx) and finds the product in the list. Then a
+shopper on a phone opens the shop's web chat, browses the category and searches, and sees the
+product's card with its price and picture. No page logs an error (CSP violations would)."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from catalog.models import Product, StockAdjustment
+from catalog.services import category_create
+from shops.models import Role
+from tests.conftest import image_bytes
+from tests.dashboard.conftest import member
+
+PASSWORD = "a-long-test-password"  # the one tests.dashboard.conftest.member gives
+TITLE = "Robe lin lavé"
+
+
+def watch_console(page: Page, errors: list[str]) -> None:
+    # The shell has no favicon yet: its 404 is not these pages' fault.
+    page.on(
+        "console",
+        lambda msg: msg.type == "error"
+        and not msg.location.get("url", "").endswith("/favicon.ico")
+        and errors.append(f"{page.url}: {msg.text}"),
+    )
+    page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
+
+
+@pytest.fixture
+def console_errors() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def owner_page(page: Page, live_server, shop, console_errors):
+    user = member(shop, Role.OWNER, email="lea@maison-rouge.example")
+    watch_console(page, console_errors)
+    expect.set_options(timeout=10_000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    expect(page).to_have_url(f"{live_server.url}/dashboard/")
+    yield page
+    assert console_errors == []
+
+
+def menu(page: Page, name: str) -> None:
+    page.get_by_role("navigation", name="Dashboard").get_by_role("link", name=name).click()
+
+
+def fill_variant(page: Page, index: int, *, name: str, sku: str, price: str, stock: str):
+    row = page.locator("#variants-rows .variant-row").nth(index)
+    row.get_by_label("Name").fill(name)
+    row.get_by_label("SKU").fill(sku)
+    row.get_by_label("Price").fill(price)
+    row.get_by_label("Options").fill(f"taille={name}")
+    row.get_by_label("Stock", exact=True).fill(stock)
+
+
+def test_an_owner_adds_a_product_that_shoppers_then_find_in_the_chat(
+    owner_page: Page, live_server, shop, settings, browser, playwright, console_errors, tmp_path
+):
+    settings.SOUK_PUBLIC_URL = live_server.url  # cards' images are fetched from the live server
+    category_create(shop=shop, name="Robes")
+    picture = tmp_path / "robe-lin.jpg"
+    picture.write_bytes(image_bytes(size=(900, 1200), color=(190, 160, 120)))
+    page = owner_page
+
+    # Products → New
+    menu(page, "Products")
+    expect(page.get_by_role("heading", name="Products")).to_be_visible()
+    page.get_by_role("link", name="New product").click()
+    expect(page.get_by_role("heading", name="New product")).to_be_visible()
+
+    page.get_by_label("Title").fill(TITLE)
+    page.get_by_label("Description").fill("Lin lavé, coupe ample.")
+    page.get_by_label("Category").select_option(label="Robes")
+    page.get_by_label("Tags").fill("lin, été")
+    fill_variant(page, 0, name="38", sku="LIN-38", price="24,90", stock="3")
+    page.get_by_role("button", name="Add a variant").click()
+    expect(page.locator("#variants-rows .variant-row")).to_have_count(2)
+    expect(page.locator("#id_variants-1-name")).to_be_focused()  # the new row takes the focus
+    fill_variant(page, 1, name="40", sku="LIN-40", price="24,90", stock="0")
+
+    page.get_by_label("Choose images").set_input_files(str(picture))
+    expect(page.locator("#new-image-preview img")).to_have_count(1)  # shown before upload
+    page.get_by_role("button", name="Create product").click()
+
+    # The product's page: saved, with its image cut into a thumbnail.
+    expect(page.get_by_text(f"“{TITLE}” was created.")).to_be_visible()
+    expect(page.get_by_role("heading", name=TITLE, level=1)).to_be_visible()
+    thumbnail = page.locator("#images img.image-thumb")
+    expect(thumbnail).to_have_count(1)
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle()
+    )
+    product = Product.objects.get(title=TITLE)
+    assert sorted(product.variants.values_list("sku", "price", "stock")) == [
+        ("LIN-38", 2490, 3),
+        ("LIN-40", 2490, 0),
+    ]
+
+    # Stock adjusted in place: the line and the log change without a page load.
+    stock = page.locator(f"#stock-row-{product.variants.get(sku='LIN-40').pk}")
+    stock.get_by_label("Adjust by").fill("2")
+    stock.get_by_label("Reason").fill("Received")
+    stock.get_by_role("button", name="Adjust stock").click()
+    expect(stock.get_by_text("Saved: +2, stock is now 2.")).to_be_visible()
+    expect(page.locator("#stock-log")).to_contain_text("Received")
+    assert StockAdjustment.objects.get().actor.email == "lea@maison-rouge.example"
+
+    # The list shows it, with its price.
+    menu(page, "Products")
+    row = page.locator("table.products tbody tr", has_text=TITLE)
+    expect(row).to_contain_text("24,90\xa0€")
+    expect(row).to_contain_text("Robes")
+    expect(row.locator("img.thumb")).to_be_visible()
+    page.screenshot(path="/tmp/dashboard-products.png", full_page=True)
+
+    # A shopper on a phone, in the web chat of the shop.
+    phone = browser.new_context(**playwright.devices["Pixel 7"])
+    chat = phone.new_page()
+    watch_console(chat, console_errors)
+    try:
+        chat.goto(f"{live_server.url}/chat/{shop.slug}/")
+        expect(chat.get_by_text("Bienvenue chez Maison Rouge")).to_be_visible()
+        chat.get_by_role("button", name="Parcourir", exact=True).last.click()
+        chat.get_by_role("button", name="Robes", exact=True).last.click()
+        card = chat.locator(".carousel").last.locator(".card", has_text=TITLE)
+        expect(card.locator(".card-price")).to_have_text("24,90\xa0€")
+        image = card.locator("img.card-image")
+        expect(image).to_be_visible()
+        chat.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+        )
+
+        chat.get_by_label("Écrivez un message…").fill("lin lavé")
+        chat.keyboard.press("Enter")
+        expect(chat.get_by_text("Voici ce que j'ai trouvé pour « lin lavé »")).to_be_visible()
+        found = chat.locator(".carousel").last.locator(".card")
+        expect(found).to_have_count(1)
+        expect(found.locator(".card-title")).to_have_text(TITLE)
+        expect(found.locator(".card-price")).to_have_text("24,90\xa0€")
+        chat.screenshot(path="/tmp/webchat-new-product.png")
+    finally:
+        phone.close()
