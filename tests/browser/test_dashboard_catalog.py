@@ -23,9 +23,11 @@ def watch_console(page: Page, errors: list[str]) -> None:
     # The shell has no favicon yet: its 404 is not these pages' fault.
     page.on(
         "console",
-        lambda msg: msg.type == "error"
-        and not msg.location.get("url", "").endswith("/favicon.ico")
-        and errors.append(f"{page.url}: {msg.text}"),
+        lambda msg: (
+            msg.type == "error"
+            and not msg.location.get("url", "").endswith("/favicon.ico")
+            and errors.append(f"{page.url}: {msg.text}")
+        ),
     )
     page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
 

@@ -39,7 +39,7 @@ def test_the_list_shows_price_range_stock_category_and_status(shop, agent_client
     assert response.status_code == 200
     page = response.content.decode()
     assert "Robe lin" in page and "Écharpe" in page
-    assert "49,90\xa0€ – 59,90\xa0€" in page
+    assert "49,90\xa0€ \u2013 59,90\xa0€" in page
     assert "1 sold out" in page
     assert "Robes" in page
     assert "Inactive" in page
