@@ -265,6 +265,18 @@ def test_messenger_connects_with_the_page_profile_set(manager_client, shop, fake
     assert fake_graph.messenger_profile["get_started"] == {"payload": "start"}
 
 
+def test_whatsapp_connects_and_names_its_webhook(manager_client, shop):
+    response = manager_client.post(
+        "/dashboard/channels/connect/whatsapp/",
+        {"external_id": "109876543210987", "access_token": "EAAwhatsapp", "name": "Boutique"},
+        follow=True,
+    )
+    account = ChannelAccount.objects.get(shop=shop, kind=ChannelKind.WHATSAPP)
+    assert (account.external_id, account.name) == ("109876543210987", "Boutique")
+    assert f"Webhook URL: {PUBLIC}/webhooks/whatsapp/" in response.content.decode()
+    assert "EAAwhatsapp" not in response.content.decode()
+
+
 def test_messenger_page_id_must_be_digits(manager_client):
     html = manager_client.post(
         "/dashboard/channels/connect/messenger/",
