@@ -49,8 +49,9 @@ class ImportUploadForm(forms.Form):
 
 @dashboard_view("catalog.edit", post="catalog.edit")
 def import_start(request: HttpRequest) -> HttpResponse:
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = ImportUploadForm(request.POST, request.FILES) if posted else ImportUploadForm()
+    if posted and form.is_valid():
         upload = form.cleaned_data["file"]
         catalog_import = imports.catalog_import_create(
             shop=request.shop,

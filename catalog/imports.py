@@ -644,6 +644,9 @@ def _apply_group(
         first = group.rows[0].number
         tally.skip(group.rows, [(first, "", message) for message in _messages(exc)])
         return
+    except services.StockWouldGoNegative as exc:
+        tally.skip(group.rows, [(group.rows[0].number, "stock", str(exc))])
+        return
     for category in created:  # only once committed: a rolled-back one must not be reused
         categories.add(category)
     tally.count(plan)
@@ -668,9 +671,9 @@ def _write_product(
         # Locked, so the stock written and the delta logged agree with concurrent sales.
         product = (
             Product.objects.for_shop(shop)
-            .select_for_update()
-            .filter(pk=group.product_id)
             .select_related("category")
+            .select_for_update(of=("self",))  # not the category (nullable side of a join)
+            .filter(pk=group.product_id)
             .first()
         )
         variants = list(
@@ -689,57 +692,77 @@ def _write_product(
     fields = dict(plan.values)
     if "category" in fields:
         fields["category"] = category
+    reason = f"CSV import #{catalog_import.pk} ({catalog_import.file_name})"[:200]
     if product is None:
         product = services.product_create(
             shop=shop, variants=[v.values for v in plan.variants], **fields
         )
-    else:
-        new_variants = None
-        if any(v.variant is None or v.values for v in plan.variants):
-            changed = {v.variant.pk: v.values for v in plan.variants if v.variant is not None}
-            new_variants = [
-                {**_variant_fields(variant), **changed.get(variant.pk, {})} for variant in variants
-            ] + [v.values for v in plan.variants if v.variant is None]
-        product = services.product_update(product=product, variants=new_variants, **fields)
-    _log_stock(plan, product, catalog_import)
+        _log_initial_stock(plan, product, catalog_import, reason)
+        return plan
+
+    # Stock goes through the logged adjustment (below), so it is left out of these entries.
+    edits = {
+        v.variant.pk: {name: value for name, value in v.values.items() if name != "stock"}
+        for v in plan.variants
+        if v.variant is not None
+    }
+    new_variants = [v.values for v in plan.variants if v.variant is None]
+    entries = None
+    if new_variants or any(edits.values()):
+        entries = [
+            {**_variant_fields(variant), **edits.get(variant.pk, {})} for variant in variants
+        ] + new_variants
+    if fields or entries is not None:
+        product = services.product_update(product=product, variants=entries, **fields)
+    for variant_plan in plan.variants:
+        if variant_plan.variant is not None and "stock" in variant_plan.values:
+            services.variant_stock_adjust_logged(
+                variant=variant_plan.variant,
+                delta=variant_plan.values["stock"] - variant_plan.variant.stock,
+                reason=reason,
+                source=StockSource.IMPORT,
+                actor=catalog_import.created_by,
+            )
+    _log_initial_stock(plan, product, catalog_import, reason)
     return plan
 
 
 def _variant_fields(variant: Variant) -> dict:
+    """An existing variant as a product_update entry, without stock (left alone)."""
     return {
         "id": variant.pk,
         "sku": variant.sku,
         "name": variant.name,
         "options": variant.options,
         "price": variant.price,
-        "stock": variant.stock,
         "track_stock": variant.track_stock,
         "position": variant.position,
     }
 
 
-def _log_stock(plan: ProductPlan, product: Product, catalog_import: CatalogImport) -> None:
-    deltas = {}
-    for variant_plan in plan.variants:
-        if "stock" not in variant_plan.values:
-            continue
-        before = variant_plan.variant.stock if variant_plan.variant is not None else 0
-        if variant_plan.values["stock"] != before:
-            deltas[variant_plan.row.sku] = variant_plan.values["stock"] - before
-    if not deltas:
+def _log_initial_stock(
+    plan: ProductPlan, product: Product, catalog_import: CatalogImport, reason: str
+) -> None:
+    """New variants are created with their stock; the log gets its first line here, in bulk
+    (nothing else can have touched a variant this transaction just created)."""
+    created = {
+        v.row.sku: v.values["stock"]
+        for v in plan.variants
+        if v.variant is None and v.values["stock"]
+    }
+    if not created:
         return
-    reason = f"CSV import #{catalog_import.pk} ({catalog_import.file_name})"[:200]
     StockAdjustment.objects.bulk_create(
         StockAdjustment(
             shop_id=product.shop_id,
             variant_id=pk,
-            delta=deltas[sku],
-            stock_after=stock,
+            delta=created[sku],
+            stock_after=created[sku],
             reason=reason,
             source=StockSource.IMPORT,
             actor=catalog_import.created_by,
         )
-        for sku, pk, stock in Variant.objects.filter(
-            product=product, sku__in=list(deltas)
-        ).values_list("sku", "pk", "stock")
+        for sku, pk in Variant.objects.filter(product=product, sku__in=list(created)).values_list(
+            "sku", "pk"
+        )
     )

@@ -152,6 +152,12 @@ def test_an_unreadable_file_is_a_form_error_and_stores_nothing(manager_client):
     assert not CatalogImport.objects.exists()
 
 
+def test_no_file_chosen(manager_client):
+    page = manager_client.post(START, {}).content.decode()
+    assert 'class="field has-error"' in page
+    assert "This field is required." in page
+
+
 def test_a_file_over_the_limit_is_refused_before_reading(manager_client, monkeypatch):
     from catalog import csv_format
 
