@@ -393,5 +393,7 @@ LOGGING = {
         # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # python-telegram-bot logs request URLs (with the token) at DEBUG, whatever LOG_LEVEL.
+        "telegram": {"level": "INFO"},
     },
 }
