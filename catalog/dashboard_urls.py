@@ -29,6 +29,7 @@ urlpatterns = [
         images.image_delete,
         name="image_delete",
     ),
+    path("products/<int:product_id>/stock/", stock.stock_panel, name="stock_panel"),
     path(
         "products/<int:product_id>/variants/<int:variant_id>/stock/",
         stock.stock_adjust,

@@ -86,6 +86,7 @@ def product_list(request):
             "categories": categories,
             "bulk_actions": BulkActionForm.ACTIONS,
             "low_stock_threshold": LOW_STOCK_THRESHOLD,
+            "stock_reasons": STOCK_REASONS,
         },
     )
 

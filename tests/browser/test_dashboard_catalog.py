@@ -2,9 +2,10 @@
 
 The owner signs in through the sign-in page, opens Products → New, types a product with two
 variants (prices as a French person writes them, "24,90"), picks an image (previewed before
-upload), saves, adjusts a stock in place (htmx) and finds the product in the list. Then a
-shopper on a phone opens the shop's web chat, browses the category and searches, and sees the
-product's card with its price and picture. No page logs an error (CSP violations would)."""
+upload), saves, adjusts a stock in place (htmx), finds the product in the list and adjusts a
+stock from there too. Then a shopper on a phone opens the shop's web chat, browses the
+category and searches, and sees the product's card with its price and picture. No page logs
+an error (CSP violations would)."""
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -122,7 +123,21 @@ def test_an_owner_adds_a_product_that_shoppers_then_find_in_the_chat(
     expect(row).to_contain_text("24,90\xa0€")
     expect(row).to_contain_text("Robes")
     expect(row.locator("img.thumb")).to_be_visible()
+    expect(row.locator(f"#stock-total-{product.pk}")).to_contain_text("5")
+
+    # …and adjusts a stock from the list: the lines open under the row, the total follows.
+    row.get_by_role("link", name="Adjust").click()
+    panel = page.locator(f"#stock-panel-{product.pk}")
+    line = panel.locator(".stock-row", has_text="LIN-38")
+    line.get_by_label("Adjust by").fill("-3")
+    line.get_by_label("Reason").fill("Damaged")
+    line.get_by_role("button", name="Adjust stock").click()
+    expect(line.get_by_text("Saved: -3, stock is now 0.")).to_be_visible()
+    expect(row.locator(f"#stock-total-{product.pk}")).to_contain_text("1 sold out")
     page.screenshot(path="/tmp/dashboard-products.png", full_page=True)
+    panel.get_by_role("button", name="Close").click()
+    expect(panel.locator(".stock-row")).to_have_count(0)
+    expect(row.get_by_role("link", name="Adjust")).to_be_focused()
 
     # A shopper on a phone, in the web chat of the shop.
     phone = browser.new_context(**playwright.devices["Pixel 7"])

@@ -1,6 +1,8 @@
 """Stock adjusted on the product page: ±N with a reason, one atomic update and its log line
 (also for the REST API), errors beside the field, in place with htmx."""
 
+import re
+
 import pytest
 
 from catalog.models import StockAdjustment, Variant
@@ -143,3 +145,49 @@ def test_the_api_records_its_adjustments_too(shop):
 
     entry = StockAdjustment.objects.get()
     assert (entry.delta, entry.stock_after, entry.source, entry.actor) == (-2, 3, "api", None)
+
+
+# --- From the product list ------------------------------------------------------------------
+
+
+def test_the_list_opens_a_products_stock_lines_in_place(shop, manager_client, agent_client):
+    product = make_product(shop, skus=("R-38", "R-40"), stock=4)
+    panel_url = f"/dashboard/products/{product.pk}/stock/"
+
+    page = manager_client.get("/dashboard/products/").content.decode()
+    assert f'hx-get="{panel_url}"' in page
+    assert f'href="/dashboard/products/{product.pk}/#stock"' in page  # without JavaScript
+    assert f'<td colspan="8" id="stock-panel-{product.pk}"></td>' in page
+
+    panel = manager_client.get(panel_url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in panel
+    assert panel.count('class="stock-form"') == 2
+    assert panel.count('name="in_list" value="1"') == 2
+
+    # Agents read the stock without a form, and get no "Adjust" link in the list.
+    assert "stock-form" not in agent_client.get(panel_url).content.decode()
+    assert f'hx-get="{panel_url}"' not in agent_client.get("/dashboard/products/").content.decode()
+
+
+def test_an_adjustment_from_the_list_updates_the_products_total(shop, manager_client):
+    product = make_product(shop, skus=("R-38", "R-40"), stock=4)
+    variant = product.variants.get(sku="R-40")
+    prefix = f"stock-{variant.pk}"
+
+    response = manager_client.post(
+        stock_url(variant),
+        {f"{prefix}-delta": "-4", f"{prefix}-reason": "Damaged", "in_list": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    fragment = response.content.decode()
+    assert "Saved: -4, stock is now 0." in fragment
+    # The product's total (4 + 0) and its badge, swapped out of band into the list's cell.
+    total = re.search(
+        rf'<span id="stock-total-{product.pk}" hx-swap-oob="true">\s*(\d+)\s*<br>'
+        r'<span class="badge badge-bad">([^<]+)</span>',
+        fragment,
+    )
+    assert total and total.groups() == ("4", "1 sold out")
+    assert "stock-log" not in fragment  # the list has no log to update
+    assert StockAdjustment.objects.get().stock_after == 0
