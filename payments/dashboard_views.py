@@ -5,7 +5,6 @@ encrypted and never shown again (only their hints)."""
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -51,10 +50,8 @@ def payment_settings(request):
     return render(request, "payments/dashboard/settings.html", context)
 
 
-@dashboard_view("payments.manage", post="payments.manage")
+@dashboard_view(None, post="payments.manage")
 def payment_stripe_remove(request):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     if services.shop_payment_settings_stripe_remove(shop=request.shop, updated_by=request.user):
         messages.success(
             request, "Your Stripe keys were removed. New payments use the test provider."

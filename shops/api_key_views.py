@@ -7,7 +7,6 @@ import logging
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
@@ -58,12 +57,10 @@ def api_key_list(request):
     )
 
 
-@dashboard_view("api_keys.manage", post="api_keys.manage")
+@dashboard_view(None, post="api_keys.manage")
 def api_key_revoke(request, key_id: int):
-    # Found (or 404) first: another shop's key id answers the same as a missing one.
+    # Another shop's key id answers the same as a missing one.
     api_key = get_object_or_404(selectors.api_key_list(shop=request.shop), pk=key_id)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     if api_key.revoked_at is None:
         services.api_key_revoke(api_key=api_key)
         logger.info(

@@ -9,7 +9,6 @@ from datetime import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
@@ -111,12 +110,10 @@ def webhook_edit(request, endpoint_id: int):
     return render(request, "shops/webhooks/form.html", {"form": form, "endpoint": endpoint})
 
 
-@dashboard_view("webhooks.manage", post="webhooks.manage")
+@dashboard_view(None, post="webhooks.manage")
 def webhook_toggle(request, endpoint_id: int):
     """Enables or disables the endpoint (the button says which)."""
     endpoint = _endpoint(request, endpoint_id)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     active = request.POST.get("is_active") == "1"
     services.webhook_endpoint_update(endpoint=endpoint, is_active=active)
     if active:
@@ -126,21 +123,17 @@ def webhook_toggle(request, endpoint_id: int):
     return redirect("dashboard:webhook_detail", endpoint_id=endpoint.pk)
 
 
-@dashboard_view("webhooks.manage", post="webhooks.manage")
+@dashboard_view(None, post="webhooks.manage")
 def webhook_delete(request, endpoint_id: int):
     endpoint = _endpoint(request, endpoint_id)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     services.webhook_endpoint_delete(endpoint=endpoint, deleted_by=request.user)
     messages.success(request, "Endpoint deleted, with its delivery log.")
     return redirect("dashboard:webhook_list")
 
 
-@dashboard_view("webhooks.manage", post="webhooks.manage")
+@dashboard_view(None, post="webhooks.manage")
 def webhook_test(request, endpoint_id: int):
     endpoint = _endpoint(request, endpoint_id)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     services.webhook_endpoint_ping(endpoint=endpoint)
     messages.success(request, "Test event sent: its delivery is at the top of the log below.")
     return redirect("dashboard:webhook_detail", endpoint_id=endpoint.pk)
