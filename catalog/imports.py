@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog import services
-from catalog.csv_format import CsvFile, RowValues, parse_text, read_row, yes_no
+from catalog.csv_format import MAX_LENGTHS, CsvFile, RowValues, parse_text, read_row, yes_no
 from catalog.models import (
     CatalogImport,
     Category,
@@ -44,6 +44,7 @@ CHUNK = 1000  # ids per IN (...) query
 PRODUCT_FIELDS = ("title", "description", "category", "active", "tags")
 VARIANT_FIELDS = ("name", "options", "price", "stock", "track_stock")
 VARIANT_LABELS = {"name": "variant_name"}
+NAME_MAX = MAX_LENGTHS["variant_name"]  # a name made up from the options or the title
 
 
 # --- Planning: what the file would do, computed without writing --------------------------------
@@ -84,11 +85,16 @@ class ProductPlan:
             or any(v.variant is None or v.values for v in self.variants)
         )
 
+    def variant_plan(self, row: RowValues) -> VariantPlan | None:
+        if not hasattr(self, "_by_row"):
+            self._by_row = {id(v.row): v for v in self.variants}
+        return self._by_row.get(id(row))
+
     def row_outcome(self, row: RowValues) -> str:
-        """ "created", "updated" or "unchanged" (for a plan without errors)."""
+        """One of created, updated or unchanged (for a plan without errors)."""
         if self.product is None:
             return "created"
-        plan = next((v for v in self.variants if v.row is row), None)
+        plan = self.variant_plan(row)
         if plan is not None and plan.variant is None:
             return "created"
         if self.values or (plan is not None and plan.values):
@@ -162,9 +168,7 @@ def _group_rows(rows: list[RowValues], shop: Shop) -> list[Group]:
         elif row.product.get("title"):
             key = ("title", row.product["title"])
         else:
-            key = ("row", row.number)
-            if not row.errors:
-                row.errors.append(("title", "A new product needs a title (or a product_ref)."))
+            key = ("row", row.number)  # a new product without a title: an error, reported later
         by_key.setdefault(key, []).append(row)
 
     groups: list[tuple[tuple, Group]] = []
@@ -365,7 +369,8 @@ def _plan_variants(plan: ProductPlan, variants: list[Variant], display: _Display
             options = given.get("options", {})
             values = {
                 "sku": row.sku,
-                "name": given.get("name") or " / ".join(options.values()) or title or row.sku,
+                "name": given.get("name")
+                or (" / ".join(options.values()) or title or row.sku)[:NAME_MAX],
                 "options": options,
                 "price": given.get("price", 0),
                 "stock": given.get("stock", 0),
@@ -438,9 +443,8 @@ class Tally:
     def _list_changes(self, plan: ProductPlan) -> None:
         title = plan.values.get("title") or (plan.product.title if plan.product else "")
         items = []
-        variant_plans = {id(v.row): v for v in plan.variants}
         for index, row in enumerate(plan.rows):
-            variant_plan = variant_plans.get(id(row))
+            variant_plan = plan.variant_plan(row)
             changes = list(plan.changes) if index == 0 else []
             details = ""
             if variant_plan is not None and variant_plan.variant is None:
@@ -570,6 +574,22 @@ def catalog_import_start(*, catalog_import: CatalogImport) -> bool:
     return started
 
 
+RESULT_FIELDS = [
+    "status",
+    "processed_rows",
+    "total_rows",
+    "finished_at",
+    "products_created",
+    "created_count",
+    "updated_count",
+    "unchanged_count",
+    "skipped_count",
+    "errors",
+    "error_count",
+    "summary",
+]
+
+
 class _Rejected(Exception):
     def __init__(self, errors: list[tuple[int, str, str]]):
         self.errors = errors
@@ -625,7 +645,7 @@ def catalog_import_apply(*, import_id: int) -> CatalogImport | None:
     catalog_import.status = ImportStatus.DONE
     catalog_import.processed_rows = catalog_import.total_rows = processed
     catalog_import.finished_at = timezone.now()
-    catalog_import.save()
+    catalog_import.save(update_fields=RESULT_FIELDS)  # not the file again
     return catalog_import
 
 

@@ -336,6 +336,27 @@ def test_a_sku_of_another_product_under_one_ref_is_an_error(manager_client, robe
     assert catalog_import.skipped_count == 2
 
 
+def test_a_new_variant_without_a_name_is_named_after_its_options_or_the_title(
+    manager_client, django_capture_on_commit_callbacks
+):
+    long_title = "T" * 200
+    text = csv_text(
+        "p;Robe;;;;;R-1;;taille;38;10;1;yes",
+        f"q;{long_title};;;;;Q-1;;;;10;1;yes",
+    )
+    run(manager_client, uploaded(manager_client, text), django_capture_on_commit_callbacks)
+    assert Variant.objects.get(sku="R-1").name == "38"
+    assert Variant.objects.get(sku="Q-1").name == "T" * 120
+
+
+def test_a_row_without_sku_title_or_reference_is_an_error(manager_client):
+    text = "sku,title,price\r\nNEW-1,,10\r\n"
+    catalog_import = uploaded(manager_client, text)
+    assert catalog_import.errors == [
+        {"row": 2, "column": "title", "message": "A new product needs a title."}
+    ]
+
+
 def test_a_sku_twice_in_the_file_is_an_error(manager_client):
     text = "title,sku,price\r\nA,X-1,1\r\nB,X-1,2\r\n"
     catalog_import = uploaded(manager_client, text)
