@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -90,6 +91,10 @@ def invitation_create(
     invitation and its token (only its digest is stored). Raises ValidationError naming
     `email` (already a member) or `role`."""
     email = _normalize_email(email)
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": exc.messages}) from exc
     _check_role(role)
     with transaction.atomic():
         shop = _lock_shop(shop)

@@ -8,6 +8,7 @@ import re
 import pytest
 from allauth.mfa.models import Authenticator
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from shops.models import Invitation, Membership, Role
@@ -312,3 +313,11 @@ def test_the_team_page_runs_the_same_queries_for_3_or_40_members(
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = owner_client.get(TEAM).content.decode()
     assert "agent39@example.com" in html and "invite39@example.com" in html
+
+
+def test_the_invitation_service_checks_the_address_for_any_caller(shop):
+    with pytest.raises(ValidationError) as refused:
+        invitation_create(shop=shop, email="nobody", role=Role.AGENT, invited_by=None)
+
+    assert "email" in refused.value.message_dict
+    assert not Invitation.objects.exists()
