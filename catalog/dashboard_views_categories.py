@@ -92,7 +92,7 @@ def category_delete(request, category_id: int):
     category = _category(request, category_id)
     if request.method == "POST":
         count = category.products.count()
-        services.category_delete(category=category)
+        services.category_delete(category=category, actor=request.user)
         messages.success(
             request,
             f"Category “{category.name}” was deleted; "

@@ -73,6 +73,6 @@ def image_delete(request, product_id: int, image_id: int):
     product = product_for_page(request, product_id)
     image = _image_of(request, product, image_id)
     if request.method == "POST":
-        services.image_delete(image=image)
+        services.image_delete(image=image, actor=request.user)
         messages.success(request, "The image was deleted.")
     return redirect(_images_section(product))

@@ -56,11 +56,20 @@ def category_update(*, category: Category, name: str | None = None, position=Non
     return category
 
 
-def category_delete(*, category: Category) -> None:
+def category_delete(*, category: Category, actor: User | None = None) -> None:
+    category_id = category.pk  # delete() forgets it
     with transaction.atomic():
         products = list(Product.objects.filter(category=category).values_list("pk", flat=True))
         category.delete()
         _refresh_search_documents(Product.objects.filter(pk__in=products))
+    logger.info(
+        "category deleted shop=%s category=%s name=%r products=%s actor=%s",
+        category.shop_id,
+        category_id,
+        category.name,
+        len(products),
+        getattr(actor, "pk", None),
+    )
 
 
 Direction = Literal["up", "down"]
@@ -251,6 +260,7 @@ def _sync_variants(product: Product, variants: Sequence[dict]) -> None:
 
 
 def product_delete(*, product: Product, actor: User | None = None) -> None:
+    product_id = product.pk  # delete() forgets it
     with transaction.atomic():
         images = list(ProductImage.objects.filter(product=product))
         product.delete()
@@ -258,7 +268,7 @@ def product_delete(*, product: Product, actor: User | None = None) -> None:
     logger.info(
         "product deleted shop=%s product=%s title=%r actor=%s",
         product.shop_id,
-        product.pk,
+        product_id,
         product.title,
         getattr(actor, "pk", None),
     )
@@ -472,10 +482,18 @@ def image_render_thumbnails_for(*, image_id: int) -> ProductImage | None:
     return image
 
 
-def image_delete(*, image: ProductImage) -> None:
+def image_delete(*, image: ProductImage, actor: User | None = None) -> None:
+    image_id = image.pk  # delete() forgets it
     with transaction.atomic():
         image.delete()
         transaction.on_commit(lambda: _delete_files([image]))
+    logger.info(
+        "product image deleted shop=%s product=%s image=%s actor=%s",
+        image.shop_id,
+        image.product_id,
+        image_id,
+        getattr(actor, "pk", None),
+    )
 
 
 def _delete_files(images: Iterable[ProductImage]) -> None:

@@ -78,7 +78,7 @@ def test_rename_to_a_taken_name_is_shown_on_that_row(shop, manager_client):
     assert names(shop) == ["Robes", "Écharpes"]
 
 
-def test_delete_keeps_the_products_uncategorised(shop, manager_client):
+def test_delete_keeps_the_products_uncategorised(shop, manager_client, caplog):
     dresses = category_create(shop=shop, name="Robes")
     product = make_product(shop, category=dresses)
     page = manager_client.get(LIST).content.decode()
@@ -90,6 +90,9 @@ def test_delete_keeps_the_products_uncategorised(shop, manager_client):
     assert not Category.objects.exists()
     product.refresh_from_db()
     assert product.category is None and Product.objects.count() == 1
+    assert f"category deleted shop={shop.pk} category={dresses.pk} name='Robes' products=1" in (
+        caplog.text
+    )
 
 
 def test_arrows_move_a_category_up_and_down(shop, manager_client):

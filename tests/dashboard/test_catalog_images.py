@@ -114,7 +114,7 @@ def test_reorder_with_arrows(shop, manager_client):
     ]
 
 
-def test_delete_an_image(shop, manager_client):
+def test_delete_an_image(shop, manager_client, caplog):
     product = make_product(shop)
     keep, gone = (
         image_add(product=product, upload=jpeg()),
@@ -126,6 +126,9 @@ def test_delete_an_image(shop, manager_client):
     manager_client.post(image_url(gone, "delete/"))
 
     assert list(product.images.values_list("pk", flat=True)) == [keep.pk]
+    assert f"product image deleted shop={shop.pk} product={product.pk} image={gone.pk}" in (
+        caplog.text
+    )
 
 
 def test_agents_see_images_but_cannot_change_them(shop, agent_client):

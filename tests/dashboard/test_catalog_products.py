@@ -183,12 +183,13 @@ def test_bulk_move_without_a_category_changes_nothing(shop, manager_client):
     assert product.category == scarves
 
 
-def test_bulk_delete(shop, manager_client):
+def test_bulk_delete(shop, manager_client, caplog):
     one, two = make_product(shop, "A", skus=("A",)), make_product(shop, "B", skus=("B",))
     response = manager_client.post(BULK, {"action": "delete", "product": [one.pk]}, follow=True)
     assert "1 product deleted." in response.content.decode()
     assert list(Product.objects.values_list("pk", flat=True)) == [two.pk]
     assert not Variant.objects.filter(sku="A").exists()
+    assert f"product deleted shop={shop.pk} product={one.pk} title='A'" in caplog.text
 
 
 def test_bulk_with_nothing_ticked_says_so(shop, manager_client):
@@ -477,7 +478,7 @@ def test_the_edit_page_stays_under_15_queries(
 # --- Deleting a product -------------------------------------------------------------------------
 
 
-def test_delete_a_product(shop, manager_client):
+def test_delete_a_product(shop, manager_client, caplog):
     product = make_product(shop, "Robe")
     page = manager_client.get(edit_url(product)).content.decode()
     assert "Delete “Robe” with its 1 variant and 0 images?" in page  # the confirm dialog's text
@@ -487,6 +488,8 @@ def test_delete_a_product(shop, manager_client):
     assert response.redirect_chain[-1][0] == LIST
     assert "“Robe” was deleted." in response.content.decode()
     assert not Product.objects.exists() and not Variant.objects.exists()
+    assert f"product deleted shop={shop.pk} product={product.pk} title='Robe'" in caplog.text
+    assert f"actor={manager_client.user.pk}" in caplog.text
 
 
 def test_agents_cannot_delete(shop, agent_client):
