@@ -148,11 +148,7 @@ class VariantForm(forms.Form):
             currency=shop.currency,
             language=shop.language,
             help_text=f"In {shop.currency}, such as 24,90.",
-            # MoneyField's default max_length validator would measure the cleaned int
-            # (TypeError); the length is limited in the browser instead.
-            max_length=None,
         )
-        self.fields["price"].widget.attrs["maxlength"] = "20"
         # Field order: price after the SKU, where people expect it.
         self.order_fields(["id", "name", "sku", "price", "options", "stock", "track_stock"])
         if self.initial.get("id"):

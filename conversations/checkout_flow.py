@@ -273,7 +273,8 @@ class CheckoutFlow:
 
     def _saved_method(self):
         return payment_selectors.saved_method_for(
-            customer=self.customer, provider=payments.default_provider()
+            customer=self.customer,
+            provider=payments.default_provider(shop_id=self.customer.shop_id),
         )
 
     def _place(self) -> Order | Reply:

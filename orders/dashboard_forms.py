@@ -109,9 +109,6 @@ class RefundForm(forms.Form):
             language=shop.language,
             initial=refundable,
             help_text=f"Up to {self.money(refundable)}.",
-            # MoneyField's max_length validator would measure the cleaned int (a TypeError);
-            # the browser limits the length instead, parse_amount the value.
-            max_length=None,
         )
         amount.widget.attrs["maxlength"] = "20"
         self.fields = {"amount": amount, **self.fields}

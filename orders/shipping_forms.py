@@ -30,9 +30,7 @@ class ShippingRateForm(forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
-        # max_length=None: MoneyField's max_length validator would measure the cleaned int
-        # (TypeError, reported); the browser limits the length instead.
-        money = {"currency": shop.currency, "language": shop.language, "max_length": None}
+        money = {"currency": shop.currency, "language": shop.language}
         self.example = example = "4,90" if shop.language == "fr" else "4.90"
         self.fields["amount"] = MoneyField(
             label=f"Cost ({shop.currency})",
@@ -46,8 +44,6 @@ class ShippingRateForm(forms.Form):
             help_text="For “free above an amount”: orders whose goods reach it ship free.",
             **money,
         )
-        for name in ("amount", "free_above"):
-            self.fields[name].widget.attrs["maxlength"] = "20"
         self.order_fields(["name", "kind", "amount", "free_above", "is_active"])
 
     def clean(self):

@@ -11,8 +11,11 @@ class MoneyField(forms.CharField):
 
     def __init__(self, *, currency: str, language: str = "en", **kwargs):
         self.currency, self.language = currency, language
-        kwargs.setdefault("max_length", 20)
+        # CharField's max_length validator would run on the cleaned integer: limit the typed
+        # text in to_python instead (and in the browser through the widget's maxlength).
+        self.max_text_length = kwargs.pop("max_length", None) or 20
         super().__init__(**kwargs)
+        self.widget.attrs.setdefault("maxlength", str(self.max_text_length))
         self.widget.attrs.setdefault("inputmode", "decimal")
         self.widget.attrs.setdefault("autocomplete", "off")
 
@@ -25,6 +28,8 @@ class MoneyField(forms.CharField):
         value = super().to_python(value)
         if value in self.empty_values:
             return None
+        if len(value) > self.max_text_length:
+            raise forms.ValidationError("That is too long for an amount.", code="max_length")
         try:
             return parse_amount(value, self.currency)
         except AmountError as exc:
