@@ -527,3 +527,34 @@ def test_the_import_uses_the_current_shops_currency(make_shop, django_capture_on
     catalog_import = uploaded(client, "title,sku,price\r\nTenugui,TE-1,1500\r\n")
     run(client, catalog_import, django_capture_on_commit_callbacks)
     assert Variant.objects.get(sku="TE-1").price == 1500
+
+
+def test_the_import_pages_stay_under_the_query_budget(
+    manager_client, robe, django_assert_max_num_queries
+):
+    rows = [f"n{i};Nouveau {i};;Cat {i};yes;;N-{i};V;;;1{i},00;{i};yes" for i in range(60)]
+    catalog_import = uploaded(manager_client, csv_text(*rows, "bad;Bad;;;;;B-1;;;;x;1;yes"))
+    assert catalog_import.summary["changes_total"] == 60
+    with django_assert_max_num_queries(14):
+        page = detail(manager_client, catalog_import)
+    assert page.count('<td class="num">') >= 50
+    url = reverse("dashboard:import_progress", args=[catalog_import.pk])
+    with django_assert_max_num_queries(14):
+        manager_client.get(url)
+
+
+def test_file_contents_are_escaped_on_the_pages(manager_client):
+    catalog_import = uploaded(
+        manager_client,
+        csv_text(
+            "x;<script>alert(1)</script>;;;;;<b>SKU</b>;;;;1;1;yes",
+            "y;Autre;;;;;Y-1;;;;<i>cher</i>;1;yes",
+        ),
+        name="<img src=x>.csv",
+    )
+    page = detail(manager_client, catalog_import)
+    assert "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b>SKU</b>" not in page and "&lt;b&gt;SKU&lt;/b&gt;" in page
+    assert "<i>cher</i>" not in page and "You wrote “&lt;i&gt;cher&lt;/i&gt;”" in page
+    assert "<img src=x>" not in page and "&lt;img src=x&gt;.csv" in page
