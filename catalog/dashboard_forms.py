@@ -63,7 +63,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 class MultipleFileField(forms.FileField):
     """Several files from one <input multiple>; whether each is an image is the service's
-    call (catalog.images.clean_upload), so the rule lives in one place."""
+    call (shops.images.clean_upload), so the rule lives in one place."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))

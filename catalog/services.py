@@ -9,9 +9,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from catalog.images import CARD_SIZE, SQUARE_SIZE, CleanImage, clean_upload, render_thumbnail
+from catalog.images import CARD_SIZE, SQUARE_SIZE, render_thumbnail
 from catalog.models import Category, Product, ProductImage, StockAdjustment, StockSource, Variant
 from catalog.search import build_search_document
+from shops.images import CleanImage, clean_upload
 from shops.models import Shop, User
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 # The one Pillow cleaning of uploads (re-encoded, metadata dropped); it imports nothing from
 # catalog, so the settings page can share it without shops depending on the catalog's models.
-from catalog.images import ACCEPTED_FORMATS, clean_upload
+from shops.images import ACCEPTED_FORMATS, clean_upload
 from shops.models import Language, Role, Shop
 
 

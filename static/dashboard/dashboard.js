@@ -100,7 +100,9 @@
     var html = template.innerHTML.replace(/__prefix__/g, String(index));
     rows.insertAdjacentHTML("beforeend", html);
     total.value = String(index + 1);
-    var first = rows.lastElementChild && rows.lastElementChild.querySelector("input, select");
+    var first =
+      rows.lastElementChild &&
+      rows.lastElementChild.querySelector("input:not([type=hidden]), select, textarea");
     if (first) first.focus();
   });
 
