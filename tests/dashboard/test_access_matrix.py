@@ -1,6 +1,6 @@
 """Generated from the URL configuration and the role table, so every page is covered:
 
-- every URL × every role × every method it accepts: 403 exactly when shops/roles.py says the
+- every URL, every role and every method it accepts: 403 exactly when shops/roles.py says the
   role lacks the permission, and never a 500 (even for an empty POST);
 - every URL naming an object, with another shop's object: 404 for GET and POST, as for an id
   that does not exist;
