@@ -176,12 +176,3 @@ class CatalogImport(ShopOwned):
     def __str__(self) -> str:
         return f"{self.file_name} ({self.status})"
 
-    @property
-    def badge_key(self) -> str:
-        """The status as one of the dashboard's badge tones (shops/templatetags/souk.py)."""
-        return {
-            ImportStatus.PREVIEWED: "awaiting",
-            ImportStatus.RUNNING: "pending",
-            ImportStatus.DONE: "completed",
-            ImportStatus.FAILED: "failed",
-        }.get(self.status, "")

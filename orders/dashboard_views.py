@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
-from channels_adapters.models import ChannelKind
 from orders import lifecycle
 from orders.dashboard_forms import CancelForm, FulfilForm, OrderFilterForm, RefundForm
 from orders.models import EventSource, Order
@@ -19,7 +18,6 @@ from shops.money import format_amount
 from shops.tenancy import get_for_shop_or_404
 
 PAGE_SIZE = 25
-CHANNEL_LABELS = dict(ChannelKind.choices)
 REFUNDABLE = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
 
 
@@ -28,19 +26,11 @@ def order_list(request):
     form = OrderFilterForm(request.GET)
     orders = order_admin_list(shop=request.shop, filters=form.filters())
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
-    for order in rows:
-        order.channel_label = channel_label(order.channel_kind)
     return render(
         request,
         "orders/dashboard/order_list.html",
-        {"form": form, "page": page, "orders": rows},
+        {"form": form, "page": page, "orders": page.object_list},
     )
-
-
-def channel_label(kind: str) -> str:
-    """ "whatsapp" → "WhatsApp"; orders keep the kind as a plain string."""
-    return CHANNEL_LABELS.get(kind, kind)
 
 
 def _order(request, order_id: int) -> Order:
@@ -94,7 +84,6 @@ def _detail(request, order: Order, *, status: int = 200, **forms) -> object:
         "refund": refundable > 0,
         "cancel": lifecycle.order_can_cancel(order),
     }
-    order.channel_label = channel_label(order.channel_kind)
     payments = list(order.payments.all())
     refunds = sorted(
         (refund for payment in payments for refund in payment.refunds.all()),

@@ -21,6 +21,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render, resolve_url
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject, cached_property
 
 from shops.models import Membership, Shop
@@ -116,7 +117,9 @@ def dashboard_view(permission: str | None, *, post: str | None = None) -> Callab
             if not role_can(access.role, needed):
                 raise PermissionDenied(needed)
             request.membership, request.shop = access.membership, access.shop
-            return view(request, *args, **kwargs)
+            # Dates on every page read in the shop's time zone, not the server's.
+            with timezone.override(access.shop.timezone):
+                return view(request, *args, **kwargs)
 
         wrapper.dashboard_permissions = permissions
         return wrapper
