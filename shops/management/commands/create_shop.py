@@ -5,11 +5,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from shops.accounts import password_set_url
+from shops.models import User
 from shops.services import api_key_create, shop_create
 
 
 class Command(BaseCommand):
-    help = "Create a shop, its owner and an API key; print them as one line of JSON."
+    help = (
+        "Create a shop, its owner and an API key; print them as one line of JSON (with a link "
+        "where a new owner chooses a password)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("name")
@@ -39,4 +44,9 @@ class Command(BaseCommand):
                 else exc.messages
             )
             raise CommandError("; ".join(messages)) from exc
-        self.stdout.write(json.dumps({"shop_id": shop.pk, "slug": shop.slug, "api_key": raw_key}))
+        created = {"shop_id": shop.pk, "slug": shop.slug, "api_key": raw_key}
+        owner = User.objects.get(email__iexact=options["owner"])
+        if not owner.has_usable_password():
+            # The owner signs in to the dashboard once they chose a password there.
+            created["set_password_url"] = password_set_url(owner)
+        self.stdout.write(json.dumps(created))
