@@ -8,6 +8,7 @@
 """
 
 import pytest
+from django.test import Client
 
 from shops.models import Role
 from shops.roles import role_can
@@ -68,3 +69,12 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, shop, url):
         response = client.post(path, {})
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/?next=")
+
+
+@pytest.mark.parametrize("url", [u for u in URLS if "POST" in u.permissions], ids=str)
+def test_every_form_post_needs_the_csrf_token(shop, url):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member(shop, Role.OWNER))
+    response = client.post(url_for(url, shop), {})
+    assert response.status_code == 403
+    assert b"CSRF" in response.content
