@@ -74,6 +74,22 @@ def _fresh_cache():
         cache.clear()
 
 
+SIGN_IN_RATE_LIMITS = django_settings.ACCOUNT_RATE_LIMITS
+
+
+@pytest.fixture(autouse=True)
+def _sign_in_unthrottled(settings):
+    """allauth counts sign-ins per IP in the cache, which on Redis outlives a test: hundreds of
+    tests signing in from 127.0.0.1 would hit the limit. Tests of the limit turn it back on
+    (`sign_in_throttled`)."""
+    settings.ACCOUNT_RATE_LIMITS = False
+
+
+@pytest.fixture
+def sign_in_throttled(settings):
+    settings.ACCOUNT_RATE_LIMITS = SIGN_IN_RATE_LIMITS
+
+
 @pytest.fixture
 def make_shop(db):
     counter = iter(range(1, 10_000))
