@@ -175,4 +175,3 @@ class CatalogImport(ShopOwned):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.status})"
-
