@@ -18,4 +18,10 @@ urlpatterns = [
     path("", include("conversations.preview_urls")),
     path("", include("payments.dashboard_urls")),
     path("", include("shops.dashboard_urls")),
+    # The inbox (issue 9): pages, composer, commerce sidebar, live events; analytics.
+    path("", include("conversations.inbox_urls")),
+    path("", include("conversations.composer_urls")),
+    path("", include("conversations.sidebar_urls")),
+    path("", include("shops.live_urls")),
+    path("", include("dashboard.analytics_urls")),
 ]
