@@ -3,6 +3,7 @@ one through the same service as the API (against the fake platforms), disconnect
 
 import logging
 import re
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -101,7 +102,8 @@ def test_list_shows_webhook_url_last_event_and_last_errors(manager_client, shop)
         error_code="opted_out",
         last_error="Attempt to send to unsubscribed recipient",
     )
-    latest = timezone.localtime(InboundEvent.objects.get(event_id="SM2").received_at)
+    received = InboundEvent.objects.get(event_id="SM2").received_at
+    latest = timezone.localtime(received, zoneinfo.ZoneInfo(shop.timezone))  # the shop's time
 
     html = manager_client.get(LIST).content.decode()
 
