@@ -52,6 +52,15 @@ def browser_context_args():
     return {}
 
 
+@pytest.fixture
+def console_errors():
+    """Console errors of the pages a test watched (tests.browser.dashboard.watch_console):
+    there must be none when the test ends."""
+    errors: list[str] = []
+    yield errors
+    assert errors == []
+
+
 # pytest-playwright 0.10 declares its `base_url` fixture as a method, which pytest 9 warns is
 # deprecated; nothing here relies on it.
 _PLUGIN_DEPRECATION = pytest.mark.filterwarnings(

@@ -10,38 +10,14 @@ from playwright.sync_api import Page, expect
 
 from shops.models import ApiKey, Role, WebhookDelivery
 from shops.webhooks import services
-from tests.dashboard.conftest import member
+from tests.browser.dashboard import signed_in_member
 from tests.fakes.receiver import FakeReceiver
-
-PASSWORD = "a-long-test-password"  # tests/dashboard/conftest.member's
-
-
-@pytest.fixture
-def console_errors() -> list[str]:
-    return []
 
 
 @pytest.fixture
 def owner_page(page: Page, live_server, shop, console_errors):
-    user = member(shop, Role.OWNER)
-    page.on(
-        "console",
-        lambda msg: (
-            msg.type == "error"
-            and not msg.location.get("url", "").endswith("/favicon.ico")
-            and console_errors.append(msg.text)
-        ),
-    )
-    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
-    expect.set_options(timeout=10_000)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page).to_have_url(f"{live_server.url}/dashboard/")
-    yield page
-    assert console_errors == []
+    return signed_in_member(page, live_server.url, shop, Role.OWNER, console_errors)
 
 
 @pytest.fixture

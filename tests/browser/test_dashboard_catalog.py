@@ -13,43 +13,17 @@ from playwright.sync_api import Page, expect
 from catalog.models import Product, StockAdjustment
 from catalog.services import category_create
 from shops.models import Role
+from tests.browser.dashboard import signed_in_member, watch_console
 from tests.conftest import image_bytes
-from tests.dashboard.conftest import member
 
-PASSWORD = "a-long-test-password"  # the one tests.dashboard.conftest.member gives
 TITLE = "Robe lin lavé"
-
-
-def watch_console(page: Page, errors: list[str]) -> None:
-    # The shell has no favicon yet: its 404 is not these pages' fault.
-    page.on(
-        "console",
-        lambda msg: (
-            msg.type == "error"
-            and not msg.location.get("url", "").endswith("/favicon.ico")
-            and errors.append(f"{page.url}: {msg.text}")
-        ),
-    )
-    page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
-
-
-@pytest.fixture
-def console_errors() -> list[str]:
-    return []
 
 
 @pytest.fixture
 def owner_page(page: Page, live_server, shop, console_errors):
-    user = member(shop, Role.OWNER, email="lea@maison-rouge.example")
-    watch_console(page, console_errors)
-    expect.set_options(timeout=10_000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page).to_have_url(f"{live_server.url}/dashboard/")
-    yield page
-    assert console_errors == []
+    return signed_in_member(
+        page, live_server.url, shop, Role.OWNER, console_errors, email="lea@maison-rouge.example"
+    )
 
 
 def menu(page: Page, name: str) -> None:

@@ -9,11 +9,10 @@ from playwright.sync_api import Page, expect
 from catalog.services import product_create
 from channels_adapters.models import ChannelAccount
 from shops.models import Role
+from tests.browser.dashboard import signed_in_member
 from tests.conftest import image_bytes
-from tests.dashboard.conftest import member
 from tests.fakes.conftest_plugin import fake_telegram  # noqa: F401
 
-PASSWORD = "a-long-test-password"  # tests/dashboard/conftest.member's
 WIDTH = 390
 
 
@@ -23,34 +22,11 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture
-def console_errors() -> list[str]:
-    return []
-
-
-@pytest.fixture
 def manager_page(page: Page, live_server, shop, settings, fake_telegram, console_errors):  # noqa: F811
     # Telegram wants an https webhook URL; media show as same-site paths whatever this is.
     settings.SOUK_PUBLIC_URL = "https://souk.example.com"
     settings.TELEGRAM_API_URL = fake_telegram.url
-    user = member(shop, Role.MANAGER)
-    # A CSP violation or a script error shows up in the console: the pages must have none.
-    page.on(
-        "console",
-        lambda msg: (
-            msg.type == "error"
-            and not msg.location.get("url", "").endswith("/favicon.ico")
-            and console_errors.append(msg.text)
-        ),
-    )
-    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
-    expect.set_options(timeout=10_000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page).to_have_url(f"{live_server.url}/dashboard/")
-    yield page
-    assert console_errors == []
+    return signed_in_member(page, live_server.url, shop, Role.MANAGER, console_errors)
 
 
 def fits_the_screen(page: Page) -> bool:

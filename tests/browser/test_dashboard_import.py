@@ -8,9 +8,7 @@ from playwright.sync_api import Page, expect
 from catalog.models import CatalogImport, ImportStatus, Product, Variant
 from catalog.services import product_create
 from shops.models import Role
-from tests.dashboard.conftest import member
-
-PASSWORD = "a-long-test-password"  # tests/dashboard/conftest.member's
+from tests.browser.dashboard import signed_in_member
 
 CSV = "\r\n".join(
     [
@@ -25,33 +23,9 @@ CSV = "\r\n".join(
 
 
 @pytest.fixture
-def console_errors() -> list[str]:
-    return []
-
-
-@pytest.fixture
 def manager_page(page: Page, live_server, shop, console_errors):
     """A manager of Maison Rouge, signed in through the sign-in page."""
-    user = member(shop, Role.MANAGER)
-    # A CSP violation or a script error shows up in the console: the pages must have none.
-    # (The shell has no favicon yet: its 404 is not this page's fault.)
-    page.on(
-        "console",
-        lambda msg: (
-            msg.type == "error"
-            and not msg.location.get("url", "").endswith("/favicon.ico")
-            and console_errors.append(msg.text)
-        ),
-    )
-    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
-    expect.set_options(timeout=10_000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page).to_have_url(f"{live_server.url}/dashboard/")
-    yield page
-    assert console_errors == []
+    return signed_in_member(page, live_server.url, shop, Role.MANAGER, console_errors)
 
 
 def test_a_manager_imports_a_file_with_one_bad_row(manager_page: Page, live_server, shop, tmp_path):

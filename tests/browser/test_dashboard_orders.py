@@ -9,28 +9,8 @@ from catalog.services import product_create
 from conversations.models import Conversation
 from orders.models import Order
 from shops.models import Role
-from tests.dashboard.conftest import member
+from tests.browser.dashboard import signed_in_member, watch_console
 from tests.orders.conftest import buy, pay
-
-PASSWORD = "a-long-test-password"  # what tests.dashboard.conftest.member sets
-
-
-@pytest.fixture
-def console_errors() -> list[str]:
-    return []
-
-
-def watched(page: Page, errors: list[str]) -> Page:
-    """A CSP violation or a script error shows up in the console: the pages must have none.
-    (The browser's own request for /favicon.ico, which the site does not serve, is not one.)"""
-
-    def seen(msg) -> None:
-        if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico"):
-            errors.append(f"{msg.text} ({msg.location.get('url')})")
-
-    page.on("console", seen)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return page
 
 
 @pytest.fixture
@@ -38,7 +18,7 @@ def shopper(browser, live_server, shop, playwright, console_errors):
     """A shopper on a phone with the shop's web chat open (their visitor cookie lives in this
     browser context)."""
     context = browser.new_context(**playwright.devices["Pixel 7"])
-    page = watched(context.new_page(), console_errors)
+    page = watch_console(context.new_page(), console_errors)
     page.goto(f"{live_server.url}/chat/{shop.slug}/")
     expect(page.get_by_text("Bienvenue chez Maison Rouge")).to_be_visible()
     yield page
@@ -47,15 +27,9 @@ def shopper(browser, live_server, shop, playwright, console_errors):
 
 @pytest.fixture
 def owner(browser, live_server, shop, console_errors):
-    user = member(shop, Role.OWNER)
     context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = watched(context.new_page(), console_errors)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page = signed_in_member(context.new_page(), live_server.url, shop, Role.OWNER, console_errors)
     expect(page.locator("h1")).to_have_text("Maison Rouge")
-    page.user = user
     yield page
     context.close()
 
@@ -108,4 +82,3 @@ def test_an_owner_refunds_part_of_a_web_chat_order(
     refund_message = "Nous avons remboursé 10,00\xa0€ pour la commande n°1001."
     expect(shopper.get_by_text(refund_message)).to_be_visible()
     assert Order.objects.get().refunded_total == 1000
-    assert console_errors == []

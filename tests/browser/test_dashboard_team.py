@@ -11,42 +11,15 @@ from playwright.sync_api import Browser, Page, expect
 
 from orders.models import ShippingRate
 from shops.models import Invitation, Membership, Role, User
+from tests.browser.dashboard import signed_in_member, watch_console
 from tests.conftest import image_bytes
-from tests.dashboard.conftest import member
 
-PASSWORD = "a-long-test-password"  # tests/dashboard/conftest.member's
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
-
-
-def watch_console(page: Page, errors: list[str]) -> None:
-    page.on(
-        "console",
-        lambda msg: (
-            msg.type == "error"
-            and not msg.location.get("url", "").endswith("/favicon.ico")
-            and errors.append(msg.text)
-        ),
-    )
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-
-
-@pytest.fixture
-def console_errors() -> list[str]:
-    return []
 
 
 @pytest.fixture
 def owner_page(page: Page, live_server, shop, console_errors):
-    user = member(shop, Role.OWNER)
-    watch_console(page, console_errors)
-    expect.set_options(timeout=10_000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page).to_have_url(f"{live_server.url}/dashboard/")
-    yield page
-    assert console_errors == []
+    return signed_in_member(page, live_server.url, shop, Role.OWNER, console_errors)
 
 
 def no_sideways_scroll(page: Page) -> None:

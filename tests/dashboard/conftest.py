@@ -5,12 +5,12 @@ from django.test import Client
 
 from shops.models import Membership, Role, User
 
+PASSWORD = "a-long-test-password"
+
 
 def member(shop, role: str, email: str | None = None) -> User:
     email = email or f"{role}-{shop.pk}@example.com"
-    user = User.objects.filter(email=email).first() or User.objects.create_user(
-        email, "a-long-test-password"
-    )
+    user = User.objects.filter(email=email).first() or User.objects.create_user(email, PASSWORD)
     Membership.objects.update_or_create(shop=shop, user=user, defaults={"role": role})
     return user
 
