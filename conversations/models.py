@@ -3,6 +3,8 @@ exchanged, in and out."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 
 from channels_adapters.models import ChannelAccount, OutboundMessage
 from shops.tenancy import ShopOwned
@@ -37,10 +39,19 @@ class CustomerIdentity(ShopOwned):
         ]
 
 
+class ConversationStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
 class Conversation(ShopOwned):
     """A customer talking to the shop on one channel. `bot_state` is where the bot stands
     (what it asked, the last menu, for SMS numbers); with `handed_off` set a person answers
-    and the bot stays silent."""
+    and the bot stays silent.
+
+    In the inbox: `last_message_at` is the shopper's latest message, so the conversation is
+    unread while it is newer than `agent_last_seen_at` (when someone of the team last opened
+    it). Resolved conversations reopen when the shopper writes again."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="conversations")
     identity = models.OneToOneField(
@@ -56,9 +67,26 @@ class Conversation(ShopOwned):
     bot_state = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ConversationStatus.choices, default=ConversationStatus.OPEN
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    agent_last_seen_at = models.DateTimeField(null=True, blank=True)
+    labels = models.ManyToManyField(
+        "Label", through="ConversationLabel", related_name="conversations", blank=True
+    )
 
     class Meta:
-        indexes = [models.Index(fields=["shop", "-last_message_at"])]
+        indexes = [
+            models.Index(fields=["shop", "-last_message_at"]),
+            # The inbox's default view (open conversations, newest first) and its filters.
+            models.Index(fields=["shop", "status", "-last_message_at"], name="conversation_inbox"),
+            models.Index(
+                fields=["shop", "-last_message_at"],
+                condition=Q(handed_off=True),
+                name="conversation_needs_person",
+            ),
+        ]
 
 
 class Direction(models.TextChoices):
@@ -88,3 +116,97 @@ class Message(ShopOwned):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["conversation", "id"])]
+
+
+# --- The inbox: labels, private notes, canned replies, business hours ---------------------------
+
+
+class LabelColour(models.TextChoices):
+    """A fixed palette: every colour has a readable text colour in the dashboard's CSS."""
+
+    GREY = "grey", "Grey"
+    RED = "red", "Red"
+    ORANGE = "orange", "Orange"
+    YELLOW = "yellow", "Yellow"
+    GREEN = "green", "Green"
+    TEAL = "teal", "Teal"
+    BLUE = "blue", "Blue"
+    PURPLE = "purple", "Purple"
+    PINK = "pink", "Pink"
+
+
+class Label(ShopOwned):
+    name = models.CharField(max_length=40)
+    colour = models.CharField(max_length=10, choices=LabelColour.choices, default=LabelColour.GREY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint("shop", Lower("name"), name="label_name_once_per_shop")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConversationLabel(ShopOwned):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "label"], name="conversation_label_once"
+            )
+        ]
+
+
+class ConversationNote(ShopOwned):
+    """A private note in a conversation: the team reads it, the shopper never does."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class CannedReply(ShopOwned):
+    """A saved answer. The composer offers it when the agent types "/" and the shortcut
+    (stored without the slash: "delai" is typed "/delai")."""
+
+    shortcut = models.CharField(max_length=30)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["shortcut", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "shortcut"], name="canned_reply_shortcut_once_per_shop"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut}"
+
+
+class InboxSettings(ShopOwned):
+    """When the team answers. `hours` maps a weekday ("0" Monday … "6" Sunday) to the opening
+    and closing time in the shop's time zone, e.g. {"0": ["09:00", "18:00"]}; a day not in it
+    is closed. `away_message` is added to what the bot tells a shopper who asks for a person
+    while nobody is there."""
+
+    hours = models.JSONField(default=dict, blank=True)
+    away_message = models.TextField(blank=True, max_length=500)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop"], name="inbox_settings_one_per_shop")]
