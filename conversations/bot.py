@@ -20,6 +20,8 @@ from conversations.phrases import say
 from conversations.reply import Reply
 from orders import selectors as cart_selectors
 from orders import services as cart_services
+from orders.funnel import FunnelSource, funnel_record
+from orders.models import FunnelStep
 from shops.money import format_amount
 
 PAGE_SIZE = showcase.PAGE_SIZE
@@ -37,6 +39,12 @@ class ShoppingBot:
         self.customer = conversation.customer
         self.lang = self.shop.language
         self.state = conversation.bot_state
+        # Who the funnel counts each step for (the dashboard's analytics).
+        self.funnel = FunnelSource(
+            channel_kind=conversation.channel.kind,
+            conversation_id=conversation.pk,
+            customer_id=conversation.customer_id,
+        )
         self.checkout = CheckoutFlow(self)
 
     # --- entry point ----------------------------------------------------------------------------
@@ -203,6 +211,7 @@ class ShoppingBot:
         product = catalog.product_list(shop=self.shop, active=True).filter(pk=product_id).first()
         if product is None:
             return self._menu(say("unavailable", self.lang))
+        funnel_record(shop_id=self.shop.pk, source=self.funnel, step=FunnelStep.PRODUCT_VIEWED)
         variants = self._preferred_first(showcase.in_stock_variants(product))
         if not variants:
             return self._menu(say("sold_out", self.lang, item=product.title))
@@ -253,7 +262,9 @@ class ShoppingBot:
             return self._menu(say("unavailable", self.lang))
         cart = self._open_cart()
         try:
-            cart_services.cart_add(cart=cart, variant=variant, quantity=quantity)
+            cart_services.cart_add(
+                cart=cart, variant=variant, quantity=quantity, funnel=self.funnel
+            )
         except cart_services.NotEnoughStock as exc:
             return self._menu(
                 say("not_enough", self.lang, available=exc.available, item=self._item_name(variant))
@@ -352,7 +363,9 @@ class ShoppingBot:
         )
         for variant in variants:
             try:
-                cart_services.cart_add(cart=cart, variant=variant, quantity=skus[variant.sku])
+                cart_services.cart_add(
+                    cart=cart, variant=variant, quantity=skus[variant.sku], funnel=self.funnel
+                )
             except cart_services.NotEnoughStock:
                 continue
         return self._cart()

@@ -108,7 +108,11 @@ class CheckoutFlow:
         cart = cart_open(shop=self.shop, owner_key=f"customer:{self.customer.pk}")
         try:
             checkout = checkouts.checkout_start(
-                cart=cart, customer=self.customer, channel=self.channel, **self._remembered()
+                cart=cart,
+                customer=self.customer,
+                channel=self.channel,
+                funnel=self.bot.funnel,
+                **self._remembered(),
             )
         except checkouts.EmptyCart:
             return self.bot._menu(self._say("cart_empty"))
@@ -398,13 +402,14 @@ class CheckoutFlow:
         cart = cart_open(shop=self.shop, owner_key=f"reorder:{self.customer.pk}")
         cart.lines.all().delete()
         for variant, quantity in quote.lines:
-            cart_add(cart=cart, variant=variant, quantity=quantity)
+            cart_add(cart=cart, variant=variant, quantity=quantity, funnel=self.bot.funnel)
         last = quote.order
         try:
             checkout = checkouts.checkout_start(
                 cart=cart,
                 customer=self.customer,
                 channel=self.channel,
+                funnel=self.bot.funnel,
                 contact_name=last.contact_name,
                 contact_phone=last.contact_phone,
                 shipping_address=last.shipping_address,
@@ -424,7 +429,7 @@ class CheckoutFlow:
         cart = cart_open(shop=self.shop, owner_key=f"customer:{self.customer.pk}")
         for variant, quantity in quote.lines if quote else []:
             try:
-                cart_add(cart=cart, variant=variant, quantity=quantity)
+                cart_add(cart=cart, variant=variant, quantity=quantity, funnel=self.bot.funnel)
             except stock.NotEnoughStock:
                 continue
         notes = []

@@ -15,6 +15,8 @@ from channels_adapters.outbound import outbound_queue
 from conversations.bot import ShoppingBot
 from conversations.models import Conversation, Customer, CustomerIdentity, Direction, Message
 from conversations.payment_events import payment_event_handle
+from orders.funnel import FunnelSource, funnel_record
+from orders.models import FunnelStep
 from shops.events import event_emit
 
 logger = logging.getLogger(__name__)
@@ -110,6 +112,15 @@ def conversation_hand_off(*, conversation: Conversation) -> Conversation:
         conversation.handed_off_at = timezone.now()
         with transaction.atomic():
             conversation.save(update_fields=["handed_off", "handed_off_at"])
+            # Kept for the analytics (bot-alone share, first response): a hand-back clears
+            # handed_off_at, this stays.
+            funnel_record(
+                shop_id=conversation.shop_id,
+                source=FunnelSource(
+                    conversation.channel.kind, conversation.pk, conversation.customer_id
+                ),
+                step=FunnelStep.HANDED_OFF,
+            )
             event_emit(
                 shop=conversation.shop,
                 type="conversation.handoff",

@@ -19,11 +19,13 @@ from django.utils import timezone
 
 from orders import stock
 from orders.events import order_event
+from orders.funnel import FunnelSource, funnel_record
 from orders.models import (
     Cart,
     CartLine,
     Checkout,
     CheckoutStatus,
+    FunnelStep,
     Order,
     OrderCounter,
     OrderLine,
@@ -71,10 +73,13 @@ def _reservation_window() -> timedelta:
     return timedelta(minutes=settings.SOUK_RESERVATION_MINUTES)
 
 
-def checkout_start(*, cart: Cart, customer=None, channel=None, **details) -> Checkout:
+def checkout_start(
+    *, cart: Cart, customer=None, channel=None, funnel: FunnelSource | None = None, **details
+) -> Checkout:
     """Reserves the cart's stock. Raises EmptyCart, or stock.NotEnoughStock (nothing
     reserved). `details` prefill contact_name, contact_phone, shipping_address,
-    shipping_rate (what we remember of the shopper)."""
+    shipping_rate (what we remember of the shopper). `funnel`: the conversation checking
+    out, counted in the dashboard's funnel."""
     with transaction.atomic():
         lines = list(
             CartLine.objects.filter(cart=cart).select_related("variant__product").order_by("id")
@@ -112,6 +117,7 @@ def checkout_start(*, cart: Cart, customer=None, channel=None, **details) -> Che
             )
             for want, from_stock in taken
         )
+        funnel_record(shop_id=cart.shop_id, source=funnel, step=FunnelStep.CHECKOUT_STARTED)
     return checkout
 
 

@@ -208,6 +208,8 @@ class Order(ShopOwned):
         indexes = [
             models.Index(fields=["shop", "-created_at"]),
             models.Index(fields=["status", "reserved_until"]),
+            # Revenue and attribution read paid orders by when they were paid.
+            models.Index(fields=["shop", "paid_at"], name="order_shop_paid_at"),
         ]
 
     def __str__(self) -> str:
@@ -306,3 +308,36 @@ class OrderEvent(ShopOwned):
 
     def __str__(self) -> str:
         return f"{self.type} by {self.actor_label}"
+
+
+class FunnelStep(models.TextChoices):
+    """What a conversation did on its way to paying (paid itself is read from Order.paid_at),
+    and its hand-offs to a person, which the analytics need long after handed_off_at is
+    cleared by a hand-back."""
+
+    PRODUCT_VIEWED = "product_viewed", "Product viewed"
+    ADDED_TO_CART = "added_to_cart", "Added to cart"
+    CHECKOUT_STARTED = "checkout_started", "Checkout started"
+    HANDED_OFF = "handed_off", "Handed to a person"
+
+
+class FunnelEvent(ShopOwned):
+    """One step a conversation took, appended as it happens (one INSERT, never updated), for
+    the dashboard's funnel and figures. Conversations and customers are known by id only:
+    orders never import conversations, and the log outlives what it counts."""
+
+    channel_kind = models.CharField(max_length=12)
+    conversation_id = models.BigIntegerField()
+    customer_id = models.BigIntegerField(null=True, blank=True)
+    step = models.CharField(max_length=20, choices=FunnelStep.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["shop", "created_at"], name="funnel_shop_created"),
+            # "Was this conversation ever handed to a person?" for the bot-alone share.
+            models.Index(fields=["conversation_id", "step"], name="funnel_conversation_step"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} in conversation {self.conversation_id}"

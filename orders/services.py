@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from catalog.models import Variant
-from orders.models import Cart, CartLine
+from orders.funnel import FunnelSource, funnel_record
+from orders.models import Cart, CartLine, FunnelStep
 from orders.stock import NotEnoughStock
 from shops.models import Shop
 
@@ -34,9 +35,12 @@ class LineChange:
     quantity: int
 
 
-def cart_add(*, cart: Cart, variant: Variant, quantity: int) -> LineChange:
+def cart_add(
+    *, cart: Cart, variant: Variant, quantity: int, funnel: FunnelSource | None = None
+) -> LineChange:
     """Adds `quantity` (the line grows if the variant is already in the cart).
-    Raises NotEnoughStock when the cart would hold more than is in stock."""
+    Raises NotEnoughStock when the cart would hold more than is in stock. `funnel`: the
+    conversation it is added for, counted in the dashboard's funnel."""
     with transaction.atomic():
         line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
         wanted = quantity + (line.quantity if line else 0)
@@ -49,6 +53,7 @@ def cart_add(*, cart: Cart, variant: Variant, quantity: int) -> LineChange:
         else:
             line.quantity = wanted
             line.save(update_fields=["quantity"])
+        funnel_record(shop_id=cart.shop_id, source=funnel, step=FunnelStep.ADDED_TO_CART)
         return LineChange(line, wanted)
 
 
