@@ -76,11 +76,13 @@ def conversation_send(
     author=None,
     post_purchase: bool = False,
     refused: str = "",
+    tag: str = "",
 ) -> None:
     """Queues messages to the customer and logs them in the conversation. `post_purchase`:
-    news about an order, which channels may deliver outside their reply window. `refused`:
-    why the channel's rules forbid sending them now (base.PERMANENT_*): logged as failed,
-    never sent."""
+    news about an order, which channels may deliver outside their reply window. `tag`: any
+    other reason the channel's rules allow (base.TAG_*, e.g. a person's late answer).
+    `refused`: why the channel's rules forbid sending them now (base.PERMANENT_*): logged as
+    failed, never sent."""
     if not messages or conversation.opted_out:
         return
     queued = outbound_queue(
@@ -88,7 +90,7 @@ def conversation_send(
         recipient=conversation.identity.external_id,
         conversation_key=str(conversation.pk),
         messages=messages,
-        tag=TAG_POST_PURCHASE if post_purchase else "",
+        tag=TAG_POST_PURCHASE if post_purchase else tag,
         refused=refused,
     )
     Message.objects.bulk_create(
