@@ -164,13 +164,16 @@ class ConversationLabel(ShopOwned):
 
 
 class ConversationNote(ShopOwned):
-    """A private note in a conversation: the team reads it, the shopper never does."""
+    """A private note in a conversation: the team reads it, the shopper never does. With
+    `event` set it records what someone did instead (took over, assigned, resolved…), so the
+    transcript says who did what and when."""
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     text = models.TextField()
+    event = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
