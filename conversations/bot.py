@@ -13,6 +13,7 @@ from catalog import selectors as catalog
 from catalog.models import Product, Variant
 from channels_adapters import messages as m
 from conversations import showcase
+from conversations.business_hours import handoff_text
 from conversations.checkout_flow import CheckoutFlow, _is_yes
 from conversations.models import Conversation
 from conversations.payloads import Tap, decode, encode
@@ -159,7 +160,9 @@ class ShoppingBot:
         return self._menu(say("not_understood", self.lang))
 
     def _handoff(self) -> Reply:
-        return Reply([m.Text(say("handoff", self.lang))], hand_off=True)
+        # Says when a person will answer: soon, or when the team is back.
+        text = handoff_text(shop=self.shop, language=self.lang)
+        return Reply([m.Text(text)], hand_off=True)
 
     def _ask_search(self) -> Reply:
         self.state["options"] = []

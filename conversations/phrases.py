@@ -64,6 +64,20 @@ PHRASES = {
         "en": "Thanks! A member of our team will answer you here shortly.",
         "fr": "Merci ! Un membre de notre équipe va vous répondre ici très vite.",
     },
+    # Nobody of the team online (conversations/business_hours.py).
+    "handoff_later": {
+        "en": "Thanks! A member of our team will answer you here as soon as possible.",
+        "fr": "Merci ! Un membre de notre équipe vous répondra ici dès que possible.",
+    },
+    "handoff_away": {
+        "en": "Thanks! Our team is away right now and back {when}: a member of the team will "
+        "answer you here then.",
+        "fr": "Merci ! Notre équipe est absente pour le moment et de retour {when} : un membre "
+        "de l'équipe vous répondra ici.",
+    },
+    "when_today": {"en": "today at {time}", "fr": "aujourd'hui à {time}"},
+    "when_tomorrow": {"en": "tomorrow at {time}", "fr": "demain à {time}"},
+    "when_weekday": {"en": "on {day} at {time}", "fr": "{day} à {time}"},
     # --- checkout ---
     "cancel": {"en": "Cancel", "fr": "Annuler"},
     "ask_name": {
@@ -210,6 +224,11 @@ PHRASES = {
         "fr": "Merci, j'ai noté vos coordonnées.",
     },
     "sms_hint": {"en": "Reply with a number.", "fr": "Répondez par un numéro."},
+}
+
+WEEKDAYS = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
 }
 
 
