@@ -13,7 +13,14 @@ from channels_adapters.base import TAG_POST_PURCHASE
 from channels_adapters.models import ChannelAccount
 from channels_adapters.outbound import outbound_queue
 from conversations.bot import ShoppingBot
-from conversations.models import Conversation, Customer, CustomerIdentity, Direction, Message
+from conversations.models import (
+    Conversation,
+    ConversationStatus,
+    Customer,
+    CustomerIdentity,
+    Direction,
+    Message,
+)
 from conversations.payment_events import payment_event_handle
 from orders.funnel import FunnelSource, funnel_record
 from orders.models import FunnelStep
@@ -168,6 +175,10 @@ def inbound_handle(*, account: ChannelAccount, events: list[m.InboundEvent]) -> 
         now = timezone.now()
         conversation.last_message_at = now
         changed = ["last_message_at", "bot_state", "opted_out"]
+        if conversation.status == ConversationStatus.RESOLVED:
+            # The shopper wrote again: back in the team's open list.
+            conversation.status, conversation.resolved_at = ConversationStatus.OPEN, None
+            changed += ["status", "resolved_at"]
         if isinstance(event, m.OptOut):
             conversation.opted_out = True  # the platform itself confirms (Twilio: STOP reply)
         else:
