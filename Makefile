@@ -8,10 +8,12 @@ PORT ?= 8000
 
 .PHONY: install lock demo test lint format worker beat bench clean
 
-$(INSTALLED): pyproject.toml requirements.lock
+$(INSTALLED): pyproject.toml requirements.lock package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	# Front-end packages served as static files (Chart.js): exactly the locked versions.
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $(INSTALLED)
 
 install: $(INSTALLED)

@@ -22,6 +22,7 @@ NAVIGATION = (
     NavItem("Overview", "dashboard:overview", "dashboard.view"),
     NavItem("Inbox", "dashboard:inbox", "inbox.use", active_prefixes=("inbox",)),
     NavItem("Orders", "dashboard:order_list", "orders.view", active_prefixes=("order_",)),
+    NavItem("Analytics", "dashboard:analytics", "orders.view", active_prefixes=("analytics",)),
     NavItem(
         "Customers", "dashboard:customer_list", "customers.view", active_prefixes=("customer_",)
     ),

@@ -1,0 +1,47 @@
+"""The median of a duration column, computed by the database: `percentile_cont` on
+PostgreSQL; elsewhere (SQLite in development) a count and the middle one or two rows in
+order, still without loading the rows."""
+
+from datetime import timedelta
+
+from django.db import connection
+from django.db.models import Aggregate, Count, FloatField, Q, QuerySet
+
+
+class MedianSeconds(Aggregate):
+    """PostgreSQL's median of an interval expression, in seconds."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM %(expressions)s))"
+    output_field = FloatField()
+
+
+def medians(queryset: QuerySet, field: str, groups: dict[str, Q]) -> dict[str, float | None]:
+    """{group: median of `field` (a duration annotation) in seconds, None without rows} for
+    each group of rows of `queryset` (a Q each)."""
+    if connection.vendor == "postgresql":
+        found = queryset.aggregate(
+            **{name: MedianSeconds(field, filter=where) for name, where in groups.items()}
+        )
+        return {name: found[name] for name in groups}
+    counts = queryset.aggregate(
+        **{name: Count("pk", filter=where) for name, where in groups.items()}
+    )
+    result: dict[str, float | None] = {}
+    for name, where in groups.items():
+        n = counts[name]
+        if not n:
+            result[name] = None
+            continue
+        middle = list(
+            queryset.filter(where)
+            .order_by(field, "pk")
+            .values_list(field, flat=True)[(n - 1) // 2 : n // 2 + 1]
+        )
+        seconds = [_seconds(value) for value in middle]
+        result[name] = sum(seconds) / len(seconds)
+    return result
+
+
+def _seconds(value) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value) / 1_000_000
