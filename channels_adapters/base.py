@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from channels_adapters.messages import InboundEvent, OutboundMessage
 
@@ -76,6 +77,33 @@ PERMANENT_REJECTED = "rejected"
 
 # Why a message may be sent outside a channel's reply window.
 TAG_POST_PURCHASE = "post_purchase"  # receipts, shipping and refund news for an order
+TAG_HUMAN_AGENT = "human_agent"  # a person answering the shopper's question, a bit later
+
+
+@dataclass(frozen=True)
+class ReplyWindow:
+    """What a channel lets the shop send now, given when the shopper last wrote.
+
+    `open`: free-form messages may go (with `tag` when the channel wants one, base.TAG_*).
+    `template_only`: nothing free-form may go, but an approved template may (WhatsApp).
+    Neither: nothing may go until the shopper writes again. `closes_at`: when what is allowed
+    now stops being allowed (None: never). `explanation`: the rule as the agent reads it."""
+
+    open: bool
+    explanation: str
+    closes_at: datetime | None = None
+    tag: str = ""
+    template_only: bool = False
+
+
+def span(delta: timedelta) -> str:
+    """A duration as people say it in a status line: "12 min", "3 h", "8 days"."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    if minutes < 60:
+        return f"{max(minutes, 1)} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} days"
 
 
 class WebhookRejected(Exception):
@@ -111,6 +139,16 @@ class ChannelAdapter(ABC):
         """Whether a stored raw event must be answered within seconds, ahead of the queue
         (Telegram's pre-checkout and shipping queries). Default: no."""
         return False
+
+    def reply_window(self, last_inbound_at: datetime | None, now: datetime) -> ReplyWindow:
+        """What may be sent to a shopper who last wrote at `last_inbound_at` (None: never).
+        Default: no window, anything at any time."""
+        return ReplyWindow(open=True, explanation="No reply window: you can write at any time.")
+
+    def text_segments(self, text: str) -> tuple[str, int] | None:
+        """(encoding, billed segments) of `text` on channels that bill per segment (SMS);
+        None elsewhere."""
+        return None
 
     def tagged(self, payloads: list[dict], tag: str) -> list[dict]:
         """Payloads marked as allowed outside the reply window for reason `tag` (TAG_*), on

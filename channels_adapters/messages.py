@@ -127,8 +127,22 @@ class Invoice(OutboundMessage):
     photo_url: str = ""
 
 
+@dataclass(frozen=True)
+class Template(OutboundMessage):
+    """A message template approved by the platform (WhatsApp), the only kind of message some
+    channels deliver outside their reply window: its `name` and `language` as registered, and
+    the values of its body's {{1}}, {{2}}… `text` is the body with the values filled in, what
+    the shopper reads: channels without templates send it as text."""
+
+    type: ClassVar[str] = "template"
+    name: str
+    language: str
+    params: tuple[str, ...] = ()
+    text: str = ""
+
+
 OUTBOUND_TYPES: dict[str, type[OutboundMessage]] = {
-    cls.type: cls for cls in (Text, QuickReplies, Carousel, Image, Receipt, Invoice)
+    cls.type: cls for cls in (Text, QuickReplies, Carousel, Image, Receipt, Invoice, Template)
 }
 
 
@@ -167,6 +181,8 @@ def outbound_from_dict(data: dict) -> OutboundMessage:
         data["labels"] = tuple(tuple(pair) for pair in data.get("labels", ()))
     elif cls is Invoice:
         data["prices"] = tuple(tuple(pair) for pair in data["prices"])
+    elif cls is Template:
+        data["params"] = tuple(data.get("params", ()))
     return cls(**data)
 
 

@@ -1,6 +1,8 @@
 """Channel accounts (a shop's page, bot, number…), inbound webhook events as received, and
 outbound messages as they go out. Rows carry shop_id like every tenant row."""
 
+import re
+
 from django.db import models
 from django.db.models import Q
 
@@ -122,3 +124,57 @@ class OutboundMessage(ShopOwned):
                 name="outbound_queued_in_order",
             )
         ]
+
+
+# {{1}}, {{2}}… in a WhatsApp template's body, as Meta writes positional parameters.
+TEMPLATE_PLACEHOLDER = re.compile(r"\{\{\s*(\d+)\s*\}\}")
+
+
+class WhatsAppTemplate(ShopOwned):
+    """A message template approved for a WhatsApp number (in Meta's WhatsApp Manager), as the
+    shop registered it here: outside the 24-hour window it is the only message the composer
+    can send. `name` and `language` are Meta's; `body_text` is the approved body with its
+    {{1}}, {{2}}… placeholders, `param_labels` what each one asks the agent for."""
+
+    channel = models.ForeignKey(
+        ChannelAccount, on_delete=models.CASCADE, related_name="whatsapp_templates"
+    )
+    name = models.CharField(max_length=512)
+    language = models.CharField(max_length=15)
+    body_text = models.TextField(max_length=1024)
+    param_labels = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "language", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "name", "language"], name="whatsapp_template_once_per_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+    @property
+    def param_count(self) -> int:
+        numbers = [int(n) for n in TEMPLATE_PLACEHOLDER.findall(self.body_text)]
+        return max(numbers, default=0)
+
+    @property
+    def labels(self) -> list[str]:
+        """A label for each placeholder, in order ("Value 2" where none was given)."""
+        given = list(self.param_labels or [])
+        return [
+            (given[i] if i < len(given) and given[i] else f"Value {i + 1}")
+            for i in range(self.param_count)
+        ]
+
+    def filled(self, params: list[str] | tuple[str, ...]) -> str:
+        """The body as the shopper reads it with `params` in its placeholders."""
+
+        def value(match: re.Match) -> str:
+            index = int(match.group(1)) - 1
+            return params[index] if 0 <= index < len(params) else match.group(0)
+
+        return TEMPLATE_PLACEHOLDER.sub(value, self.body_text)

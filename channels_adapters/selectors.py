@@ -9,6 +9,7 @@ from channels_adapters.models import (
     InboundEvent,
     OutboundMessage,
     OutboundStatus,
+    WhatsAppTemplate,
 )
 from shops.models import Shop
 
@@ -54,3 +55,16 @@ def channel_overview(*, shop: Shop, failures_since: datetime):
             failed_send_at=Subquery(failures.values("created_at")[:1]),
         )
     )
+
+
+def whatsapp_templates(*, shop: Shop):
+    """The shop's WhatsApp templates with their number, by number then name."""
+    return (
+        WhatsAppTemplate.objects.for_shop(shop)
+        .select_related("channel")
+        .order_by("channel_id", "name", "language", "id")
+    )
+
+
+def whatsapp_templates_for(*, channel: ChannelAccount):
+    return WhatsAppTemplate.objects.filter(shop_id=channel.shop_id, channel=channel)

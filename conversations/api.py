@@ -3,10 +3,10 @@ from the bot, or hands the conversation back to it."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from channels_adapters.messages import Text
-from conversations import selectors, services
+from conversations import composer, selectors, services
 from conversations.models import Conversation
 from conversations.serializers import (
     AgentReplySerializer,
@@ -62,13 +62,17 @@ class ConversationViewSet(ShopScopedReadOnlyViewSet):
     @extend_schema(request=AgentReplySerializer, responses=MessageSerializer(many=True))
     @action(detail=True, methods=["post"])
     def reply(self, request, pk=None):
-        """Send the customer a message as a person; the conversation stays with people."""
+        """Send the customer a message as a person; the conversation stays with people.
+        Refused (400) when the shopper opted out or the channel's window is closed."""
         conversation = self.get_object()
         payload = AgentReplySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.conversation_hand_off(conversation=conversation)
-        services.conversation_send(
-            conversation=conversation, messages=[Text(payload.validated_data["text"])]
-        )
+        try:
+            # The composer's rules: opted-out shoppers and closed windows refuse the reply.
+            composer.conversation_reply(
+                conversation=conversation, author=None, text=payload.validated_data["text"]
+            )
+        except composer.ReplyRefused as exc:
+            raise ValidationError({"text": [str(exc)]}, code=exc.code) from exc
         latest = selectors.conversation_messages(conversation=conversation).order_by("-id")[:1]
         return Response(MessageSerializer(latest, many=True).data, status=201)

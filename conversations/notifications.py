@@ -2,21 +2,20 @@
 link, a request to authenticate, a decline, the receipt, shipping, refunds, cancellation.
 
 Registered in settings.SOUK_ORDER_LISTENERS; orders and payments announce events
-(orders/events.py) and never import the chat. Messaging windows are respected: on WhatsApp,
-more than 24 hours after the shopper's last message only templates may be sent, so an update
-is recorded as not deliverable instead of being sent and refused; Messenger updates go out
-with the POST_PURCHASE_UPDATE tag (channels_adapters, outbound).
+(orders/events.py) and never import the chat. Messaging windows are respected, as each
+channel's adapter states them (`reply_window`): where only templates may be sent now (WhatsApp,
+more than 24 hours after the shopper's last message) an update is recorded as not deliverable
+instead of being sent and refused; Messenger updates go out with the POST_PURCHASE_UPDATE tag
+(channels_adapters, outbound).
 """
-
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from channels_adapters import messages as m
 from channels_adapters.base import PERMANENT_WINDOW_CLOSED
 from conversations.checkout_flow import address_text
+from conversations.composer import conversation_reply_window
 from conversations.models import Conversation
 from conversations.payloads import encode
 from conversations.phrases import say
@@ -24,8 +23,6 @@ from conversations.services import conversation_send
 from orders.models import Order
 from payments.models import Payment, PaymentState
 from shops.money import format_amount
-
-WHATSAPP_WINDOW = timedelta(hours=24)
 
 
 def _conversation(order: Order) -> Conversation | None:
@@ -59,12 +56,9 @@ def order_event_notify(event_type: str, order_id: int, details: dict) -> None:
 
 
 def _window_closed(conversation: Conversation) -> bool:
-    last = conversation.last_message_at
-    return (
-        conversation.channel.kind == "whatsapp"
-        and last is not None
-        and timezone.now() - last > WHATSAPP_WINDOW
-    )
+    # Free-form order news may go wherever the channel allows messages or tags for it; only a
+    # window that admits nothing but templates stops it.
+    return conversation_reply_window(conversation=conversation).template_only
 
 
 def _money(order: Order, amount: int, lang: str) -> str:

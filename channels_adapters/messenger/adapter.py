@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
+from datetime import datetime, timedelta
 from itertools import groupby
 
 import pymessenger.bot as pymessenger_bot
@@ -37,13 +38,16 @@ from channels_adapters.base import (
     PERMANENT_BLOCKED,
     PERMANENT_INVALID_RECIPIENT,
     PERMANENT_WINDOW_CLOSED,
+    TAG_HUMAN_AGENT,
     TAG_POST_PURCHASE,
     AccountContext,
     ChannelAdapter,
     RawEvent,
+    ReplyWindow,
     SendResult,
     TransientSendError,
     WebhookRejected,
+    span,
 )
 from channels_adapters.messages import (
     Button,
@@ -58,6 +62,7 @@ from channels_adapters.messages import (
     Receipt,
     Sender,
     StatusUpdate,
+    Template,
     Text,
     TextReceived,
     Unsupported,
@@ -85,6 +90,13 @@ ELEMENT_SUBTITLE_MAX = 80
 GREETING_MAX = 160
 PERSISTENT_MENU_MAX = 20
 MENU_ITEM_TITLE_MAX = 30
+
+# The standard messaging window, and how long after it a person may still answer with the
+# HUMAN_AGENT tag (Messenger Platform policy).
+STANDARD_WINDOW = timedelta(hours=24)
+HUMAN_AGENT_WINDOW = timedelta(days=7)
+# Our tags (base.TAG_*) as Messenger names them.
+MESSAGE_TAGS = {TAG_POST_PURCHASE: "POST_PURCHASE_UPDATE", TAG_HUMAN_AGENT: "HUMAN_AGENT"}
 
 ERROR_RULES = meta.ErrorRules(
     # 4 app, 17 user, 32 page, 613 API-call rate limits; 80006 Messenger business use case.
@@ -459,17 +471,50 @@ class MessengerAdapter(ChannelAdapter):
             return _render_image(message)
         if isinstance(message, Receipt):
             return _render_receipt(message)
+        if isinstance(message, Template):
+            return _text(message.text)  # Messenger has no templates to approve: say it
         raise TypeError(f"Messenger cannot render {type(message).__name__}")
+
+    def reply_window(self, last_inbound_at: datetime | None, now: datetime) -> ReplyWindow:
+        if last_inbound_at is None:
+            return ReplyWindow(
+                open=False,
+                explanation="Messenger: the shopper has not written yet, and Messenger lets a "
+                "Page answer only people who wrote to it.",
+            )
+        quiet = now - last_inbound_at
+        if quiet < STANDARD_WINDOW:
+            closes_at = last_inbound_at + STANDARD_WINDOW
+            return ReplyWindow(
+                open=True,
+                closes_at=closes_at,
+                explanation="Messenger: within the 24-hour window "
+                f"(it closes in {span(closes_at - now)}).",
+            )
+        closes_at = last_inbound_at + HUMAN_AGENT_WINDOW
+        if quiet < HUMAN_AGENT_WINDOW:
+            return ReplyWindow(
+                open=True,
+                tag=TAG_HUMAN_AGENT,
+                closes_at=closes_at,
+                explanation=f"Messenger: the 24-hour window closed {span(quiet - STANDARD_WINDOW)}"
+                " ago; your reply is sent with the HUMAN_AGENT tag, allowed for 7 days after "
+                "the shopper's last message.",
+            )
+        return ReplyWindow(
+            open=False,
+            closes_at=closes_at,
+            explanation=f"Messenger: the shopper last wrote {span(quiet)} ago; after 7 days "
+            "Messenger allows no reply until they write again.",
+        )
 
     def tagged(self, payloads: list[dict], tag: str) -> list[dict]:
         """Order updates may reach the shopper after the 24-hour window with Messenger's
-        POST_PURCHASE_UPDATE tag."""
-        if tag != TAG_POST_PURCHASE:
+        POST_PURCHASE_UPDATE tag, a person's late answer with HUMAN_AGENT (up to 7 days)."""
+        name = MESSAGE_TAGS.get(tag)
+        if name is None:
             return payloads
-        return [
-            {**payload, "messaging_type": "MESSAGE_TAG", "tag": "POST_PURCHASE_UPDATE"}
-            for payload in payloads
-        ]
+        return [{**payload, "messaging_type": "MESSAGE_TAG", "tag": name} for payload in payloads]
 
     def send(self, account: AccountContext, recipient: str, payload: dict) -> SendResult:
         bot = _bot(meta.require_token(account.credentials.get("access_token", "")))

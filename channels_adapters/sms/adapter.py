@@ -42,6 +42,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Mapping
+from datetime import datetime
 
 import requests
 from django.conf import settings
@@ -60,6 +61,7 @@ from channels_adapters.base import (
     PermanentSendError,
     RateLimited,
     RawEvent,
+    ReplyWindow,
     SendError,
     SendResult,
     TransientSendError,
@@ -78,6 +80,7 @@ from channels_adapters.messages import (
     Receipt,
     Sender,
     StatusUpdate,
+    Template,
     Text,
     TextReceived,
     Unsupported,
@@ -183,8 +186,18 @@ class SmsAdapter(ChannelAdapter):
         index i - 1. Empty for messages without a menu."""
         return [payload for _, payload in self._menu_lines(message) if payload]
 
+    def reply_window(self, last_inbound_at: datetime | None, now: datetime) -> ReplyWindow:
+        return ReplyWindow(
+            open=True, explanation="SMS: no reply window; every segment sent is billed."
+        )
+
+    def text_segments(self, text: str) -> tuple[str, int]:
+        """As carriers count it once typographic punctuation is replaced (`render` does), for
+        the text as one message; the composer's script counts the same way."""
+        return gsm.segments(gsm.to_gsm(text))
+
     def render(self, message: OutboundMessage) -> list[dict]:
-        if isinstance(message, Text):
+        if isinstance(message, Text | Template):
             return [{"body": body} for body in self._pack([message.text])]
         if isinstance(message, QuickReplies | Carousel):
             return [{"body": body} for body in self._pack(self._menu_blocks(message))]

@@ -42,7 +42,7 @@ import unicodedata
 import warnings
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
@@ -70,6 +70,7 @@ from channels_adapters.base import (
     PermanentSendError,
     RateLimited,
     RawEvent,
+    ReplyWindow,
     SendError,
     SendResult,
     TransientSendError,
@@ -92,6 +93,7 @@ from channels_adapters.messages import (
     Receipt,
     Sender,
     ShippingQuery,
+    Template,
     Text,
     TextReceived,
     Unsupported,
@@ -181,7 +183,7 @@ class TelegramAdapter(ChannelAdapter):
         return []
 
     def render(self, message: OutboundMessage) -> list[dict]:
-        if isinstance(message, Text):
+        if isinstance(message, Text | Template):
             return _text_payloads(message.text)
         if isinstance(message, QuickReplies):
             keyboard = _keyboard(message.options, QUICK_REPLIES_MAX)
@@ -195,6 +197,11 @@ class TelegramAdapter(ChannelAdapter):
         if isinstance(message, Invoice):
             return [_invoice_payload(message)]
         raise ValueError(f"the Telegram adapter cannot render {type(message).__name__} messages")
+
+    def reply_window(self, last_inbound_at: datetime | None, now: datetime) -> ReplyWindow:
+        return ReplyWindow(
+            open=True, explanation="Telegram: no reply window; you can write at any time."
+        )
 
     def send(self, account: AccountContext, recipient: str, payload: dict) -> SendResult:
         method, params = payload.get("method", ""), payload.get("params") or {}

@@ -15,13 +15,22 @@ page usable and its links safe:
 
 from __future__ import annotations
 
-from channels_adapters.base import AccountContext, ChannelAdapter, RawEvent, SendResult
+from datetime import datetime
+
+from channels_adapters.base import (
+    AccountContext,
+    ChannelAdapter,
+    RawEvent,
+    ReplyWindow,
+    SendResult,
+)
 from channels_adapters.messages import (
     ButtonPressed,
     InboundEvent,
     OutboundMessage,
     Receipt,
     Sender,
+    Template,
     Text,
     TextReceived,
     receipt_text,
@@ -118,7 +127,16 @@ class WebChatAdapter(ChannelAdapter):
     def render(self, message: OutboundMessage) -> list[dict]:
         if isinstance(message, Receipt):
             message = Text(receipt_text(message))
+        elif isinstance(message, Template):
+            message = Text(message.text)
         return [bounded(message.to_dict())]
+
+    def reply_window(self, last_inbound_at: datetime | None, now: datetime) -> ReplyWindow:
+        return ReplyWindow(
+            open=True,
+            explanation="Web chat: no reply window; the shopper sees your reply in the chat "
+            "page, now or when they come back to it.",
+        )
 
     def send(self, account: AccountContext, recipient: str, payload: dict) -> SendResult:
         # The page fetches its messages; being marked sent is the delivery.

@@ -23,6 +23,7 @@ Degradation ladders (limits: shared/channel-limits.md, WhatsApp):
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from channels_adapters import meta
@@ -34,8 +35,10 @@ from channels_adapters.base import (
     AccountContext,
     ChannelAdapter,
     RawEvent,
+    ReplyWindow,
     SendResult,
     WebhookRejected,
+    span,
 )
 from channels_adapters.messages import (
     Button,
@@ -53,6 +56,7 @@ from channels_adapters.messages import (
     Receipt,
     Sender,
     StatusUpdate,
+    Template,
     Text,
     TextReceived,
     Unsupported,
@@ -83,6 +87,10 @@ ID_MAX = 200  # row ids; reply-button ids allow 256, one id rule serves both
 LIST_BUTTON_FALLBACK = "☰"
 
 STATUSES = frozenset({"sent", "delivered", "read", "failed"})
+
+# The customer-service window: free-form messages only this long after the shopper's last
+# message; after it, only approved templates (Meta error 131047 otherwise).
+SERVICE_WINDOW = timedelta(hours=24)
 
 ERROR_RULES = meta.ErrorRules(
     # 4 app calls, 80007 WABA rate limit, 130429 throughput, 131048 spam (quality) limit,
@@ -291,6 +299,19 @@ def _render_cards(intro: str, cards: Sequence[Card], more: Button | None) -> lis
         *_lists(body, rows),
         *_texts("\n".join(lines)),
     ]
+
+
+def _render_template(template: Template) -> list[dict]:
+    """The Cloud API's template message: the approved name and language, the body's
+    parameters in order ({{1}}, {{2}}…)."""
+    content: dict = {
+        "name": template.name,
+        "language": {"policy": "deterministic", "code": template.language},
+    }
+    if template.params:
+        parameters = [{"type": "text", "text": value} for value in template.params]
+        content["components"] = [{"type": "body", "parameters": parameters}]
+    return [{"type": "template", "template": content}]
 
 
 def _render_carousel(carousel: Carousel) -> list[dict]:
@@ -523,7 +544,30 @@ class WhatsAppAdapter(ChannelAdapter):
             return _image(message.url, message.caption)
         if isinstance(message, Receipt):
             return _texts(receipt_text(message))
+        if isinstance(message, Template):
+            return _render_template(message)
         raise TypeError(f"WhatsApp cannot render {type(message).__name__}")
+
+    def reply_window(self, last_inbound_at: datetime | None, now: datetime) -> ReplyWindow:
+        if last_inbound_at is not None and now - last_inbound_at < SERVICE_WINDOW:
+            closes_at = last_inbound_at + SERVICE_WINDOW
+            return ReplyWindow(
+                open=True,
+                closes_at=closes_at,
+                explanation="WhatsApp: within the 24-hour customer-service window "
+                f"(it closes in {span(closes_at - now)}).",
+            )
+        since = (
+            f" (the shopper last wrote {span(now - last_inbound_at)} ago)"
+            if last_inbound_at is not None
+            else " (the shopper has not written yet)"
+        )
+        return ReplyWindow(
+            open=False,
+            template_only=True,
+            explanation="WhatsApp: outside the 24-hour window only a template can be sent"
+            f"{since}. When the shopper writes again, the window opens for 24 hours.",
+        )
 
     def send(self, account: AccountContext, recipient: str, payload: dict) -> SendResult:
         body = meta.graph_post(

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from channels_adapters.models import ChannelAccount, OutboundMessage
-from conversations.models import Conversation, Customer, CustomerIdentity
+from conversations.models import Conversation, Customer, CustomerIdentity, Message
 from orders import lifecycle
 from tests.fakes.conftest_plugin import fake_graph  # noqa: F401
 from tests.orders.conftest import buy, hot, pay  # noqa: F401
@@ -25,13 +25,18 @@ def conversation_on(shop, kind, external_id, recipient, token) -> Conversation:
     identity = CustomerIdentity.objects.create(
         shop=shop, customer=customer, channel=account, external_id=recipient
     )
-    return Conversation.objects.create(
+    conversation = Conversation.objects.create(
         shop=shop,
         customer=customer,
         identity=identity,
         channel=account,
         last_message_at=timezone.now(),
     )
+    # The shopper wrote just now: the channel's window is open.
+    Message.objects.create(
+        shop=shop, conversation=conversation, direction="in", kind="text", text="Hi", body={}
+    )
+    return conversation
 
 
 def test_messenger_receipt_is_a_tagged_receipt_template(shop, hot, settings, fake_graph):  # noqa: F811
@@ -70,9 +75,9 @@ def test_whatsapp_update_after_24_hours_is_recorded_not_sent(shop, hot, settings
     pay(order)
     assert fake_graph.requests_for("whatsapp")  # the receipt went out within the window
 
-    Conversation.objects.filter(pk=conversation.pk).update(
-        last_message_at=timezone.now() - timedelta(hours=30)
-    )
+    long_ago = timezone.now() - timedelta(hours=30)
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=long_ago)
+    Message.objects.filter(conversation=conversation, direction="in").update(created_at=long_ago)
     before = len(fake_graph.requests_for("whatsapp"))
     lifecycle.order_fulfil(order=order, tracking_number="6A123456")
 
