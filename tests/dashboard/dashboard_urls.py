@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from catalog.services import category_create, image_add, product_create
 from channels_adapters.models import ChannelAccount
-from conversations.models import Conversation, Customer, CustomerIdentity
+from conversations.models import CannedReply, Conversation, Customer, CustomerIdentity, Label
 from orders.models import Order, ShippingRate
 from shops.models import Membership, Role, User, WebhookDelivery, WebhookEndpoint
 from shops.services import api_key_create
@@ -151,6 +151,10 @@ OBJECT_MAKERS: dict[str, Callable] = {
     "endpoint_id": _endpoint,
     "delivery_id": _delivery,
     "import_id": _import,
+    "label_id": lambda shop: Label.objects.create(shop=shop, name=f"Walk {uuid.uuid4().hex[:6]}"),
+    "canned_reply_id": lambda shop: CannedReply.objects.create(
+        shop=shop, shortcut=f"walk{uuid.uuid4().hex[:6]}", text="Walk reply"
+    ),
 }
 NOT_OBJECTS = {"kind": "telegram"}
 
