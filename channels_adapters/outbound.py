@@ -25,6 +25,7 @@ from channels_adapters.messages import OutboundMessage as Message
 from channels_adapters.models import ChannelAccount, OutboundMessage, OutboundStatus
 from channels_adapters.registry import adapter_for
 from channels_adapters.services import account_context
+from shops.live import live_event
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +138,7 @@ def _send_one(message: OutboundMessage) -> Retry | None:
     if message.status != OutboundStatus.SENT:  # nothing to send (an empty rendering)
         message.status, message.sent_at = OutboundStatus.SENT, timezone.now()
         message.save(update_fields=["status", "sent_at"])
+    _status_announce(message)
     return None
 
 
@@ -146,6 +148,23 @@ def _fail(message: OutboundMessage, *, code: str, error: str) -> None:
     message.error_code = code[:32]
     message.last_error = error[:2000]
     message.save(update_fields=["status", "error_code", "last_error"])
+    _status_announce(message)
+
+
+def _status_announce(message: OutboundMessage) -> None:
+    """Tells the dashboard's open pages (the inbox's transcript) the message's outcome."""
+    if not message.conversation_key.isdigit():  # only conversations' messages are shown
+        return
+    live_event(
+        shop_id=message.shop_id,
+        kind="message.status",
+        data={
+            "conversation_id": int(message.conversation_key),
+            "outbound_id": message.pk,
+            "status": message.status,
+            "error": message.error_code,
+        },
+    )
 
 
 def outbound_send_conversation(*, conversation_key: str) -> Retry | None:

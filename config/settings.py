@@ -161,6 +161,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.reservations_expire",
         "schedule": 60.0,
     },
+    "prune-live-events": {
+        "task": "shops.tasks.live_events_prune",
+        "schedule": 3600.0,
+    },
 }
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=100)

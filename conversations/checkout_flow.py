@@ -26,7 +26,6 @@ from orders.models import Checkout, CheckoutStatus, Order, ShippingRate
 from orders.selectors import reorder_quote, shipping_rates
 from orders.services import cart_add, cart_open
 from orders.transitions import OrderStatus, PaymentStatus
-from payments import selectors as payment_selectors
 from payments import services as payments
 from shops.money import format_amount
 
@@ -276,10 +275,7 @@ class CheckoutFlow:
     # --- paying --------------------------------------------------------------------------------
 
     def _saved_method(self):
-        return payment_selectors.saved_method_for(
-            customer=self.customer,
-            provider=payments.default_provider(shop_id=self.customer.shop_id),
-        )
+        return payments.saved_method_for_new_payment(customer=self.customer)
 
     def _place(self) -> Order | Reply:
         """The order for the current checkout (placed now, or earlier), or a reply saying

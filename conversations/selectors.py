@@ -1,7 +1,14 @@
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from conversations.models import Conversation, Customer, CustomerIdentity, Message
+from conversations.inbox_selectors import UNREAD
+from conversations.models import (
+    Conversation,
+    ConversationStatus,
+    Customer,
+    CustomerIdentity,
+    Message,
+)
 from orders.transitions import PaymentStatus
 from payments.models import PaymentMethod
 from shops.models import Shop
@@ -12,7 +19,17 @@ def conversation_list(*, shop: Shop) -> QuerySet[Conversation]:
 
 
 def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
-    return Message.objects.filter(conversation=conversation).select_related("outbound")
+    return Message.objects.filter(conversation=conversation).select_related("outbound", "author")
+
+
+def conversations_waiting_count(*, shop: Shop) -> int:
+    """The Inbox link's badge: open conversations handed to a person in which the shopper
+    wrote something nobody of the team has read yet."""
+    return (
+        Conversation.objects.for_shop(shop)
+        .filter(UNREAD, handed_off=True, status=ConversationStatus.OPEN)
+        .count()
+    )
 
 
 # -- The dashboard's customer pages ------------------------------------------------------------

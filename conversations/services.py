@@ -13,6 +13,7 @@ from channels_adapters.base import TAG_POST_PURCHASE
 from channels_adapters.models import ChannelAccount
 from channels_adapters.outbound import outbound_queue
 from conversations.bot import ShoppingBot
+from conversations.handed_off import bot_answers_while_handed_off
 from conversations.models import (
     Conversation,
     ConversationStatus,
@@ -25,6 +26,7 @@ from conversations.payment_events import payment_event_handle
 from orders.funnel import FunnelSource, funnel_record
 from orders.models import FunnelStep
 from shops.events import event_emit
+from shops.live import live_event
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +75,11 @@ def conversation_for_sender(*, account: ChannelAccount, sender: m.Sender) -> Con
         conversation = Conversation.objects.create(
             shop=account.shop, customer=customer, identity=identity, channel=account
         )
+    live_event(
+        shop_id=account.shop_id,
+        kind="conversation.created",
+        data={"conversation_id": conversation.pk},
+    )
     return conversation
 
 
@@ -92,26 +99,84 @@ def conversation_send(
     failed, never sent."""
     if not messages or conversation.opted_out:
         return
-    queued = outbound_queue(
-        account=conversation.channel,
-        recipient=conversation.identity.external_id,
-        conversation_key=str(conversation.pk),
-        messages=messages,
-        tag=TAG_POST_PURCHASE if post_purchase else tag,
-        refused=refused,
-    )
-    Message.objects.bulk_create(
-        Message(
-            shop_id=conversation.shop_id,
-            conversation=conversation,
-            direction=Direction.OUTBOUND,
-            kind=message.type,
-            text=_summary(message),
-            body=message.to_dict(),
-            outbound=row,
-            author=author,
+    # No savepoint: inside the inbound transaction this adds no statement.
+    with transaction.atomic(savepoint=False):
+        queued = outbound_queue(
+            account=conversation.channel,
+            recipient=conversation.identity.external_id,
+            conversation_key=str(conversation.pk),
+            messages=messages,
+            tag=TAG_POST_PURCHASE if post_purchase else tag,
+            refused=refused,
         )
-        for message, row in zip(messages, queued, strict=True)
+        logged = Message.objects.bulk_create(
+            Message(
+                shop_id=conversation.shop_id,
+                conversation=conversation,
+                direction=Direction.OUTBOUND,
+                kind=message.type,
+                text=_summary(message),
+                body=message.to_dict(),
+                outbound=row,
+                author=author,
+            )
+            for message, row in zip(messages, queued, strict=True)
+        )
+        for message in logged:
+            _message_announce(message)
+        if author is not None:
+            _message_sent_emit(conversation, logged, author)
+
+
+def _message_announce(message: Message) -> None:
+    live_event(
+        shop_id=message.shop_id,
+        kind="message.created",
+        data={
+            "conversation_id": message.conversation_id,
+            "message_id": message.pk,
+            "direction": message.direction,
+        },
+    )
+
+
+def conversation_webhook_data(conversation: Conversation, **extra) -> dict:
+    """What every conversation.* webhook event says of the conversation (docs/webhooks.md)."""
+    return {
+        "conversation_id": conversation.pk,
+        "customer_id": conversation.customer_id,
+        "channel": conversation.channel.kind,
+        **extra,
+    }
+
+
+def person_webhook_data(user) -> dict | None:
+    """Who of the team did it: their id, address and name as shoppers see it."""
+    if user is None:
+        return None
+    name = user.full_name.strip() or user.email.split("@", 1)[0]
+    return {"id": user.pk, "email": user.email, "name": name}
+
+
+def _message_sent_emit(conversation: Conversation, logged: list[Message], author) -> None:
+    """conversation.message_sent, for integrators: what a person (not the bot) sent."""
+    event_emit(
+        shop=conversation.shop,
+        type="conversation.message_sent",
+        data=lambda: conversation_webhook_data(
+            conversation,
+            author=person_webhook_data(author),
+            messages=[
+                {
+                    "id": message.pk,
+                    "kind": message.kind,
+                    "text": message.text,
+                    "status": message.outbound.status if message.outbound else None,
+                    "created_at": message.created_at.isoformat(),
+                }
+                for message in logged
+            ],
+        ),
     )
 
 
@@ -133,22 +198,36 @@ def conversation_hand_off(*, conversation: Conversation) -> Conversation:
             event_emit(
                 shop=conversation.shop,
                 type="conversation.handoff",
-                data={
-                    "conversation_id": conversation.pk,
-                    "customer_id": conversation.customer_id,
-                    "channel": conversation.channel.kind,
-                    "handed_off_at": conversation.handed_off_at.isoformat(),
-                },
+                data=conversation_webhook_data(
+                    conversation, handed_off_at=conversation.handed_off_at.isoformat()
+                ),
             )
+        live_event(
+            shop_id=conversation.shop_id,
+            kind="conversation.updated",
+            data={"conversation_id": conversation.pk, "change": "handed_off"},
+        )
     return conversation
 
 
-def conversation_hand_back(*, conversation: Conversation) -> Conversation:
-    """A person gives the conversation back to the bot, which answers the next message."""
+def conversation_hand_back(*, conversation: Conversation, by=None) -> Conversation:
+    """A person (`by`, when known) gives the conversation back to the bot, which answers the
+    next message."""
     conversation.handed_off = False
     conversation.handed_off_at = None
     conversation.assigned_to = None
-    conversation.save(update_fields=["handed_off", "handed_off_at", "assigned_to"])
+    with transaction.atomic():
+        conversation.save(update_fields=["handed_off", "handed_off_at", "assigned_to"])
+        event_emit(
+            shop=conversation.shop,
+            type="conversation.handback",
+            data=lambda: conversation_webhook_data(conversation, by=person_webhook_data(by)),
+        )
+    live_event(
+        shop_id=conversation.shop_id,
+        kind="conversation.updated",
+        data={"conversation_id": conversation.pk, "change": "handed_back"},
+    )
     return conversation
 
 
@@ -164,7 +243,7 @@ def inbound_handle(*, account: ChannelAccount, events: list[m.InboundEvent]) -> 
             payment_event_handle(account=account, event=event)
             continue
         conversation = conversation_for_sender(account=account, sender=event.sender)
-        Message.objects.create(
+        received = Message.objects.create(
             shop_id=account.shop_id,
             conversation=conversation,
             direction=Direction.INBOUND,
@@ -172,6 +251,7 @@ def inbound_handle(*, account: ChannelAccount, events: list[m.InboundEvent]) -> 
             text=_summary(event),
             body=event.to_dict(),
         )
+        _message_announce(received)
         now = timezone.now()
         conversation.last_message_at = now
         changed = ["last_message_at", "bot_state", "opted_out"]
@@ -188,7 +268,9 @@ def inbound_handle(*, account: ChannelAccount, events: list[m.InboundEvent]) -> 
                 event = m.ButtonPressed(sender=event.sender, payload="start")
             if isinstance(event, m.PaymentSucceeded):
                 payment_event_handle(account=account, event=event)  # the receipt follows
-            elif not conversation.handed_off and not conversation.opted_out:
+            elif not conversation.opted_out and (
+                not conversation.handed_off or bot_answers_while_handed_off(event)
+            ):
                 reply = ShoppingBot(conversation).respond(event)
                 if reply.hand_off:
                     conversation_hand_off(conversation=conversation)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from orders import stock
 from orders.events import order_event
 from orders.funnel import FunnelSource, funnel_record
+from orders.live import cart_announce
 from orders.models import (
     Cart,
     CartLine,
@@ -118,6 +119,9 @@ def checkout_start(
             for want, from_stock in taken
         )
         funnel_record(shop_id=cart.shop_id, source=funnel, step=FunnelStep.CHECKOUT_STARTED)
+        cart_announce(
+            shop_id=cart.shop_id, owner_key=cart.owner_key, customer_id=checkout.customer_id
+        )
     return checkout
 
 
@@ -147,6 +151,7 @@ def checkout_cancel(*, checkout: Checkout) -> None:
         stock.give_back(list(locked.reservations.filter(state=ReservationState.HELD)))
         locked.status = checkout.status = CheckoutStatus.CANCELLED
         locked.save(update_fields=["status", "updated_at"])
+        cart_announce(shop_id=locked.shop_id, customer_id=locked.customer_id)
 
 
 def held_reservations(checkout: Checkout) -> list[StockReservation]:
@@ -249,6 +254,7 @@ def checkout_complete(*, checkout: Checkout, require_details: bool = True) -> Or
         locked.status = CheckoutStatus.COMPLETED
         locked.save(update_fields=["status", "updated_at"])
         Cart.objects.filter(pk=locked.cart_id).update(is_open=False)
+        cart_announce(shop_id=locked.shop_id, customer_id=locked.customer_id)
         checkout.status = locked.status
         order_event(order, "order.created")
     return order

@@ -17,6 +17,7 @@ from functools import cache
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from orders.live import order_announce
 from orders.models import STATUS_FIELDS, EventSource, Order, OrderEvent
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ def order_event(
     from orders.tasks import order_event_notify
 
     order_event_notify.delay_on_commit(event_type, order.pk, details)
+    order_announce(order, event_type)
 
 
 def order_event_deliver(event_type: str, order_id: int, details: dict) -> None:

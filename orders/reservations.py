@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from orders import stock
 from orders.events import order_event
+from orders.live import cart_announce
 from orders.models import Checkout, CheckoutStatus, Order, ReservationState
 from orders.transitions import OrderStatus, PaymentStatus, transition
 
@@ -29,6 +30,7 @@ def reservations_expire(*, now=None) -> int:
             stock.give_back(list(checkout.reservations.filter(state=ReservationState.HELD)))
             checkout.status = CheckoutStatus.EXPIRED
             checkout.save(update_fields=["status", "updated_at"])
+            cart_announce(shop_id=checkout.shop_id, customer_id=checkout.customer_id)
             expired += 1
     with transaction.atomic():
         orders = (

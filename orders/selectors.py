@@ -32,7 +32,10 @@ def cart_view(*, cart: Cart) -> CartView:
 
 
 def cart_line_for(*, cart: Cart, line_id: int) -> CartLine | None:
-    return CartLine.objects.filter(cart=cart, pk=line_id).select_related("variant").first()
+    line = CartLine.objects.filter(cart=cart, pk=line_id).select_related("variant").first()
+    if line is not None:
+        line.cart = cart  # known already: no query when a service reads line.cart
+    return line
 
 
 def shipping_rates(*, shop):

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from catalog.models import Variant
 from orders.funnel import FunnelSource, funnel_record
+from orders.live import cart_announce
 from orders.models import Cart, CartLine, FunnelStep
 from orders.stock import NotEnoughStock
 from shops.models import Shop
@@ -54,6 +55,7 @@ def cart_add(
             line.quantity = wanted
             line.save(update_fields=["quantity"])
         funnel_record(shop_id=cart.shop_id, source=funnel, step=FunnelStep.ADDED_TO_CART)
+        cart_announce(shop_id=cart.shop_id, owner_key=cart.owner_key)
         return LineChange(line, wanted)
 
 
@@ -61,9 +63,11 @@ def cart_line_set_quantity(*, line: CartLine, quantity: int) -> LineChange:
     """0 removes the line."""
     if quantity <= 0:
         line.delete()
+        cart_announce(shop_id=line.shop_id, owner_key=line.cart.owner_key)
         return LineChange(None, 0)
     if quantity > _available(line.variant):
         raise NotEnoughStock(line.variant, _available(line.variant))
     line.quantity = quantity
     line.save(update_fields=["quantity"])
+    cart_announce(shop_id=line.shop_id, owner_key=line.cart.owner_key)
     return LineChange(line, quantity)

@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.db.models import Subquery, Value
+from django.db.models.functions import Coalesce
 
 from payments.models import PaymentMethod, ShopPaymentSettings
 
@@ -7,6 +9,25 @@ def saved_method_for(*, customer, provider: str) -> PaymentMethod | None:
     """The card the shopper saved most recently with this provider."""
     return (
         PaymentMethod.objects.filter(customer=customer, provider=provider, is_active=True)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def saved_method_for_chosen_provider(*, customer, fallback: str) -> PaymentMethod | None:
+    """saved_method_for the provider the shop chose for new payments, else `fallback`, in one
+    query: the bot looks for it whenever a returning shopper says hello."""
+    chosen = (
+        ShopPaymentSettings.objects.filter(shop_id=customer.shop_id)
+        .exclude(provider="")
+        .values("provider")[:1]
+    )
+    return (
+        PaymentMethod.objects.filter(
+            customer=customer,
+            is_active=True,
+            provider=Coalesce(Subquery(chosen), Value(fallback)),
+        )
         .order_by("-created_at", "-id")
         .first()
     )

@@ -20,6 +20,11 @@ EVENT_TYPES = (
     "order.cancelled",
     "order.refunded",
     "conversation.handoff",
+    "conversation.handback",
+    "conversation.message_sent",
+    "conversation.assigned",
+    "conversation.resolved",
+    "conversation.reopened",
 )
 # Sent only by POST /api/v1/webhooks/{id}/test/, to that one endpoint; nobody subscribes to it.
 PING = "ping"

@@ -190,5 +190,7 @@ class Invitation(models.Model):
         return "pending"
 
 
-# Webhook models live in their own module; importing them here registers them with the app.
+# Webhook and live event models live in their own modules; importing them here registers
+# them with the app.
+from shops.live_models import LiveEvent  # noqa: E402, F401
 from shops.webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402, F401

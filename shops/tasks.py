@@ -19,3 +19,12 @@ def webhook_deliveries_sweep() -> int:
     for delivery_id in due:
         webhook_deliver.delay(delivery_id)
     return len(due)
+
+
+@shared_task
+def live_events_prune() -> int:
+    """Deletes live events older than a week (shops/live.py RETENTION): open pages read them
+    within seconds; the table must not grow forever."""
+    from shops.live import live_events_prune as prune
+
+    return prune()

@@ -11,7 +11,12 @@ EVENT_LABELS = {
     "order.fulfilled": "order.fulfilled: an order was shipped or handed over",
     "order.cancelled": "order.cancelled: an order was cancelled",
     "order.refunded": "order.refunded: money was given back",
-    "conversation.handoff": "conversation.handoff: a shopper asked for a person",
+    "conversation.handoff": "conversation.handoff: a person takes over from the bot",
+    "conversation.handback": "conversation.handback: the bot answers again",
+    "conversation.message_sent": "conversation.message_sent: a person wrote to a shopper",
+    "conversation.assigned": "conversation.assigned: a conversation was assigned",
+    "conversation.resolved": "conversation.resolved: a conversation was resolved",
+    "conversation.reopened": "conversation.reopened: a conversation was reopened",
 }
 
 
