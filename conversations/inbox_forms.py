@@ -10,8 +10,8 @@ from channels_adapters.models import ChannelAccount
 from conversations.business_hours import DAYS
 from conversations.inbox_selectors import STATUSES, InboxCounts, InboxFilters
 from conversations.models import CannedReply, ConversationStatus, Label, LabelColour
+from conversations.people import person_label
 from conversations.phrases import WEEKDAYS
-from conversations.transcript import person_label
 from shops.models import Membership
 
 SHORTCUT = re.compile(r"^[a-z0-9][a-z0-9_-]*$")

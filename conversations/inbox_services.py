@@ -19,6 +19,7 @@ from conversations.models import (
     InboxSettings,
     Label,
 )
+from conversations.people import person_label, person_public_name
 from shops.events import EVENT_TYPES, event_emit
 from shops.live import live_event
 from shops.models import Shop, User
@@ -26,13 +27,6 @@ from shops.models import Shop, User
 
 class NotATeamMember(ValueError):
     """A conversation can only be assigned to someone who works in its shop."""
-
-
-def person_name(user: User | None) -> str:
-    """How the team and shoppers see a person: their name, else their address's first part."""
-    if user is None:
-        return ""
-    return user.full_name.strip() or user.email.split("@", 1)[0]
 
 
 def _changed(conversation: Conversation, change: str) -> None:
@@ -46,7 +40,7 @@ def _changed(conversation: Conversation, change: str) -> None:
 def _person(user: User | None) -> dict | None:
     if user is None:
         return None
-    return {"id": user.pk, "email": user.email, "name": person_name(user)}
+    return {"id": user.pk, "email": user.email, "name": person_public_name(user)}
 
 
 def _webhook(conversation: Conversation, type: str, by: User | None, **data) -> None:
@@ -115,7 +109,7 @@ def conversation_assign(
     with transaction.atomic():
         conversation.assigned_to = assignee
         conversation.save(update_fields=["assigned_to"])
-        _activity(conversation, by, "assigned", person_name(assignee))
+        _activity(conversation, by, "assigned", person_label(assignee))
         _webhook(conversation, "conversation.assigned", by, assignee=_person(assignee))
     _changed(conversation, "assigned")
     return conversation

@@ -14,8 +14,9 @@ from conversations import inbox_selectors as selectors
 from conversations import inbox_services as services
 from conversations.inbox_forms import AssignForm, InboxFilterForm, LabelsForm, NoteForm
 from conversations.models import Conversation
+from conversations.people import person_label
 from conversations.presence import online_user_ids, presence_touch, viewer_ids
-from conversations.transcript import person_label, transcript
+from conversations.transcript import transcript
 from shops.dashboard_access import dashboard_view
 from shops.tenancy import get_for_shop_or_404
 

@@ -11,6 +11,7 @@ from channels_adapters.models import OutboundStatus
 from channels_adapters.preview import shown_url
 from conversations.models import ConversationNote, Direction, Message
 from conversations.payloads import decode
+from conversations.people import person_label
 from shops.models import Shop
 from shops.money import format_amount
 
@@ -47,12 +48,6 @@ ACTIVITIES = {
 
 def delivery_reason(code: str) -> str:
     return DELIVERY_REASONS.get(code, UNKNOWN_REASON)
-
-
-def person_label(user) -> str:
-    if user is None:
-        return ""
-    return user.full_name.strip() or user.email
 
 
 @dataclass

@@ -4,6 +4,7 @@ another visitor's messages are unreachable whatever `after` says."""
 
 from channels_adapters.models import ChannelAccount, OutboundStatus
 from conversations.models import Direction, Message
+from conversations.people import person_public_name
 
 PAGE = 100
 
@@ -35,7 +36,7 @@ def visitor_log(*, account: ChannelAccount, visitor_id: str, after_id: int) -> l
             conversation__identity__external_id=visitor_id,
             id__gt=after_id,
         )
-        .select_related("outbound")
+        .select_related("outbound", "author")
         .order_by("id")[:PAGE]
     )
     entries = []
@@ -46,12 +47,14 @@ def visitor_log(*, account: ChannelAccount, visitor_id: str, after_id: int) -> l
             break
         if status == OutboundStatus.FAILED:
             continue  # never delivered, so the visitor never saw it
-        entries.append(
-            {
-                "id": row.pk,
-                "direction": row.direction,
-                "body": _inbound_body(row.body) if inbound else _outbound_body(row),
-                "created_at": row.created_at.isoformat(),
-            }
-        )
+        entry = {
+            "id": row.pk,
+            "direction": row.direction,
+            "body": _inbound_body(row.body) if inbound else _outbound_body(row),
+            "created_at": row.created_at.isoformat(),
+        }
+        if row.author_id:
+            # A person of the shop wrote it: the visitor sees who (never their address).
+            entry["author"] = person_public_name(row.author)
+        entries.append(entry)
     return entries

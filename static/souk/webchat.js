@@ -238,6 +238,8 @@
         continue;
       }
       const node = entry.direction === "in" ? inbound(body) : outbound(body);
+      // A person of the shop answered (not the bot): their name above the message.
+      if (node && entry.author) node.prepend(el("p", "msg-author", entry.author));
       if (node) append(node);
     }
     keepLastChips();
