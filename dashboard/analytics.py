@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db.models import (
+    Count,
     DurationField,
     Exists,
     ExpressionWrapper,
@@ -29,7 +30,6 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models import Count as C
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
@@ -121,8 +121,8 @@ def _order_figures(shop: Shop, period: Period) -> list[Figure]:
         .aggregate(
             revenue=Sum(NET, filter=when["current"]),
             revenue_before=Sum(NET, filter=when["previous"]),
-            orders=C("id", filter=when["current"]),
-            orders_before=C("id", filter=when["previous"]),
+            orders=Count("id", filter=when["current"]),
+            orders_before=Count("id", filter=when["previous"]),
         )
     )
     revenue, before = found["revenue"] or 0, found["revenue_before"] or 0
@@ -151,9 +151,7 @@ def _bought() -> Exists:
 
 
 def _person_involved() -> Q:
-    handed = FunnelEvent.objects.filter(
-        conversation_id=OuterRef("pk"), step=FunnelStep.HANDED_OFF
-    )
+    handed = FunnelEvent.objects.filter(conversation_id=OuterRef("pk"), step=FunnelStep.HANDED_OFF)
     wrote = Message.objects.filter(
         conversation_id=OuterRef("pk"), direction=Direction.OUTBOUND, author__isnull=False
     )
@@ -166,12 +164,12 @@ def _conversation_figures(shop: Shop, period: Period) -> list[Figure]:
         Conversation.objects.for_shop(shop)
         .filter(created_at__gte=period.previous_start, created_at__lt=period.end)
         .aggregate(
-            started=C("id", filter=when["current"]),
-            started_before=C("id", filter=when["previous"]),
-            bought=C("id", filter=when["current"] & _bought()),
-            bought_before=C("id", filter=when["previous"] & _bought()),
-            bot=C("id", filter=when["current"] & ~_person_involved()),
-            bot_before=C("id", filter=when["previous"] & ~_person_involved()),
+            started=Count("id", filter=when["current"]),
+            started_before=Count("id", filter=when["previous"]),
+            bought=Count("id", filter=when["current"] & _bought()),
+            bought_before=Count("id", filter=when["previous"] & _bought()),
+            bot=Count("id", filter=when["current"] & ~_person_involved()),
+            bot_before=Count("id", filter=when["previous"] & ~_person_involved()),
         )
     )
     started, before = found["started"], found["started_before"]
@@ -294,11 +292,16 @@ def funnel(*, shop: Shop, period: Period) -> list[FunnelColumn]:
         .filter(last_message_at__gte=period.start)
         .values("channel__kind")
         .annotate(
-            conversations=C("id"),
-            product_viewed=C("id", filter=_step_in_period(FunnelStep.PRODUCT_VIEWED, period)),
-            added_to_cart=C("id", filter=_step_in_period(FunnelStep.ADDED_TO_CART, period)),
-            checkout_started=C("id", filter=_step_in_period(FunnelStep.CHECKOUT_STARTED, period)),
-            paid=C("id", filter=paid),
+            conversations=Count("id"),
+            **{
+                step: Count("id", filter=_step_in_period(step, period))
+                for step in (
+                    FunnelStep.PRODUCT_VIEWED,
+                    FunnelStep.ADDED_TO_CART,
+                    FunnelStep.CHECKOUT_STARTED,
+                )
+            },
+            paid=Count("id", filter=paid),
         )
         .order_by()
     )
@@ -361,7 +364,7 @@ def attribution(*, shop: Shop, period: Period) -> Attribution:
         .filter(paid_at__gte=period.start, paid_at__lt=period.end)
         .annotate(person_id=last_person_before_payment())
         .values("channel_kind", "person_id")
-        .annotate(revenue=Sum(NET), orders=C("id"))
+        .annotate(revenue=Sum(NET), orders=Count("id"))
         .order_by()
     )
     people = {
@@ -422,7 +425,7 @@ def series(*, shop: Shop, period: Period) -> list[Point]:
         .filter(paid_at__gte=period.start, paid_at__lt=period.end)
         .annotate(bucket=trunc("paid_at"))
         .values("bucket")
-        .annotate(revenue=Sum(NET), orders=C("id"))
+        .annotate(revenue=Sum(NET), orders=Count("id"))
         .order_by()
     )
     started = (
@@ -430,7 +433,7 @@ def series(*, shop: Shop, period: Period) -> list[Point]:
         .filter(created_at__gte=period.start, created_at__lt=period.end)
         .annotate(bucket=trunc("created_at"))
         .values("bucket")
-        .annotate(n=C("id"))
+        .annotate(n=Count("id"))
         .order_by()
     )
     by_bucket: dict = defaultdict(lambda: [0, 0, 0])

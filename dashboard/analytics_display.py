@@ -76,7 +76,5 @@ def funnel_rows(columns: list[FunnelColumn]) -> list[dict]:
     per_column = [column.steps() for column in columns]
     rows = []
     for index, step in enumerate(per_column[0] if per_column else []):
-        rows.append(
-            {"label": step["label"], "cells": [steps[index] for steps in per_column]}
-        )
+        rows.append({"label": step["label"], "cells": [steps[index] for steps in per_column]})
     return rows
