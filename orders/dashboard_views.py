@@ -42,7 +42,7 @@ def _shopper(order: Order) -> str:
     return order.contact_name or (order.customer.name if order.customer else "") or "The shopper"
 
 
-def _confirmations(order: Order, shop, refundable: int) -> dict[str, str]:
+def action_confirmations(order: Order, shop, refundable: int) -> dict[str, str]:
     """What each action's confirmation dialog says will happen, including what the shopper is
     told in the chat (conversations/notifications.py), or that nobody is."""
     who = _shopper(order)
@@ -98,7 +98,7 @@ def _detail(request, order: Order, *, status: int = 200, **forms) -> object:
         "actions": actions,
         "any_action": any(actions.values()),
         "refundable": refundable,
-        "confirm": _confirmations(order, request.shop, refundable),
+        "confirm": action_confirmations(order, request.shop, refundable),
         "fulfil_form": forms.get("fulfil_form")
         or FulfilForm(
             initial={

@@ -1,0 +1,53 @@
+// The inbox's commerce sidebar (templates/conversations/inbox/_sidebar*.html): what plain htmx
+// and dashboard.js do not cover. Loaded as a file (strict CSP).
+(function () {
+  "use strict";
+
+  // Forms that ask first (data-confirm) are htmx forms triggered by "confirmed", not by
+  // "submit": htmx would otherwise send them before the dialog is answered. dashboard.js
+  // holds the first submit back while it asks; the submit it lets through once confirmed
+  // becomes the htmx request here, instead of a full page POST.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form.matches || !form.matches('form[hx-trigger="confirmed"]')) return;
+    if (!window.htmx) return; // no htmx: the plain POST goes, and the page comes back
+    event.preventDefault();
+    window.htmx.trigger(form, "confirmed");
+  });
+
+  // Live: the shopper's cart and orders change while the agent looks (the bot, a payment, a
+  // teammate). souk:live events (shops/live.py, static/dashboard/live.js) about this customer
+  // refresh those parts of the sidebar only, so nothing typed elsewhere in it is lost.
+  var pending = {};
+  var timer = null;
+
+  function refresh() {
+    timer = null;
+    var root = document.querySelector("[data-sidebar-url]");
+    if (!root || !window.htmx) return;
+    Object.keys(pending).forEach(function (selector) {
+      if (document.querySelector(selector)) {
+        window.htmx.ajax("GET", root.dataset.sidebarUrl, { target: selector, select: selector, swap: "outerHTML" });
+      }
+    });
+    pending = {};
+  }
+
+  document.addEventListener("souk:live", function (event) {
+    var live = event.detail || {};
+    var data = live.data || {};
+    var root = document.querySelector("[data-sidebar-customer]");
+    if (!root || String(data.customer_id) !== root.dataset.sidebarCustomer) return;
+    if (live.kind === "cart.updated") {
+      pending["#cs-cart"] = true;
+    } else if (live.kind === "order.updated") {
+      // Placing or paying an order also closes the cart it came from.
+      pending["#cs-orders"] = true;
+      pending["#cs-cart"] = true;
+    } else {
+      return;
+    }
+    // A burst of events (a line added, then the cart's total) costs one request per part.
+    if (!timer) timer = window.setTimeout(refresh, 250);
+  });
+})();
