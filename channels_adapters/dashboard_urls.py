@@ -3,7 +3,7 @@ channel preview is in conversations/preview_urls.py: it shows the bot's messages
 
 from django.urls import path
 
-from channels_adapters import dashboard_views
+from channels_adapters import dashboard_views, template_views
 
 urlpatterns = [
     path("channels/", dashboard_views.channel_list, name="channel_list"),
@@ -12,5 +12,15 @@ urlpatterns = [
         "channels/<int:channel_id>/disconnect/",
         dashboard_views.channel_disconnect,
         name="channel_disconnect",
+    ),
+    path(
+        "channels/whatsapp/templates/",
+        template_views.whatsapp_templates,
+        name="whatsapp_templates",
+    ),
+    path(
+        "channels/whatsapp/templates/remove/",
+        template_views.whatsapp_template_remove,
+        name="whatsapp_template_remove",
     ),
 ]

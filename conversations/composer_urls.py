@@ -1,3 +1,14 @@
-"""Dashboard routes of one part of the inbox (issue 9), mounted by dashboard/urls.py."""
+"""Dashboard routes of the inbox's composer (issue 9), mounted by dashboard/urls.py."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from conversations import composer_views
+
+urlpatterns = [
+    path(
+        "inbox/<int:conversation_id>/composer/",
+        composer_views.composer_view,
+        name="inbox_composer",
+    ),
+    path("inbox/<int:conversation_id>/reply/", composer_views.reply, name="inbox_reply"),
+]
