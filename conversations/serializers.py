@@ -1,6 +1,8 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from conversations.models import Conversation, Customer, CustomerIdentity, Message
+from conversations.services import person_webhook_data
 from shops.rest.serializers import StrictSerializer
 
 
@@ -25,13 +27,28 @@ class ConversationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AuthorSerializer(serializers.Serializer):
+    """The person of the shop's team who wrote a message (as in conversation.* webhooks)."""
+
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    name = serializers.CharField()
+
+
 class MessageSerializer(serializers.ModelSerializer):
     delivery = serializers.SerializerMethodField()
+    author = serializers.SerializerMethodField()
 
     class Meta:
         model = Message
-        fields = ["id", "direction", "kind", "text", "body", "delivery", "created_at"]
+        fields = ["id", "direction", "kind", "text", "body", "delivery", "author", "created_at"]
         read_only_fields = fields
+
+    @extend_schema_field(AuthorSerializer(allow_null=True))
+    def get_author(self, message: Message) -> dict | None:
+        """Who of the team wrote it; null for the shopper's messages and the bot's (or an
+        integrator's, sent with an API key)."""
+        return person_webhook_data(message.author)
 
     def get_delivery(self, message: Message) -> dict | None:
         """For messages to the customer: queued, sent or failed (and why)."""
