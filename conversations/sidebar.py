@@ -271,7 +271,7 @@ def missing_details(recipient: Recipient, *, rates_exist: bool) -> list[str]:
     return checkouts.missing_details(draft, rates_exist=rates_exist)
 
 
-def payment_request_send(*, conversation: Conversation, recipient: Recipient) -> Order:
+def payment_request_send(*, conversation: Conversation, recipient: Recipient, author) -> Order:
     """The customer's cart checked out and placed as an order of this conversation (its
     customer and channel), then a payment link: the link, and later the receipt, a decline or
     the expiry, reach the shopper here through conversations.notifications. The bot keeps the
@@ -303,7 +303,7 @@ def payment_request_send(*, conversation: Conversation, recipient: Recipient) ->
             shipping_rate=recipient.shipping_rate,
             shipping_address=recipient.shipping_address,
         )
-        order = checkouts.checkout_complete(checkout=checkout)
+        order = checkouts.checkout_complete(checkout=checkout, actor=author)
         # The bot's memory of the shopper (name, phone, address, rate): it will not ask again.
         ShoppingBot(conversation).checkout._remember(checkout)
         state = conversation.bot_state

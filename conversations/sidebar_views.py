@@ -282,7 +282,9 @@ def payment_request(request, conversation_id: int):
             request, conversation, "The payment link was not sent: see below.", payment_form=form
         )
     try:
-        order = sidebar.payment_request_send(conversation=conversation, recipient=form.recipient())
+        order = sidebar.payment_request_send(
+            conversation=conversation, recipient=form.recipient(), author=request.user
+        )
     except checkouts.EmptyCart:
         return _refused(request, conversation, "The cart is empty: add something first.")
     except NotEnoughStock as exc:

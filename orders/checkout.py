@@ -195,10 +195,12 @@ def _next_order_number(shop_id: int) -> int:
         return cursor.fetchone()[0]
 
 
-def checkout_complete(*, checkout: Checkout, require_details: bool = True) -> Order:
+def checkout_complete(*, checkout: Checkout, require_details: bool = True, actor=None) -> Order:
     """Places the order for this checkout, or returns the one already placed. The stock stays
     reserved for the unpaid order until the checkout's expiry. `require_details=False` when
-    the payment page collects them (a Telegram invoice asks for name, phone and address)."""
+    the payment page collects them (a Telegram invoice asks for name, phone and address).
+    `actor`: the person who placed it for the shopper (an agent's payment request), for the
+    order's timeline."""
     with transaction.atomic():
         locked = Checkout.objects.select_for_update(of=("self",)).select_related(
             "shop", "shipping_rate", "channel"
@@ -256,5 +258,5 @@ def checkout_complete(*, checkout: Checkout, require_details: bool = True) -> Or
         Cart.objects.filter(pk=locked.cart_id).update(is_open=False)
         cart_announce(shop_id=locked.shop_id, customer_id=locked.customer_id)
         checkout.status = locked.status
-        order_event(order, "order.created")
+        order_event(order, "order.created", actor=actor)
     return order

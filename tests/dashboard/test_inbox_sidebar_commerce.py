@@ -187,6 +187,8 @@ def test_a_payment_request_places_the_order_and_sends_the_link(
         {"text": "12 rue de la Paix, 75002 Paris"},
     )
     assert order.payment_status == "awaiting" and lines(chat) == []  # the cart became the order
+    placed = OrderEvent.objects.get(order=order, type="order.created")
+    assert (placed.actor, placed.source) == (agent_client.user, "dashboard")  # on its timeline
     link = sent(chat)[-1]
     assert link.text.startswith("Commande n°1001 : 184,70\xa0€. Payez en toute sécurité ici")
     payment = Payment.objects.get(order=order)
@@ -371,6 +373,7 @@ def test_cancel_refunds_a_paid_order(manager_client, chat, paid, post):  # noqa:
         manager_client, url("inbox_order_cancel", chat, order_id=paid.pk), {"cancel-reason": "x"}
     ).content.decode()
     assert "Order #1001 is cancelled." in page
+    assert '<span class="badge badge-muted">Cancelled</span>' in page
     paid.refresh_from_db()
     assert (paid.status, paid.payment_status) == ("cancelled", "refunded")
 
