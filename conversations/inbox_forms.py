@@ -100,7 +100,8 @@ class InboxFilterForm(forms.Form):
             (str(label.pk), with_count(label.name, counts.labels[label.pk]))
             for label in self.labels
         ]
-        self.fields["needs"].label = with_count("Needs a person", counts.needs_person)
+        # The bound field copied the label when the form was validated.
+        self["needs"].label = with_count("Needs a person", counts.needs_person)
 
 
 class AssignForm(forms.Form):

@@ -71,6 +71,8 @@ def _search_q(query: str) -> Q:
     found = Q(customer__name__icontains=text) | Q(Exists(said))
     digits = re.sub(r"\D", "", text)
     if len(digits) >= 3 and len(digits) >= len(text.replace(" ", "")) - 2:
+        # "06 12 34…" finds "+33612 34…": a national number without its trunk 0.
+        digits = digits.lstrip("0") or digits
         found |= Q(customer__phone__contains=digits) | Q(identity__external_id__contains=digits)
     else:
         found |= Q(customer__phone__icontains=text)
