@@ -15,6 +15,18 @@
     window.htmx.trigger(form, "confirmed");
   });
 
+  // After an action the sidebar comes back whole. htmx keeps the focus on a control that is
+  // still there (same id); when it is gone (the last line removed, the order placed), the
+  // line saying what happened takes it, so keyboard users carry on from there.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || target.id !== "sidebar") return;
+    var active = document.activeElement;
+    if (active && active !== document.body && document.contains(active)) return;
+    var notice = target.querySelector(".cs-notice");
+    if (notice) notice.focus();
+  });
+
   // Live: the shopper's cart and orders change while the agent looks (the bot, a payment, a
   // teammate). souk:live events (shops/live.py, static/dashboard/live.js) about this customer
   // refresh those parts of the sidebar only, so nothing typed elsewhere in it is lost.
