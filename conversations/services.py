@@ -23,6 +23,7 @@ from conversations.models import (
     Message,
 )
 from conversations.payment_events import payment_event_handle
+from conversations.people import person_public_name
 from orders.funnel import FunnelSource, funnel_record
 from orders.models import FunnelStep
 from shops.events import event_emit
@@ -154,8 +155,7 @@ def person_webhook_data(user) -> dict | None:
     """Who of the team did it: their id, address and name as shoppers see it."""
     if user is None:
         return None
-    name = user.full_name.strip() or user.email.split("@", 1)[0]
-    return {"id": user.pk, "email": user.email, "name": name}
+    return {"id": user.pk, "email": user.email, "name": person_public_name(user)}
 
 
 def _message_sent_emit(conversation: Conversation, logged: list[Message], author) -> None:

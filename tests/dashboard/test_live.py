@@ -292,3 +292,12 @@ def test_the_badge_counts_open_conversations_waiting_for_a_person_with_unread_me
     type(other).objects.filter(pk=other.pk).update(**waiting)
 
     assert agent_client.get(BADGE).json() == {"waiting": 2}
+
+
+def test_the_prune_is_scheduled_and_every_periodic_task_is_in_the_deploy_guide(settings):
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "deploy.md").read_text()
+    tasks = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()]
+    assert "shops.tasks.live_events_prune" in tasks
+    assert [task for task in tasks if f"`{task}`" not in guide] == []

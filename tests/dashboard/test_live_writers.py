@@ -268,3 +268,12 @@ def test_the_conversations_api_says_who_wrote_each_message(
         ("out", None),  # the bot
         ("out", {"id": agent.pk, "email": "ana@example.com", "name": "Ana Duval"}),
     ]
+
+
+def test_every_webhook_event_type_is_documented():
+    from pathlib import Path
+
+    from shops.events import EVENT_TYPES
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text()
+    assert [kind for kind in EVENT_TYPES if f"| `{kind}`" not in docs] == []
