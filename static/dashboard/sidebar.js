@@ -29,20 +29,45 @@
 
   // Live: the shopper's cart and orders change while the agent looks (the bot, a payment, a
   // teammate). souk:live events (shops/live.py, static/dashboard/live.js) about this customer
-  // refresh those parts of the sidebar only, so nothing typed elsewhere in it is lost.
+  // refresh those parts of the sidebar only, so nothing typed elsewhere in it is lost. One
+  // request per burst of events, its own (htmx.ajax would queue behind the page's other
+  // requests and drop all but the last); an answer older than one already shown is ignored.
   var pending = {};
   var timer = null;
+  var asked = 0;
+  var shown = 0;
 
   function refresh() {
     timer = null;
     var root = document.querySelector("[data-sidebar-url]");
-    if (!root || !window.htmx) return;
-    Object.keys(pending).forEach(function (selector) {
-      if (document.querySelector(selector)) {
-        window.htmx.ajax("GET", root.dataset.sidebarUrl, { target: selector, select: selector, swap: "outerHTML" });
-      }
-    });
+    var parts = Object.keys(pending);
     pending = {};
+    if (!root || !parts.length) return;
+    var number = ++asked;
+    window
+      .fetch(root.dataset.sidebarUrl, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("sidebar " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        if (number < shown) return;
+        shown = number;
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        parts.forEach(function (selector) {
+          var now = document.querySelector(selector);
+          var next = fresh.querySelector(selector);
+          if (!now || !next) return;
+          now.replaceWith(next);
+          if (window.htmx) window.htmx.process(next);
+        });
+      })
+      .catch(function () {
+        // Offline or signed out: live.js says so; the next event asks again.
+        parts.forEach(function (selector) {
+          pending[selector] = true;
+        });
+      });
   }
 
   document.addEventListener("souk:live", function (event) {
@@ -53,13 +78,13 @@
     if (live.kind === "cart.updated") {
       pending["#cs-cart"] = true;
     } else if (live.kind === "order.updated") {
-      // Placing or paying an order also closes the cart it came from.
+      // Placing an order closes the cart it came from; paying may save the shopper's card.
       pending["#cs-orders"] = true;
       pending["#cs-cart"] = true;
+      pending["#cs-who"] = true;
     } else {
       return;
     }
-    // A burst of events (a line added, then the cart's total) costs one request per part.
     if (!timer) timer = window.setTimeout(refresh, 250);
   });
 })();

@@ -100,6 +100,7 @@ def test_an_agent_sells_from_the_sidebar_and_sees_the_payment_land(
     expect(receipt).to_contain_text("Paid with Visa •••• 4242")
     expect(side.locator("#cs-orders")).to_contain_text("Paid")
     expect(side.locator("#cs-cart")).to_contain_text("The cart is empty.")
+    expect(side.locator("#cs-who")).to_contain_text("Visa •••• 4242")  # the card just saved
     assert Message.objects.filter(conversation=conversation, author=agent.user).count() == 1
     order.refresh_from_db()
     assert order.payment_status == "paid"
