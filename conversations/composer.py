@@ -20,6 +20,7 @@ from channels_adapters.base import (
 )
 from channels_adapters.models import WhatsAppTemplate
 from channels_adapters.registry import adapter_for
+from conversations.inbox_services import conversation_take_over
 from conversations.models import CannedReply, Conversation, Direction, Message
 from conversations.services import conversation_hand_off, conversation_send
 
@@ -141,8 +142,8 @@ def conversation_reply(
 ) -> Message:
     """A person's reply: free text, or a registered template with its values. Checked against
     the shopper's opt-out and the channel's window first (ReplyRefused: nothing sent, nothing
-    logged); then the conversation is taken over from the bot, assigned to `author` if nobody
-    has it, and the message queued with the tag the window asks for. Returns the logged
+    logged); then the conversation is taken over from the bot (by `author`, unless a teammate
+    has it), and the message queued with the tag the window asks for. Returns the logged
     message."""
     if conversation.opted_out:
         raise ReplyRefused(OPTED_OUT, code=PERMANENT_OPTED_OUT)
@@ -152,10 +153,12 @@ def conversation_reply(
         raise refusal
     message = _message(conversation, text, template, params)
     with transaction.atomic():
-        conversation_hand_off(conversation=conversation)
-        if author is not None and conversation.assigned_to_id is None:
-            conversation.assigned_to = author
-            conversation.save(update_fields=["assigned_to"])
+        if author is not None and conversation.assigned_to_id in (None, author.pk):
+            # The inbox's take-over (the bot goes silent, the conversation is the author's and
+            # open, the transcript and integrators are told); a teammate's stays theirs.
+            conversation_take_over(conversation=conversation, user=author)
+        else:
+            conversation_hand_off(conversation=conversation)
         conversation_send(
             conversation=conversation, messages=[message], author=author, tag=window.tag
         )

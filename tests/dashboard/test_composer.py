@@ -10,7 +10,14 @@ import pytest
 from django.utils import timezone
 
 from channels_adapters.models import ChannelAccount, OutboundMessage, WhatsAppTemplate
-from conversations.models import CannedReply, Conversation, Customer, CustomerIdentity, Message
+from conversations.models import (
+    CannedReply,
+    Conversation,
+    ConversationNote,
+    Customer,
+    CustomerIdentity,
+    Message,
+)
 from shops.models import Role
 from tests.dashboard.conftest import member, signed_in
 from tests.fakes.conftest_plugin import fake_graph, fake_telegram, fake_twilio  # noqa: F401
@@ -356,10 +363,15 @@ def test_the_api_reply_follows_the_same_rules(whatsapp, fake_graph, api):  # noq
 
 def test_a_reply_takes_the_conversation_over_and_assigns_it(telegram, fake_telegram, agent, send):  # noqa: F811
     conversation = talk(telegram, "4243", wrote_ago=timedelta(minutes=1))
+    Conversation.objects.filter(pk=conversation.pk).update(status="resolved")
     response = send(conversation, {"mode": "text", "text": "Je m'en occupe."}, **HTMX)
 
     conversation.refresh_from_db()
     assert conversation.handed_off and conversation.assigned_to == agent.user
+    assert conversation.status == "open"  # a resolved conversation is reopened
+    assert ConversationNote.objects.filter(
+        conversation=conversation, event="took_over", author=agent.user
+    ).exists()  # the transcript says who took over
     trigger = json.loads(response["HX-Trigger"])
     [logged] = outbound_of(conversation)
     assert trigger == {
