@@ -154,7 +154,6 @@
     var list = cannedList(textarea);
     if (!list) return;
     list.hidden = true;
-    textarea.setAttribute("aria-expanded", "false");
     setActive(textarea, list, null);
   }
 
@@ -173,7 +172,6 @@
       return;
     }
     list.hidden = false;
-    textarea.setAttribute("aria-expanded", "true");
     setActive(textarea, list, visibleOptions(list)[0]);
   }
 
@@ -289,10 +287,7 @@
         var select = composer.querySelector("[data-composer-template]");
         if (select) showTemplate(select);
         var textarea = composer.querySelector("[data-composer-text]");
-        if (textarea) {
-          textarea.setAttribute("aria-expanded", "false");
-          updateCount(textarea);
-        }
+        if (textarea) updateCount(textarea);
         var closes = Date.parse(composer.dataset.closesAt || "");
         if (!isNaN(closes) && closes - Date.now() < DAY) {
           setTimeout(function () { refresh(composer); }, Math.max(0, closes - Date.now()) + 1000);
@@ -312,14 +307,12 @@
     if (verb === "post" && textarea) textarea.focus();
   });
 
-  // Live events (static/dashboard/live.js): the shopper wrote (the window may have opened) or
-  // opted out; the conversation changed hands.
+  // Live events (static/dashboard/live.js): the shopper wrote, so the window may have opened
+  // (or they sent STOP). Nothing else changes what the rules allow.
   document.addEventListener("souk:live", function (event) {
     var live = event.detail || {};
     var data = live.data || {};
-    var relevant =
-      (live.kind === "message.created" && data.direction === "in") || live.kind === "conversation.updated";
-    if (!relevant) return;
+    if (live.kind !== "message.created" || data.direction !== "in") return;
     document.querySelectorAll("[data-composer]").forEach(function (composer) {
       if (String(data.conversation_id) === composer.dataset.conversationId) refresh(composer);
     });

@@ -1,7 +1,8 @@
 """The composer in a real browser under the strict CSP: its SMS counter agrees with gsm.py on
-the same texts; an agent sees segments and cost as they type, inserts a saved reply with "/",
-sends with Ctrl+Enter (the composer clears and `souk:composer-sent` fires); a WhatsApp template's
-preview follows the values typed; all of it at 390 px wide."""
+the same texts; an agent sees segments and cost as they type (at 390 px), inserts a saved reply
+with "/", sends with Ctrl+Enter (the composer clears and `souk:composer-sent` fires); a WhatsApp
+template's preview follows the values typed, and the composer turns to free text when the
+shopper writes again (a live event)."""
 
 import random
 from datetime import timedelta
@@ -224,3 +225,15 @@ def test_a_whatsapp_template_preview_follows_the_values(agent_page: Page, live_s
     chosen.get_by_label("Numéro").fill("#1001")
     expect(chosen.locator(".composer-preview")).to_have_text("Votre commande #1001 est partie.")
     page.screenshot(path="/tmp/composer-whatsapp-template.png", full_page=True, caret="initial")
+
+    # The shopper writes again: the window opens and the composer offers free text at once.
+    Message.objects.create(
+        shop=shop, conversation=conversation, direction="in", kind="text", text="Merci", body={}
+    )
+    page.evaluate(
+        "id => document.dispatchEvent(new CustomEvent('souk:live', {detail: {id: 1, kind:"
+        " 'message.created', data: {conversation_id: id, direction: 'in'}}}))",
+        conversation.pk,
+    )
+    expect(page.get_by_label("Reply to Léa Martin")).to_be_visible()
+    expect(page.locator("#composer-rules")).to_contain_text("within the 24-hour")

@@ -217,8 +217,9 @@ def test_whatsapp_after_25_hours_refuses_free_text_and_sends_a_template(
     assert "Bonjour [Prénom], votre commande [Numéro de commande] est prête." in page  # preview
     assert 'id="composer-text"' not in page
 
-    refused = send(conversation, {"mode": "text", "text": "Bonjour !"}, **HTMX)
-    assert "only a template can be sent" in refused.content.decode()
+    refused = send(conversation, {"mode": "text", "text": "Bonjour !"}, **HTMX).content.decode()
+    errors = refused.split('class="form-errors"', 1)[1].split("</div>", 1)[0]
+    assert "only a template can be sent" in errors and "Nothing was sent." in errors
     assert fake_graph.requests_for("whatsapp") == []
     assert outbound_of(conversation) == []
 
