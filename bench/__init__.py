@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 BENCHMARKS: dict[str, str] = {
     "product_list": "bench.product_list",
     "checkout": "bench.checkout",
+    "inbox_overview": "bench.inbox_overview",
 }
 
 _active = False  # environment() is entered once per process; nested entries reuse it

@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
     Count,
     DurationField,
     Exists,
@@ -29,14 +32,15 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    When,
 )
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
 from channels_adapters.models import ChannelKind
 from conversations.models import Conversation, Direction, Message
-from dashboard.analytics_median import medians
 from dashboard.analytics_periods import Period
+from dashboard.analytics_sql import medians, without_jit
 from dashboard.selectors import PAID_STATES
 from orders.models import FunnelEvent, FunnelStep, Order
 from shops.models import Shop, User
@@ -140,36 +144,55 @@ def _order_figures(shop: Shop, period: Period) -> list[Figure]:
     ]
 
 
-def _bought() -> Exists:
-    return Exists(
-        Order.objects.filter(
-            customer_id=OuterRef("customer_id"),
-            channel_id=OuterRef("channel_id"),
-            paid_at__isnull=False,
-        )
+def _paid_by_its_conversation(shop: Shop, orders: QuerySet[Order]) -> Q:
+    """For a conversation row: one of `orders` is its own (its customer, on its channel).
+    An uncorrelated IN list (a semi-join, computed once and hashed), not a probe per row."""
+    own = Exists(
+        orders.filter(customer_id=OuterRef("customer_id"), channel_id=OuterRef("channel_id"))
     )
+    return Q(pk__in=Conversation.objects.for_shop(shop).filter(own).values("pk"))
 
 
-def _person_involved() -> Q:
-    handed = FunnelEvent.objects.filter(conversation_id=OuterRef("pk"), step=FunnelStep.HANDED_OFF)
-    wrote = Message.objects.filter(
-        conversation_id=OuterRef("pk"), direction=Direction.OUTBOUND, author__isnull=False
+def _person_involved(shop: Shop, since) -> Q:
+    """For a conversation row started since `since`: ever handed to a person, or written to by
+    one. Two uncorrelated IN lists, each read once (the hand-offs by date, the messages that
+    have an author by the author index)."""
+    handed = FunnelEvent.objects.for_shop(shop).filter(
+        step=FunnelStep.HANDED_OFF, created_at__gte=since
     )
-    return Q(handed_off=True) | Exists(handed) | Exists(wrote)
+    wrote = Message.objects.for_shop(shop).filter(
+        author__isnull=False, direction=Direction.OUTBOUND, created_at__gte=since
+    )
+    return (
+        Q(handed_off=True)
+        | Q(pk__in=handed.values("conversation_id"))
+        | Q(pk__in=wrote.values("conversation_id"))
+    )
 
 
 def _conversation_figures(shop: Shop, period: Period) -> list[Figure]:
     when = _current_and_previous("created_at", period)
+    paid = Order.objects.for_shop(shop).filter(paid_at__isnull=False)
+    bought, bot = Q(has_paid=True), Q(person_helped=False)
     found = (
         Conversation.objects.for_shop(shop)
         .filter(created_at__gte=period.previous_start, created_at__lt=period.end)
+        # Each conversation's two answers once, then counted for both periods.
+        .annotate(
+            has_paid=ExpressionWrapper(
+                _paid_by_its_conversation(shop, paid), output_field=BooleanField()
+            ),
+            person_helped=ExpressionWrapper(
+                _person_involved(shop, period.previous_start), output_field=BooleanField()
+            ),
+        )
         .aggregate(
             started=Count("id", filter=when["current"]),
             started_before=Count("id", filter=when["previous"]),
-            bought=Count("id", filter=when["current"] & _bought()),
-            bought_before=Count("id", filter=when["previous"] & _bought()),
-            bot=Count("id", filter=when["current"] & ~_person_involved()),
-            bot_before=Count("id", filter=when["previous"] & ~_person_involved()),
+            bought=Count("id", filter=when["current"] & bought),
+            bought_before=Count("id", filter=when["previous"] & bought),
+            bot=Count("id", filter=when["current"] & bot),
+            bot_before=Count("id", filter=when["previous"] & bot),
         )
     )
     started, before = found["started"], found["started_before"]
@@ -266,26 +289,18 @@ class FunnelColumn:
         return rows
 
 
-def _step_in_period(step: str, period: Period) -> Exists:
-    return Exists(
-        FunnelEvent.objects.filter(
-            conversation_id=OuterRef("pk"),
-            step=step,
-            created_at__gte=period.start,
-            created_at__lt=period.end,
-        )
-    )
-
-
 def funnel(*, shop: Shop, period: Period) -> list[FunnelColumn]:
     """One column per channel kind, in the channels' usual order."""
-    paid = Exists(
-        Order.objects.filter(
-            customer_id=OuterRef("customer_id"),
-            channel_id=OuterRef("channel_id"),
-            paid_at__gte=period.start,
-            paid_at__lt=period.end,
-        )
+    events = FunnelEvent.objects.for_shop(shop).filter(
+        created_at__gte=period.start, created_at__lt=period.end
+    )
+
+    def reached(step: str) -> Q:
+        return Q(pk__in=events.filter(step=step).values("conversation_id"))
+
+    paid = _paid_by_its_conversation(
+        shop,
+        Order.objects.for_shop(shop).filter(paid_at__gte=period.start, paid_at__lt=period.end),
     )
     rows = (
         Conversation.objects.for_shop(shop)
@@ -294,7 +309,7 @@ def funnel(*, shop: Shop, period: Period) -> list[FunnelColumn]:
         .annotate(
             conversations=Count("id"),
             **{
-                step: Count("id", filter=_step_in_period(step, period))
+                step: Count("id", filter=reached(step))
                 for step in (
                     FunnelStep.PRODUCT_VIEWED,
                     FunnelStep.ADDED_TO_CART,
@@ -337,10 +352,14 @@ class Attribution:
         return sum(share.revenue for share in self.by_channel)
 
 
-def last_person_before_payment() -> Subquery:
-    """For an order (the outer row): who last wrote to the shopper in its conversation in the
-    attribution window before payment, or NULL for the bot."""
-    return Subquery(
+def last_person_before_payment(*, shop: Shop, since) -> Case:
+    """For an order (the outer row) paid after `since`: who last wrote to the shopper in its
+    conversation in the attribution window before payment, or NULL for the bot. Only the
+    orders of customers someone wrote to look for that message."""
+    written_to = Message.objects.for_shop(shop).filter(
+        author__isnull=False, direction=Direction.OUTBOUND, created_at__gte=since
+    )
+    last = (
         Message.objects.filter(
             conversation__customer_id=OuterRef("customer_id"),
             conversation__channel_id=OuterRef("channel_id"),
@@ -352,6 +371,14 @@ def last_person_before_payment() -> Subquery:
         .order_by("-created_at", "-id")
         .values("author_id")[:1]
     )
+    return Case(
+        When(
+            customer_id__in=written_to.values("conversation__customer_id"),
+            then=Subquery(last),
+        ),
+        default=None,
+        output_field=BigIntegerField(),
+    )
 
 
 def person_name(user: User) -> str:
@@ -362,7 +389,9 @@ def attribution(*, shop: Shop, period: Period) -> Attribution:
     rows = list(
         _paid_orders(shop)
         .filter(paid_at__gte=period.start, paid_at__lt=period.end)
-        .annotate(person_id=last_person_before_payment())
+        .annotate(
+            person_id=last_person_before_payment(shop=shop, since=period.start - ATTRIBUTION_WINDOW)
+        )
         .values("channel_kind", "person_id")
         .annotate(revenue=Sum(NET), orders=Count("id"))
         .order_by()
@@ -485,10 +514,11 @@ class Report:
 
 
 def analytics_report(*, shop: Shop, period: Period) -> Report:
-    return Report(
-        period=period,
-        figures=figures(shop=shop, period=period),
-        funnel=funnel(shop=shop, period=period),
-        attribution=attribution(shop=shop, period=period),
-        series=series(shop=shop, period=period),
-    )
+    with without_jit():
+        return Report(
+            period=period,
+            figures=figures(shop=shop, period=period),
+            funnel=funnel(shop=shop, period=period),
+            attribution=attribution(shop=shop, period=period),
+            series=series(shop=shop, period=period),
+        )

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from catalog.csv_format import escape, export_delimiter
 from dashboard.analytics import (
+    ATTRIBUTION_WINDOW,
     NET,
     FunnelColumn,
     channel_label,
@@ -59,7 +60,12 @@ def period_orders(*, shop: Shop, period: Period):
         Order.objects.for_shop(shop)
         .filter(created_at__gte=period.start, created_at__lt=period.end)
         .select_related("customer")
-        .annotate(person_id=last_person_before_payment(), net=NET)
+        .annotate(
+            person_id=last_person_before_payment(
+                shop=shop, since=period.start - ATTRIBUTION_WINDOW
+            ),
+            net=NET,
+        )
         .order_by("created_at", "id")
     )
 

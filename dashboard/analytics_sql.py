@@ -1,11 +1,26 @@
-"""The median of a duration column, computed by the database: `percentile_cont` on
-PostgreSQL; elsewhere (SQLite in development) a count and the middle one or two rows in
-order, still without loading the rows."""
+"""Database helpers of the analytics: a median computed by the database, and PostgreSQL's
+JIT compiler kept out of the page's queries."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Aggregate, Count, FloatField, Q, QuerySet
+
+
+@contextmanager
+def without_jit() -> Iterator[None]:
+    """The analytics' correlated subqueries are cheap when run (an index probe per row) but
+    estimated dear, which makes PostgreSQL JIT-compile them: 300 to 550 ms of compiling for
+    queries that run in 20 to 80 ms (bench/inbox_overview.py). Off for this transaction only."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 class MedianSeconds(Aggregate):
@@ -17,7 +32,9 @@ class MedianSeconds(Aggregate):
 
 
 def medians(queryset: QuerySet, field: str, groups: dict[str, Q]) -> dict[str, float | None]:
-    """{group: median of `field` (a duration annotation) in seconds, None without rows} for
+    """The median computed by the database: `percentile_cont` on PostgreSQL; elsewhere (SQLite
+    in development) a count and the middle one or two rows in order, without loading the rows.
+    {group: median of `field` (a duration annotation) in seconds, None without rows} for
     each group of rows of `queryset` (a Q each)."""
     if connection.vendor == "postgresql":
         found = queryset.aggregate(
