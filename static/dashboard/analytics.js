@@ -56,7 +56,7 @@
             borderColor: COLOURS[1],
             backgroundColor: COLOURS[1],
             yAxisID: "count",
-            tension: 0.25,
+            cubicInterpolationMode: "monotone",
           },
         ],
       },
