@@ -321,6 +321,9 @@ SOUK_RESERVATION_MINUTES = env.int("SOUK_RESERVATION_MINUTES", default=15)
 # Webhook bodies larger than this are refused with 413 before being read.
 SOUK_WEBHOOK_MAX_BYTES = 1024 * 1024
 PLATFORM_TIMEOUT_SECONDS = env.float("PLATFORM_TIMEOUT_SECONDS", default=10.0)
+# What one SMS segment costs the shop, in minor units of its currency: the inbox composer shows
+# an estimate as an agent types (a segment is 160 GSM-7 or 70 UCS-2 characters).
+SOUK_SMS_SEGMENT_COST = env.int("SOUK_SMS_SEGMENT_COST", default=7)
 # Integrators' webhook endpoints on this machine (localhost, 127.0.0.1) are refused unless this
 # is on (development and tests): otherwise an API key could make Souk call itself.
 SOUK_WEBHOOKS_ALLOW_LOCAL = env.bool("SOUK_WEBHOOKS_ALLOW_LOCAL", default=DEBUG)
