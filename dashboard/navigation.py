@@ -36,7 +36,11 @@ NAVIGATION = (
     NavItem("Categories", "dashboard:category_list", "catalog.view", "Catalog", ("category_",)),
     NavItem("Import", "dashboard:import_start", "catalog.edit", "Catalog", ("import_",)),
     NavItem(
-        "Channels", "dashboard:channel_list", "channels.manage", "Sell", ("channel_", "preview")
+        "Channels",
+        "dashboard:channel_list",
+        "channels.manage",
+        "Sell",
+        ("channel_", "preview", "whatsapp_"),
     ),
     NavItem("Shop", "dashboard:settings_shop", "settings.manage", "Settings", ("settings_shop",)),
     NavItem("Shipping", "dashboard:shipping_list", "shipping.manage", "Settings", ("shipping_",)),
