@@ -26,6 +26,12 @@ COPY pyproject.toml ./
 RUN pip install --upgrade pip \
     && pip install .
 
+# --- assets: front-end packages from npm (Chart.js), exactly as package-lock.json pins them ---
+FROM node:20-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
 # --- runtime ------------------------------------------------------------------------------------
 FROM python:3.11-slim AS runtime
 
@@ -45,6 +51,8 @@ COPY --from=builder /opt/venv /opt/venv
 WORKDIR /app
 # The code stays owned by root, so the app user can read it but not change it.
 COPY . /app
+# What settings.STATICFILES_DIRS serves as /static/vendor/chart.js/ (collected below).
+COPY --from=assets /assets/node_modules/chart.js/dist /app/node_modules/chart.js/dist
 
 # Static files are collected (and compressed, fingerprinted by WhiteNoise) into the image.
 # Settings refuse to load without SECRET_KEY and FIELD_ENCRYPTION_KEY when DEBUG is off:
