@@ -12,6 +12,7 @@ through conversations.notifications like any order the bot placed.
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from catalog import selectors as catalog
 from catalog.models import Category, Product, Variant
@@ -52,7 +53,7 @@ def funnel_source(conversation: Conversation) -> FunnelSource:
 
 
 # -- Reads ---------------------------------------------------------------------------------------
-def sidebar_conversation(*, shop: Shop) -> object:
+def sidebar_conversation(*, shop: Shop) -> QuerySet[Conversation]:
     """Conversations with what every sidebar request needs in the same query; pick one with
     get_for_shop_or_404."""
     return Conversation.objects.for_shop(shop).select_related(
@@ -279,7 +280,8 @@ def payment_request_send(*, conversation: Conversation, recipient: Recipient, au
     order the bot placed.
 
     Raises orders.checkout.EmptyCart, orders.stock.NotEnoughStock (nothing reserved),
-    orders.checkout.MissingDetails, or NothingToSend (the shopper opted out)."""
+    orders.checkout.MissingDetails, or NothingToSend (the shopper opted out, or the channel's
+    window is closed: then nothing is placed or reserved)."""
     if conversation.opted_out:
         raise NothingToSend("The shopper opted out of messages: the link could not reach them.")
     window = conversation_reply_window(conversation=conversation)
