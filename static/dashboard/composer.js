@@ -274,7 +274,13 @@
     if (textarea && textarea.value.trim()) return;
     var target = composer.closest("#composer");
     if (!target) return;
-    window.htmx.ajax("GET", composer.dataset.composerUrl, { target: target, swap: "innerHTML" });
+    // `source`: htmx queues requests per element; without it every htmx.ajax call queues on
+    // <body> and drops all but the last of a burst (the thread's refresh among them).
+    window.htmx.ajax("GET", composer.dataset.composerUrl, {
+      source: target,
+      target: target,
+      swap: "innerHTML",
+    });
   }
 
   var DAY = 24 * 3600 * 1000;

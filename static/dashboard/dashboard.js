@@ -31,13 +31,30 @@
     document.getElementById("confirm-ok").focus();
   }
 
+  function isHtmx(el) {
+    return ["hx-post", "hx-get", "hx-put", "hx-patch", "hx-delete"].some(function (name) {
+      return el.hasAttribute(name) || el.hasAttribute("data-" + name);
+    });
+  }
+
+  // htmx forms ask through htmx's own hook, so the request waits for the answer (cancelling
+  // the submit event does not stop htmx, which would send it twice).
+  document.addEventListener("htmx:confirm", function (event) {
+    var text = event.detail.elt.dataset && event.detail.elt.dataset.confirm;
+    if (!text) return;
+    event.preventDefault();
+    askThen(text, function () {
+      event.detail.issueRequest(true);
+    });
+  });
+
   document.addEventListener(
     "submit",
     function (event) {
       var form = event.target;
       var submitter = event.submitter;
       var text = (submitter && submitter.dataset.confirm) || form.dataset.confirm;
-      if (!text || form.dataset.confirmed === "yes") return;
+      if (!text || form.dataset.confirmed === "yes" || isHtmx(form)) return;
       event.preventDefault();
       askThen(text, function () {
         form.dataset.confirmed = "yes";

@@ -3,17 +3,8 @@
 (function () {
   "use strict";
 
-  // Forms that ask first (data-confirm) are htmx forms triggered by "confirmed", not by
-  // "submit": htmx would otherwise send them before the dialog is answered. dashboard.js
-  // holds the first submit back while it asks; the submit it lets through once confirmed
-  // becomes the htmx request here, instead of a full page POST.
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (event.defaultPrevented || !form.matches || !form.matches('form[hx-trigger="confirmed"]')) return;
-    if (!window.htmx) return; // no htmx: the plain POST goes, and the page comes back
-    event.preventDefault();
-    window.htmx.trigger(form, "confirmed");
-  });
+  // Forms that ask first (data-confirm) are plain htmx forms: dashboard.js asks through
+  // htmx's own confirm hook, and the request goes once the person confirms.
 
   // After an action the sidebar comes back whole. htmx keeps the focus on a control that is
   // still there (same id); when it is gone (the last line removed, the order placed), the
