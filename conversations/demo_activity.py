@@ -23,7 +23,7 @@ from channels_adapters.setup import webchat_channel
 from conversations.models import Conversation, Customer, CustomerIdentity, Direction, Message
 from orders import checkout as checkouts
 from orders import lifecycle
-from orders.models import Order, ShippingRate
+from orders.models import FunnelEvent, FunnelStep, Order, ShippingRate
 from orders.services import cart_add, cart_open
 from payments import services as payments
 from payments.providers.registry import provider_for
@@ -135,6 +135,7 @@ def demo_activity(shop: Shop) -> int:
             continue
         _play(order, outcome)
         _backdate(order, conversation.channel, now - timedelta(days=days_ago, hours=3))
+        _funnel_steps(conversation, now - timedelta(days=days_ago, hours=3))
         created += 1
     return created
 
@@ -242,6 +243,22 @@ def _play(order: Order, outcome: str) -> None:
         payments.refund_create(order=order, amount=order.total // 3, reason="Ceinture abîmée")
     if outcome == "refunded":
         payments.refund_create(order=order, reason="Retour en boutique")
+
+
+def _funnel_steps(conversation: Conversation, ordered_at) -> None:
+    """The steps the shopper took before that order, as the bot records them, for the
+    analytics' funnel (placed by the demo itself, they were not recorded)."""
+    steps = (FunnelStep.PRODUCT_VIEWED, FunnelStep.ADDED_TO_CART, FunnelStep.CHECKOUT_STARTED)
+    for minutes, step in zip((6, 4, 2), steps, strict=True):
+        row = FunnelEvent.objects.create(
+            shop_id=conversation.shop_id,
+            channel_kind=conversation.channel.kind,
+            conversation_id=conversation.pk,
+            customer_id=conversation.customer_id,
+            step=step,
+        )
+        at = ordered_at - timedelta(minutes=minutes)
+        FunnelEvent.objects.filter(pk=row.pk).update(created_at=at)
 
 
 def _backdate(order: Order, channel: ChannelAccount, at) -> None:

@@ -309,7 +309,7 @@ def funnel(*, shop: Shop, period: Period) -> list[FunnelColumn]:
         .annotate(
             conversations=Count("id"),
             **{
-                step: Count("id", filter=reached(step))
+                step.value: Count("id", filter=reached(step))
                 for step in (
                     FunnelStep.PRODUCT_VIEWED,
                     FunnelStep.ADDED_TO_CART,
