@@ -2,6 +2,8 @@
 /static/, under the strict CSP) draws the three charts from the page's JSON block, the tables
 stay, the page fits 390 px, the periods switch and the orders CSV downloads."""
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -40,9 +42,7 @@ def test_an_owner_reads_the_weeks_figures_charts_and_exports_the_orders(
 
     owner.get_by_role("link", name="Analytics", exact=True).first.click()
     expect(owner.locator("h1")).to_have_text("Analytics")
-    expect(owner.get_by_role("link", name="Last 7 days")).to_have_attribute(
-        "aria-current", "page"
-    )
+    expect(owner.get_by_role("link", name="Last 7 days")).to_have_attribute("aria-current", "page")
     revenue = owner.locator('[data-figure="revenue"] .value')
     expect(revenue).to_have_text("119,80\u00a0€")
 
@@ -59,7 +59,7 @@ def test_an_owner_reads_the_weeks_figures_charts_and_exports_the_orders(
 
     with owner.expect_download() as download:
         owner.get_by_role("link", name="Orders (CSV)").click()
-    text = open(download.value.path(), encoding="utf-8-sig").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert text.splitlines()[0].startswith("number;placed_at;paid_at;channel")
     assert len(text.splitlines()) == 3  # the header and the two orders placed this week
 
