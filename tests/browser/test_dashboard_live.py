@@ -116,3 +116,44 @@ def test_the_inbox_link_shows_how_many_conversations_wait_for_a_person(agent_pag
     inbox = page.locator("nav.sidebar").get_by_role("link", name="Inbox")
     expect(inbox).to_have_accessible_name("Inbox (1 waiting for a person)", timeout=5000)
     expect(inbox.locator(".live-badge")).to_have_text("1 (1 waiting for a person)")
+
+
+# The browser's own notifications cannot be observed from a test: this stands in for the
+# Notification API (permission already granted) and puts the page in the background.
+NOTIFICATIONS_GRANTED = """
+window.shown = [];
+window.Notification = class {
+  constructor(title, options) { window.shown.push({ title, tag: options.tag }); }
+  close() {}
+  static permission = "granted";
+  static requestPermission() { return Promise.resolve("granted"); }
+};
+document.hasFocus = () => false;
+"""
+
+
+def test_a_hand_off_raises_one_browser_notification_while_the_dashboard_is_in_the_background(
+    page: Page, live_server, shop, console_errors
+):
+    live_event(
+        shop_id=shop.pk,
+        kind="conversation.updated",
+        data={"conversation_id": 41, "change": "handed_off"},
+    )  # before the page opened: it shows it already, no notification
+    page.add_init_script(LISTEN + NOTIFICATIONS_GRANTED)
+    signed_in_member(page, live_server.url, shop, Role.AGENT, console_errors)
+    settled_poll(page)
+
+    live_event(
+        shop_id=shop.pk, kind="message.created", data={"conversation_id": 42, "direction": "in"}
+    )
+    live_event(
+        shop_id=shop.pk,
+        kind="conversation.updated",
+        data={"conversation_id": 42, "change": "handed_off"},
+    )
+    page.wait_for_function("() => window.shown.length > 0")
+    time.sleep(1.5)  # the same events offered again are not notified again
+    assert page.evaluate("window.shown") == [
+        {"title": "A shopper needs a person", "tag": "souk-needs-person-42"}
+    ]
