@@ -120,7 +120,8 @@
     timer = null;
     if (stopped || inFlight) return;
     if (state.okAt && Date.now() - state.okAt > STALE_MS) {
-      window.sessionStorage.removeItem(STORE_KEY);
+      state = { cursor: null, seen: [], okAt: 0 };
+      save();
       window.location.reload();
       return;
     }
