@@ -29,15 +29,53 @@
   }
 
   // j / k: the next or previous conversation of the list (the first one when none is open).
-  function move(step) {
-    var links = Array.prototype.slice.call(document.querySelectorAll("#inbox-results .inbox-item a"));
-    if (!links.length) return;
-    var index = links.findIndex(function (link) {
-      return link.getAttribute("aria-current") === "page";
+  // The list as it was when a conversation was opened from it is remembered: opening one marks
+  // it read, which moves it below the unread ones, and "next" must not jump around.
+  var ORDER_KEY = "souk:inbox:order";
+
+  function listLinks() {
+    return Array.prototype.slice.call(document.querySelectorAll("#inbox-results .inbox-item a"));
+  }
+
+  function rememberOrder() {
+    var order = listLinks().map(function (link) {
+      return { id: link.dataset.conversationId, href: link.href };
     });
-    var target = index < 0 ? links[step > 0 ? 0 : links.length - 1] : links[index + step];
+    try {
+      window.sessionStorage.setItem(ORDER_KEY, JSON.stringify(order));
+    } catch (error) {
+      /* no storage: j and k follow the list as it is now */
+    }
+  }
+
+  function rememberedOrder() {
+    try {
+      var order = JSON.parse(window.sessionStorage.getItem(ORDER_KEY) || "[]");
+      return Array.isArray(order) ? order : [];
+    } catch (error) {
+      return [];
+    }
+  }
+
+  function move(step) {
+    var current = (byId("inbox") || { dataset: {} }).dataset.conversationId || "";
+    var order = rememberedOrder();
+    var index = current ? order.findIndex(function (item) { return item.id === current; }) : -1;
+    if (index < 0) {
+      rememberOrder();
+      order = rememberedOrder();
+      index = order.findIndex(function (item) { return item.id === current; });
+    }
+    if (!order.length) return;
+    var target = index < 0 ? order[step > 0 ? 0 : order.length - 1] : order[index + step];
     if (target) window.location.assign(target.href);
   }
+
+  // A conversation opened with a click: the list it was chosen from is the one j and k follow.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("#inbox-results .inbox-item a");
+    if (link) rememberOrder();
+  });
 
   function focusField(id) {
     var field = byId(id);

@@ -186,6 +186,7 @@ def test_the_page_has_its_regions_shortcuts_and_scripts(shop, agent_client):
     ]:
         assert f"<dt><kbd>{key}</kbd></dt><dd>{action}" in html
     assert "/static/dashboard/inbox.js" in html and "/static/dashboard/live.js" in html
+    assert html.count("/static/dashboard/live.js") == 1  # the layout brings it
 
 
 def test_the_thread_partial_refreshes_the_transcript_and_the_header(shop, agent_client):
