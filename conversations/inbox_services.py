@@ -93,7 +93,7 @@ def conversation_take_over(*, conversation: Conversation, user: User) -> Convers
 def conversation_give_back(*, conversation: Conversation, by: User) -> Conversation:
     """Back to the bot, which answers the shopper's next message."""
     with transaction.atomic():
-        services.conversation_hand_back(conversation=conversation)
+        services.conversation_hand_back(conversation=conversation, by=by)
         _activity(conversation, by, "handed_back")
     return conversation
 
@@ -122,7 +122,7 @@ def conversation_resolve(*, conversation: Conversation, by: User) -> Conversatio
         return conversation
     with transaction.atomic():
         if conversation.handed_off:
-            services.conversation_hand_back(conversation=conversation)
+            services.conversation_hand_back(conversation=conversation, by=by)
         conversation.status, conversation.resolved_at = ConversationStatus.RESOLVED, timezone.now()
         conversation.save(update_fields=["status", "resolved_at"])
         _activity(conversation, by, "resolved")
