@@ -27,7 +27,7 @@ from orders.models import FunnelEvent, FunnelStep, Order, ShippingRate
 from orders.services import cart_add, cart_open
 from payments import services as payments
 from payments.providers.registry import provider_for
-from shops.models import Shop
+from shops.models import Shop, User
 
 DEMO_CHANNELS = (
     # kind, external id, name
@@ -86,9 +86,11 @@ TRANSCRIPTS = {
     ],
     7: [
         ("in", "Hi! Do you ship to London?"),
-        ("out", "We ship with Colissimo; delivery in 48 h in France."),
+        # Written by the demo's manager: the order that follows is attributed to them.
+        ("agent", "Hello Tom! Yes: 4-5 days to London, and the wrap dress runs true to size."),
     ],
 }
+AGENT_EMAIL = "manager@souk.test"  # shops.demo.DEMO_TEAM
 HANDED_OFF = {6}
 # Rows dated with the order, moved back with it: (model, lookup from it to the order).
 HISTORY_MODELS = (
@@ -158,8 +160,10 @@ def _shopper(shop, spec: DemoShopper, account, now) -> Conversation:
 
 def _transcript(conversation: Conversation, lines, when) -> None:
     """Past messages as they were logged: the outgoing ones delivered."""
-    for offset, (direction, text) in enumerate(lines):
+    agent = User.objects.filter(email=AGENT_EMAIL).first()
+    for offset, (said_by, text) in enumerate(lines):
         at = when + timedelta(minutes=offset)
+        direction = Direction.INBOUND if said_by == "in" else Direction.OUTBOUND
         outbound = None
         if direction == Direction.OUTBOUND:
             outbound = OutboundMessage.objects.create(
@@ -180,10 +184,14 @@ def _transcript(conversation: Conversation, lines, when) -> None:
             text=text,
             body={"type": "text", "text": text},
             outbound=outbound,
+            author=agent if said_by == "agent" else None,
         )
         Message.objects.filter(pk=message.pk).update(created_at=at)
     if lines:
-        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=when)
+        # The conversation started with its first message, not when the demo ran.
+        Conversation.objects.filter(pk=conversation.pk).update(
+            created_at=when, last_message_at=when + timedelta(minutes=len(lines) - 1)
+        )
 
 
 def _place(shop, customer, lines, rate) -> Order | None:

@@ -21,6 +21,8 @@ from catalog.demo_seed import (
     variant_rows,
 )
 from catalog.models import Product, ProductImage, Variant
+from orders.models import Order
+from shops.demo import DEMO_TEAM
 from shops.models import ApiKey, Membership, Role, Shop, User
 
 RED_DRESS = "Robe portefeuille rouge · Red wrap dress"
@@ -99,9 +101,30 @@ def test_demo_seeds_a_shop_to_browse_and_a_second_run_changes_only_the_key(demo_
     assert browser.login(email=OWNER_EMAIL, password=OWNER_PASSWORD)
     assert browser.get("/admin/").status_code == 200
 
+    # The dashboard has something true to show on every page, for each role.
+    for email, role, _name in DEMO_TEAM:
+        assert Membership.objects.get(shop=shop, user__email=email).role == role
+    dashboard = Client()
+    assert dashboard.login(email="agent@souk.test", password=OWNER_PASSWORD)
+    inbox = dashboard.get("/dashboard/inbox/?needs_person=1").content.decode()
+    assert "Nora Haddad" in inbox  # waiting for a person
+    orders = dashboard.get("/dashboard/orders/").content.decode()
+    for status in ("Partially refunded", "Refunded", "Shipped", "Awaiting payment", "Voided"):
+        assert status in orders, status
+    assert {o.channel_kind for o in Order.objects.for_shop(shop)} == {
+        "webchat",
+        "telegram",
+        "messenger",
+        "whatsapp",
+        "sms",
+    }
+    analytics = dashboard.get("/dashboard/analytics/?period=30d").content.decode()
+    assert "Sami Benali" in analytics  # revenue attributed to the agent who replied
+
     counts = demo_counts(shop)
     ids = set(Product.objects.values_list("id", flat=True))
     _, second_key = run_demo()
+    assert Order.objects.for_shop(shop).count() == 10  # a second run adds no orders
 
     assert second_key != first_key
     assert demo_counts(shop) == counts

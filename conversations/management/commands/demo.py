@@ -68,7 +68,7 @@ class Command(BaseCommand):
                     f"  Sign in as    {result.owner.email} / {OWNER_PASSWORD}   (owner)",
                     *(
                         f"                {email} / {OWNER_PASSWORD}   ({role})"
-                        for email, role in DEMO_TEAM
+                        for email, role, _name in DEMO_TEAM
                     ),
                     f"  Shop in chat  {base}/chat/{result.shop.slug}/   <- buy from the demo here",
                     "                (pay with the test card 4242 4242 4242 4242)",
