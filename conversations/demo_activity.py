@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from catalog.models import Variant
 from channels_adapters.models import ChannelAccount, ChannelKind, OutboundMessage, OutboundStatus
+from channels_adapters.selectors import whatsapp_templates_for
+from channels_adapters.services import whatsapp_template_add
 from channels_adapters.setup import webchat_channel
 from conversations.models import Conversation, Customer, CustomerIdentity, Direction, Message
 from orders import checkout as checkouts
@@ -100,6 +102,24 @@ HISTORY_MODELS = (
 )
 
 
+# Templates "approved in WhatsApp Manager" for the demo number: what the inbox offers once the
+# 24-hour window has closed. (name, language, body, parameter labels)
+DEMO_WHATSAPP_TEMPLATES = (
+    (
+        "suivi_commande",
+        "fr",
+        "Bonjour {{1}}, votre commande {{2}} est en route. Répondez ici pour toute question.",
+        ("Prénom", "Numéro de commande"),
+    ),
+    (
+        "order_follow_up",
+        "en",
+        "Hello {{1}}, a person from our team has an answer about {{2}}. Reply to continue.",
+        ("First name", "Subject"),
+    ),
+)
+
+
 def demo_channels(shop: Shop) -> dict[str, ChannelAccount]:
     accounts = {ChannelKind.WEBCHAT: webchat_channel(shop=shop)}
     for kind, external_id, name in DEMO_CHANNELS:
@@ -113,6 +133,12 @@ def demo_channels(shop: Shop) -> dict[str, ChannelAccount]:
                 credentials={"demo": True},
             )
         accounts[kind] = account
+    whatsapp = accounts[ChannelKind.WHATSAPP]
+    if not whatsapp_templates_for(channel=whatsapp).exists():
+        for name, language, body, labels in DEMO_WHATSAPP_TEMPLATES:
+            whatsapp_template_add(
+                channel=whatsapp, name=name, language=language, body_text=body, param_labels=labels
+            )
     return accounts
 
 
