@@ -102,10 +102,11 @@ def inbox_online(request):
 # --- One conversation ---------------------------------------------------------------------------
 
 
-def _thread_context(request: HttpRequest, conversation: Conversation) -> dict:
+def _thread_context(request: HttpRequest, conversation: Conversation, *, read: bool) -> dict:
     """The transcript (latest THREAD_SIZE messages with the notes since the first of them),
-    marking the conversation read."""
-    services.conversation_mark_read(conversation=conversation)
+    marking the conversation read when someone is reading it."""
+    if read:
+        services.conversation_mark_read(conversation=conversation)
     shown = selectors.inbox_messages(conversation=conversation, limit=THREAD_SIZE)
     since = shown[0].created_at if len(shown) == THREAD_SIZE else None
     notes = selectors.inbox_notes(conversation=conversation, since=since)
@@ -142,7 +143,7 @@ def inbox_conversation(request, conversation_id: int):
     conversation = _conversation(request, conversation_id)
     members = selectors.team_members(shop=request.shop)
     labels = selectors.label_list(shop=request.shop)
-    context = _thread_context(request, conversation)
+    context = _thread_context(request, conversation, read=True)
     context.update(_head_context(request, conversation, members))
     query = context["list_query"]
     list_url = reverse("dashboard:inbox_list") + f"?current={conversation.pk}"
@@ -165,10 +166,12 @@ def inbox_conversation(request, conversation_id: int):
 
 @dashboard_view("inbox.use")
 def inbox_thread(request, conversation_id: int):
-    """The transcript and the conversation's header, for live refreshes."""
+    """The transcript and the conversation's header, for live refreshes. Marks the
+    conversation read only with `read=1`: the page asks so while it is in view, not from a
+    tab in the background."""
     conversation = _conversation(request, conversation_id)
     members = selectors.team_members(shop=request.shop)
-    context = _thread_context(request, conversation)
+    context = _thread_context(request, conversation, read=request.GET.get("read") == "1")
     context.update(_head_context(request, conversation, members))
     return render(request, "conversations/inbox/_thread_refresh.html", context)
 

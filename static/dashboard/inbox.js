@@ -142,12 +142,19 @@
       });
   }
 
+  // What arrives while the tab is in the background is shown, but not marked read until the
+  // page is in view again.
+  var readLater = false;
+
   function refreshThread() {
     var thread = byId("thread");
     if (!thread || !threadUrl) return;
     var stick = atBottom(thread);
     var top = thread.scrollTop;
-    window.htmx.ajax("GET", threadUrl, { target: "#thread", swap: "outerHTML" }).then(function () {
+    var inView = document.visibilityState === "visible";
+    readLater = !inView;
+    var url = threadUrl + (threadUrl.indexOf("?") < 0 ? "?" : "&") + (inView ? "read=1" : "read=0");
+    window.htmx.ajax("GET", url, { target: "#thread", swap: "outerHTML" }).then(function () {
       var fresh = byId("thread");
       if (!fresh) return;
       fresh.scrollTop = stick ? fresh.scrollHeight : top;
@@ -171,6 +178,10 @@
     // the thread has to show.
     if (kind === "conversation.updated" && data.change === "read") return;
     threadTimer = later(threadTimer, refreshThread, THREAD_DELAY_MS);
+  });
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && readLater) refreshThread();
   });
 
   // The composer (its own module) says when it has sent a reply.

@@ -67,7 +67,8 @@ def test_a_shopper_asks_for_a_person_and_an_agent_answers_from_the_inbox(
     expect(thread).to_contain_text("va vous répondre ici très vite")
     expect(agent.locator("#conversation-head")).to_contain_text("Needs a person")
 
-    # Takes over (t), then replies in the composer.
+    # Takes over (t), then replies in the composer (loaded once the page's scripts run).
+    expect(agent.locator("#composer-text")).to_be_visible()
     agent.keyboard.press("t")
     expect(agent.locator(".flash")).to_contain_text("You have the conversation")
     expect(agent.locator("#conversation-head")).to_contain_text("You answer")
@@ -146,6 +147,8 @@ def test_a_phone_shows_the_conversation_alone_with_a_way_back(
     page.goto(f"{live_server.url}/dashboard/inbox/{conv.pk}/")
     expect(page.locator("#conversation-title")).to_have_text("Léa")
     expect(page.locator("#inbox-list")).to_be_hidden()
+    expect(page.locator("#composer-text")).to_be_visible()  # the regions have loaded
+    page.wait_for_load_state("networkidle")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390 + 1, width  # nothing wider than the screen
     page.get_by_role("link", name="← All conversations").click()

@@ -190,9 +190,14 @@ def test_the_page_has_its_regions_shortcuts_and_scripts(shop, agent_client):
 
 
 def test_the_thread_partial_refreshes_the_transcript_and_the_header(shop, agent_client):
-    conv = conversation(shop, "Léa", handed_off=True)
+    conv = conversation(shop, "Léa", handed_off=True, last=minutes_ago(1))
     said(conv, "Vous êtes là ?")
-    html = agent_client.get(f"/dashboard/inbox/{conv.pk}/thread/").content.decode()
+    html = agent_client.get(f"/dashboard/inbox/{conv.pk}/thread/?read=0").content.decode()
+    conv.refresh_from_db()
+    assert conv.agent_last_seen_at is None  # a tab in the background reads nothing
+    agent_client.get(f"/dashboard/inbox/{conv.pk}/thread/?read=1")
+    conv.refresh_from_db()
+    assert conv.agent_last_seen_at is not None
     assert "<html" not in html
     assert html.startswith('<div id="thread"') or html.lstrip().startswith('<div id="thread"')
     assert "Vous êtes là ?" in html
