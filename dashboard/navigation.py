@@ -20,7 +20,7 @@ class NavItem:
 
 NAVIGATION = (
     NavItem("Overview", "dashboard:overview", "dashboard.view"),
-    NavItem("Inbox", "dashboard:inbox", "inbox.use", active_prefixes=("inbox",)),
+    NavItem("Inbox", "dashboard:inbox", "inbox.use", active_prefixes=("inbox", "canned_reply")),
     NavItem("Orders", "dashboard:order_list", "orders.view", active_prefixes=("order_",)),
     NavItem("Analytics", "dashboard:analytics", "orders.view", active_prefixes=("analytics",)),
     NavItem(

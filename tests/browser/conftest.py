@@ -30,6 +30,24 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_request_at_a_time_on_in_memory_sqlite():
+    """pytest-django's live server shares one in-memory SQLite connection between its request
+    threads; two pages polling at once (the web chat and live.js) can then hang on it. With an
+    in-memory database the server serves one request at a time (PostgreSQL, as in CI, keeps
+    the threaded server)."""
+    from django.core.servers.basehttp import WSGIServer
+    from django.db import connection
+    from django.test.testcases import LiveServerThread
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(LiveServerThread, "server_class", WSGIServer)
+            yield
+    else:
+        yield
+
+
 @pytest.fixture(scope="package")
 def playwright():
     with pytest.MonkeyPatch.context() as patch:
