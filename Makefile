@@ -58,4 +58,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules db.sqlite3 media staticfiles .pytest_cache .ruff_cache
