@@ -28,7 +28,7 @@ from conversations.sidebar_forms import (
 from orders import checkout as checkouts
 from orders import lifecycle
 from orders.dashboard_forms import CancelForm, FulfilForm, RefundForm
-from orders.dashboard_views import REFUNDABLE, action_confirmations
+from orders.dashboard_views import REFUNDABLE, order_actions
 from orders.models import EventSource, Order
 from orders.stock import NotEnoughStock
 from orders.transitions import InvalidTransition
@@ -67,29 +67,7 @@ def _conversation_url(conversation: Conversation) -> str:
 def _order_panel(request, order: Order, **forms) -> dict:
     """An order's actions as on its page: the same forms, and the same sentences saying what
     happens and what the shopper is told."""
-    refundable = refund_left(order=order) if order.payment_status in REFUNDABLE else 0
-    actions = {
-        "fulfil": lifecycle.order_can_fulfil(order),
-        "refund": refundable > 0,
-        "cancel": lifecycle.order_can_cancel(order),
-    }
-    return {
-        "order": order,
-        "actions": actions,
-        "any_action": any(actions.values()),
-        "confirm": action_confirmations(order, request.shop, refundable),
-        "fulfil_form": forms.get("fulfil_form")
-        or FulfilForm(
-            initial={
-                "carrier": order.carrier,
-                "tracking_number": order.tracking_number,
-                "tracking_url": order.tracking_url,
-            }
-        ),
-        "refund_form": forms.get("refund_form")
-        or RefundForm(shop=request.shop, refundable=refundable),
-        "cancel_form": forms.get("cancel_form") or CancelForm(),
-    }
+    return {"order": order, **order_actions(order, request.shop, **forms)}
 
 
 # -- Rendering -----------------------------------------------------------------------------------

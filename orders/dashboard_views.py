@@ -77,13 +77,35 @@ def action_confirmations(order: Order, shop, refundable: int) -> dict[str, str]:
     return {"fulfil": fulfil, "refund": refund, "cancel": cancel}
 
 
-def _detail(request, order: Order, *, status: int = 200, **forms) -> object:
+def order_actions(order: Order, shop, **forms) -> dict:
+    """What may be done to an order now, the forms to do it (bound ones, with their errors,
+    when given) and the sentences saying what the shopper is told: the order page and the
+    inbox's sidebar show the same."""
     refundable = refund_left(order=order) if order.payment_status in REFUNDABLE else 0
     actions = {
         "fulfil": lifecycle.order_can_fulfil(order),
         "refund": refundable > 0,
         "cancel": lifecycle.order_can_cancel(order),
     }
+    return {
+        "actions": actions,
+        "any_action": any(actions.values()),
+        "refundable": refundable,
+        "confirm": action_confirmations(order, shop, refundable),
+        "fulfil_form": forms.get("fulfil_form")
+        or FulfilForm(
+            initial={
+                "carrier": order.carrier,
+                "tracking_number": order.tracking_number,
+                "tracking_url": order.tracking_url,
+            }
+        ),
+        "refund_form": forms.get("refund_form") or RefundForm(shop=shop, refundable=refundable),
+        "cancel_form": forms.get("cancel_form") or CancelForm(),
+    }
+
+
+def _detail(request, order: Order, *, status: int = 200, **forms) -> object:
     payments = list(order.payments.all())
     refunds = sorted(
         (refund for payment in payments for refund in payment.refunds.all()),
@@ -95,21 +117,7 @@ def _detail(request, order: Order, *, status: int = 200, **forms) -> object:
         "payments": payments,
         "refunds": refunds,
         "timeline": order_timeline(order=order),
-        "actions": actions,
-        "any_action": any(actions.values()),
-        "refundable": refundable,
-        "confirm": action_confirmations(order, request.shop, refundable),
-        "fulfil_form": forms.get("fulfil_form")
-        or FulfilForm(
-            initial={
-                "carrier": order.carrier,
-                "tracking_number": order.tracking_number,
-                "tracking_url": order.tracking_url,
-            }
-        ),
-        "refund_form": forms.get("refund_form")
-        or RefundForm(shop=request.shop, refundable=refundable),
-        "cancel_form": forms.get("cancel_form") or CancelForm(),
+        **order_actions(order, request.shop, **forms),
     }
     return render(request, "orders/dashboard/order_detail.html", context, status=status)
 
