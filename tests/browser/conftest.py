@@ -13,6 +13,9 @@ Playwright runs. Two consequences, both kept inside this package:
 import os
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.db import connection
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import sync_playwright
 
 from tests.conftest import needs_service
@@ -30,21 +33,25 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _one_request_at_a_time_on_in_memory_sqlite():
-    """pytest-django's live server shares one in-memory SQLite connection between its request
-    threads; two pages polling at once (the web chat and live.js) can then hang on it. With an
-    in-memory database the server serves one request at a time (PostgreSQL, as in CI, keeps
-    the threaded server)."""
-    from django.core.servers.basehttp import WSGIServer
-    from django.db import connection
-    from django.test.testcases import LiveServerThread
+class _OneRequestAtATimeServer(WSGIServer):
+    """The live server without its threads: each request is served by the live server thread,
+    on the connection LiveServerThread.run() gave it (`connections_override`)."""
 
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(LiveServerThread, "server_class", WSGIServer)
-            yield
-    else:
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_request_at_a_time_on_sqlite():
+    """pytest-django's live server shares one in-memory SQLite connection between its request
+    threads; two pages polling at once (the web chat and live.js) can then hang on it. On
+    SQLite the server serves one request at a time (PostgreSQL, as in CI, keeps the threaded
+    server)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(LiveServerThread, "server_class", _OneRequestAtATimeServer)
         yield
 
 
