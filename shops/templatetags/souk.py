@@ -62,3 +62,10 @@ def query_with(context, **changes) -> str:
         else:
             params[key] = value
     return params.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, param: str, number: int) -> str:
+    """The current query string with page parameter `param` set to `number`
+    (dashboard/_pagination.html: a page may list several things, each with its own)."""
+    return query_with(context, **{param: number})

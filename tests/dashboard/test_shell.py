@@ -134,3 +134,24 @@ def test_htmx_and_the_stylesheet_come_from_our_own_static_files(shop):
     sources = re.findall(r'<script[^>]*src="([^"]+)"', html)
     assert any("htmx" in src for src in sources)
     assert all(src.startswith("/static/") for src in sources)
+
+
+def test_pagination_links_keep_the_query_and_name_their_own_parameter(rf):
+    from django.core.paginator import Paginator
+    from django.template.loader import render_to_string
+
+    request = rf.get("/dashboard/settings/team/", {"page": "2", "invitations_page": "2"})
+    invitations = Paginator(range(60), 25).page(2)
+    html = render_to_string(
+        "dashboard/_pagination.html",
+        {"page": invitations, "param": "invitations_page", "label": "Pages of invitations"},
+        request=request,
+    )
+    assert 'aria-label="Pages of invitations"' in html
+    assert 'href="?page=2&amp;invitations_page=1"' in html
+    assert 'href="?page=2&amp;invitations_page=3"' in html
+    assert "Page 2 of 3" in html
+    single = Paginator(range(5), 25).page(1)
+    assert "pagination" not in render_to_string(
+        "dashboard/_pagination.html", {"page": single}, request=request
+    )
