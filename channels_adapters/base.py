@@ -2,6 +2,17 @@
 Souk knows a platform's wire format. Adapters speak only normalized messages
 (channels_adapters.messages) and `AccountContext`: they never import the catalog, orders,
 payments or conversations, so adding a channel is adding one package.
+
+Reading what platforms send (docs/channels.md, "Reading platform payloads"): the webhook view
+parses the body once with `shops.untrusted.loads` (limits, non-finite numbers refused, strings
+repaired) and checks the signature; the adapter then reads only through the typed helpers of
+`channels_adapters.payload`, so a value of the wrong type is an `Unreadable` naming the field,
+never a TypeError. `split` refuses a body only when it is not the platform's at all
+(WebhookRejected, a 400); one event it cannot identify is left out with one warning and its
+siblings are stored. `parse` raises nothing but `Unreadable`, whose `fallback` (an `Unsupported`
+from a known sender, or nothing) is what the worker hands on: the event is marked processed
+with the reason, never retried, and the shopper gets an answer rather than silence. Ids come
+out as strings of at most `payload.ID_MAX` characters.
 """
 
 from __future__ import annotations
@@ -118,12 +129,15 @@ class ChannelAdapter(ABC):
     per_recipient_interval: float = 0.0
 
     def split(self, body: dict) -> list[RawEvent]:
-        """The events a verified webhook body carries, each with its platform id."""
+        """The events a verified webhook body carries, each with its platform id. Raises
+        WebhookRejected when the body is not the platform's; an event it cannot identify is
+        left out (`payload.skipped`), the others kept."""
         raise NotImplementedError
 
     @abstractmethod
     def parse(self, payload: dict) -> list[InboundEvent]:
-        """Normalized events of one stored raw event (may be empty: e.g. an echo)."""
+        """Normalized events of one stored raw event (may be empty: e.g. an echo). Raises
+        `payload.Unreadable` (and nothing else) for a payload of the wrong shape."""
 
     @abstractmethod
     def render(self, message: OutboundMessage) -> list[dict]:

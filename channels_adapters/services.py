@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from channels_adapters import payload
 from channels_adapters.base import AccountContext
 from channels_adapters.models import (
     TEMPLATE_PLACEHOLDER,
@@ -47,7 +48,11 @@ def _inbound_handler():
 def inbound_event_process(*, event_id: int) -> bool:
     """Parses one stored event and hands its normalized events to the conversation layer.
     Exactly once: the row is locked while processing and marked processed in the same
-    transaction as everything the handler writes. Returns False if there was nothing to do."""
+    transaction as everything the handler writes. Returns False if there was nothing to do.
+
+    A payload the adapter cannot read is not retried (the same bytes would fail the same way):
+    what it still means is handled (`Unreadable.fallback`, an answer to a known shopper), the
+    event is marked processed and the reason kept in `last_error`, with one warning."""
     try:
         with transaction.atomic():
             event = (
@@ -63,7 +68,7 @@ def inbound_event_process(*, event_id: int) -> bool:
                 return False  # already processed, or another worker holds it
             account = event.channel
             adapter = adapter_for(account.kind)
-            events = adapter.parse(event.payload)
+            events, unreadable = _parsed(adapter, event)
             handler = _inbound_handler()
             if handler is not None and events:
                 handler(account=account, events=events)
@@ -72,13 +77,38 @@ def inbound_event_process(*, event_id: int) -> bool:
                 # Platform calls never run inside the transaction.
                 transaction.on_commit(lambda parsed=parsed: _acknowledge(adapter, context, parsed))
             event.processed_at = timezone.now()
-            event.save(update_fields=["processed_at"])
+            fields = ["processed_at"]
+            if unreadable:
+                event.last_error = unreadable
+                fields.append("last_error")
+            event.save(update_fields=fields)
         return True
     except Exception as exc:
         InboundEvent.objects.filter(pk=event_id).update(
             attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
         )
         raise
+
+
+def _parsed(adapter, event: InboundEvent) -> tuple[list, str]:
+    """(normalized events, "" or why the payload could not be read)."""
+    try:
+        return adapter.parse(event.payload), ""
+    except payload.Unreadable as exc:
+        logger.warning(
+            "%s inbound event %s unreadable, marked processed: %s",
+            adapter.kind,
+            event.pk,
+            exc.reason,
+        )
+        return exc.fallback, f"Unreadable: {exc.reason}"[:2000]
+    except Exception as exc:
+        # `parse` is a pure function of the stored payload, so a retry would fail alike; an
+        # exception other than Unreadable is an adapter bug, logged in full to be fixed.
+        logger.exception(
+            "%s inbound event %s: the adapter failed to parse it", adapter.kind, event.pk
+        )
+        return [], f"Unreadable: {type(exc).__name__}: {exc}"[:2000]
 
 
 def _acknowledge(adapter, context: AccountContext, parsed) -> None:

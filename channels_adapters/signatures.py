@@ -1,9 +1,19 @@
-"""Webhook authenticity, checked on the raw bytes before anything is parsed or stored."""
+"""Webhook authenticity, checked on the raw bytes before anything is parsed or stored.
 
-import base64
+Headers are whatever the sender chose: they are compared as bytes, so a header that is not
+ASCII (`sha256=é`) is simply a wrong signature (403), never an error (`hmac.compare_digest`
+raises on non-ASCII strings)."""
+
 import hashlib
 import hmac
 from collections.abc import Mapping
+
+from twilio.request_validator import RequestValidator
+
+
+def _bytes(value: str) -> bytes:
+    # WSGI hands headers over as latin-1 text; "replace" keeps any other str comparable.
+    return value.encode("utf-8", "replace")
 
 
 def meta_signature_valid(*, raw_body: bytes, header_value: str, app_secret: str) -> bool:
@@ -12,27 +22,29 @@ def meta_signature_valid(*, raw_body: bytes, header_value: str, app_secret: str)
     if not app_secret or not header_value.startswith("sha256="):
         return False
     expected = hmac.new(app_secret.encode(), raw_body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(header_value[len("sha256=") :], expected)
+    return hmac.compare_digest(_bytes(header_value[len("sha256=") :]), expected.encode())
 
 
 def secret_digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return hashlib.sha256(_bytes(secret)).hexdigest()
 
 
 def telegram_secret_valid(*, header_value: str, expected_digest: str) -> bool:
     """Telegram echoes the `secret_token` given to setWebhook; we keep only its digest."""
     if not header_value or not expected_digest:
         return False
-    return hmac.compare_digest(secret_digest(header_value), expected_digest)
+    return hmac.compare_digest(secret_digest(header_value).encode(), _bytes(expected_digest))
 
 
 def twilio_signature_valid(
     *, url: str, params: Mapping[str, str], header_value: str, auth_token: str
 ) -> bool:
-    """`X-Twilio-Signature`: base64 HMAC-SHA1(auth token, URL + each POST param name and value,
-    sorted by name). `url` must be exactly the public URL Twilio called."""
+    """`X-Twilio-Signature`, checked by twilio's own RequestValidator (HMAC-SHA1 of the URL and
+    the sorted POST parameters; the URL with and without its default port). `url` must be
+    exactly the public URL Twilio called."""
     if not header_value or not auth_token:
         return False
-    signed = url + "".join(f"{name}{params[name]}" for name in sorted(params))
-    digest = hmac.new(auth_token.encode(), signed.encode(), hashlib.sha1).digest()
-    return hmac.compare_digest(base64.b64encode(digest).decode(), header_value)
+    try:
+        return RequestValidator(auth_token).validate(url, dict(params), header_value)
+    except (UnicodeEncodeError, ValueError):
+        return False  # text that cannot be UTF-8 encoded was not signed by Twilio

@@ -1,10 +1,12 @@
 """Webhook endpoints. Each one only verifies, stores and acknowledges (intake.py); workers do
-the rest. Answers: 403 bad or missing signature (nothing stored), 400 malformed body, 413 body
-over 1 MiB, 200 otherwise — including for a page or number no shop has connected, so the
-platform stops retrying an event nobody will read."""
+the rest. Answers: 403 bad or missing signature (nothing stored), 400 a body that is not the
+platform's (not JSON within `shops.untrusted`'s limits, or not the platform's envelope; nothing
+stored), 413 body over 1 MiB, 200 otherwise — including for a page or number no shop has
+connected, so the platform stops retrying an event nobody will read, and for a body one of
+whose events the adapter could not identify (that one is logged and left out, the rest stored).
+"""
 
 import hmac
-import json
 import logging
 
 from django.conf import settings
@@ -20,6 +22,7 @@ from channels_adapters.signatures import (
     telegram_secret_valid,
     twilio_signature_valid,
 )
+from shops import untrusted
 from shops.http import body_within
 
 logger = logging.getLogger(__name__)
@@ -44,9 +47,11 @@ def _ok() -> HttpResponse:
 
 
 def _json(body: bytes) -> dict:
-    data = json.loads(body)
+    """A signed platform body, parsed once. Repaired rather than refused: a lone surrogate or a
+    NUL the platform passed through is kept as U+FFFD, so the shopper's message still arrives."""
+    data = untrusted.loads(body, repair=True)
     if not isinstance(data, dict):
-        raise ValueError("not a JSON object")
+        raise WebhookRejected("the body is not a JSON object")
     return data
 
 
@@ -154,6 +159,11 @@ def sms_webhook(request, channel_id: int):
         auth_token=(account.credentials or {}).get("auth_token", ""),
     ):
         return HttpResponseForbidden("bad signature")
+    # Verified as sent; then what storage cannot hold (a %00 NUL) becomes U+FFFD, as for JSON.
+    params = {
+        untrusted.repaired_text(name): untrusted.repaired_text(value)
+        for name, value in params.items()
+    }
     try:
         events = adapter_for("sms").split(params)
     except WebhookRejected as exc:

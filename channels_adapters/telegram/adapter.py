@@ -60,6 +60,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from channels_adapters import payload as read
 from channels_adapters.base import (
     PERMANENT_BAD_CREDENTIALS,
     PERMANENT_BLOCKED,
@@ -165,15 +166,18 @@ class TelegramAdapter(ChannelAdapter):
 
     def parse(self, payload: dict) -> list[InboundEvent]:
         # Plain dicts rather than Update.de_json: we read a handful of fields, and de_json
-        # would build (and may choke on) every object of newer Bot API versions.
-        if isinstance(payload.get("callback_query"), dict):
-            return _parse_callback_query(payload["callback_query"])
-        if isinstance(payload.get("message"), dict):
-            return _parse_message(payload["message"])
-        if isinstance(payload.get("pre_checkout_query"), dict):
-            return _parse_pre_checkout(payload["pre_checkout_query"])
-        if isinstance(payload.get("shipping_query"), dict):
-            return _parse_shipping_query(payload["shipping_query"])
+        # would build (and may choke on) every object of newer Bot API versions. Read through
+        # channels_adapters.payload: a field of the wrong type is `read.Unreadable`.
+        update = read.obj(payload, "update")
+        if "callback_query" in update:
+            return _parse_callback_query(read.obj(update["callback_query"], "callback_query"))
+        if "message" in update:
+            return _parse_message(read.obj(update["message"], "message"))
+        if "pre_checkout_query" in update:
+            query = read.obj(update["pre_checkout_query"], "pre_checkout_query")
+            return _parse_pre_checkout(query)
+        if "shipping_query" in update:
+            return _parse_shipping_query(read.obj(update["shipping_query"], "shipping_query"))
         # Ignored on purpose:
         # - edited_message: the shopper corrected a message the bot already answered; live
         #   locations also update through it.
@@ -265,23 +269,35 @@ class TelegramAdapter(ChannelAdapter):
 
 
 def _parse_message(message: dict) -> list[InboundEvent]:
-    chat = message.get("chat") or {}
+    chat = read.obj(message.get("chat"), "message.chat")
     # A shop conversation is one shopper's: in a group, carts and addresses would be shared
     # with everyone in it, so the bot only talks in private chats.
-    if chat.get("type", "private") != "private" or chat.get("id") is None:
+    chat_id = read.ident(chat.get("id"), "message.chat.id", required=False)
+    if chat.get("type", "private") != "private" or not chat_id:
         return []
-    user = message.get("from") or {}
-    sender = _sender(chat["id"], user)
-    message_id = str(message.get("message_id", ""))
-    if isinstance(message.get("successful_payment"), dict):
-        return [_payment_succeeded(sender, message_id, message["successful_payment"])]
-    if isinstance(message.get("text"), str):
+    message_id = read.ident(message.get("message_id"), "message.message_id", required=False)
+    try:
+        return _message_events(message, chat_id, message_id)
+    except read.Unreadable as exc:
+        raise read.from_shopper(exc, Sender(external_id=chat_id), message_id) from None
+
+
+def _message_events(message: dict, chat_id: str, message_id: str) -> list[InboundEvent]:
+    user = read.obj(message.get("from"), "message.from")
+    sender = _sender(chat_id, user)
+    if "successful_payment" in message:
+        paid = read.obj(message["successful_payment"], "message.successful_payment")
+        return [_payment_succeeded(sender, message_id, paid)]
+    if "text" in message:
         # Commands (/start, /start <deep-link payload>) come as text, kept as is.
-        return [TextReceived(sender=sender, message_id=message_id, text=message["text"])]
-    if isinstance(message.get("location"), dict):
-        return [_location(sender, message_id, message["location"], message.get("venue"))]
-    if isinstance(message.get("contact"), dict):
-        return [_contact(sender, message_id, message["contact"], user)]
+        text = read.text(message["text"], "message.text")
+        return [TextReceived(sender=sender, message_id=message_id, text=text)]
+    if "location" in message:
+        location = read.obj(message["location"], "message.location")
+        return [_location(sender, message_id, location, message.get("venue"))]
+    if "contact" in message:
+        contact = read.obj(message["contact"], "message.contact")
+        return [_contact(sender, message_id, contact, user)]
     what = next((kind for kind in MEDIA_KINDS if kind in message), None)
     if what is not None:
         return [Unsupported(sender=sender, message_id=message_id, what=what)]
@@ -290,81 +306,99 @@ def _parse_message(message: dict) -> list[InboundEvent]:
 
 
 def _parse_callback_query(query: dict) -> list[InboundEvent]:
-    data = query.get("data")
-    if not isinstance(data, str) or not query.get("id"):
+    data, query_id = (
+        query.get("data"),
+        read.ident(query.get("id"), "callback_query.id", required=False),
+    )
+    if not isinstance(data, str) or not query_id:
         return []  # a game button, or not a callback we sent
-    user = query.get("from") or {}
-    message = query.get("message") or {}
-    chat = message.get("chat") or {}
+    user = read.obj(query.get("from"), "callback_query.from")
+    message = read.obj(query.get("message"), "callback_query.message")
+    chat = read.obj(message.get("chat"), "callback_query.message.chat")
     if chat and chat.get("type", "private") != "private":
         return []
     # Without a message (inline mode) the private chat with the user has the user's id.
-    chat_id = chat.get("id", user.get("id"))
-    if chat_id is None:
+    chat_id = read.ident(chat.get("id", user.get("id")), "callback_query chat id", required=False)
+    if not chat_id:
         return []
+    data = read.text(data, "callback_query.data")
     return [
         ButtonPressed(
             sender=_sender(chat_id, user),
-            message_id=str(query["id"]),
+            message_id=query_id,
             payload=data,
             title=_button_title(message, data),
-            ack_id=str(query["id"]),
+            ack_id=query_id,
         )
     ]
 
 
 def _query_sender(query: dict) -> Sender | None:
-    user = query.get("from") or {}
+    user = read.obj(query.get("from"), "query.from")
     # Invoices are sent in private chats, whose id is the user's.
-    return _sender(user["id"], user) if user.get("id") is not None else None
+    user_id = read.ident(user.get("id"), "query.from.id", required=False)
+    return _sender(user_id, user) if user_id else None
 
 
 def _parse_pre_checkout(query: dict) -> list[InboundEvent]:
     sender = _query_sender(query)
-    if sender is None or not query.get("id"):
+    query_id = read.ident(query.get("id"), "pre_checkout_query.id", required=False)
+    if sender is None or not query_id:
         return []
     return [
         PreCheckout(
             sender=sender,
-            message_id=str(query["id"]),
-            query_id=str(query["id"]),
-            payload=str(query.get("invoice_payload", "")),
-            currency=str(query.get("currency", "")),
+            message_id=query_id,
+            query_id=query_id,
+            payload=_string(query.get("invoice_payload"), "invoice_payload"),
+            currency=_string(query.get("currency"), "currency"),
             total_amount=_int(query.get("total_amount")),
-            shipping_option_id=str(query.get("shipping_option_id") or ""),
-            order_info=query.get("order_info") if isinstance(query.get("order_info"), dict) else {},
+            shipping_option_id=_string(query.get("shipping_option_id"), "shipping_option_id"),
+            order_info=read.obj(query.get("order_info"), "order_info"),
         )
     ]
 
 
 def _parse_shipping_query(query: dict) -> list[InboundEvent]:
     sender = _query_sender(query)
-    if sender is None or not query.get("id"):
+    query_id = read.ident(query.get("id"), "shipping_query.id", required=False)
+    if sender is None or not query_id:
         return []
-    address = query.get("shipping_address")
     return [
         ShippingQuery(
             sender=sender,
-            message_id=str(query["id"]),
-            query_id=str(query["id"]),
-            payload=str(query.get("invoice_payload", "")),
-            address=address if isinstance(address, dict) else {},
+            message_id=query_id,
+            query_id=query_id,
+            payload=_string(query.get("invoice_payload"), "invoice_payload"),
+            address=read.obj(query.get("shipping_address"), "shipping_address"),
         )
     ]
 
 
 def _payment_succeeded(sender: Sender, message_id: str, paid: dict) -> InboundEvent:
-    order_info = paid.get("order_info")
     return PaymentSucceeded(
         sender=sender,
         message_id=message_id,
-        payload=str(paid.get("invoice_payload", "")),
-        currency=str(paid.get("currency", "")),
+        payload=_string(paid.get("invoice_payload"), "invoice_payload"),
+        currency=_string(paid.get("currency"), "currency"),
         total_amount=_int(paid.get("total_amount")),
-        shipping_option_id=str(paid.get("shipping_option_id") or ""),
-        order_info=order_info if isinstance(order_info, dict) else {},
-        telegram_charge_id=str(paid.get("telegram_payment_charge_id", "")),
-        provider_charge_id=str(paid.get("provider_payment_charge_id", "")),
+        shipping_option_id=_string(paid.get("shipping_option_id"), "shipping_option_id"),
+        order_info=read.obj(paid.get("order_info"), "order_info"),
+        telegram_charge_id=_string(
+            paid.get("telegram_payment_charge_id"), "telegram_payment_charge_id"
+        ),
+        provider_charge_id=_string(
+            paid.get("provider_payment_charge_id"), "provider_payment_charge_id"
+        ),
+    )
+
+
+def _string(value: Any, field: str) -> str:
+    """Invoice fields Telegram sends as strings; an id-like number is read as its digits."""
+    return (
+        read.ident(value, field, required=False)
+        if isinstance(value, int)
+        else read.text(value, field)
     )
 
 
@@ -372,34 +406,36 @@ def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def _sender(chat_id: Any, user: dict, phone: str = "") -> Sender:
+def _sender(chat_id: str, user: dict, phone: str = "") -> Sender:
     return Sender(
-        external_id=str(chat_id),
+        external_id=chat_id,
         name=_full_name(user),
         phone=phone,
-        language=user.get("language_code") or "",
+        language=read.text(user.get("language_code"), "from.language_code"),
     )
 
 
 def _full_name(person: dict) -> str:
-    return " ".join(p for p in (person.get("first_name"), person.get("last_name")) if p)
+    names = (read.text(person.get(key), key) for key in ("first_name", "last_name"))
+    return " ".join(name for name in names if name)
 
 
 def _location(sender: Sender, message_id: str, location: dict, venue: Any) -> LocationShared:
     venue = venue if isinstance(venue, dict) else {}
-    address = ", ".join(p for p in (venue.get("title"), venue.get("address")) if p)
+    parts = (read.text(venue.get(key), f"venue.{key}") for key in ("title", "address"))
     return LocationShared(
         sender=sender,
         message_id=message_id,
-        latitude=float(location.get("latitude", 0.0)),
-        longitude=float(location.get("longitude", 0.0)),
-        address=address,
+        latitude=read.number(location.get("latitude"), "location.latitude"),
+        longitude=read.number(location.get("longitude"), "location.longitude"),
+        address=", ".join(part for part in parts if part),
     )
 
 
 def _contact(sender: Sender, message_id: str, contact: dict, user: dict) -> ContactShared:
-    phone = str(contact.get("phone_number") or "")
-    if contact.get("user_id") is not None and contact.get("user_id") == user.get("id"):
+    phone = _string(contact.get("phone_number"), "contact.phone_number")
+    owner = read.ident(contact.get("user_id"), "contact.user_id", required=False)
+    if owner and owner == read.ident(user.get("id"), "from.id", required=False):
         # The shopper's own number (a "share my phone" tap): Telegram gives it in
         # international form without the "+", and it is the sender's verified phone.
         own = f"+{phone}" if phone.isdigit() else phone
@@ -411,12 +447,15 @@ def _contact(sender: Sender, message_id: str, contact: dict, user: dict) -> Cont
 
 
 def _button_title(message: dict, data: str) -> str:
-    """The text of the tapped button, found in the keyboard of the message that carried it."""
-    rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
-    for row in rows:
-        for button in row:
+    """The text of the tapped button, found in the keyboard of the message that carried it
+    (our own message: a keyboard of an odd shape only loses the title, not the tap)."""
+    markup = message.get("reply_markup")
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    for row in rows if isinstance(rows, list) else ():
+        for button in row if isinstance(row, list) else ():
             if isinstance(button, dict) and button.get("callback_data") == data:
-                return str(button.get("text") or "")
+                text = button.get("text")
+                return read.text(text, "button.text") if isinstance(text, str) else ""
     return ""
 
 
