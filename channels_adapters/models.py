@@ -5,6 +5,7 @@ import re
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from shops.crypto import EncryptedJSONField
 from shops.tenancy import ShopOwned
@@ -97,7 +98,13 @@ class OutboundMessage(ShopOwned):
     """One normalized message on its way to a recipient, rendered into the channel's payloads
     when queued. Messages of one conversation go out in `id` order, one at a time; a message
     split into several payloads resumes at `next_payload` after a failure, so nothing is sent
-    twice and nothing skipped."""
+    twice and nothing skipped.
+
+    A message that must wait (a 429, a platform error, an open circuit) keeps its own time:
+    `next_attempt_at` is when it may be tried again (the outbound sweeper picks conversations
+    up by it), `give_up_at` when transient failures stop being retried (the send budget, or
+    sooner the end of the channel's messaging window). `attempts` counts failed sends only:
+    a 429 is not a failure."""
 
     channel = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="+")
     recipient = models.CharField(max_length=128)
@@ -115,6 +122,9 @@ class OutboundMessage(ShopOwned):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # None on rows queued before deadlines existed: created_at + the send budget.
+    give_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -122,7 +132,13 @@ class OutboundMessage(ShopOwned):
                 fields=["conversation_key", "id"],
                 condition=Q(status="queued"),
                 name="outbound_queued_in_order",
-            )
+            ),
+            # The outbound sweeper's scan: queued messages that are due.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="queued"),
+                name="outbound_queued_due",
+            ),
         ]
 
 

@@ -2,10 +2,23 @@
 platforms' rate limits, retrying what can succeed later and recording what never will.
 
 One worker at a time sends a conversation's queue (a short cache lock); it sends the oldest
-queued message, payload by payload, then the next. A transient failure leaves the message
-queued and schedules a retry with exponential backoff and jitter; a 429 waits what the platform
-asked; a permanent failure (blocked, window closed, invalid recipient) marks the message failed
-and moves on. Platform calls never run inside a database transaction.
+queued message, payload by payload, then the next. A message that must wait keeps its own
+`next_attempt_at`, and the messages behind it wait with it, so none overtakes another:
+- a 429 waits what the platform asked (RATE_LIMITED_WAIT when it did not say) and costs no
+  attempt;
+- a transient failure (5xx, timeout, connection error) counts an attempt and waits an
+  exponential backoff with jitter (up to MAX_BACKOFF), until the message's `give_up_at`: the
+  send budget (SEND_BUDGET), or sooner the end of the channel's messaging window. Then it fails
+  with `gave_up` or `window_closed`;
+- a permanent failure (blocked, window closed, invalid recipient) fails the message at once;
+- while the account's circuit is open (circuit.py) the platform is not called at all.
+Then the queue moves on. Platform calls never run inside a database transaction.
+
+One retry loop per conversation: a short wait (up to MAX_COUNTDOWN seconds) becomes one delayed
+task, claimed with a cache key so that other tasks for the conversation schedule no other; a
+task that finds the head message not yet due returns. Longer waits are no Celery ETA task
+(on Redis one longer than the visibility timeout is delivered twice, and workers hold ETA
+tasks in memory): the outbound sweeper picks the conversation up when its head is due.
 """
 
 import logging
@@ -14,13 +27,21 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from channels_adapters import ratelimit, taskqueue
-from channels_adapters.base import PermanentSendError, RateLimited, TransientSendError
+from channels_adapters.base import (
+    PERMANENT_WINDOW_CLOSED,
+    TAG_POST_PURCHASE,
+    PermanentSendError,
+    RateLimited,
+    TransientSendError,
+)
+from channels_adapters.circuit import Pass, circuit_check, circuit_failure, circuit_success
 from channels_adapters.messages import OutboundMessage as Message
 from channels_adapters.models import ChannelAccount, OutboundMessage, OutboundStatus
 from channels_adapters.registry import adapter_for
@@ -29,10 +50,28 @@ from shops.live import live_event
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
-LOCK_SECONDS = 120
-# Waits shorter than this are slept in the worker; longer ones become a scheduled retry.
+# How long transient failures are retried before a message is given up (never past the end of
+# the channel's messaging window).
+SEND_BUDGET = timedelta(hours=6)
+MAX_BACKOFF = 300.0
+# What a 429 without Retry-After waits (plus up to a second of jitter).
+RATE_LIMITED_WAIT = 5.0
+# The conversation's send lock expires this long after its holder last renewed it (a killed
+# worker's conversations are free again within it); the holder renews it every LOCK_RENEW
+# seconds, before a platform call, so no call (PLATFORM_TIMEOUT_SECONDS) outlives it.
+LOCK_SECONDS = 30
+LOCK_RENEW = 10.0
+# Waits shorter than this are slept in the worker; longer ones make the conversation wait.
 MAX_INLINE_WAIT = 1.5
+# The longest wait handed to Celery as a countdown; longer ones are the sweeper's.
+MAX_COUNTDOWN = 10.0
+# A claimed wake-up outlives its due time by this much; then the sweeper may take over.
+WAKEUP_GRACE = 10.0
+# The sweeper leaves a just-queued message this long to the task enqueued with it.
+SWEEP_GRACE = timedelta(seconds=5)
+# How long a conversation the sweeper enqueued is left to that task.
+SWEEP_CLAIM_SECONDS = 30
+SWEEP_LIMIT = 500
 # Queued messages of a conversation fetched at once; more wait for the next round.
 SEND_BATCH = 20
 
@@ -44,6 +83,15 @@ class Retry:
     countdown: float
 
 
+def _now() -> float:
+    """Epoch seconds: the one clock of sending (tests move it)."""
+    return time.time()
+
+
+def _at(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
 def outbound_queue(
     *,
     account: ChannelAccount,
@@ -52,12 +100,14 @@ def outbound_queue(
     messages: Sequence[Message],
     tag: str = "",
     refused: str = "",
+    last_inbound_at: datetime | None = None,
 ) -> list[OutboundMessage]:
     """Renders and stores messages, and enqueues sending after the caller's commit. `tag`
     names why a message may go outside the channel's reply window (base.TAG_*). `refused` is
     a base.PERMANENT_* reason the channel's rules forbid sending now (WhatsApp outside its
     24 hours): the messages are stored as failed with it, visible in the conversation, and
-    never sent."""
+    never sent. `last_inbound_at` (when the shopper last wrote) bounds the retries by the end
+    of the channel's messaging window; unknown, only the send budget does."""
     from channels_adapters.tasks import outbound_send
 
     adapter = adapter_for(account.kind)
@@ -68,6 +118,12 @@ def outbound_queue(
             "error_code": refused,
             "last_error": "Not sent: the channel's rules forbid sending it now.",
         }
+    now = _at(_now())
+    give_up_at = now + SEND_BUDGET
+    if last_inbound_at is not None and tag != TAG_POST_PURCHASE:
+        window = adapter.reply_window(last_inbound_at, now)
+        if window.open and window.closes_at is not None:
+            give_up_at = min(give_up_at, window.closes_at)
     rows = OutboundMessage.objects.bulk_create(
         OutboundMessage(
             shop_id=account.shop_id,
@@ -76,6 +132,8 @@ def outbound_queue(
             conversation_key=conversation_key,
             message=message.to_dict(),
             payloads=adapter.tagged(adapter.render(message), tag),
+            next_attempt_at=now,
+            give_up_at=give_up_at,
             **failed,
         )
         for message in messages
@@ -86,7 +144,8 @@ def outbound_queue(
 
 
 def _backoff(attempts: int) -> float:
-    base = min(300.0, 2.0**attempts)
+    """Exponential, capped at MAX_BACKOFF, with jitter so retries do not arrive together."""
+    base = min(MAX_BACKOFF, 2.0**attempts)
     return base / 2 + random.uniform(0, base / 2)
 
 
@@ -101,45 +160,140 @@ def _wait_for_rate(account: ChannelAccount, recipient: str) -> float:
     return wait
 
 
-def _send_one(message: OutboundMessage) -> Retry | None:
-    account = message.channel
-    adapter = adapter_for(account.kind)
-    context = account_context(account)
-    while message.next_payload < len(message.payloads):
-        wait = _wait_for_rate(account, message.recipient)
-        if wait > MAX_INLINE_WAIT:
-            return Retry(wait)
-        if wait:
-            time.sleep(wait)
-            continue
-        try:
-            result = adapter.send(
-                context, message.recipient, message.payloads[message.next_payload]
-            )
-        except TransientSendError as exc:  # RateLimited included
-            message.attempts += 1
-            message.last_error = str(exc)[:2000]
-            if message.attempts >= MAX_ATTEMPTS:
-                _fail(message, code="gave_up", error=str(exc))
+class _ConversationLock:
+    """One worker at a time per conversation: a cache key with a token, renewed while held."""
+
+    def __init__(self, conversation_key: str) -> None:
+        self.key = _lock_key(conversation_key)
+        self.token = uuid.uuid4().hex
+        self.renewed = 0.0
+
+    def acquire(self) -> bool:
+        self.renewed = _now()
+        return cache.add(self.key, self.token, LOCK_SECONDS)
+
+    def renew(self) -> None:
+        now = _now()
+        if now - self.renewed >= LOCK_RENEW:
+            cache.touch(self.key, LOCK_SECONDS)
+            self.renewed = now
+
+    def release(self) -> None:
+        if cache.get(self.key) == self.token:
+            cache.delete(self.key)
+
+
+def _lock_key(conversation_key: str) -> str:
+    return f"souk:send-lock:{conversation_key}"
+
+
+def _wakeup_key(conversation_key: str) -> str:
+    return f"souk:send-wakeup:{conversation_key}"
+
+
+class _Sender:
+    """Sends the messages of one conversation (one account) for one task."""
+
+    def __init__(self, lock: _ConversationLock) -> None:
+        self.lock = lock
+        self.circuit: Pass | None = None  # asked once per task, before the first call
+
+    def send(self, message: OutboundMessage) -> datetime | None:
+        """Sends what is left of `message`. Returns when the conversation must be tried again
+        (the message is still queued, due then); None when the message is sent or failed."""
+        if message.next_attempt_at > _at(_now()):
+            return message.next_attempt_at
+        account = message.channel
+        adapter = adapter_for(account.kind)
+        context = account_context(account)
+        while message.next_payload < len(message.payloads):
+            if self.circuit is None:
+                self.circuit = circuit_check(account.pk, now=_now())
+            if not self.circuit.allowed:
+                return self._wait(message, until=self.circuit.wait_until, why="circuit open")
+            wait = _wait_for_rate(account, message.recipient)
+            if wait > MAX_INLINE_WAIT:
+                return self._wait(message, until=_now() + wait, why="rate limit")
+            if wait:
+                time.sleep(wait)
+                continue
+            self.lock.renew()
+            try:
+                result = adapter.send(
+                    context, message.recipient, message.payloads[message.next_payload]
+                )
+            except RateLimited as exc:  # not a failure: no attempt spent
+                asked = exc.retry_after
+                if asked is None:
+                    asked = RATE_LIMITED_WAIT + random.uniform(0, 1)
+                return self._failed_call(message, exc, wait=asked)
+            except TransientSendError as exc:
+                message.attempts += 1
+                return self._failed_call(message, exc, wait=_backoff(message.attempts))
+            except PermanentSendError as exc:
+                self._answered(account)  # the platform is up: it answered
+                _fail(message, code=exc.code or "rejected", error=str(exc))
                 return None
-            message.save(update_fields=["attempts", "last_error"])
-            asked = exc.retry_after if isinstance(exc, RateLimited) else None
-            return Retry(asked if asked is not None else _backoff(message.attempts))
-        except PermanentSendError as exc:
-            _fail(message, code=exc.code or "rejected", error=str(exc))
-            return None
-        message.next_payload += 1
-        message.platform_message_ids = [*message.platform_message_ids, result.platform_message_id]
-        fields = ["next_payload", "platform_message_ids"]
-        if message.next_payload == len(message.payloads):
+            self._answered(account)
+            message.next_payload += 1
+            message.platform_message_ids = [
+                *message.platform_message_ids,
+                result.platform_message_id,
+            ]
+            fields = ["next_payload", "platform_message_ids"]
+            if message.next_payload == len(message.payloads):
+                message.status, message.sent_at = OutboundStatus.SENT, timezone.now()
+                fields += ["status", "sent_at"]
+            message.save(update_fields=fields)
+        if message.status != OutboundStatus.SENT:  # nothing to send (an empty rendering)
             message.status, message.sent_at = OutboundStatus.SENT, timezone.now()
-            fields += ["status", "sent_at"]
-        message.save(update_fields=fields)
-    if message.status != OutboundStatus.SENT:  # nothing to send (an empty rendering)
-        message.status, message.sent_at = OutboundStatus.SENT, timezone.now()
-        message.save(update_fields=["status", "sent_at"])
-    _status_announce(message)
-    return None
+            message.save(update_fields=["status", "sent_at"])
+        _status_announce(message)
+        return None
+
+    def _answered(self, account: ChannelAccount) -> None:
+        if self.circuit is not None and (self.circuit.probe or self.circuit.failures):
+            circuit_success(account.pk, self.circuit)
+        self.circuit = Pass()
+
+    def _failed_call(self, message: OutboundMessage, exc: TransientSendError, *, wait: float):
+        now = _now()
+        message.last_error = str(exc)[:2000]
+        opened_until = circuit_failure(
+            message.channel_id,
+            self.circuit or Pass(),
+            now=now,
+            retry_after=exc.retry_after if isinstance(exc, RateLimited) else None,
+        )
+        self.circuit = None
+        until = max(now + wait, opened_until or 0.0)
+        why = "rate limited" if isinstance(exc, RateLimited) else f"attempt {message.attempts}"
+        return self._wait(message, until=until, why=why)
+
+    def _wait(self, message: OutboundMessage, *, until: float, why: str) -> datetime | None:
+        """Parks the message until `until`, or fails it when that is past its deadline."""
+        due = _at(until)
+        budget_end = message.created_at + SEND_BUDGET
+        deadline = message.give_up_at or budget_end
+        if due > deadline:
+            window = deadline < budget_end - timedelta(seconds=1)
+            code = PERMANENT_WINDOW_CLOSED if window else "gave_up"
+            ended = "the channel's messaging window closes" if window else "the send budget ends"
+            reason = f"Not sent: {ended} before it can be retried ({why})."
+            if message.last_error:
+                reason += f" Last error: {message.last_error}"
+            _fail(message, code=code, error=reason)
+            return None
+        message.next_attempt_at = due
+        message.save(update_fields=["next_attempt_at", "attempts", "last_error"])
+        logger.info(
+            "outbound %s to %s waits %.1f s (%s)",
+            message.pk,
+            message.recipient,
+            until - _now(),
+            why,
+        )
+        return due
 
 
 def _fail(message: OutboundMessage, *, code: str, error: str) -> None:
@@ -168,36 +322,83 @@ def _status_announce(message: OutboundMessage) -> None:
 
 
 def outbound_send_conversation(*, conversation_key: str) -> Retry | None:
-    """Sends the conversation's queued messages in order. Returns a Retry when it had to stop
-    early; None when the queue is empty or another worker holds it (that worker continues)."""
+    """Sends the conversation's queued messages in order. Returns a Retry when the task should
+    run again in a few seconds (this task claimed the conversation's one wake-up); None when
+    the queue is empty, another worker holds it (that worker continues), a wake-up is already
+    scheduled, or the wait is long enough for the sweeper."""
     queued = OutboundMessage.objects.select_related("channel__shop").filter(
         conversation_key=conversation_key, status=OutboundStatus.QUEUED
     )
-    lock_key, token = f"souk:send-lock:{conversation_key}", uuid.uuid4().hex
+    lock = _ConversationLock(conversation_key)
     while True:
-        if not cache.add(lock_key, token, LOCK_SECONDS):
+        if not lock.acquire():
             return None
         try:
+            sender = _Sender(lock)
             # The queue as it is now, in one query: fetching message by message, then once
             # more to find the queue empty, cost the worker more ORM time than the sending.
             for message in queued.order_by("id")[:SEND_BATCH]:
-                retry = _send_one(message)
-                if retry is not None:
-                    return retry
+                until = sender.send(message)
+                if until is not None:  # the messages behind it wait with it
+                    return _wakeup(conversation_key, until)
         finally:
-            if cache.get(lock_key) == token:
-                cache.delete(lock_key)
+            lock.release()
         # A message queued while we held the lock had its task turned away (or the queue was
         # longer than a batch): loop for it.
         if not queued.exists():
             return None
 
 
-def outbound_stale_conversations(*, older_than_seconds: int = 120) -> list[str]:
-    """Conversations with messages queued for a while and no task on them (lost task)."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    return list(
-        OutboundMessage.objects.filter(status=OutboundStatus.QUEUED, created_at__lt=cutoff)
-        .values_list("conversation_key", flat=True)
-        .distinct()[:500]
+def _wakeup(conversation_key: str, until: datetime) -> Retry | None:
+    """A Retry if the conversation should be woken by a delayed task at `until` and none is
+    already coming first; None for long waits, left to the sweeper."""
+    now = _now()
+    at = until.timestamp()
+    wait = at - now
+    if wait > MAX_COUNTDOWN:
+        return None
+    key, ttl = _wakeup_key(conversation_key), max(wait, 0.0) + WAKEUP_GRACE
+    if not cache.add(key, at, ttl):
+        # A wake-up due in the future and no later than ours will do; one whose time has
+        # passed has run (it may be this very task).
+        pending = cache.get(key)
+        if pending is not None and now < pending <= at:
+            return None
+        cache.set(key, at, ttl)
+    return Retry(max(wait, 0.0))
+
+
+def outbound_due_conversations(*, limit: int = SWEEP_LIMIT) -> list[str]:
+    """Conversations whose oldest queued message is due and that nobody is on: no worker holds
+    them and no wake-up or sweeper task is pending. Each one returned is claimed for
+    SWEEP_CLAIM_SECONDS, so the caller enqueues one task for it.
+
+    A message the task enqueued with it has not sent yet is left to that task for SWEEP_GRACE;
+    a message parked until `next_attempt_at` is due at that time. One query, on the
+    `outbound_queued_due` index (and `outbound_queued_in_order` to find the heads)."""
+    now = _now()
+    moment = _at(now)
+    earlier = OutboundMessage.objects.filter(
+        status=OutboundStatus.QUEUED,
+        conversation_key=OuterRef("conversation_key"),
+        id__lt=OuterRef("id"),
     )
+    parked = Q(next_attempt_at__gt=F("created_at") + timedelta(seconds=1))
+    heads = (
+        OutboundMessage.objects.filter(status=OutboundStatus.QUEUED, next_attempt_at__lte=moment)
+        .filter(parked | Q(next_attempt_at__lte=moment - SWEEP_GRACE))
+        .filter(~Exists(earlier))
+        .order_by("next_attempt_at")
+        .values_list("conversation_key", flat=True)[:limit]
+    )
+    keys = list(heads)
+    if not keys:
+        return []
+    busy = cache.get_many([_lock_key(k) for k in keys] + [_wakeup_key(k) for k in keys])
+    return [
+        key
+        for key in keys
+        if _lock_key(key) not in busy
+        and _wakeup_key(key) not in busy
+        and cache.add(_wakeup_key(key), now, SWEEP_CLAIM_SECONDS)
+    ]

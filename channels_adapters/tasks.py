@@ -51,8 +51,8 @@ def inbound_events_sweep() -> int:
 
 @shared_task(base=ConnectionTask, acks_late=True)
 def outbound_send(conversation_key: str) -> None:
-    """Delivers a conversation's queued messages in order; reschedules itself when a platform
-    asks to wait or fails transiently."""
+    """Delivers a conversation's queued messages in order; schedules the conversation's one
+    wake-up when it must wait a few seconds (longer waits are the sweeper's)."""
     retry = outbound.outbound_send_conversation(conversation_key=conversation_key)
     if retry is not None:
         outbound_send.apply_async((conversation_key,), countdown=retry.countdown)
@@ -60,8 +60,9 @@ def outbound_send(conversation_key: str) -> None:
 
 @shared_task
 def outbound_sweep() -> int:
-    """Restarts delivery for conversations whose send task was lost."""
-    keys = outbound.outbound_stale_conversations()
+    """Starts delivery for conversations whose next message is due and nobody is on: waits
+    too long for a delayed task, and tasks that were lost."""
+    keys = outbound.outbound_due_conversations()
     for key in keys:
         outbound_send.delay(key)
     return len(keys)

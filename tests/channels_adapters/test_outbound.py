@@ -1,6 +1,8 @@
 """The send pipeline, with a scripted adapter standing in for a platform: order per
 conversation, resuming multi-part messages, retries, 429s and permanent failures."""
 
+import time
+
 import pytest
 
 from channels_adapters import outbound, ratelimit, registry, tasks
@@ -69,6 +71,26 @@ def scheduled(monkeypatch):
     return calls
 
 
+class Clock:
+    """The send pipeline's clock (outbound._now), moved by tests instead of sleeping."""
+
+    def __init__(self):
+        self.now = time.time()
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = Clock()
+    monkeypatch.setattr(outbound, "_now", fake)
+    return fake
+
+
 def queue(account, *texts, key="c1", recipient="r1"):
     """Queues without sending (the transaction has not committed)."""
     return outbound.outbound_queue(
@@ -99,7 +121,9 @@ def test_messages_go_out_in_order_with_their_platform_ids(adapter, account, send
     assert second.sent_at is not None
 
 
-def test_transient_failure_resumes_where_it_stopped_without_resending(adapter, account, scheduled):
+def test_transient_failure_resumes_where_it_stopped_without_resending(
+    adapter, account, scheduled, clock
+):
     queue(account, "a\nb\nc", "d")
     original_send = adapter.send
     calls = {"n": 0}
@@ -118,31 +142,45 @@ def test_transient_failure_resumes_where_it_stopped_without_resending(adapter, a
     message = OutboundMessage.objects.order_by("id").first()
     assert (message.status, message.next_payload, message.attempts) == ("queued", 1, 1)
 
+    tasks.outbound_send("c1")  # too early: a task that finds the head not due sends nothing
+    assert [p["line"] for _, p in adapter.sent] == ["a"]
+
+    clock.advance(scheduled[0])
     tasks.outbound_send("c1")  # the scheduled retry
 
     assert [p["line"] for _, p in adapter.sent] == ["a", "b", "c", "d"]
     assert set(OutboundMessage.objects.values_list("status", flat=True)) == {"sent"}
 
 
-def test_429_waits_what_the_platform_asked(adapter, account, scheduled, send):
+def test_429_waits_what_the_platform_asked_and_spends_no_attempt(
+    adapter, account, scheduled, send, clock
+):
     adapter.failures = [RateLimited("Too Many Requests: retry after 7", retry_after=7)]
     send(account, "hello")
 
-    assert scheduled == [7]
-    assert OutboundMessage.objects.get().status == OutboundStatus.QUEUED
+    assert scheduled == [pytest.approx(7)]
+    message = OutboundMessage.objects.get()
+    assert (message.status, message.attempts) == (OutboundStatus.QUEUED, 0)
+    assert message.next_attempt_at.timestamp() == pytest.approx(clock.now + 7)
+    assert "retry after 7" in message.last_error
+    clock.advance(7)
     tasks.outbound_send("c1")
     assert OutboundMessage.objects.get().status == OutboundStatus.SENT
 
 
-def test_a_429_storm_gives_up_after_the_attempt_limit(adapter, account, scheduled, send):
-    adapter.failures = [RateLimited("slow down", retry_after=1)] * outbound.MAX_ATTEMPTS
+def test_a_long_429_storm_spends_no_attempt_and_delivers_afterwards(
+    adapter, account, scheduled, send, clock
+):
+    adapter.failures = [RateLimited("slow down", retry_after=1)] * 30
     send(account, "hello")
-    for _ in range(outbound.MAX_ATTEMPTS - 1):
+    while OutboundMessage.objects.filter(status="queued").exists():
+        clock.now = OutboundMessage.objects.get().next_attempt_at.timestamp()
         tasks.outbound_send("c1")
 
     message = OutboundMessage.objects.get()
-    assert (message.status, message.error_code) == ("failed", "gave_up")
-    assert adapter.sent == []
+    assert (message.status, message.attempts) == ("sent", 0)
+    assert len(adapter.sent) == 1
+    assert adapter.failures == []  # every 429 was answered by waiting, none skipped
 
 
 def test_permanent_error_is_recorded_not_retried_and_the_queue_moves_on(
@@ -180,14 +218,10 @@ def test_a_second_worker_on_the_same_conversation_steps_aside(adapter, account, 
     assert len(adapter.sent) == 1
 
 
-def test_sweeper_restarts_conversations_whose_task_was_lost(adapter, account):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
+def test_sweeper_restarts_conversations_whose_task_was_lost(adapter, account, clock):
     queue(account, "lost")  # its task never went out
-    assert tasks.outbound_sweep() == 0
-    OutboundMessage.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+    assert tasks.outbound_sweep() == 0  # left to the task enqueued with it, for a moment
+    clock.advance(outbound.SWEEP_GRACE.total_seconds() + 1)
 
     assert tasks.outbound_sweep() == 1
     assert OutboundMessage.objects.get().status == "sent"
