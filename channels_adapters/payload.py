@@ -52,7 +52,7 @@ def obj(value: Any, field: str) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise Unreadable(f"{field} is a {_kind(value)}, not an object")
+        raise Unreadable(f"{field} is {_kind(value)}, not an object")
     return value
 
 
@@ -62,7 +62,7 @@ def items(value: Any, field: str, *, limit: int = ITEMS_MAX) -> list:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise Unreadable(f"{field} is a {_kind(value)}, not a list")
+        raise Unreadable(f"{field} is {_kind(value)}, not a list")
     if len(value) > limit:
         raise Unreadable(f"{field} has {len(value)} items, more than {limit}")
     return value
@@ -82,7 +82,7 @@ def text(value: Any, field: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise Unreadable(f"{field} is a {_kind(value)}, not a string")
+        raise Unreadable(f"{field} is {_kind(value)}, not a string")
     return repaired_text(value)
 
 
@@ -94,7 +94,7 @@ def ident(value: Any, field: str, *, required: bool = True) -> str:
             raise Unreadable(f"{field} is missing")
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise Unreadable(f"{field} is a {_kind(value)}, not an id")
+        raise Unreadable(f"{field} is {_kind(value)}, not an id")
     normalized = repaired_text(value.strip()) if isinstance(value, str) else str(value)
     if not normalized and required:
         raise Unreadable(f"{field} is blank")
@@ -108,7 +108,7 @@ def number(value: Any, field: str, *, default: float = 0.0) -> float:
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise Unreadable(f"{field} is a {_kind(value)}, not a number")
+        raise Unreadable(f"{field} is {_kind(value)}, not a number")
     if not math.isfinite(value):
         raise Unreadable(f"{field} is not a finite number")
     return float(value)
@@ -123,10 +123,10 @@ def skipped(kind: str, reason: str) -> None:
 
 def _kind(value: Any) -> str:
     return {
-        dict: "object",
-        list: "list",
-        str: "string",
-        int: "number",
-        float: "number",
-        bool: "boolean",
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "a boolean",
     }.get(type(value), type(value).__name__)

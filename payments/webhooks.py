@@ -3,12 +3,12 @@ shop's own account): verify, store, acknowledge. Nothing else happens in the req
 (DESIGN.md, "How a message flows"); payments/stripe_events.py does the rest in a task.
 
 Answers: 413 body over 1 MiB; 403 missing or bad `Stripe-Signature` (or a timestamp more than
-300 s old), nothing stored; 400 a signed body that is not a Stripe event; 200 otherwise,
+300 s old), nothing stored; 400 a signed body that is not a Stripe event (or not JSON within
+`shops.untrusted`'s limits: nesting, size, non-finite numbers); 200 otherwise,
 including for an event seen before (stored once, keyed on Stripe's event id) and for types we
 do not act on, so Stripe stops redelivering them.
 """
 
-import json
 import logging
 
 import stripe
@@ -19,11 +19,14 @@ from django.views.decorators.http import require_POST
 
 from payments import stripe_events
 from payments.selectors import stripe_webhook_secret
+from shops import untrusted
 from shops.http import body_within
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_TOLERANCE_SECONDS = 300
+EVENT_ID_MAX = 120  # ProviderEvent.event_id
+EVENT_TYPE_MAX = 80  # ProviderEvent.type
 
 
 def _bad_request(message: str) -> HttpResponse:
@@ -57,7 +60,9 @@ def _receive(request, *, secret: str, shop_id: int | None) -> HttpResponse:
     if body is None:
         return JsonResponse({"error": "payload_too_large"}, status=413)
     signature = request.headers.get("Stripe-Signature", "")
-    if not signature or not secret:
+    # stripe's check compares str with hmac.compare_digest, which raises on non-ASCII: a header
+    # Stripe never sends, so simply a bad signature.
+    if not signature or not secret or not signature.isascii():
         return HttpResponseForbidden("bad signature")
     try:
         text = body.decode("utf-8")
@@ -72,14 +77,18 @@ def _receive(request, *, secret: str, shop_id: int | None) -> HttpResponse:
     except stripe.SignatureVerificationError:
         return HttpResponseForbidden("bad signature")
     try:
-        payload = json.loads(text)
-    except ValueError as exc:
+        # Signed by Stripe, so kept: what storage cannot hold becomes U+FFFD.
+        payload = untrusted.loads(text, repair=True)
+    except untrusted.UntrustedInput as exc:
         return _bad_request(f"Malformed Stripe event: {exc}")
     if not isinstance(payload, dict) or payload.get("object") != "event":
         return _bad_request("The body is not a Stripe event object.")
     event_id, event_type = payload.get("id"), payload.get("type")
     if not (isinstance(event_id, str) and event_id and isinstance(event_type, str)):
         return _bad_request("A Stripe event needs an id and a type.")
+    if len(event_id) > EVENT_ID_MAX or len(event_type) > EVENT_TYPE_MAX:
+        # Stripe's are ~30 characters; the columns hold what Stripe documents, not more.
+        return _bad_request("A Stripe event's id or type is longer than Stripe's.")
     stripe_events.stripe_event_store(
         event_id=event_id, type=event_type, payload=payload, shop_id=shop_id
     )

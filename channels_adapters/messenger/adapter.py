@@ -33,6 +33,7 @@ from django.conf import settings
 from pymessenger.bot import Bot
 
 from channels_adapters import meta
+from channels_adapters import payload as read
 from channels_adapters.base import (
     PERMANENT_BAD_CREDENTIALS,
     PERMANENT_BLOCKED,
@@ -337,75 +338,86 @@ def _render_receipt(receipt: Receipt) -> list[dict]:
 # --- Webhooks -------------------------------------------------------------------------------------
 
 
-def _event_id(event: dict) -> str:
+# Entries in one webhook: Meta batches up to 1000.
+ENTRIES_MAX = 1000
+# A kind key names the event in its id; a longer key is not Meta's.
+KIND_MAX = 32
+
+
+def _event_id(event: dict, sender: str) -> str:
     """The platform id an event is deduplicated on. Messages (echoes included) and current
     postbacks carry a `mid`. Deliveries and reads carry none: a delivery or read watermark from
     one person is the same news however often it arrives, so kind + PSID + watermark names it
     stably. Anything else without a mid (older postbacks, referrals, opt-ins, reactions, whose
     `mid` is the id of the message reacted to) uses kind + PSID + timestamp: one person does
     not tap twice in the same millisecond."""
-    sender = (event.get("sender") or {}).get("id", "")
-    message = event.get("message")
-    if isinstance(message, dict) and message.get("mid"):
-        return str(message["mid"])
-    postback = event.get("postback")
-    if isinstance(postback, dict) and postback.get("mid"):
-        return str(postback["mid"])
+    timestamp = read.ident(event.get("timestamp"), "timestamp", required=False)
+    for kind in ("message", "postback"):
+        if isinstance(event.get(kind), dict) and event[kind].get("mid"):
+            return read.ident(event[kind]["mid"], f"{kind}.mid")
     for kind in ("delivery", "read"):
         if isinstance(event.get(kind), dict):
-            return f"{kind}:{sender}:{event[kind].get('watermark', event.get('timestamp', ''))}"
+            watermark = read.ident(
+                event[kind].get("watermark"), f"{kind}.watermark", required=False
+            )
+            return f"{kind}:{sender}:{watermark or timestamp}"
     kind = next((key for key in event if key not in {"sender", "recipient", "timestamp"}), "event")
-    return f"{kind}:{sender}:{event.get('timestamp', '')}"
+    return f"{kind[:KIND_MAX]}:{sender}:{timestamp}"
 
 
 def _entry_events(entry: object) -> list[RawEvent]:
-    if not isinstance(entry, dict) or not entry.get("id"):
-        raise WebhookRejected("each entry needs an id")
-    # Entries without `messaging` (page feed changes, handover `standby`) carry nothing for us.
-    events = entry.get("messaging", [])
-    if not isinstance(events, list):
-        raise WebhookRejected("entry.messaging must be a list")
+    """The events of one entry; an entry or event that cannot be read is left out (logged)."""
+    try:
+        entry = read.obj(entry, "entry")
+        page_id = read.ident(entry.get("id"), "entry.id")
+        # Entries without `messaging` (page feed changes, handover `standby`) carry nothing
+        # for us.
+        events = read.items(entry.get("messaging"), "entry.messaging")
+    except read.Unreadable as exc:
+        read.skipped("messenger", exc.reason)
+        return []
     raw = []
     for event in events:
-        if not isinstance(event, dict) or not (event.get("sender") or {}).get("id"):
-            raise WebhookRejected("each messaging event needs a sender id")
-        raw.append(RawEvent(event_id=_event_id(event), payload=event, account_id=str(entry["id"])))
+        try:
+            event = read.obj(event, "messaging event")
+            sender = read.ident(read.obj(event.get("sender"), "sender").get("id"), "sender.id")
+            raw.append(
+                RawEvent(event_id=_event_id(event, sender), payload=event, account_id=page_id)
+            )
+        except read.Unreadable as exc:
+            read.skipped("messenger", exc.reason)
     return raw
 
 
 def _parse_message(sender: Sender, message: dict) -> list[InboundEvent]:
     if message.get("is_echo"):
         return []  # our own messages, sent by Souk or typed by an agent in the Page inbox
-    mid = str(message.get("mid", ""))
-    quick_reply = message.get("quick_reply")
-    if isinstance(quick_reply, dict) and quick_reply.get("payload"):
-        return [
-            ButtonPressed(
-                sender=sender,
-                message_id=mid,
-                payload=str(quick_reply["payload"]),
-                title=str(message.get("text", "")),
-            )
-        ]
-    if message.get("text"):
-        return [TextReceived(sender=sender, message_id=mid, text=str(message["text"]))]
+    mid = read.ident(message.get("mid"), "message.mid", required=False)
+    quick_reply = read.obj(message.get("quick_reply"), "message.quick_reply")
+    text = read.text(message.get("text"), "message.text")
+    if quick_reply.get("payload"):
+        payload = read.text(quick_reply["payload"], "quick_reply.payload")
+        return [ButtonPressed(sender=sender, message_id=mid, payload=payload, title=text)]
+    if text:
+        return [TextReceived(sender=sender, message_id=mid, text=text)]
     return _parse_attachments(sender, mid, message)
 
 
 def _parse_attachments(sender: Sender, mid: str, message: dict) -> list[InboundEvent]:
     events: list[InboundEvent] = []
     unsupported: list[str] = []
-    for attachment in message.get("attachments") or []:
-        kind = str(attachment.get("type", "unknown"))
-        coordinates = (attachment.get("payload") or {}).get("coordinates")
-        if kind == "location" and isinstance(coordinates, dict):
+    for attachment in read.objects(message.get("attachments"), "message.attachments"):
+        kind = read.text(attachment.get("type"), "attachment.type")[:KIND_MAX] or "unknown"
+        content = read.obj(attachment.get("payload"), "attachment.payload")
+        coordinates = read.obj(content.get("coordinates"), "attachment.payload.coordinates")
+        if kind == "location" and coordinates:
             events.append(
                 LocationShared(
                     sender=sender,
                     message_id=mid,
-                    latitude=float(coordinates.get("lat", 0.0)),
-                    longitude=float(coordinates.get("long", 0.0)),
-                    address=str(attachment.get("title", "")),
+                    latitude=read.number(coordinates.get("lat"), "coordinates.lat"),
+                    longitude=read.number(coordinates.get("long"), "coordinates.long"),
+                    address=read.text(attachment.get("title"), "attachment.title"),
                 )
             )
         else:
@@ -422,17 +434,24 @@ def _parse_postback(sender: Sender, postback: dict) -> list[InboundEvent]:
     return [
         ButtonPressed(
             sender=sender,
-            message_id=str(postback.get("mid", "")),
-            payload=str(postback.get("payload", "")),
-            title=str(postback.get("title", "")),
+            message_id=read.ident(postback.get("mid"), "postback.mid", required=False),
+            payload=read.text(postback.get("payload"), "postback.payload"),
+            title=read.text(postback.get("title"), "postback.title"),
         )
     ]
 
 
 def _parse_delivery(sender: Sender, delivery: dict) -> list[InboundEvent]:
     # `mids` may be missing: then only the watermark says what arrived (see StatusUpdate).
-    mids = delivery.get("mids") or [""]
-    return [StatusUpdate(sender=sender, message_id=str(mid), status="delivered") for mid in mids]
+    mids = read.items(delivery.get("mids"), "delivery.mids") or [""]
+    return [
+        StatusUpdate(
+            sender=sender,
+            message_id=read.ident(mid, "delivery.mids[]", required=False),
+            status="delivered",
+        )
+        for mid in mids
+    ]
 
 
 class MessengerAdapter(ChannelAdapter):
@@ -441,21 +460,31 @@ class MessengerAdapter(ChannelAdapter):
 
     def split(self, body: dict) -> list[RawEvent]:
         if body.get("object") != "page":
-            raise WebhookRejected(f"object must be 'page', not {body.get('object')!r}")
-        entries = body.get("entry")
-        if not isinstance(entries, list):
+            raise WebhookRejected(f"object must be 'page', not {str(body.get('object'))[:40]!r}")
+        if not isinstance(body.get("entry"), list):
             raise WebhookRejected("entry must be a list")
+        try:
+            entries = read.items(body["entry"], "entry", limit=ENTRIES_MAX)
+        except read.Unreadable as exc:
+            raise WebhookRejected(exc.reason) from None
         return [event for entry in entries for event in _entry_events(entry)]
 
     def parse(self, payload: dict) -> list[InboundEvent]:
-        sender = Sender(external_id=str((payload.get("sender") or {}).get("id", "")))
-        if isinstance(payload.get("message"), dict):
-            return _parse_message(sender, payload["message"])
-        if isinstance(payload.get("postback"), dict):
-            return _parse_postback(sender, payload["postback"])
-        if isinstance(payload.get("delivery"), dict):
-            return _parse_delivery(sender, payload["delivery"])
-        if isinstance(payload.get("read"), dict):
+        event = read.obj(payload, "messaging event")
+        sender_id = read.ident(read.obj(event.get("sender"), "sender").get("id"), "sender.id")
+        sender = Sender(external_id=sender_id)
+        if "message" in event or "postback" in event:
+            # The shopper said something: if it cannot be read, the bot still answers.
+            try:
+                if "message" in event:
+                    return _parse_message(sender, read.obj(event["message"], "message"))
+                return _parse_postback(sender, read.obj(event["postback"], "postback"))
+            except read.Unreadable as exc:
+                raise read.from_shopper(exc, sender) from None
+        if "delivery" in event:
+            return _parse_delivery(sender, read.obj(event["delivery"], "delivery"))
+        if "read" in event:
+            read.obj(event["read"], "read")
             # A read receipt names no message: everything sent before the watermark was read.
             return [StatusUpdate(sender=sender, status="read")]
         return []  # reactions, referrals, opt-ins: nothing the bot answers

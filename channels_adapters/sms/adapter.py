@@ -51,6 +51,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from channels_adapters import payload as read
 from channels_adapters.base import (
     PERMANENT_BAD_CREDENTIALS,
     PERMANENT_INVALID_RECIPIENT,
@@ -146,9 +147,10 @@ class SmsAdapter(ChannelAdapter):
         status callback, keyed by MessageSid and status (each status of one message counts)."""
         if not isinstance(body, Mapping):
             raise WebhookRejected("a Twilio webhook is a form of parameters")
-        sid = str(body.get("MessageSid") or body.get("SmsSid") or "").strip()
-        if not sid:
-            raise WebhookRejected("MessageSid is missing")
+        try:
+            sid = read.ident(body.get("MessageSid") or body.get("SmsSid"), "MessageSid")
+        except read.Unreadable as exc:
+            raise WebhookRejected(exc.reason) from None
         status = _callback_status(body)
         event_id = f"{sid}:{status}" if status else sid
         return [RawEvent(event_id=event_id, payload={k: str(v) for k, v in body.items()})]
@@ -159,11 +161,18 @@ class SmsAdapter(ChannelAdapter):
         A reply that is only a number ("2") is TextReceived("2"): the conversation layer maps
         it to the menu it sent last (see the module docstring). HELP and INFO are text too: the
         bot answers them."""
-        sid = payload.get("MessageSid") or payload.get("SmsSid") or ""
+        # Stored by split as a flat form of strings; read typed all the same (an event stored
+        # before, or by hand, may hold anything).
+        payload = {
+            name: read.text(value, name) for name, value in read.obj(payload, "form").items()
+        }
+        sid = read.ident(
+            payload.get("MessageSid") or payload.get("SmsSid"), "MessageSid", required=False
+        )
         status = _callback_status(payload)
         if status:
             return _status_events(payload, sid, status)
-        phone = (payload.get("From") or "").strip()
+        phone = read.ident(payload.get("From"), "From", required=False)
         if not phone:
             logger.warning("twilio message %s without From dropped", sid)
             return []
@@ -356,7 +365,7 @@ def _status_events(payload: Mapping[str, str], sid: str, status: str) -> list[In
     if normalized is None:
         return []
     # A callback is about a message we sent: To is the shopper, From our number.
-    phone = (payload.get("To") or "").strip()
+    phone = read.ident(payload.get("To"), "To", required=False)
     return [
         StatusUpdate(
             sender=Sender(external_id=phone, phone=phone),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from channels_adapters import payload as read
 from channels_adapters.base import (
     AccountContext,
     ChannelAdapter,
@@ -106,23 +107,27 @@ class WebChatAdapter(ChannelAdapter):
         return [RawEvent(event_id=f"{event['visitor']}:{event['client_id']}", payload=event)]
 
     def parse(self, payload: dict) -> list[InboundEvent]:
-        visitor = payload.get("visitor") or ""
+        # Stored by split from checked fields; read typed all the same, like every channel.
+        event = read.obj(payload, "event")
+        visitor = read.ident(event.get("visitor"), "visitor", required=False)
         if not visitor:
             return []
         sender = Sender(external_id=visitor)
-        message_id = payload.get("client_id", "")
-        if payload.get("payload"):
-            return [
-                ButtonPressed(
-                    sender=sender,
-                    message_id=message_id,
-                    payload=payload["payload"],
-                    title=payload.get("title", ""),
-                )
-            ]
-        if payload.get("text"):
-            return [TextReceived(sender=sender, message_id=message_id, text=payload["text"])]
-        return []
+        message_id = read.ident(event.get("client_id"), "client_id", required=False)
+        try:
+            if event.get("payload"):
+                return [
+                    ButtonPressed(
+                        sender=sender,
+                        message_id=message_id,
+                        payload=read.text(event["payload"], "payload"),
+                        title=read.text(event.get("title"), "title"),
+                    )
+                ]
+            text = read.text(event.get("text"), "text")
+        except read.Unreadable as exc:
+            raise read.from_shopper(exc, sender, message_id) from None
+        return [TextReceived(sender=sender, message_id=message_id, text=text)] if text else []
 
     def render(self, message: OutboundMessage) -> list[dict]:
         if isinstance(message, Receipt):

@@ -2,13 +2,16 @@
 
 The view adds the visitor id from the signed cookie; everything else comes from the page and is
 untrusted. Only the fields named here are kept, so a page cannot smuggle anything else (another
-visitor id, say) into the stored event.
+visitor id, say) into the stored event. Nothing is cut or repaired silently: a text over the
+limit, a lone surrogate or a NUL is a 400 naming the field (the page is ours and never sends
+them), never a stored event the worker then fails to handle.
 """
 
 import re
 import uuid
 
 from channels_adapters.base import WebhookRejected
+from shops.untrusted import UntrustedInput, clean_text
 
 MAX_TEXT_CHARS = 2000
 MAX_PAYLOAD_BYTES = 64  # what the bot's payloads fit in on every channel (Telegram's limit)
@@ -39,7 +42,11 @@ def _string(body: dict, field: str) -> str:
     value = body.get(field, "")
     if not isinstance(value, str):
         raise InvalidField(field, "Must be a string.")
-    return value
+    try:
+        return clean_text(value, field=field)
+    except UntrustedInput as exc:
+        reason = str(exc).removeprefix(f"{field} ")  # "contains a NUL character."
+        raise InvalidField(field, reason[:1].upper() + reason[1:]) from None
 
 
 def visitor_message(body: dict) -> dict:

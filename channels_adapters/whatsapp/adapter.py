@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from channels_adapters import meta
+from channels_adapters import payload as read
 from channels_adapters.base import (
     PERMANENT_BAD_CREDENTIALS,
     PERMANENT_INVALID_RECIPIENT,
@@ -326,6 +327,17 @@ def _render_carousel(carousel: Carousel) -> list[dict]:
 # --- Webhooks -------------------------------------------------------------------------------------
 
 
+# Entries in one webhook: Meta batches up to 1000.
+ENTRIES_MAX = 1000
+# A message type or status longer than this is not Meta's.
+KIND_MAX = 32
+# A decimal from a cart (price, quantity) longer than this is not Meta's: Decimal would parse
+# "1e999999999" and int() of it would take the worker's memory.
+DECIMAL_MAX_CHARS = 32
+QUANTITY_MAX = 10_000
+PRICE_MAX = Decimal(10) ** 12
+
+
 def _contact_for(message: dict, contacts: list) -> dict:
     sender = message.get("from")
     for contact in contacts:
@@ -335,127 +347,161 @@ def _contact_for(message: dict, contacts: list) -> dict:
 
 
 def _change_events(value: object) -> list[RawEvent]:
-    if not isinstance(value, dict):
-        raise WebhookRejected("changes[].value must be an object")
-    messages, statuses = value.get("messages") or [], value.get("statuses") or []
+    """The events of one `messages` change; one that cannot be identified is left out."""
+    try:
+        value = read.obj(value, "changes[].value")
+        messages = read.items(value.get("messages"), "value.messages")
+        statuses = read.items(value.get("statuses"), "value.statuses")
+        if not (messages or statuses):
+            return []  # errors-only or other notifications: nothing to process
+        metadata = read.obj(value.get("metadata"), "value.metadata")
+        account_id = read.ident(metadata.get("phone_number_id"), "metadata.phone_number_id")
+    except read.Unreadable as exc:
+        read.skipped("whatsapp", exc.reason)
+        return []
+    # Contacts only name the senders: a list of the wrong shape costs the name, not the message.
     contacts = value.get("contacts") if isinstance(value.get("contacts"), list) else []
-    if not (messages or statuses):
-        return []  # errors-only or other notifications: nothing to process
-    account_id = str((value.get("metadata") or {}).get("phone_number_id") or "")
-    if not account_id or not isinstance(messages, list) or not isinstance(statuses, list):
-        raise WebhookRejected("a messages change needs metadata.phone_number_id and lists")
     events = []
     for message in messages:
-        if not isinstance(message, dict) or not message.get("id") or not message.get("from"):
-            raise WebhookRejected("each message needs an id and a sender")
+        try:
+            message = read.obj(message, "message")
+            event_id = read.ident(message.get("id"), "message.id")
+            read.ident(message.get("from"), "message.from")
+        except read.Unreadable as exc:
+            read.skipped("whatsapp", exc.reason)
+            continue
         payload = {"message": message, "contact": _contact_for(message, contacts)}
-        events.append(RawEvent(event_id=str(message["id"]), payload=payload, account_id=account_id))
+        events.append(RawEvent(event_id=event_id, payload=payload, account_id=account_id))
     for status in statuses:
-        if not isinstance(status, dict) or not status.get("id") or not status.get("status"):
-            raise WebhookRejected("each status needs an id and a status")
-        # One wamid goes through sent, delivered, read: each is its own event.
-        event_id = f"{status['id']}:{status['status']}"
+        try:
+            status = read.obj(status, "status")
+            wamid = read.ident(status.get("id"), "status.id")
+            # One wamid goes through sent, delivered, read: each is its own event.
+            state = read.ident(status.get("status"), "status.status")[:KIND_MAX]
+        except read.Unreadable as exc:
+            read.skipped("whatsapp", exc.reason)
+            continue
         events.append(
-            RawEvent(event_id=event_id, payload={"status": status}, account_id=account_id)
+            RawEvent(event_id=f"{wamid}:{state}", payload={"status": status}, account_id=account_id)
         )
     return events
 
 
 def _sender(message: dict, contact: dict) -> Sender:
-    wa_id = str(contact.get("wa_id") or message.get("from") or "")
+    sender_id = read.ident(message.get("from"), "message.from")
+    wa_id = read.ident(contact.get("wa_id"), "contact.wa_id", required=False) or sender_id
+    profile = read.obj(contact.get("profile"), "contact.profile")
     return Sender(
-        external_id=str(message.get("from") or wa_id),
-        name=str((contact.get("profile") or {}).get("name") or ""),
-        phone=f"+{wa_id}" if wa_id else "",
+        external_id=sender_id,
+        name=read.text(profile.get("name"), "contact.profile.name"),
+        phone=f"+{wa_id}",
     )
+
+
+def _decimal(value: object) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    text = str(value).strip()
+    if len(text) > DECIMAL_MAX_CHARS:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
 
 
 def _minor_units(price: object, currency: str) -> int:
     """`item_price` is in major units (12.5 USD); Souk counts minor units (1250)."""
-    try:
-        amount = Decimal(str(price)) * (10 ** minor_unit_exponent(currency or "USD"))
-        return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    except (InvalidOperation, ValueError):
+    amount = _decimal(price)
+    if amount is None or abs(amount) > PRICE_MAX:
         return 0
+    amount *= 10 ** minor_unit_exponent(currency or "USD")
+    return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _quantity(value: object) -> int:
-    try:
-        return int(Decimal(str(value)))
-    except (InvalidOperation, ValueError):
+    quantity = _decimal(value)
+    if quantity is None or abs(quantity) > QUANTITY_MAX:
         return 0
+    return int(quantity)
 
 
 def _parse_text(sender: Sender, mid: str, message: dict) -> list[InboundEvent]:
-    text = str((message.get("text") or {}).get("body") or "")
+    text = read.text(read.obj(message.get("text"), "message.text").get("body"), "text.body")
     return [TextReceived(sender=sender, message_id=mid, text=text)]
 
 
 def _parse_interactive(sender: Sender, mid: str, message: dict) -> list[InboundEvent]:
-    interactive = message.get("interactive") or {}
-    kind = interactive.get("type")
+    interactive = read.obj(message.get("interactive"), "message.interactive")
+    kind = read.text(interactive.get("type"), "interactive.type")[:KIND_MAX]
     reply = interactive.get(kind) if kind in ("button_reply", "list_reply") else None
     if not isinstance(reply, dict):
-        return [Unsupported(sender=sender, message_id=mid, what=f"interactive:{kind}")]
+        return [Unsupported(sender=sender, message_id=mid, what=f"interactive:{kind or None}")]
     return [
         ButtonPressed(
             sender=sender,
             message_id=mid,
-            payload=str(reply.get("id", "")),
-            title=str(reply.get("title", "")),
+            payload=read.text(reply.get("id"), f"{kind}.id"),
+            title=read.text(reply.get("title"), f"{kind}.title"),
         )
     ]
 
 
 def _parse_template_button(sender: Sender, mid: str, message: dict) -> list[InboundEvent]:
     # A quick-reply button of a template message.
-    button = message.get("button") or {}
-    payload, title = str(button.get("payload") or ""), str(button.get("text") or "")
+    button = read.obj(message.get("button"), "message.button")
+    payload = read.text(button.get("payload"), "button.payload")
+    title = read.text(button.get("text"), "button.text")
     return [ButtonPressed(sender=sender, message_id=mid, payload=payload or title, title=title)]
 
 
 def _parse_location(sender: Sender, mid: str, message: dict) -> list[InboundEvent]:
-    location = message.get("location") or {}
+    location = read.obj(message.get("location"), "message.location")
     address = joined(
-        str(location.get("name") or ""), str(location.get("address") or ""), separator=", "
+        read.text(location.get("name"), "location.name"),
+        read.text(location.get("address"), "location.address"),
+        separator=", ",
     )
     return [
         LocationShared(
             sender=sender,
             message_id=mid,
-            latitude=float(location.get("latitude", 0.0)),
-            longitude=float(location.get("longitude", 0.0)),
+            latitude=read.number(location.get("latitude"), "location.latitude"),
+            longitude=read.number(location.get("longitude"), "location.longitude"),
             address=address,
         )
     ]
 
 
 def _parse_contacts(sender: Sender, mid: str, message: dict) -> list[InboundEvent]:
-    contacts = message.get("contacts") or [{}]
-    contact = contacts[0] if isinstance(contacts[0], dict) else {}
-    phones = contact.get("phones") or [{}]
-    first = phones[0] if isinstance(phones[0], dict) else {}
+    contacts = read.objects(message.get("contacts"), "message.contacts") or [{}]
+    phones = read.objects(contacts[0].get("phones"), "contacts[0].phones") or [{}]
     # wa_id is the number in international form; `phone` is as the user saved it.
-    phone = f"+{first['wa_id']}" if first.get("wa_id") else str(first.get("phone") or "")
-    name = str((contact.get("name") or {}).get("formatted_name") or "")
+    wa_id = read.ident(phones[0].get("wa_id"), "phones[0].wa_id", required=False)
+    phone = f"+{wa_id}" if wa_id else read.text(phones[0].get("phone"), "phones[0].phone")
+    names = read.obj(contacts[0].get("name"), "contacts[0].name")
+    name = read.text(names.get("formatted_name"), "contacts[0].name.formatted_name")
     return [ContactShared(sender=sender, message_id=mid, phone=phone, name=name)]
 
 
 def _parse_order(sender: Sender, mid: str, message: dict) -> list[InboundEvent]:
-    order = message.get("order") or {}
-    items = tuple(
-        CartItem(
-            retailer_id=str(item.get("product_retailer_id", "")),
-            quantity=_quantity(item.get("quantity")),
-            price_minor=_minor_units(item.get("item_price", 0), str(item.get("currency", ""))),
-            currency=str(item.get("currency", "")),
+    order = read.obj(message.get("order"), "message.order")
+    items = []
+    for item in read.objects(order.get("product_items"), "order.product_items"):
+        currency = read.text(item.get("currency"), "product_items[].currency")[:KIND_MAX]
+        items.append(
+            CartItem(
+                retailer_id=read.ident(
+                    item.get("product_retailer_id"), "product_retailer_id", required=False
+                ),
+                quantity=_quantity(item.get("quantity")),
+                price_minor=_minor_units(item.get("item_price", 0), currency),
+                currency=currency,
+            )
         )
-        for item in order.get("product_items") or []
-        if isinstance(item, dict)
-    )
-    return [
-        CartSubmitted(sender=sender, message_id=mid, items=items, text=str(order.get("text", "")))
-    ]
+    text = read.text(order.get("text"), "order.text")
+    return [CartSubmitted(sender=sender, message_id=mid, items=tuple(items), text=text)]
 
 
 def _ignored(sender: Sender, mid: str, message: dict) -> list[InboundEvent]:
@@ -476,19 +522,22 @@ _MESSAGE_PARSERS = {
 
 
 def _parse_status(status: dict) -> list[InboundEvent]:
-    if status.get("status") not in STATUSES:
+    state = read.text(status.get("status"), "status.status")
+    if state not in STATUSES:
         return []
-    errors = status.get("errors") or [{}]
-    error = errors[0] if isinstance(errors[0], dict) else {}
-    description = str(error.get("title") or error.get("message") or "")
-    if description and error.get("code"):
-        description = f"{description} ({error['code']})"
-    recipient = str(status.get("recipient_id") or "")
+    errors = read.objects(status.get("errors"), "status.errors") or [{}]
+    description = read.text(
+        errors[0].get("title") or errors[0].get("message"), "status.errors[0].title"
+    )
+    code = read.ident(errors[0].get("code"), "status.errors[0].code", required=False)
+    if description and code:
+        description = f"{description} ({code})"
+    recipient = read.ident(status.get("recipient_id"), "status.recipient_id", required=False)
     return [
         StatusUpdate(
             sender=Sender(external_id=recipient, phone=f"+{recipient}" if recipient else ""),
-            message_id=str(status.get("id", "")),
-            status=str(status["status"]),
+            message_id=read.ident(status.get("id"), "status.id", required=False),
+            status=state,
             error=description,
         )
     ]
@@ -507,31 +556,41 @@ class WhatsAppAdapter(ChannelAdapter):
             raise WebhookRejected(
                 f"object must be 'whatsapp_business_account', not {body.get('object')!r}"
             )
-        entries = body.get("entry")
-        if not isinstance(entries, list):
+        if not isinstance(body.get("entry"), list):
             raise WebhookRejected("entry must be a list")
+        try:
+            entries = read.items(body["entry"], "entry", limit=ENTRIES_MAX)
+        except read.Unreadable as exc:
+            raise WebhookRejected(exc.reason) from None
         events = []
         for entry in entries:
-            changes = entry.get("changes", []) if isinstance(entry, dict) else None
-            if not isinstance(changes, list):
-                raise WebhookRejected("each entry needs a list of changes")
+            try:
+                changes = read.objects(read.obj(entry, "entry").get("changes"), "entry.changes")
+            except read.Unreadable as exc:
+                read.skipped("whatsapp", exc.reason)
+                continue
             for change in changes:
-                if not isinstance(change, dict):
-                    raise WebhookRejected("each change must be an object")
                 if change.get("field") == "messages":
                     events += _change_events(change.get("value"))
         return events
 
     def parse(self, payload: dict) -> list[InboundEvent]:
-        if isinstance(payload.get("status"), dict):
-            return _parse_status(payload["status"])
-        message = payload.get("message") or {}
-        sender = _sender(message, payload.get("contact") or {})
-        mid, kind = str(message.get("id", "")), str(message.get("type", "unknown"))
-        parser = _MESSAGE_PARSERS.get(kind)
-        if parser is None:  # image, audio, sticker, video, document, unsupported…
-            return [Unsupported(sender=sender, message_id=mid, what=kind)]
-        return parser(sender, mid, message)
+        payload = read.obj(payload, "payload")
+        if "status" in payload:
+            return _parse_status(read.obj(payload["status"], "status"))
+        message = read.obj(payload.get("message"), "message")
+        shopper = Sender(external_id=read.ident(message.get("from"), "message.from"))
+        mid = read.ident(message.get("id"), "message.id", required=False)
+        try:
+            sender = _sender(message, read.obj(payload.get("contact"), "contact"))
+            kind = read.text(message.get("type"), "message.type")[:KIND_MAX] or "unknown"
+            parser = _MESSAGE_PARSERS.get(kind)
+            if parser is None:  # image, audio, sticker, video, document, unsupported…
+                return [Unsupported(sender=sender, message_id=mid, what=kind)]
+            return parser(sender, mid, message)
+        except read.Unreadable as exc:
+            # The shopper said something the adapter cannot read: the bot still answers.
+            raise read.from_shopper(exc, shopper, mid) from None
 
     def render(self, message: OutboundMessage) -> list[dict]:
         if isinstance(message, Text):

@@ -166,15 +166,33 @@ def test_split_ids_are_stable_across_redeliveries():
         {"object": "instagram", "entry": []},
         {"object": "page"},
         {"object": "page", "entry": {"id": PAGE_ID}},
-        {"object": "page", "entry": ["oops"]},
-        {"object": "page", "entry": [{"messaging": [TEXT]}]},
-        {"object": "page", "entry": [{"id": PAGE_ID, "messaging": TEXT}]},
-        {"object": "page", "entry": [{"id": PAGE_ID, "messaging": [{"message": {"mid": "x"}}]}]},
     ],
 )
 def test_split_rejects_bodies_meta_does_not_send(bad):
     with pytest.raises(WebhookRejected):
         adapter.split(bad)
+
+
+@pytest.mark.parametrize(
+    "bad_entry",
+    [
+        "oops",
+        {"messaging": [TEXT]},
+        {"id": PAGE_ID, "messaging": TEXT},
+        {"id": ["a list"], "messaging": [TEXT]},
+        {"id": PAGE_ID, "messaging": [{"message": {"mid": "x"}}]},
+        {"id": PAGE_ID, "messaging": [{**TEXT, "sender": {"id": {"a": 1}}}]},
+        {"id": PAGE_ID, "messaging": [{**TEXT, "message": {"mid": ["m"], "text": "hi"}}]},
+    ],
+)
+def test_an_unreadable_entry_or_event_is_left_out_and_its_siblings_kept(bad_entry, caplog):
+    good = {"id": "104000000000002", "messaging": [TEXT]}
+    raw = adapter.split({"object": "page", "entry": [bad_entry, good]})
+
+    assert [(r.account_id, r.event_id) for r in raw] == [("104000000000002", MID)]
+    ignored = [r for r in caplog.records if "ignored" in r.getMessage()]
+    assert len(ignored) == 1 and ignored[0].levelname == "WARNING"
+    assert "messenger" in ignored[0].getMessage()
 
 
 def test_entries_without_messaging_carry_no_event():

@@ -223,17 +223,34 @@ def test_split_matches_each_message_with_its_own_contact():
     [
         {"object": "page", "entry": []},
         {"object": "whatsapp_business_account", "entry": {}},
-        {"object": "whatsapp_business_account", "entry": [{"changes": {}}]},
-        body("not a change"),
-        body({"field": "messages", "value": []}),
-        body(change(messages=[TEXT], phone_number_id="")),
-        body(change(messages=[{"from": WA_ID, "type": "text"}])),
-        body(change(statuses=[{"id": "wamid.x"}])),
     ],
 )
 def test_split_rejects_bodies_meta_does_not_send(bad):
     with pytest.raises(WebhookRejected):
         adapter.split(bad)
+
+
+@pytest.mark.parametrize(
+    "bad_entry",
+    [
+        {"changes": {}},
+        body("not a change")["entry"][0],
+        body({"field": "messages", "value": []})["entry"][0],
+        body(change(messages=[TEXT], phone_number_id=""))["entry"][0],
+        body(change(messages=[{"from": WA_ID, "type": "text"}]))["entry"][0],
+        body(change(messages=[{**TEXT, "from": [WA_ID]}]))["entry"][0],
+        body(change(statuses=[{"id": "wamid.x"}]))["entry"][0],
+        body(change(statuses=[{"id": "wamid.x", "status": {"read": True}}]))["entry"][0],
+    ],
+)
+def test_an_unreadable_entry_or_event_is_left_out_and_its_siblings_kept(bad_entry, caplog):
+    good = body(change(messages=[TEXT]))["entry"][0]
+    raw = adapter.split({"object": "whatsapp_business_account", "entry": [bad_entry, good]})
+
+    assert [r.event_id for r in raw] == [TEXT["id"]]
+    ignored = [r for r in caplog.records if "ignored" in r.getMessage()]
+    assert len(ignored) == 1 and ignored[0].levelname == "WARNING"
+    assert "whatsapp" in ignored[0].getMessage()
 
 
 SHEENA = Sender(external_id=WA_ID, name="Sheena Nelson", phone=f"+{WA_ID}")
