@@ -118,19 +118,23 @@ def _acknowledge(adapter, context: AccountContext, parsed) -> None:
         logger.exception("acknowledging %s on channel %s failed", parsed.type, context.id)
 
 
-def inbound_events_stale(*, older_than: timedelta) -> list[int]:
-    """Events stored but still unprocessed after `older_than`: their task was lost (broker
-    outage, worker killed before acknowledging) or keeps failing."""
+def inbound_events_stale(*, older_than: timedelta, limit: int = 500) -> list[int]:
+    """Events stored but still unprocessed after `older_than`, oldest first, that no worker is
+    processing right now: their task was lost (broker outage, worker killed) or keeps failing.
+    One query on the partial index of unprocessed events by received_at."""
     cutoff = timezone.now() - older_than
-    return list(
-        InboundEvent.objects.filter(
-            processed_at__isnull=True,
-            received_at__lt=cutoff,
-            attempts__lt=MAX_PROCESSING_ATTEMPTS,
+    with transaction.atomic():
+        # SKIP LOCKED: a row a worker holds is being processed; re-enqueueing it is pointless.
+        return list(
+            InboundEvent.objects.select_for_update(skip_locked=True)
+            .filter(
+                processed_at__isnull=True,
+                received_at__lt=cutoff,
+                attempts__lt=MAX_PROCESSING_ATTEMPTS,
+            )
+            .order_by("received_at")
+            .values_list("pk", flat=True)[:limit]
         )
-        .order_by("received_at")
-        .values_list("pk", flat=True)[:1000]
-    )
 
 
 # --- WhatsApp templates -----------------------------------------------------------------------

@@ -8,10 +8,17 @@ list, so `enqueue_on_commit` builds the very message Celery would (headers from 
 `LPUSH` on a connection kept per process: about 0.05 ms. The worker cannot tell the
 difference; the end-to-end tests run these messages through a real worker.
 
-Whenever the broker setup is anything but plain (eager mode, RabbitMQ, Redis transport options,
-non-direct routing), it falls back to `task.delay_on_commit`. And whichever path, a failed
-publish is logged, never raised: callers enqueue after their rows are committed, and the
-sweepers re-enqueue whatever lost its task, so a broker outage delays work but loses none.
+Whenever the broker setup is anything but plain (eager mode, RabbitMQ, Redis transport options
+that change the message or its key, non-direct routing), it falls back to `task.delay_on_commit`.
+And whichever path, a failed publish is logged, never raised: callers enqueue after their rows
+are committed, and the sweepers re-enqueue whatever lost its task (within seconds, see
+docs/deploy.md "Periodic tasks"), so a broker outage delays work but loses none.
+
+A slow or dead broker must not hold the request that stored the rows (a platform that waits
+seconds for its 200 retries the webhook, or disables it). So the publish has a short socket
+timeout (ENQUEUE_TIMEOUT), and after a failure a per-process breaker skips publishing for
+BREAKER_SECONDS: the rows are stored and answered for in milliseconds, and the sweepers hand
+them to the workers once the broker is back.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 import base64
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Sequence
 from urllib.parse import urlsplit
@@ -30,8 +38,31 @@ from kombu.utils.json import dumps as json_dumps
 
 logger = logging.getLogger(__name__)
 
-# Seconds: a hung Redis must not hold a webhook (the platform would retry it anyway).
-REDIS_TIMEOUT = 2.0
+# Seconds to connect and to wait for the LPUSH reply. Redis answers in well under a
+# millisecond on a working network; past this it is hung or gone.
+ENQUEUE_TIMEOUT = 0.1
+# After a failed publish, this process skips publishing for this long (the sweepers catch up).
+BREAKER_SECONDS = 5.0
+# A sweeper enqueues the same stuck row again after this long at the soonest.
+RESWEEP_SECONDS = 20
+# Redis transport options that leave the message and the queue's key as built below: they
+# only tune the consumers' side (acknowledgement, redelivery, connection upkeep).
+_WIRE_NEUTRAL_OPTIONS = frozenset(
+    {
+        "visibility_timeout",
+        "unacked_restore_interval",
+        "unacked_restore_throttle",
+        "unacked_restore_limit",
+        "socket_timeout",
+        "socket_connect_timeout",
+        "socket_keepalive",
+        "health_check_interval",
+        "max_connections",
+        "polling_interval",
+        "brpop_timeout",
+        "retry_on_timeout",
+    }
+)
 
 _lock = threading.Lock()
 _publishers: dict[str, _RedisPublisher | None] = {}
@@ -49,6 +80,69 @@ def enqueue_on_commit(task, args_list: Sequence[tuple]) -> None:
         return
     args_list = list(args_list)
     transaction.on_commit(lambda: publisher.publish(task, args_list))
+
+
+def enqueue_now(task, args_list: Sequence[tuple]) -> bool:
+    """Enqueues `task(*args)` for each args tuple at once (for callers outside any transaction
+    of their own, e.g. the sweepers). False if the broker could not take them."""
+    if not args_list:
+        return True
+    publisher = _publisher_for(task)
+    if publisher is not None:
+        return publisher.publish(task, list(args_list))
+    try:
+        for args in args_list:
+            task.apply_async(tuple(args))
+    except Exception:
+        logger.exception("enqueueing %d %s task(s) failed", len(args_list), task.name)
+        return False
+    return True
+
+
+def enqueue_swept(task, ids: Sequence[int]) -> list[int]:
+    """For a sweeper: enqueues `task(id)` for each id it found stuck, except the ids it already
+    enqueued within RESWEEP_SECONDS (their task may still be waiting in a backlog: doubling it
+    on every sweep would only lengthen the backlog). Returns the ids enqueued."""
+    from django.core.cache import cache
+
+    keys = {f"souk:swept:{task.name}:{pk}": pk for pk in ids}
+    recent = cache.get_many(list(keys)) if keys else {}
+    fresh = {key: pk for key, pk in keys.items() if key not in recent}
+    if not fresh or not enqueue_now(task, [(pk,) for pk in fresh.values()]):
+        return []
+    cache.set_many(dict.fromkeys(fresh, 1), RESWEEP_SECONDS)
+    return list(fresh.values())
+
+
+class Breaker:
+    """Open for `seconds` after a failure: while open, publishing is skipped at once instead of
+    waiting on a broker that just failed. One per process (a web worker's requests share it);
+    the first publish after it closes is the probe."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._open_until = 0.0
+        self._failures = 0
+
+    @property
+    def is_open(self) -> bool:
+        return time.monotonic() < self._open_until
+
+    def failed(self) -> None:
+        self._failures += 1
+        self._open_until = time.monotonic() + self.seconds
+
+    def succeeded(self) -> None:
+        if self._failures:
+            logger.warning(
+                "broker reachable again after %d failed enqueue(s); enqueueing resumed",
+                self._failures,
+            )
+            self._failures = 0
+        self._open_until = 0.0
+
+
+breaker = Breaker(BREAKER_SECONDS)
 
 
 def _publisher_for(task) -> _RedisPublisher | None:
@@ -75,10 +169,15 @@ class _RedisPublisher:
     def for_task(cls, task) -> _RedisPublisher | None:
         """None unless this is the plain setup the message format below is known for."""
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
         app = task.app
         url = app.conf.broker_url or ""
-        if urlsplit(url).scheme not in {"redis", "rediss"} or app.conf.broker_transport_options:
+        if urlsplit(url).scheme not in {"redis", "rediss"}:
+            return None
+        if set(app.conf.broker_transport_options or {}) - _WIRE_NEUTRAL_OPTIONS:
+            # e.g. global_keyprefix, sep, priority steps: the message or its key would differ.
             return None
         if app.conf.task_protocol != 2 or app.conf.task_serializer != "json":
             # The template below is protocol 2 serialized as JSON.
@@ -92,21 +191,42 @@ class _RedisPublisher:
         if queue.max_priority is not None:
             return None
         client = redis.Redis.from_url(
-            url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT
+            url,
+            socket_connect_timeout=ENQUEUE_TIMEOUT,
+            socket_timeout=ENQUEUE_TIMEOUT,
+            # No retry: redis-py's default retries with backoff would hold the request for
+            # seconds, and a timed-out LPUSH may have landed (a second would double the tasks).
+            retry=Retry(NoBackoff(), 0),
         )
         return cls(client=client, queue=queue.name)
 
-    def publish(self, task, args_list: list[tuple]) -> None:
+    def publish(self, task, args_list: list[tuple]) -> bool:
+        """True once the broker has the messages; a failure is logged, never raised."""
+        if breaker.is_open:
+            logger.info(
+                "broker unavailable: %d %s task(s) left to the sweeper",
+                len(args_list),
+                task.name,
+            )
+            return False
         try:
             messages = [self._message(task, tuple(args)) for args in args_list]
             # One round trip for all; the worker pops from the other end, so order is kept.
             self.client.lpush(self.queue, *messages)
-        except Exception:
-            logger.exception(
-                "enqueueing %d %s task(s) failed; the sweeper will retry them",
+        except Exception as exc:
+            breaker.failed()
+            logger.error(
+                "enqueueing %d %s task(s) failed (%s: %s); skipping the broker for %.0f s, "
+                "the sweeper will pick them up",
                 len(args_list),
                 task.name,
+                type(exc).__name__,
+                exc,
+                breaker.seconds,
             )
+            return False
+        breaker.succeeded()
+        return True
 
     def _message(self, task, args: tuple) -> str:
         """Celery protocol 2 inside kombu's Redis envelope, as `Task.apply_async` sends it.

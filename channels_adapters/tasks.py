@@ -1,10 +1,13 @@
+import logging
 from datetime import timedelta
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 from django.db import close_old_connections
 
-from channels_adapters import outbound, services
+from channels_adapters import outbound, services, taskqueue
+
+logger = logging.getLogger(__name__)
 
 
 class ConnectionTask(DjangoTask):
@@ -40,13 +43,25 @@ def inbound_event_process(event_id: int) -> None:
     services.inbound_event_process(event_id=event_id)
 
 
-@shared_task
+# Unprocessed events younger than this are left to the task enqueued with them (a webhook's
+# task normally runs within milliseconds; a backlog is the workers' to drain).
+INBOUND_SWEEP_AFTER = timedelta(seconds=15)
+
+
+@shared_task(base=ConnectionTask)
 def inbound_events_sweep() -> int:
-    """Re-enqueues events whose processing was lost, so a broker outage loses nothing."""
-    stale = services.inbound_events_stale(older_than=timedelta(minutes=2))
-    for event_id in stale:
-        inbound_event_process.delay(event_id)
-    return len(stale)
+    """Periodic (beat, every few seconds): re-enqueues stored events whose task was lost (broker
+    down or hung, worker killed), so a fault delays them by seconds and loses none."""
+    stale = services.inbound_events_stale(older_than=INBOUND_SWEEP_AFTER)
+    enqueued = taskqueue.enqueue_swept(inbound_event_process, stale)
+    if enqueued:
+        logger.warning(
+            "inbound sweep: re-enqueued %d event(s) unprocessed after %d s (ids %s…)",
+            len(enqueued),
+            INBOUND_SWEEP_AFTER.total_seconds(),
+            enqueued[:5],
+        )
+    return len(enqueued)
 
 
 @shared_task(base=ConnectionTask, acks_late=True)

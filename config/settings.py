@@ -112,8 +112,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "souk",
-            # A hung Redis must not hang API requests (throttling reads the cache).
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            # A hung Redis must not hang requests (API throttling and the inbox's presence read
+            # the cache): Redis answers in well under a millisecond when it is well.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -127,10 +128,46 @@ CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL.startswith("memory://")
 # In-process tasks fail like worker tasks do: logged and recorded, never breaking the caller
 # (a webhook that stored its event must still answer 200).
 CELERY_TASK_EAGER_PROPAGATES = False
-# A task is acknowledged once it has finished, so a worker killed mid-task hands it to another.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=100)
+# A task is acknowledged once it has finished, so a worker killed mid-task hands it to another:
+# a killed pool process's task is requeued at once (reject_on_worker_lost); a whole worker
+# killed (SIGKILL, host lost) leaves its tasks in Redis's unacked set, which the other
+# workers put back on the queue once older than the visibility timeout. That must outlast the
+# longest task (its hard time limit) plus the longest countdown a task is given
+# (SOUK_TASK_MAX_COUNTDOWN), or a task still running or waiting for its time would run twice.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+SOUK_TASK_VISIBILITY_TIMEOUT = env.int(
+    "CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 180
+)
+# Retries further off than this are not given to the broker as a countdown (a sweeper, or a
+# shorter wait, takes over): see the visibility timeout above.
+SOUK_TASK_MAX_COUNTDOWN = max(1, SOUK_TASK_VISIBILITY_TIMEOUT - CELERY_TASK_TIME_LIMIT - 30)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": SOUK_TASK_VISIBILITY_TIMEOUT,
+    # Each worker looks for expired unacked tasks every few seconds (kombu's default is every
+    # 100 s): one ZRANGE on an index.
+    "unacked_restore_interval": 5,
+    "unacked_restore_throttle": 1,
+    # A hung Redis raises instead of blocking a publish for ever (kombu waits without limit by
+    # default); the consumers' BRPOP is watched by kombu's health check instead.
+    "socket_timeout": 2.0,
+    "socket_connect_timeout": 1.0,
+}
+# After a lost broker connection the unacked tasks go back to the queue for another worker:
+# stop the ones still running here rather than run them twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Publishing through Celery (outside the fast path of channels_adapters/taskqueue.py) gives up
+# quickly too: whatever it was for is stored, and the sweepers enqueue it again.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # A worker started without -Q consumes all of them; production runs workers per queue.
 CELERY_TASK_QUEUES = [Queue(name) for name in ("intake", "send", "checkout", "default")]
@@ -144,30 +181,29 @@ CELERY_TASK_ROUTES = {
     # where shoppers wait for replies.
     "shops.tasks.webhook_*": {"queue": "default"},
 }
+# The sweepers recover whatever lost its task (broker down, worker killed): they run every
+# few seconds and pick work by its own time, so it is picked up within 30 s of the fault
+# ending (docs/deploy.md "Periodic tasks"). A run finding nothing costs one indexed query.
+# `expires`: a sweep not started within its period is dropped by the worker, so a backlog of
+# sweeps (beat kept sending while the workers were away) does not run them all.
+SOUK_SWEEP_SECONDS = env.float("SOUK_SWEEP_SECONDS", default=5.0)
+
+
+def _every(task: str, seconds: float) -> dict:
+    return {"task": task, "schedule": seconds, "options": {"expires": seconds}}
+
+
 CELERY_BEAT_SCHEDULE = {
-    "sweep-inbound-events": {
-        "task": "channels_adapters.tasks.inbound_events_sweep",
-        "schedule": 60.0,
-    },
-    "sweep-outbound-messages": {
-        "task": "channels_adapters.tasks.outbound_sweep",
-        "schedule": 60.0,
-    },
-    "sweep-webhook-deliveries": {
-        "task": "shops.tasks.webhook_deliveries_sweep",
-        "schedule": 60.0,
-    },
-    "expire-stock-reservations": {
-        "task": "orders.tasks.reservations_expire",
-        "schedule": 60.0,
-    },
-    "prune-live-events": {
-        "task": "shops.tasks.live_events_prune",
-        "schedule": 3600.0,
-    },
+    "sweep-inbound-events": _every(
+        "channels_adapters.tasks.inbound_events_sweep", SOUK_SWEEP_SECONDS
+    ),
+    "sweep-outbound-messages": _every("channels_adapters.tasks.outbound_sweep", SOUK_SWEEP_SECONDS),
+    "sweep-webhook-deliveries": _every(
+        "shops.tasks.webhook_deliveries_sweep", 2 * SOUK_SWEEP_SECONDS
+    ),
+    "expire-stock-reservations": _every("orders.tasks.reservations_expire", 2 * SOUK_SWEEP_SECONDS),
+    "prune-live-events": _every("shops.tasks.live_events_prune", 3600.0),
 }
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
-CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=100)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery's Django fixup closes the database connection before and after every task unless
 # this is set: a new PostgreSQL connection (a backend forked, authenticated, warmed up) for
@@ -267,7 +303,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "shops.rest.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "shops.rest.filters.ShopFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -303,10 +339,9 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
 # Stripe webhook events whose processing was lost are re-enqueued (payments/stripe_events.py).
-CELERY_BEAT_SCHEDULE["sweep-stripe-events"] = {
-    "task": "payments.tasks.stripe_events_sweep",
-    "schedule": 60.0,
-}
+CELERY_BEAT_SCHEDULE["sweep-stripe-events"] = _every(
+    "payments.tasks.stripe_events_sweep", 2 * SOUK_SWEEP_SECONDS
+)
 # Where normalized inbound events go once parsed: the conversation layer (a dotted path to a
 # callable taking account= and events=).
 SOUK_INBOUND_HANDLER = "conversations.services.inbound_handle"

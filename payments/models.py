@@ -151,6 +151,15 @@ class ProviderEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["provider", "event_id"], name="provider_event_once")
         ]
+        indexes = [
+            # The sweeper's query (stripe_events_stale, every few seconds): only the few
+            # unprocessed rows are in it.
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(processed_at__isnull=True),
+                name="provider_event_unprocessed",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event_id}"

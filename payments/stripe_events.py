@@ -36,7 +36,8 @@ PAYMENT_EVENTS = frozenset(
 # Kept for the record only: refunds are started by us and recorded when Stripe answers.
 RECORDED_EVENTS = frozenset({"charge.refunded", "refund.created", "refund.updated"})
 
-SWEEP_AFTER = timedelta(minutes=1)
+# Left to the task enqueued with the event this long; then the sweeper (every few seconds).
+SWEEP_AFTER = timedelta(seconds=20)
 SWEEP_GIVE_UP_AFTER = timedelta(days=3)  # Stripe itself stops redelivering after three days
 
 

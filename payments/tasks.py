@@ -3,17 +3,24 @@ a worker killed mid-call is redelivered, and the idempotency key of the row make
 call return the first one's result. A provider outage is retried with backoff; the shopper is
 told once, at the first failure, that payment is unavailable for now."""
 
+import logging
 import random
 
 from celery import shared_task
+from django.conf import settings
 
+from channels_adapters import taskqueue
 from payments import services
 from payments.models import Payment, Refund
 from payments.providers.base import ProviderUnavailable
 
+logger = logging.getLogger(__name__)
+
 
 def _countdown(retries: int) -> float:
-    base = min(600.0, 5.0 * 2**retries)
+    # Capped below what the broker's visibility timeout allows (config/settings.py), or Redis
+    # would hand the waiting retry to a second worker; more retries make up the time.
+    base = min(float(settings.SOUK_TASK_MAX_COUNTDOWN), 5.0 * 2**retries)
     return base / 2 + random.uniform(0, base / 2)
 
 
@@ -27,7 +34,7 @@ def _shopper_waiting(task, payment: Payment, call) -> None:
         raise task.retry(exc=exc, countdown=_countdown(task.request.retries)) from exc
 
 
-@shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=6)
+@shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=10)
 def payment_link_create(self, payment_id: int) -> None:
     payment = Payment.objects.select_related("order").filter(pk=payment_id).first()
     if payment is not None:
@@ -41,14 +48,14 @@ def payment_link_expire(payment_id: int) -> None:
         services.payment_link_expire(payment=payment)
 
 
-@shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=8)
+@shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=12)
 def payment_charge_saved(self, payment_id: int) -> None:
     payment = Payment.objects.select_related("order", "method").filter(pk=payment_id).first()
     if payment is not None:
         _shopper_waiting(self, payment, lambda: services.payment_charge_saved(payment=payment))
 
 
-@shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=8)
+@shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=12)
 def refund_process(self, refund_id: int, record_on_order: bool = True) -> None:
     refund = Refund.objects.select_related("payment__order").filter(pk=refund_id).first()
     if refund is None:
@@ -60,7 +67,7 @@ def refund_process(self, refund_id: int, record_on_order: bool = True) -> None:
 
 
 # -- Stripe webhook events (payments/stripe_events.py) ----------------------------------------
-@shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=8)
+@shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=12)
 def stripe_event_process(self, provider_event_id: int) -> None:
     from payments import stripe_events
 
@@ -72,14 +79,15 @@ def stripe_event_process(self, provider_event_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def stripe_events_sweep() -> int:
-    """Periodic (beat): re-enqueues Stripe events stored but left unprocessed (broker outage,
-    retries exhausted while Stripe was down)."""
+    """Periodic (beat, every few seconds): re-enqueues Stripe events stored but left
+    unprocessed (broker outage, worker killed, retries exhausted while Stripe was down).
+    Processing twice records nothing twice (payment_outcome_record locks and is idempotent)."""
     from payments import stripe_events
 
-    stale = stripe_events.stripe_events_stale()
-    for provider_event_id in stale:
-        stripe_event_process.delay(provider_event_id)
-    return len(stale)
+    enqueued = taskqueue.enqueue_swept(stripe_event_process, stripe_events.stripe_events_stale())
+    if enqueued:
+        logger.warning("stripe sweep: re-enqueued %d unprocessed event(s)", len(enqueued))
+    return len(enqueued)
 
 
 @shared_task(bind=True, ignore_result=True, max_retries=3)

@@ -23,10 +23,11 @@ def webhook_delivery_list(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDeliv
 
 
 def webhook_deliveries_due(
-    *, grace: timedelta = timedelta(minutes=1), limit: int = 500
+    *, grace: timedelta = timedelta(seconds=15), limit: int = 500
 ) -> list[int]:
     """Pending deliveries due for longer than `grace` (a due delivery's own task normally runs
-    at once): their task was lost, or their retry was too far off to schedule."""
+    at once): their task was lost, or their retry was too far off to schedule. One query on
+    the partial index of pending deliveries by next_attempt_at."""
     before = timezone.now() - grace
     return list(
         WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=before)
