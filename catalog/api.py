@@ -4,10 +4,9 @@ import json
 
 import django_filters
 from django.db import connection
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 
 from catalog import selectors, services
@@ -22,7 +21,8 @@ from catalog.serializers import (
     VariantDetailSerializer,
 )
 from shops.rest.errors import Conflict
-from shops.rest.parsers import LimitedJSONParser, LimitedMultiPartParser
+from shops.rest.filters import IdFilter, ShopFilterSet
+from shops.rest.parsers import CheckedFormParser, LimitedJSONParser, LimitedMultiPartParser
 from shops.rest.views import ShopScopedViewSet
 
 
@@ -49,8 +49,8 @@ class CategoryViewSet(ShopScopedViewSet):
         services.category_delete(category=instance)
 
 
-class ProductFilter(django_filters.FilterSet):
-    category = django_filters.NumberFilter(field_name="category_id")
+class ProductFilter(ShopFilterSet):
+    category = IdFilter(field_name="category_id")
     active = django_filters.BooleanFilter()
     tag = django_filters.CharFilter(method="filter_tag", help_text="Products carrying this tag.")
 
@@ -65,10 +65,10 @@ class ProductFilter(django_filters.FilterSet):
         return queryset.filter(tags__icontains=json.dumps(value))
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("q", str, description="Full-text search: 'red dress 38'."),
-    ]
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("q", str, description="Full-text search: 'red dress 38'.")]
+    )
 )
 class ProductViewSet(ShopScopedViewSet):
     """Products with their variants (price in minor units, stock) and images."""
@@ -80,16 +80,22 @@ class ProductViewSet(ShopScopedViewSet):
     ordering = ["-created_at", "-id"]
 
     def scoped_queryset(self, shop):
-        return selectors.product_list(shop=shop, query=self.request.query_params.get("q"))
+        query = self.request.query_params.get("q") if self.action == "list" else None
+        return selectors.product_list(shop=shop, query=query)
 
     def perform_create(self, serializer):
-        serializer.instance = services.product_create(shop=self.shop, **serializer.validated_data)
-        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+        product = services.product_create(shop=self.shop, **serializer.validated_data)
+        serializer.instance = self._written(product)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         services.product_update(product=serializer.instance, **data)
-        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+        serializer.instance = self._written(serializer.instance)
+
+    def _written(self, product: Product) -> Product:
+        """The product as stored, whatever the request's `?q=` says: the write has happened,
+        so the answer must describe it rather than fail to find it."""
+        return selectors.product_list(shop=self.shop).get(pk=product.pk)
 
     def perform_destroy(self, instance):
         services.product_delete(product=instance)
@@ -100,6 +106,7 @@ class VariantViewSet(ShopScopedViewSet):
 
     model = Variant
     serializer_class = VariantDetailSerializer
+    conflicting_actions = ("adjust_stock",)
     filterset_fields = ["product"]
     ordering_fields = ["created_at", "sku", "stock", "price"]
     ordering = ["-created_at", "-id"]
@@ -141,7 +148,7 @@ class ImageViewSet(ShopScopedViewSet):
 
     model = ProductImage
     serializer_class = ProductImageSerializer
-    parser_classes = [LimitedJSONParser, LimitedMultiPartParser, FormParser]
+    parser_classes = [LimitedJSONParser, LimitedMultiPartParser, CheckedFormParser]
     filterset_fields = ["product"]
     ordering_fields = ["position", "created_at"]
     ordering = ["-created_at", "-id"]

@@ -59,8 +59,8 @@ class ConversationViewSet(ShopScopedReadOnlyViewSet):
         conversation = services.conversation_hand_back(conversation=self.get_object())
         return Response(self.get_serializer(conversation).data)
 
-    @extend_schema(request=AgentReplySerializer, responses=MessageSerializer(many=True))
-    @action(detail=True, methods=["post"])
+    @extend_schema(request=AgentReplySerializer, responses={201: MessageSerializer(many=True)})
+    @action(detail=True, methods=["post"], pagination_class=None)  # a plain list of one
     def reply(self, request, pk=None):
         """Send the customer a message as a person; the conversation stays with people.
         Refused (400) when the shopper opted out or the channel's window is closed."""

@@ -24,10 +24,11 @@ from orders.shipping import (
 )
 from orders.transitions import InvalidTransition
 from shops.rest.errors import Conflict
+from shops.rest.filters import ShopFilterSet
 from shops.rest.views import ShopScopedReadOnlyViewSet, ShopScopedViewSet
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(ShopFilterSet):
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     channel = django_filters.CharFilter(field_name="channel_kind")
@@ -50,6 +51,7 @@ class OrderViewSet(ShopScopedReadOnlyViewSet):
 
     model = Order
     serializer_class = OrderSerializer
+    conflicting_actions = ("fulfil", "cancel", "refund")
     http_method_names = ["get", "post", "head", "options"]
     filterset_class = OrderFilter
     ordering_fields = ["created_at", "number", "total"]
@@ -93,7 +95,7 @@ class OrderViewSet(ShopScopedReadOnlyViewSet):
             self._conflict(exc)
         return Response(self.get_serializer(self._fresh(order)).data)
 
-    @extend_schema(request=RefundSerializer, responses=OrderSerializer)
+    @extend_schema(request=RefundSerializer, responses={202: OrderSerializer})
     @action(detail=True, methods=["post"])
     def refund(self, request, pk=None):
         """Refund all (no amount) or part of a paid order through the provider that took the

@@ -51,6 +51,7 @@ class ApiKeyViewSet(ShopScopedViewSet):
         api_key.key = raw_key
         return Response(ApiKeyCreatedSerializer(api_key).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses={200: ApiKeySerializer})
     def destroy(self, request, *args, **kwargs):
         """Revokes the key: it stops working at once; it stays listed with `revoked_at`."""
         instance = services.api_key_revoke(api_key=self.get_object())

@@ -12,6 +12,7 @@ import logging
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -102,8 +103,11 @@ def server_error(request, *args, **kwargs):
     return html_server_error(request, *args, **kwargs)
 
 
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
-    """Any /api/ path no endpoint matches: a JSON 404, like every other API error."""
+    """Any /api/ path no endpoint matches: a JSON 404, like every other API error. Exempt from
+    CSRF (the API authenticates with a Bearer key, never a cookie), or a POST or DELETE to a
+    malformed id would get the CSRF middleware's HTML 403 instead."""
     return JsonResponse(
         {"error": "not_found", "message": f"No API endpoint at {request.path}."}, status=404
     )

@@ -1,8 +1,8 @@
-import io
-
 from django.conf import settings
-from rest_framework import parsers
+from django.http import QueryDict
+from rest_framework import exceptions, parsers
 
+from shops import untrusted
 from shops.rest.errors import PayloadTooLarge
 
 
@@ -14,9 +14,12 @@ def _declared_length(request) -> int | None:
 
 
 class LimitedJSONParser(parsers.JSONParser):
-    """JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE; larger ones are a 413, not parsed.
+    """JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE, parsed by `shops.untrusted.loads`.
 
-    DRF reads the raw stream, bypassing Django's own limit, so the cap is enforced here.
+    DRF reads the raw stream, bypassing Django's own limit, so the size cap is enforced here
+    (413). Anything `untrusted.loads` refuses (nesting that would exhaust the stack, NaN and
+    Infinity, invalid UTF-8, lone surrogates, NULs that PostgreSQL cannot store) is a 400 naming
+    the problem, before any view sees the body.
     """
 
     def parse(self, stream, media_type=None, parser_context=None):
@@ -28,7 +31,19 @@ class LimitedJSONParser(parsers.JSONParser):
         body = stream.read(limit + 1) if stream is not None else b""
         if len(body) > limit:
             raise PayloadTooLarge(f"Request body is over the limit of {limit} bytes.")
-        return super().parse(io.BytesIO(body), media_type, parser_context)
+        try:
+            return untrusted.loads(body)
+        except untrusted.UntrustedInput as exc:
+            raise exceptions.ParseError(str(exc)) from None
+
+
+def _checked_fields(data: QueryDict) -> QueryDict:
+    """Form fields reach the same columns as JSON strings, so they obey the same rules."""
+    for key, values in data.lists():
+        untrusted.clean_text(key, field="A field name")
+        for value in values:
+            untrusted.clean_text(value, field=key)
+    return data
 
 
 class LimitedMultiPartParser(parsers.MultiPartParser):
@@ -42,4 +57,19 @@ class LimitedMultiPartParser(parsers.MultiPartParser):
                 f"Upload is {declared} bytes; images may be at most "
                 f"{settings.SOUK_MAX_IMAGE_BYTES} bytes."
             )
-        return super().parse(stream, media_type, parser_context)
+        parsed = super().parse(stream, media_type, parser_context)
+        try:
+            _checked_fields(parsed.data)
+        except untrusted.UntrustedInput as exc:
+            raise exceptions.ParseError(str(exc)) from None
+        return parsed
+
+
+class CheckedFormParser(parsers.FormParser):
+    """URL-encoded forms, with the field checks of the multipart parser."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return _checked_fields(super().parse(stream, media_type, parser_context))
+        except untrusted.UntrustedInput as exc:
+            raise exceptions.ParseError(str(exc)) from None

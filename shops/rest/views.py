@@ -1,5 +1,6 @@
-from rest_framework import viewsets
+from rest_framework import exceptions, viewsets
 
+from shops import untrusted
 from shops.models import Shop
 
 
@@ -11,6 +12,8 @@ class ShopScopedMixin:
     """
 
     model = None  # the model served, for the OpenAPI schema
+    # Actions that answer 409 when the object's state forbids them (documented by the schema).
+    conflicting_actions: tuple[str, ...] = ()
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
@@ -26,6 +29,15 @@ class ShopScopedMixin:
             return self.model.objects.none()
         return self.scoped_queryset(self.shop)
 
+    def filter_queryset(self, queryset):
+        """Filters and `?ordering=` select what a list shows. On one object (retrieve, a write,
+        an action) they are ignored: a write never fails, or answers 404, because of a query
+        string the schema does not offer there."""
+        if self.action != "list":
+            return queryset
+        _check_query_string(self.request)
+        return super().filter_queryset(queryset)
+
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()
         if getattr(self.request, "user", None) is not None and hasattr(self.request.user, "shop"):
@@ -39,3 +51,14 @@ class ShopScopedViewSet(ShopScopedMixin, viewsets.ModelViewSet):
 
 class ShopScopedReadOnlyViewSet(ShopScopedMixin, viewsets.ReadOnlyModelViewSet):
     """A tenant-scoped endpoint that lists and retrieves (actions may add writes)."""
+
+
+def _check_query_string(request) -> None:
+    """Query values reach SQL (filters, search) and PostgreSQL refuses NUL in text: a 400 here
+    rather than a 500 there."""
+    for key, values in request.query_params.lists():
+        for value in (key, *values):
+            try:
+                untrusted.clean_text(value, field=key)
+            except untrusted.UntrustedInput as exc:
+                raise exceptions.ValidationError({key: [str(exc)]}) from None
