@@ -48,7 +48,8 @@ def settle_and_judge(
         # from the fault's end, or from the last webhook if the load outlasted the fault
         recovery = time.monotonic() - max([fault_ended, *(d.due for d in deliveries)])
         verdict.figures.append(
-            f"recovery: everything answered {recovery:.1f} s after the fault ended"
+            f"recovery: everything answered {recovery:.1f} s after the fault ended (or after the "
+            "last webhook, when the load outlasted the fault)"
         )
         verdict.recovery_seconds = recovery
     return judge(verdict, stack, deliveries)

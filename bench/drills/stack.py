@@ -128,13 +128,7 @@ class PrivatePostgres:
             capture_output=True,
             timeout=120,
         )
-        options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.dir}"
-            # a drill's data is thrown away: durability costs time and proves nothing here
-            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-            " -c max_connections=100"
-        )
-        self._ctl("-o", options, "-l", str(self.dir / "postgres.log"), "start")
+        self._start_server()
         subprocess.run(  # noqa: S603
             _as_postgres([self.bin / "createdb", "-h", "127.0.0.1", "-p", str(self.port), "souk"]),
             check=True,
@@ -142,9 +136,24 @@ class PrivatePostgres:
             timeout=60,
         )
 
-    def restart(self) -> None:
-        """`pg_ctl restart -m fast`: every connection is cut, the server back when it returns."""
-        self._ctl("-m", "fast", "restart")
+    def _start_server(self) -> None:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.dir}"
+            # a drill's data is thrown away: durability costs time and proves nothing here
+            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            " -c max_connections=100"
+        )
+        self._ctl("-o", options, "-l", str(self.dir / "postgres.log"), "start")
+
+    def restart(self, down_seconds: float = 0.0) -> None:
+        """`pg_ctl restart -m fast` (every connection cut), or stopped `-m fast` and started
+        again after `down_seconds`."""
+        if not down_seconds:
+            self._ctl("-m", "fast", "restart")
+            return
+        self._ctl("-m", "fast", "stop")
+        time.sleep(down_seconds)
+        self._start_server()
 
     def stop(self) -> None:
         with contextlib.suppress(subprocess.SubprocessError, OSError):

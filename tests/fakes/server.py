@@ -85,6 +85,14 @@ class _Script:
     remaining: int | None  # None: forever
 
 
+@dataclass
+class _Storm:
+    route: str
+    until: float  # time.monotonic()
+    responses: list[Response]
+    answered: int = 0
+
+
 class FakeServer:
     """Base class: subclasses implement `route_of` and `handle`."""
 
@@ -98,6 +106,7 @@ class FakeServer:
         self._requests: list[RecordedRequest] = []
         self._scripts: dict[str, list[_Script]] = {}
         self._stopping = threading.Event()
+        self._storms: list[_Storm] = []
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -165,13 +174,23 @@ class FakeServer:
         """Answer normally, but only after `seconds` (to exercise client timeouts)."""
         self._script(route, _Script(None, seconds, times))
 
+    def storm(self, route: str, seconds: float, responses: Iterable[Response]) -> float:
+        """For the next `seconds`, every request of `route` gets the next of `responses` (in
+        turn); returns when the storm ends (time.monotonic()). Scripts wait until it is over."""
+        until = time.monotonic() + seconds
+        with self._lock:
+            self._storms.append(_Storm(route, until, list(responses)))
+        return until
+
     def clear_scripts(self) -> None:
         with self._lock:
             self._scripts.clear()
+            self._storms.clear()
 
     def reset(self) -> None:
         with self._lock:
             self._scripts.clear()
+            self._storms.clear()
             self._requests.clear()
 
     def _script(self, route: str, script: _Script) -> None:
@@ -180,6 +199,12 @@ class FakeServer:
 
     def _take_script(self, route: str) -> _Script | None:
         with self._lock:
+            now = time.monotonic()
+            for storm in self._storms:
+                if storm.route in (route, ANY_ROUTE) and now < storm.until:
+                    storm.answered += 1
+                    response = storm.responses[(storm.answered - 1) % len(storm.responses)]
+                    return _Script(response, 0.0, None)
             for key in (route, ANY_ROUTE):
                 queue = self._scripts.get(key)
                 if not queue:
