@@ -55,3 +55,36 @@ def test_the_fast_message_is_the_one_celery_sends(broker):
     assert set(ours["properties"]) == set(celerys["properties"])
     for key in ("delivery_info", "body_encoding", "priority", "delivery_mode"):
         assert ours["properties"][key] == celerys["properties"][key], key
+
+
+def test_transport_options_that_leave_the_message_alone_keep_the_fast_path():
+    from config.celery import app
+
+    saved = (app.conf.broker_url, app.conf.broker_transport_options)
+    try:
+        app.conf.broker_url = "redis://127.0.0.1:1/0"
+        app.conf.broker_transport_options = {
+            "visibility_timeout": 300,
+            "unacked_restore_interval": 5,
+            "socket_timeout": 2.0,
+        }
+        assert taskqueue._RedisPublisher.for_task(inbound_event_process) is not None
+
+        # A key prefix changes the queue's key: Celery's own path knows it, ours does not.
+        app.conf.broker_transport_options = {"visibility_timeout": 300, "global_keyprefix": "x"}
+        assert taskqueue._RedisPublisher.for_task(inbound_event_process) is None
+    finally:
+        app.conf.broker_url, app.conf.broker_transport_options = saved
+
+
+def test_the_visibility_timeout_outlasts_the_longest_task_and_countdown():
+    from django.conf import settings
+
+    from config.celery import app
+
+    options = app.conf.broker_transport_options
+    longest = settings.CELERY_TASK_TIME_LIMIT + settings.SOUK_TASK_MAX_COUNTDOWN
+    assert options["visibility_timeout"] > longest
+    # Each worker looks for expired unacked tasks every few seconds, not kombu's 100.
+    assert options["unacked_restore_interval"] * options["unacked_restore_throttle"] <= 10
+    assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
