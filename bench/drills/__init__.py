@@ -17,7 +17,8 @@ DRILLS: dict[str, str] = {
     "worker_kill": "bench.drills.worker_kill",
     "postgres_restart": "bench.drills.postgres_restart",
     "storm": "bench.drills.storm",
+    "duplicates": "bench.drills.duplicates",
     "soak": "bench.drills.soak",
 }
 # `all` runs the fault drills; the soak is long and separate (make soak).
-FAULT_DRILLS = ["broker", "worker_kill", "postgres_restart", "storm"]
+FAULT_DRILLS = ["broker", "worker_kill", "postgres_restart", "storm", "duplicates"]

@@ -58,3 +58,8 @@ def test_a_telegram_storm_delays_replies_but_delivers_each_once_in_order(stack):
         drain_timeout=DRAIN,
     )
     _assert_clean(verdicts)
+
+
+def test_the_same_webhook_five_times_at_once_is_stored_processed_and_answered_once(stack):
+    verdicts = run_drill(stack, "duplicates", updates=10, copies=5, drain_timeout=DRAIN)
+    _assert_clean(verdicts)
