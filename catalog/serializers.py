@@ -87,6 +87,10 @@ class ProductImageSerializer(serializers.ModelSerializer):
         }
 
 
+# What an entry of `variants` must carry when it names no existing variant.
+NEW_VARIANT_NEEDS = ("sku", "name", "price")
+
+
 class ProductSerializer(StrictModelSerializer):
     category = ShopScopedPrimaryKeyRelatedField(Category, allow_null=True, required=False)
     tags = serializers.ListField(
@@ -116,6 +120,21 @@ class ProductSerializer(StrictModelSerializer):
     def get_currency(self, product: Product) -> str:
         shop = self.context.get("shop")
         return shop.currency if shop else ""
+
+    def validate_variants(self, variants: list[dict]) -> list[dict]:
+        """A PATCH validates variant entries partially (an update may send only `stock`), but
+        an entry naming no existing variant creates one, which needs all it is made of."""
+        if not self.partial or self.instance is None:
+            return variants
+        existing_skus = set(self.instance.variants.values_list("sku", flat=True))
+        errors = []
+        for data in variants:
+            creates = not data.get("id") and data.get("sku") not in existing_skus
+            missing = [name for name in NEW_VARIANT_NEEDS if creates and name not in data]
+            errors.append({name: ["Required to create a new variant."] for name in missing})
+        if any(errors):
+            raise serializers.ValidationError(errors)
+        return variants
 
 
 class VariantDetailSerializer(VariantSerializer):

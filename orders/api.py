@@ -24,13 +24,13 @@ from orders.shipping import (
 )
 from orders.transitions import InvalidTransition
 from shops.rest.errors import Conflict
-from shops.rest.filters import ShopFilterSet
+from shops.rest.filters import DateTimeFilter, ShopFilterSet
 from shops.rest.views import ShopScopedReadOnlyViewSet, ShopScopedViewSet
 
 
 class OrderFilter(ShopFilterSet):
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
     channel = django_filters.CharFilter(field_name="channel_kind")
 
     class Meta:

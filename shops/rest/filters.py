@@ -7,9 +7,12 @@ caller which ids exist elsewhere. Here an id is only a number; the shop-scoped q
 rest. The bounds keep an absurd value (`?category=1e66`) a 400 instead of a database error.
 """
 
+from datetime import UTC
+
 import django_filters
 from django import forms
 from django.db import models
+from django_filters.fields import IsoDateTimeField
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
@@ -31,11 +34,35 @@ class IdFilter(django_filters.NumberFilter):
     field_class = IdFormField
 
 
+class UtcDateTimeFormField(IsoDateTimeField):
+    """An ISO 8601 instant, handed to the database in UTC: PostgreSQL refuses offsets beyond
+    ±15:59 that ISO 8601 allows (`+22:18`), and an instant a year-1 date cannot move to UTC is
+    out of range rather than a crash."""
+
+    default_error_messages = {"out_of_range": "This instant is out of range."}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError(
+                self.error_messages["out_of_range"], code="out_of_range"
+            ) from None
+
+
+class DateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeFormField
+
+
 class ShopFilterSet(django_filters.FilterSet):
     FILTER_DEFAULTS = {
         **FILTER_FOR_DBFIELD_DEFAULTS,
         models.ForeignKey: {"filter_class": IdFilter},
         models.OneToOneField: {"filter_class": IdFilter},
+        models.DateTimeField: {"filter_class": DateTimeFilter},
     }
 
 

@@ -167,3 +167,16 @@ def test_a_nested_list_ignores_an_ordering_meant_for_its_parent(api, shop, hot):
     )
     assert response.status_code == 200, response.content
     assert [o["id"] for o in response.json()["results"]] == [order.pk]
+
+
+@pytest.mark.parametrize(
+    "instant", ["0467-01-12T19:41:57+22:18", "0001-01-01T00:00:00+01:00", "yesterday"]
+)
+def test_instants_postgresql_cannot_take_are_400_or_moved_to_utc(api, instant):
+    response = api.get("/api/v1/orders/", {"created_before": instant})
+    if instant.startswith("0467"):  # a valid ISO 8601 instant: in UTC, simply long ago
+        assert response.status_code == 200, response.content
+        assert response.json()["results"] == []
+    else:
+        body = assert_error(response, 400, "validation_error")
+        assert "created_before" in body["fields"]
