@@ -2,32 +2,11 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
-from celery.contrib.django.task import DjangoTask
-from django.db import close_old_connections
 
 from channels_adapters import outbound, services, taskqueue
+from config.celery import ConnectionTask
 
 logger = logging.getLogger(__name__)
-
-
-class ConnectionTask(DjangoTask):
-    """The database connection outlives the task (CELERY_DB_REUSE_MAX), so each task starts
-    and ends as a Django request does: a connection past CONN_MAX_AGE or broken by an error is
-    closed, and the next query checks the connection first (CONN_HEALTH_CHECKS). Without it
-    a PostgreSQL restart would fail tasks until Celery's fixup recycles the connection.
-    (DjangoTask, the app's default base under Django, is what provides delay_on_commit.)"""
-
-    abstract = True
-
-    def __call__(self, *args, **kwargs):
-        if self.request.called_directly or self.request.is_eager:
-            # In the caller's process, maybe inside its transaction: its connection is not ours.
-            return super().__call__(*args, **kwargs)
-        close_old_connections()
-        try:
-            return super().__call__(*args, **kwargs)
-        finally:
-            close_old_connections()
 
 
 @shared_task(

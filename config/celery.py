@@ -3,9 +3,33 @@
 import os
 
 from celery import Celery
+from celery.contrib.django.task import DjangoTask
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("souk")
+
+class ConnectionTask(DjangoTask):
+    """Every task's base. The database connection outlives the task (CELERY_DB_REUSE_MAX), so
+    each task starts and ends as a Django request does: a connection past CONN_MAX_AGE or
+    broken by an error is closed, and the next query checks the connection first
+    (CONN_HEALTH_CHECKS). Without it a PostgreSQL restart would fail tasks (the sweepers
+    among them) until Celery's fixup recycles the connection. (DjangoTask, the default base
+    under Django, is what provides delay_on_commit.)"""
+
+    abstract = True
+
+    def __call__(self, *args, **kwargs):
+        if self.request.called_directly or self.request.is_eager:
+            # In the caller's process, maybe inside its transaction: its connection is not ours.
+            return super().__call__(*args, **kwargs)
+        close_old_connections()
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+
+app = Celery("souk", task_cls=ConnectionTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
