@@ -72,7 +72,8 @@ def objects(value: Any, field: str, *, limit: int = ITEMS_MAX) -> list[dict]:
     """A list of objects, as `items`."""
     listed = items(value, field, limit=limit)
     for index, item in enumerate(listed):
-        obj(item, f"{field}[{index}]")
+        if not isinstance(item, dict):
+            raise Unreadable(f"{field}[{index}] is {_kind(item)}, not an object")
     return listed
 
 
@@ -129,4 +130,5 @@ def _kind(value: Any) -> str:
         int: "a number",
         float: "a number",
         bool: "a boolean",
+        type(None): "null",
     }.get(type(value), type(value).__name__)

@@ -108,7 +108,7 @@ def _parsed(adapter, event: InboundEvent) -> tuple[list, str]:
         logger.exception(
             "%s inbound event %s: the adapter failed to parse it", adapter.kind, event.pk
         )
-        return [], f"Unreadable: {type(exc).__name__}: {exc}"[:2000]
+        return [], f"Parse failed: {type(exc).__name__}: {exc}"[:2000]
 
 
 def _acknowledge(adapter, context: AccountContext, parsed) -> None:
