@@ -333,3 +333,14 @@ def test_a_task_of_a_worker_killed_mid_task_is_redelivered_and_handled_once(
             _kill(second)
     texts = Message.objects.filter(direction="in").values_list("text", flat=True)
     assert list(texts) == ["bonjour"], log.read_text()
+
+
+def test_every_periodic_task_is_documented_and_expires_within_its_period():
+    deploy = (ROOT / "docs" / "deploy.md").read_text()
+    table = deploy[deploy.index("### Periodic tasks") : deploy.index("### Recovery from faults")]
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert f"| `{entry['task']}` |" in table, name
+        assert 0 < entry["options"]["expires"] <= entry["schedule"], name
+    sweeps = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if "sweep" in e["task"]]
+    # Picked up within 30 s of the fault ending: at most 20 s of age plus one period.
+    assert sweeps and all(entry["schedule"] <= 10 for entry in sweeps)
