@@ -3,6 +3,7 @@ the broker hangs, the sweepers hand stuck work to the workers within seconds and
 and a worker killed with SIGKILL mid-task has its task redelivered by Redis."""
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -23,7 +24,11 @@ from channels_adapters.models import InboundEvent
 from channels_adapters.tasks import inbound_event_process, inbound_events_sweep
 from config.celery import app as celery_app
 from conversations.models import Message
+from shops.events import event_emit
+from shops.models import WebhookDelivery
+from shops.tasks import webhook_deliveries_sweep
 from tests.fakes.conftest_plugin import fake_telegram  # noqa: F401
+from tests.shops.test_webhooks import ORDER, receiver, register  # noqa: F401
 from tests.test_end_to_end import deliver, telegram_shop, update  # noqa: F401
 from tests.test_services_integration import wait_for
 
@@ -202,6 +207,29 @@ def test_overlapping_sweeps_enqueue_a_stuck_event_once(
     inbound_events_sweep()
 
     assert redis_broker.llen("intake") == 1
+
+
+def test_the_delivery_sweep_picks_a_delivery_due_for_30_s_and_leaves_one_due_for_1_s(
+    shop,
+    api,
+    receiver,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    register(api, receiver.endpoint_url())
+    with django_capture_on_commit_callbacks(execute=False):  # their tasks were lost
+        event_emit(shop=shop, type="order.paid", data=ORDER)
+        event_emit(shop=shop, type="order.paid", data={**ORDER, "id": 5121})
+    late, recent = WebhookDelivery.objects.order_by("id")
+    now = timezone.now()
+    WebhookDelivery.objects.filter(pk=late.pk).update(next_attempt_at=now - timedelta(seconds=30))
+    WebhookDelivery.objects.filter(pk=recent.pk).update(next_attempt_at=now - timedelta(seconds=1))
+
+    assert webhook_deliveries_sweep() == 1
+
+    assert [json.loads(r.body)["data"]["id"] for r in receiver.requests] == [5120]
+    late.refresh_from_db()
+    recent.refresh_from_db()
+    assert (late.status, recent.status) == ("succeeded", "pending")
 
 
 calls: list[int] = []
