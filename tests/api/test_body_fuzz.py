@@ -128,7 +128,7 @@ def test_any_body_is_answered_below_500_and_a_refusal_writes_nothing(world, writ
     method, path, strategy = WRITES[write]
 
     @settings(
-        max_examples=40,
+        max_examples=25,
         deadline=None,
         derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
