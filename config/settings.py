@@ -159,6 +159,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # After a lost broker connection the unacked tasks go back to the queue for another worker:
 # stop the ones still running here rather than run them twice.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Workers retry a lost broker every 2 s (not up to every 30 s: config/celery.py), for as long
+# as it takes: Celery's default gives up after 100 tries and stops the worker.
+CELERY_WORKER_CONSUMER = "config.celery:QuickReconnectConsumer"
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # Publishing through Celery (outside the fast path of channels_adapters/taskqueue.py) gives up
 # quickly too: whatever it was for is stored, and the sweepers enqueue it again.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
