@@ -24,6 +24,7 @@ them to the workers once the broker is back.
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import threading
 import time
@@ -106,11 +107,19 @@ def enqueue_swept(task, ids: Sequence[int]) -> list[int]:
     from django.core.cache import cache
 
     keys = {f"souk:swept:{task.name}:{pk}": pk for pk in ids}
-    recent = cache.get_many(list(keys)) if keys else {}
+    if not keys:
+        return []
+    try:
+        recent = cache.get_many(list(keys))
+    except Exception:
+        # A cache apart from the broker, and down: doubling a few tasks beats losing them.
+        logger.exception("sweep of %s: the cache is unreachable, enqueueing all", task.name)
+        recent = {}
     fresh = {key: pk for key, pk in keys.items() if key not in recent}
     if not fresh or not enqueue_now(task, [(pk,) for pk in fresh.values()]):
         return []
-    cache.set_many(dict.fromkeys(fresh, 1), RESWEEP_SECONDS)
+    with contextlib.suppress(Exception):
+        cache.set_many(dict.fromkeys(fresh, 1), RESWEEP_SECONDS)
     return list(fresh.values())
 
 
