@@ -41,7 +41,13 @@ from channels_adapters.base import (
     RateLimited,
     TransientSendError,
 )
-from channels_adapters.circuit import Pass, circuit_check, circuit_failure, circuit_success
+from channels_adapters.circuit import (
+    ON_TIME,
+    Pass,
+    circuit_check,
+    circuit_failure,
+    circuit_success,
+)
 from channels_adapters.messages import OutboundMessage as Message
 from channels_adapters.models import ChannelAccount, OutboundMessage, OutboundStatus
 from channels_adapters.registry import adapter_for
@@ -201,7 +207,7 @@ class _Sender:
     def send(self, message: OutboundMessage) -> datetime | None:
         """Sends what is left of `message`. Returns when the conversation must be tried again
         (the message is still queued, due then); None when the message is sent or failed."""
-        if message.next_attempt_at > _at(_now()):
+        if message.next_attempt_at.timestamp() > _now() + ON_TIME:
             return message.next_attempt_at
         account = message.channel
         adapter = adapter_for(account.kind)
@@ -370,8 +376,8 @@ def _wakeup(conversation_key: str, until: datetime) -> Retry | None:
 
 def outbound_due_conversations(*, limit: int = SWEEP_LIMIT) -> list[str]:
     """Conversations whose oldest queued message is due and that nobody is on: no worker holds
-    them and no wake-up or sweeper task is pending. Each one returned is claimed for
-    SWEEP_CLAIM_SECONDS, so the caller enqueues one task for it.
+    them and no task is expected for them (a wake-up or an earlier sweep, until it is
+    overdue). Each one returned is claimed, so the caller enqueues one task for it.
 
     A message the task enqueued with it has not sent yet is left to that task for SWEEP_GRACE;
     a message parked until `next_attempt_at` is due at that time. One query, on the
@@ -384,21 +390,26 @@ def outbound_due_conversations(*, limit: int = SWEEP_LIMIT) -> list[str]:
         id__lt=OuterRef("id"),
     )
     parked = Q(next_attempt_at__gt=F("created_at") + timedelta(seconds=1))
-    heads = (
+    heads = list(
         OutboundMessage.objects.filter(status=OutboundStatus.QUEUED, next_attempt_at__lte=moment)
         .filter(parked | Q(next_attempt_at__lte=moment - SWEEP_GRACE))
         .filter(~Exists(earlier))
         .order_by("next_attempt_at")
-        .values_list("conversation_key", flat=True)[:limit]
+        .values_list("conversation_key", "next_attempt_at")[:limit]
     )
-    keys = list(heads)
-    if not keys:
+    if not heads:
         return []
+    keys = [key for key, _ in heads]
     busy = cache.get_many([_lock_key(k) for k in keys] + [_wakeup_key(k) for k in keys])
-    return [
-        key
-        for key in keys
-        if _lock_key(key) not in busy
-        and _wakeup_key(key) not in busy
-        and cache.add(_wakeup_key(key), now, SWEEP_CLAIM_SECONDS)
-    ]
+    claimed = []
+    for key, due in heads:
+        if _lock_key(key) in busy:
+            continue
+        # A task expected at or after the head's time is still to come; one expected before
+        # it has run (it parked the head) and is no reason to wait.
+        expected = busy.get(_wakeup_key(key))
+        if expected is not None and expected >= due.timestamp():
+            continue
+        cache.set(_wakeup_key(key), now, SWEEP_CLAIM_SECONDS)
+        claimed.append(key)
+    return claimed

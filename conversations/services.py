@@ -109,6 +109,7 @@ def conversation_send(
             messages=messages,
             tag=TAG_POST_PURCHASE if post_purchase else tag,
             refused=refused,
+            last_inbound_at=conversation.last_message_at,
         )
         logged = Message.objects.bulk_create(
             Message(
