@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ class Delivery:
     update_id: int
     chat: int
     text: str
+    callback_data: str | None = None  # a button tap (callback_query) instead of a text
     due: float = 0.0
     first_answer: float | None = None  # the first response of any kind (or connection error)
     acked: float | None = None  # the 200
@@ -28,7 +30,25 @@ class Delivery:
 
     @property
     def body(self) -> bytes:
-        return telegram_body(self.update_id, self.chat, text=self.text)
+        if self.callback_data is None:
+            return telegram_body(self.update_id, self.chat, text=self.text)
+        sender = {"id": self.chat, "is_bot": False, "first_name": "Léa", "language_code": "fr"}
+        update = {
+            "update_id": self.update_id,
+            "callback_query": {
+                "id": f"cb{self.update_id}",
+                "from": sender,
+                "message": {
+                    "message_id": 1,
+                    "chat": {"id": self.chat, "type": "private", "first_name": "Léa"},
+                    "date": 1763900000,
+                    "text": self.text,
+                },
+                "chat_instance": f"ci{self.chat}",
+                "data": self.callback_data,
+            },
+        }
+        return json.dumps(update, separators=(",", ":"), ensure_ascii=False).encode()
 
     @property
     def ack_seconds(self) -> float | None:
