@@ -11,7 +11,12 @@ from channels_adapters import circuit, outbound, tasks
 from channels_adapters.circuit import Pass, circuit_check, circuit_failure, circuit_success
 from channels_adapters.messages import Text
 from channels_adapters.models import ChannelAccount, OutboundMessage
-from tests.channels_adapters.test_send_storm import Broker, Clock, run
+from tests.channels_adapters.test_send_storm import (  # noqa: F401
+    Broker,
+    Clock,
+    isolated_cache,
+    run,
+)
 from tests.fakes.conftest_plugin import fake_telegram  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -15,6 +15,7 @@ from channels_adapters.base import (
 )
 from channels_adapters.messages import Text
 from channels_adapters.models import ChannelAccount, OutboundMessage, OutboundStatus
+from tests.channels_adapters.test_send_storm import isolated_cache  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,11 @@ acknowledged reply is delivered once the storm ends, in order per conversation, 
 conversation's retries are one loop (never one per queued message); the circuit keeps the
 platform from being called while it is down; deadlines fail messages with a clear code."""
 
+import copy
 import heapq
 import itertools
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -93,6 +95,16 @@ class Broker:
 
     def next_eta(self):
         return self.due[0][0] if self.due else float("inf")
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(settings):
+    """Locks, wake-ups and circuits of earlier tests (same conversation keys, same account ids)
+    stay in a Redis cache: each test gets its own key prefix."""
+    if settings.REDIS_URL:
+        caches = copy.deepcopy(settings.CACHES)
+        caches["default"]["KEY_PREFIX"] = f"souk-test-{uuid.uuid4().hex}"
+        settings.CACHES = caches
 
 
 @pytest.fixture
