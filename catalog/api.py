@@ -3,7 +3,7 @@
 import json
 
 import django_filters
-from django.db import connection
+from django.db import DataError, connection
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
@@ -140,6 +140,14 @@ class VariantViewSet(ShopScopedViewSet):
             )
         except services.StockWouldGoNegative as exc:
             raise Conflict(str(exc)) from exc
+        except DataError as exc:
+            # The only value this write can take out of range is the stock it adds up to; the
+            # service's transaction has rolled back.
+            delta = payload.validated_data["delta"]
+            raise Conflict(
+                f"Stock of {variant.sku} is {variant.stock}; adding {delta} would go over the "
+                "largest stock a variant can hold."
+            ) from exc
         return Response(self.get_serializer(variant).data)
 
 

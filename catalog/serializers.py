@@ -4,6 +4,7 @@ from catalog.models import Category, Product, ProductImage, Variant
 from catalog.selectors import public_media_url
 from shops.money import format_amount
 from shops.rest.serializers import (
+    MAX_INTEGER_COLUMN,
     MinorUnitsField,
     ShopScopedPrimaryKeyRelatedField,
     StrictIntegerField,
@@ -163,7 +164,7 @@ class ImageUploadSerializer(StrictSerializer):
     product = ShopScopedPrimaryKeyRelatedField(Product)
     image = serializers.FileField(help_text="JPEG, PNG or WebP; metadata is removed.")
     alt = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    position = serializers.IntegerField(min_value=0, required=False)
+    position = serializers.IntegerField(min_value=0, max_value=MAX_INTEGER_COLUMN, required=False)
 
 
 class ImageUpdateSerializer(StrictSerializer):

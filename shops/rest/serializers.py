@@ -44,8 +44,20 @@ class MinorUnitsField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+# The largest value of a PostgreSQL `integer` column (positions, stock): above it the database
+# refuses the write, so the serializer refuses it first, as a 400 naming the field.
+MAX_INTEGER_COLUMN = 2**31 - 1
+
+
 class StrictIntegerField(serializers.IntegerField):
+    """A JSON whole number (not "3", not 3.0, not true), at most MAX_INTEGER_COLUMN unless the
+    field says otherwise."""
+
     default_error_messages = {"strict_int": "Must be a whole number (got {value!r})."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_value", MAX_INTEGER_COLUMN)
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):

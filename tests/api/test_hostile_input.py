@@ -180,3 +180,25 @@ def test_instants_postgresql_cannot_take_are_400_or_moved_to_utc(api, instant):
     else:
         body = assert_error(response, 400, "validation_error")
         assert "created_before" in body["fields"]
+
+
+def test_positions_beyond_an_integer_column_are_400(api):
+    response = api.post("/api/v1/categories/", {"name": "Sacs", "position": 2**52}, format="json")
+    body = assert_error(response, 400, "validation_error", "position")
+    assert "less than or equal to 2147483647" in body["fields"]["position"][0]
+
+
+def test_stock_added_beyond_what_a_variant_holds_is_a_conflict_on_postgresql(
+    api, shop, require_postgres
+):
+    product = product_create(
+        shop=shop, title="Sac", variants=[{"sku": "S", "name": "S", "price": 1, "stock": 5}]
+    )
+    variant = product.variants.get()
+    path = f"/api/v1/variants/{variant.pk}/stock/"
+    assert api.post(path, {"delta": 10**9}, format="json").status_code == 200
+    assert api.post(path, {"delta": 10**9}, format="json").status_code == 200
+    response = api.post(path, {"delta": 10**9}, format="json")
+    assert_error(response, 409, "conflict", "largest stock")
+    variant.refresh_from_db()
+    assert variant.stock == 5 + 2 * 10**9
