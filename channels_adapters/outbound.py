@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -62,11 +63,11 @@ SEND_BUDGET = timedelta(hours=6)
 MAX_BACKOFF = 300.0
 # What a 429 without Retry-After waits (plus up to a second of jitter).
 RATE_LIMITED_WAIT = 5.0
-# The conversation's send lock expires this long after its holder last renewed it (a killed
-# worker's conversations are free again within it); the holder renews it every LOCK_RENEW
-# seconds, before a platform call, so no call (PLATFORM_TIMEOUT_SECONDS) outlives it.
-LOCK_SECONDS = 30
-LOCK_RENEW = 10.0
+# The holder of a conversation's send lock renews it before a platform call (at most every
+# LOCK_RENEW seconds); it expires lock_seconds() after that, once the longest call could have
+# ended, so no other worker sends the same payload, and a killed worker's conversation is free
+# again soon after.
+LOCK_RENEW = 1.0
 # Waits shorter than this are slept in the worker; longer ones make the conversation wait.
 MAX_INLINE_WAIT = 1.5
 # The longest wait handed to Celery as a countdown; longer ones are the sweeper's.
@@ -166,6 +167,11 @@ def _wait_for_rate(account: ChannelAccount, recipient: str) -> float:
     return wait
 
 
+def lock_seconds() -> int:
+    """A platform call may last three timeouts (the Telegram adapter bounds a call so)."""
+    return int(3 * settings.PLATFORM_TIMEOUT_SECONDS + LOCK_RENEW + 4)
+
+
 class _ConversationLock:
     """One worker at a time per conversation: a cache key with a token, renewed while held."""
 
@@ -176,12 +182,12 @@ class _ConversationLock:
 
     def acquire(self) -> bool:
         self.renewed = _now()
-        return cache.add(self.key, self.token, LOCK_SECONDS)
+        return cache.add(self.key, self.token, lock_seconds())
 
     def renew(self) -> None:
         now = _now()
         if now - self.renewed >= LOCK_RENEW:
-            cache.touch(self.key, LOCK_SECONDS)
+            cache.touch(self.key, lock_seconds())
             self.renewed = now
 
     def release(self) -> None:

@@ -22,6 +22,7 @@ from channels_adapters.base import (
 )
 from channels_adapters.messages import Text
 from channels_adapters.models import ChannelAccount, OutboundMessage
+from tests.fakes.conftest_plugin import fake_telegram  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -305,3 +306,34 @@ def test_the_sweeper_takes_over_a_wait_too_long_for_a_delayed_task(
     assert tasks.outbound_sweep() == 1
     tasks.outbound_send(broker.pop_due())
     assert platform.delivered == [("shopper1", "hello")]
+
+
+def test_telegram_429_waits_its_retry_after_and_spends_no_attempt(
+    fake_telegram,  # noqa: F811
+    settings,
+    shop,
+    clock,
+    broker,
+    django_capture_on_commit_callbacks,
+):
+    settings.TELEGRAM_API_URL = fake_telegram.url
+    account = ChannelAccount.objects.create(
+        shop=shop, kind="telegram", external_id="1", credentials={"token": fake_telegram.token}
+    )
+    fake_telegram.rate_limit_next("sendMessage", retry_after=3, times=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        (message,) = outbound.outbound_queue(
+            account=account, recipient="42", conversation_key="chat42", messages=[Text("Hi")]
+        )
+    tasks.outbound_send(broker.pop_due())
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("queued", 0)
+    assert message.next_attempt_at.timestamp() == pytest.approx(clock.now + 3, abs=0.01)
+    assert broker.delayed == [("chat42", pytest.approx(clock.now + 3, abs=0.01))]
+
+    run(clock, broker, until=clock.now + 60)
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("sent", 0)
+    assert [m["text"] for m in fake_telegram.chat_messages(42)] == ["Hi"]
