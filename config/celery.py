@@ -1,6 +1,7 @@
 """The Celery application. Without REDIS_URL tasks run in process (see settings)."""
 
 import functools
+import logging
 import os
 
 from celery import Celery
@@ -9,6 +10,8 @@ from celery.worker.consumer import Consumer
 from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+logger = logging.getLogger(__name__)
 
 
 class ConnectionTask(DjangoTask):
@@ -33,10 +36,11 @@ class ConnectionTask(DjangoTask):
 
 
 class QuickReconnectConsumer(Consumer):
-    """The worker's consumer, retrying a lost broker every RECONNECT_SECONDS. Celery's default
-    backs off to one try every 30 s, so after a long broker outage the workers could come back
-    up to 30 s late, and with them everything the outage held up (docs/deploy.md promises
-    30 s). A connection attempt to a down Redis costs one refused TCP connect."""
+    """The worker's consumer, surviving a lost broker and retrying it every RECONNECT_SECONDS.
+    Celery's default backs off to one try every 30 s, so after a long broker outage the
+    workers could come back up to 30 s late, and with them everything the outage held up
+    (docs/deploy.md promises 30 s). A connection attempt to a down Redis costs one refused
+    TCP connect."""
 
     RECONNECT_SECONDS = 2
 
@@ -48,6 +52,25 @@ class QuickReconnectConsumer(Consumer):
             interval_max=self.RECONNECT_SECONDS,
         )
         return super().ensure_connected(conn)
+
+    def on_connection_error_after_connected(self, exc):
+        # Celery collects the lost connection (kombu drops the transport's client), then closes
+        # it, and closing the channel restores its unacked messages through that client: an
+        # AttributeError Celery does not expect, and the worker stopped ("Unrecoverable
+        # error") when Redis went away with tasks in flight. Those messages are still in
+        # Redis's unacked set (the visibility timeout and the sweepers bring them back).
+        connection = self.connection
+        if connection is not None:
+            close = connection.close
+
+            def close_lost_connection():
+                try:
+                    close()
+                except AttributeError:
+                    logger.warning("broker connection lost; its unacked tasks left to Redis")
+
+            connection.close = close_lost_connection
+        super().on_connection_error_after_connected(exc)
 
 
 app = Celery("souk", task_cls=ConnectionTask)
