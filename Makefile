@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install lock demo test lint format worker beat bench clean
+.PHONY: install lock demo test lint format worker beat bench drills soak clean
 
 $(INSTALLED): pyproject.toml requirements.lock package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,15 @@ beat: install
 
 bench: install
 	$(BIN)/python -m bench
+
+## drills: every fault drill at full size on private PostgreSQL/Redis (docs/reliability.md)
+drills: install
+	$(BIN)/python -m bench.drills all
+
+## soak: the production stack at a steady mixed load for MINUTES (10) minutes
+MINUTES ?= 10
+soak: install
+	$(BIN)/python -m bench.drills soak --minutes $(MINUTES)
 
 clean:
 	rm -rf $(VENV) node_modules db.sqlite3 media staticfiles .pytest_cache .ruff_cache
