@@ -2,8 +2,9 @@
 
 Each fake subclasses `FakeServer`, names the route a request belongs to (`route_of`) and answers
 it (`handle`). The base records every request, lets a test script the next responses of a route
-(`fail_next`, `fail_always`, `delay_next`) and wait for a request sent from another thread or
-process (`wait_for`). It binds 127.0.0.1 on a free port; use it as a context manager.
+(`fail_next`, `fail_always`, `delay_next`), refuse everything for a while (`storm`), and wait
+for a request sent from another thread or process (`wait_for`). It binds 127.0.0.1 on a free
+port; use it as a context manager.
 """
 
 from __future__ import annotations

@@ -504,3 +504,19 @@ def test_wait_for_a_request_from_another_thread_and_delays():
         with pytest.raises(httpx.ReadTimeout):
             httpx.post(f"{fake.url}/slow", timeout=0.1)
         assert time.monotonic() - started < 0.4
+
+
+def test_a_storm_answers_every_request_in_turn_until_it_ends(fake_telegram):
+    url = f"{fake_telegram.url}/bot{fake_telegram.token}/sendMessage"
+    refusals = [
+        Response(status=429, json={"ok": False, "parameters": {"retry_after": 5}}),
+        Response(status=502, body=b"Bad Gateway"),
+    ]
+    ends = fake_telegram.storm("sendMessage", 0.5, refusals)
+
+    during = [requests.post(url, json={"chat_id": 1, "text": "x"}, timeout=5) for _ in range(3)]
+    time.sleep(max(0.0, ends - time.monotonic()) + 0.05)
+    after = requests.post(url, json={"chat_id": 1, "text": "x"}, timeout=5)
+
+    assert [r.status_code for r in during] == [429, 502, 429]
+    assert after.status_code == 200 and after.json()["ok"] is True
