@@ -219,16 +219,17 @@ class _Sender:
         adapter = adapter_for(account.kind)
         context = account_context(account)
         while message.next_payload < len(message.payloads):
+            wait = _wait_for_rate(account, message.recipient)
+            if wait > MAX_INLINE_WAIT:
+                return self._wait(message, until=_now() + wait, why="send rate")
+            if wait:
+                time.sleep(wait)
+                continue
+            # After the rate limit: a half-open circuit's probe must not then sit out a wait.
             if self.circuit is None:
                 self.circuit = circuit_check(account.pk, now=_now())
             if not self.circuit.allowed:
                 return self._wait(message, until=self.circuit.wait_until, why="circuit open")
-            wait = _wait_for_rate(account, message.recipient)
-            if wait > MAX_INLINE_WAIT:
-                return self._wait(message, until=_now() + wait, why="rate limit")
-            if wait:
-                time.sleep(wait)
-                continue
             self.lock.renew()
             try:
                 result = adapter.send(
@@ -279,7 +280,7 @@ class _Sender:
         )
         self.circuit = None
         until = max(now + wait, opened_until or 0.0)
-        why = "rate limited" if isinstance(exc, RateLimited) else f"attempt {message.attempts}"
+        why = "429" if isinstance(exc, RateLimited) else f"attempt {message.attempts} failed"
         return self._wait(message, until=until, why=why)
 
     def _wait(self, message: OutboundMessage, *, until: float, why: str) -> datetime | None:
