@@ -4,8 +4,9 @@ from catalog.models import Category, Product, ProductImage, Variant
 from catalog.selectors import public_media_url
 from shops.money import format_amount
 from shops.rest.serializers import (
-    MAX_INTEGER_COLUMN,
+    MAX_POSITION,
     MinorUnitsField,
+    PositionField,
     ShopScopedPrimaryKeyRelatedField,
     StrictIntegerField,
     StrictModelSerializer,
@@ -21,7 +22,7 @@ def _absolute_media_url(file) -> str | None:
 
 
 class CategorySerializer(StrictModelSerializer):
-    position = StrictIntegerField(min_value=0, required=False)
+    position = PositionField()
 
     class Meta:
         model = Category
@@ -35,7 +36,7 @@ class VariantSerializer(StrictModelSerializer):
     id = serializers.IntegerField(required=False)
     price = MinorUnitsField(help_text="Minor units of the shop's currency: 1999 is 19.99.")
     stock = StrictIntegerField(min_value=0, max_value=10**9, required=False)
-    position = StrictIntegerField(min_value=0, required=False)
+    position = PositionField()
     options = serializers.DictField(
         child=serializers.CharField(max_length=60), required=False, help_text="e.g. {'size': '38'}"
     )
@@ -164,9 +165,9 @@ class ImageUploadSerializer(StrictSerializer):
     product = ShopScopedPrimaryKeyRelatedField(Product)
     image = serializers.FileField(help_text="JPEG, PNG or WebP; metadata is removed.")
     alt = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    position = serializers.IntegerField(min_value=0, max_value=MAX_INTEGER_COLUMN, required=False)
+    position = serializers.IntegerField(min_value=0, max_value=MAX_POSITION, required=False)
 
 
 class ImageUpdateSerializer(StrictSerializer):
     alt = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    position = StrictIntegerField(min_value=0, required=False)
+    position = PositionField()

@@ -3,7 +3,12 @@
 from rest_framework import serializers
 
 from orders.models import Order, OrderLine, ShippingRate
-from shops.rest.serializers import MinorUnitsField, StrictModelSerializer, StrictSerializer
+from shops.rest.serializers import (
+    MinorUnitsField,
+    PositionField,
+    StrictModelSerializer,
+    StrictSerializer,
+)
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
@@ -90,6 +95,7 @@ class RefundSerializer(StrictSerializer):
 class ShippingRateSerializer(StrictModelSerializer):
     amount = MinorUnitsField(required=False, default=0)
     free_above = MinorUnitsField(required=False, allow_null=True, default=None)
+    position = PositionField()
 
     class Meta:
         model = ShippingRate

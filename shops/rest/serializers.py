@@ -49,6 +49,11 @@ class MinorUnitsField(serializers.IntegerField):
 MAX_INTEGER_COLUMN = 2**31 - 1
 
 
+# A display order. Far above any real list, and far enough below MAX_INTEGER_COLUMN that the
+# services' "goes last" (the highest position + 1) always fits the column.
+MAX_POSITION = 1_000_000
+
+
 class StrictIntegerField(serializers.IntegerField):
     """A JSON whole number (not "3", not 3.0, not true), at most MAX_INTEGER_COLUMN unless the
     field says otherwise."""
@@ -63,6 +68,16 @@ class StrictIntegerField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("strict_int", value=data)
         return super().to_internal_value(data)
+
+
+class PositionField(StrictIntegerField):
+    """Where an object stands in its list: 0 first; omitted, the object goes last."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_POSITION)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
 
 
 @extend_schema_field(OpenApiTypes.INT)

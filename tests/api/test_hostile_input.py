@@ -182,10 +182,21 @@ def test_instants_postgresql_cannot_take_are_400_or_moved_to_utc(api, instant):
         assert "created_before" in body["fields"]
 
 
-def test_positions_beyond_an_integer_column_are_400(api):
-    response = api.post("/api/v1/categories/", {"name": "Sacs", "position": 2**52}, format="json")
+@pytest.mark.parametrize("position", [2**52, 2**31 - 1])
+def test_positions_past_any_real_list_are_400(api, position):
+    response = api.post(
+        "/api/v1/categories/", {"name": "Sacs", "position": position}, format="json"
+    )
     body = assert_error(response, 400, "validation_error", "position")
-    assert "less than or equal to 2147483647" in body["fields"]["position"][0]
+    assert "less than or equal to 1000000" in body["fields"]["position"][0]
+
+
+def test_the_last_position_still_leaves_room_for_one_more(api):
+    last = api.post("/api/v1/categories/", {"name": "A", "position": 1_000_000}, format="json")
+    assert last.status_code == 201, last.content
+    after = api.post("/api/v1/categories/", {"name": "B"}, format="json")
+    assert after.status_code == 201, after.content
+    assert after.json()["position"] == 1_000_001
 
 
 def test_stock_added_beyond_what_a_variant_holds_is_a_conflict_on_postgresql(
