@@ -60,6 +60,28 @@ class ShopProfileForm(forms.Form):
     timezone = forms.ChoiceField(label="Time zone", choices=_timezone_choices)
     contact_email = forms.EmailField(label="Contact e-mail", required=False)
     contact_phone = forms.CharField(label="Contact phone", max_length=32, required=False)
+    delivery_info = forms.CharField(
+        label="Delivery: the bot's answer",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=(
+            "Sent as written, in the shop's language, when a shopper asks how long delivery "
+            "takes or what it costs. Example: “Livraison en 48 h en France, offerte dès 60 €.” "
+            "Left empty, the bot offers to put the shopper in touch with your team."
+        ),
+    )
+    returns_info = forms.CharField(
+        label="Returns: the bot's answer",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=(
+            "Sent as written when a shopper asks about returns, exchanges or refunds. Example: "
+            "“Retours gratuits sous 30 jours, remboursement sous 5 jours.” Left empty, the bot "
+            "offers to put the shopper in touch with your team."
+        ),
+    )
 
     def __init__(self, *args, shop: Shop, currency_locked: bool = False, **kwargs):
         kwargs.setdefault(
@@ -71,6 +93,8 @@ class ShopProfileForm(forms.Form):
                 "timezone": shop.timezone,
                 "contact_email": shop.contact_email,
                 "contact_phone": shop.contact_phone,
+                "delivery_info": shop.delivery_info,
+                "returns_info": shop.returns_info,
             },
         )
         super().__init__(*args, **kwargs)

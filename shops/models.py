@@ -75,6 +75,10 @@ class Shop(models.Model):
     contact_phone = models.CharField(max_length=32, blank=True)
     # Re-encoded by Pillow before it is stored (shops/dashboard_forms.py): never the raw upload.
     logo = models.ImageField(upload_to=shop_logo_path, blank=True)
+    # The brand's own words, sent as they are when a shopper asks about delivery or returns
+    # (conversations/answers.py); blank means the bot offers a person instead of guessing.
+    delivery_info = models.TextField(blank=True, max_length=1000)
+    returns_info = models.TextField(blank=True, max_length=1000)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -12,7 +12,17 @@ from shops.selectors import API_KEY_PREFIX, api_key_digest, shop_has_orders
 logger = logging.getLogger(__name__)
 
 SHOP_EDITABLE_FIELDS = frozenset(
-    {"name", "logo", "language", "currency", "timezone", "contact_email", "contact_phone"}
+    {
+        "name",
+        "logo",
+        "language",
+        "currency",
+        "timezone",
+        "contact_email",
+        "contact_phone",
+        "delivery_info",
+        "returns_info",
+    }
 )
 CURRENCY_LOCKED = (
     "The currency cannot change once the shop has orders: their amounts are in {currency}."

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from catalog.demo_seed import OWNER_PASSWORD, demo_counts, demo_seed
 from conversations.demo_activity import demo_activity
 from orders.demo import demo_shipping_rates
-from shops.demo import DEMO_TEAM, demo_team
+from shops.demo import DEMO_TEAM, demo_answers, demo_team
 
 
 @contextmanager
@@ -46,6 +46,7 @@ class Command(BaseCommand):
                 result = demo_seed()
         demo_shipping_rates(result.shop)
         demo_team(result.shop, password=OWNER_PASSWORD)
+        demo_answers(result.shop)
         with _quiet("celery.app.trace", "payments", "orders", "conversations"):
             orders_created = demo_activity(result.shop)
         elapsed = time.monotonic() - started
