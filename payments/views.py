@@ -1,27 +1,41 @@
 """The test provider's hosted pay page (/pay/test/<token>/): what Stripe Checkout is to the
 Stripe provider. The token in the URL is the only key to the payment: unguessable, and
-the page shows nothing but the amount, the shop and the order number.
+the page shows nothing but the amount, the shop, the order and its expiry.
 
-The card number typed here is checked against the public test numbers and then dropped:
-never stored, never logged (only the last four digits of a test card are kept).
+The page speaks the shopper's language, carries the shop's name and logo, and leads back to
+the conversation. The card number typed here is checked against the public test numbers and
+then dropped: never stored, never logged (only the last four digits of a test card are kept).
 """
+
+from zoneinfo import ZoneInfo
 
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from orders.transitions import OrderStatus
 from payments import services
 from payments.models import Payment, PaymentState, Provider
+from payments.pay_forms import PayForm
+from payments.pay_page import (
+    back_to_chat_url,
+    details_to_ask,
+    order_details_record,
+    shopper_language,
+)
 from payments.providers.registry import provider_for
-from payments.providers.sandbox import CARDS, NotATestCard, sandbox_card
+from payments.providers.sandbox import CARDS
 from shops.money import format_amount
 
 
 def _payment(token: str) -> Payment:
     payment = (
-        Payment.objects.select_related("order__shop")
+        Payment.objects.select_related(
+            "order__shop", "order__customer", "order__channel__shop", "order__shipping_rate"
+        )
         .filter(page_token=token, provider=Provider.TEST)
         .first()
     )
@@ -30,17 +44,31 @@ def _payment(token: str) -> Payment:
     return payment
 
 
-def _grouped(number: str) -> str:
-    return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
+def _decline_message(payment: Payment) -> str:
+    # The provider answers in English; the shopper reads their own language.
+    messages = {
+        "card_declined": _("Your card was declined."),
+        "insufficient_funds": _("Your card has insufficient funds."),
+        "authentication_failed": _("The payment was not authenticated."),
+    }
+    return messages.get(payment.failure_code, _("The payment failed."))
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def test_pay(request, token: str):
     payment = _payment(token)
+    with translation.override(shopper_language(payment.order)):
+        return _page(request, payment)
+
+
+def _page(request, payment: Payment):
     order, provider = payment.order, provider_for(Provider.TEST)
-    error = ""
+    language = translation.get_language()
     expired = order.status == OrderStatus.CANCELLED or payment.state == PaymentState.CANCELLED
+    ask = details_to_ask(order)
+    form = PayForm(ask=ask, language=language)
+    error = ""
     if request.method == "POST" and not expired and payment.state != PaymentState.SUCCEEDED:
         step = request.POST.get("step")
         if step == "authenticate" and payment.state == PaymentState.REQUIRES_ACTION:
@@ -50,32 +78,43 @@ def test_pay(request, token: str):
             )
             return redirect(request.path)
         if step == "pay" and payment.state in (PaymentState.PENDING, PaymentState.FAILED):
-            number = request.POST.get("card_number", "")
-            try:
-                sandbox_card(number)
-            except NotATestCard as exc:
-                error = str(exc)
-            else:
+            form = PayForm(request.POST, ask=ask, language=language)
+            if form.is_valid():
+                order_details_record(order=order, details=form.details())
                 if payment.state == PaymentState.FAILED:  # another card: a new attempt
                     payment = services.payment_link_again(payment=payment)
-                save = request.POST.get("save_card") == "on"
-                outcome = provider.pay_on_page(payment, number, save=save)
+                outcome = provider.pay_on_page(
+                    payment, form.cleaned_data["card_number"], save=form.cleaned_data["save_card"]
+                )
                 services.payment_outcome_record(payment=payment, outcome=outcome)
                 return redirect("payments:test-pay", payment.page_token)
         elif step not in ("pay", "authenticate"):
-            error = "Please use the form below."
+            error = _("Please use the form below.")
     payment.refresh_from_db()
     shop = order.shop
+    reserved_until = order.reserved_until and timezone.localtime(
+        order.reserved_until, timezone=ZoneInfo(shop.timezone)
+    )
     context = {
         "payment": payment,
         "order": order,
         "shop": shop,
-        "amount": format_amount(payment.amount, payment.currency, shop.language),
+        "language": language,
+        "logo_url": shop.logo.url if shop.logo else "",
+        "amount": format_amount(payment.amount, payment.currency, language),
+        "subtotal": format_amount(order.subtotal, order.currency, language),
+        "shipping": format_amount(order.shipping_total, order.currency, language)
+        if order.shipping_total
+        else "",
+        "reserved_until": reserved_until,
         "expired": expired,
         "error": error,
+        "decline": _decline_message(payment) if payment.state == PaymentState.FAILED else "",
+        "form": form,
+        "back_url": back_to_chat_url(order.channel),
         "test_cards": [
             " ".join(c.number[i : i + 4] for i in range(0, 16, 4)) for c in CARDS.values()
         ],
     }
-    status = 400 if error else 200
+    status = 400 if error or form.errors else 200
     return render(request, "payments/test_pay.html", context, status=status)

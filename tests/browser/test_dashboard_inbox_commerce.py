@@ -12,6 +12,7 @@ from conversations.models import Conversation, Message
 from orders.models import Order, ShippingRate
 from shops.models import Role
 from tests.browser.dashboard import signed_in_member, watch_console
+from tests.browser.pay_page import expect_paid, pay_with_card
 
 
 @pytest.fixture
@@ -87,9 +88,8 @@ def test_an_agent_sells_from_the_sidebar_and_sees_the_payment_land(
     with shopper.shop_context.expect_page() as opened:
         pay.click()
     pay_page = opened.value
-    pay_page.get_by_label("Card number").fill("4242 4242 4242 4242")
-    pay_page.get_by_role("button", name="Pay").click()
-    expect(pay_page.get_by_text("Payment received")).to_be_visible()
+    pay_with_card(pay_page)
+    expect_paid(pay_page)
     expect(
         shopper.get_by_text("Merci ! La commande n°1001 est réglée.", exact=False)
     ).to_be_visible()

@@ -7,6 +7,7 @@ from playwright.sync_api import Page, expect
 from catalog.demo_seed import SHOP_SLUG, demo_seed
 from channels_adapters.models import InboundEvent
 from conversations.models import Message
+from tests.browser.pay_page import expect_paid, pay_with_card
 
 SCREENSHOT = "/tmp/webchat.png"
 DRESS = "Robe portefeuille rouge · Red wrap dress"
@@ -172,9 +173,8 @@ def test_a_shopper_checks_out_pays_and_gets_a_receipt(chat: Page, context):
     with context.expect_page() as opened:
         pay.click()  # the hosted page opens in a new tab, as on a phone
     pay_page = opened.value
-    pay_page.get_by_label("Card number").fill("4242 4242 4242 4242")
-    pay_page.get_by_role("button", name="Pay").click()
-    expect(pay_page.get_by_text("Payment received")).to_be_visible()
+    pay_with_card(pay_page)
+    expect_paid(pay_page)
 
     expect(page.get_by_text("Merci ! La commande n°1001 est réglée.", exact=False)).to_be_visible()
     order = Order.objects.get()

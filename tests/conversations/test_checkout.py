@@ -87,7 +87,7 @@ def fill_cart(chat, variant: Variant, quantity: int) -> None:
 
 def pay_on_page(chat, client, url: str, card: str, save: bool = True):
     path = re.sub(r"^https?://[^/]+", "", url)
-    form = {"step": "pay", "card_number": card}
+    form = {"step": "pay", "card_number": card, "expiry": "12 / 34", "cvc": "123"}
     if save:
         form["save_card"] = "on"
     return chat.on_page(client, path, form), path
