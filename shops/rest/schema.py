@@ -9,7 +9,7 @@ documented truthfully without anyone remembering to.
 from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.plumbing import ResolvedComponent, force_instance
 from rest_framework import serializers
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -92,6 +92,16 @@ class SoukAutoSchema(AutoSchema):
             outer = {"readOnly", "writeOnly", "nullable", "description", "title"}
             inner = {key: schema.pop(key) for key in list(schema) if key not in outer}
             schema["oneOf"] = [inner, {"type": "string", "maxLength": 0}]
+        return schema
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "response":
+            for name, field in force_instance(serializer).fields.items():
+                stored_max = getattr(field, "stored_max_value", None)
+                if stored_max is not None and name in schema.get("properties", {}):
+                    # The field's maximum is what a client may send, not what may be stored.
+                    schema["properties"][name]["maximum"] = stored_max
         return schema
 
     def _is_api_operation(self) -> bool:

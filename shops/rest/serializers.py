@@ -73,6 +73,9 @@ class StrictIntegerField(serializers.IntegerField):
 class PositionField(StrictIntegerField):
     """Where an object stands in its list: 0 first; omitted, the object goes last."""
 
+    # What a response may hold: an object appended after one at MAX_POSITION is past it.
+    stored_max_value = MAX_INTEGER_COLUMN
+
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 0)
         kwargs.setdefault("max_value", MAX_POSITION)

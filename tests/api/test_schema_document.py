@@ -76,3 +76,9 @@ def test_list_filters_are_offered_on_lists_only(document):
         assert names == {"id"}, (method, names)
     listing = {p["name"] for p in document["paths"]["/api/v1/products/"]["get"]["parameters"]}
     assert {"q", "category", "cursor", "ordering"} <= listing
+
+
+def test_a_position_is_bounded_on_input_not_on_output(document):
+    schemas = document["components"]["schemas"]
+    assert schemas["CategoryRequest"]["properties"]["position"]["maximum"] == 1_000_000
+    assert schemas["Category"]["properties"]["position"]["maximum"] == 2**31 - 1
