@@ -68,8 +68,13 @@ RATE_LIMITED_WAIT = 5.0
 # ended, so no other worker sends the same payload, and a killed worker's conversation is free
 # again soon after.
 LOCK_RENEW = 1.0
-# Waits shorter than this are slept in the worker; longer ones make the conversation wait.
-MAX_INLINE_WAIT = 1.5
+# Rate-limit waits shorter than this are slept in the worker (an account's bucket at a few
+# dozen sends a second); longer ones (one message a second per chat) park the conversation
+# and free the worker for others: sleeping them made a backlog drain one chat at a time.
+MAX_INLINE_WAIT = 0.25
+# Without a broker (tasks run in the caller, CELERY_TASK_ALWAYS_EAGER) nothing would wake a
+# parked conversation but the next reply: waits up to this long are slept instead.
+MAX_IN_PROCESS_WAIT = 1.5
 # The longest wait handed to Celery as a countdown; longer ones are the sweeper's.
 MAX_COUNTDOWN = 10.0
 # A claimed wake-up outlives its due time by this much; then the sweeper may take over.
@@ -91,8 +96,12 @@ class Retry:
 
 
 def _now() -> float:
-    """Epoch seconds: the one clock of sending (tests move it)."""
+    """Epoch seconds: the one clock of sending, rate limits and circuits (tests move it)."""
     return time.time()
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
 
 
 def _at(seconds: float) -> datetime:
@@ -159,10 +168,11 @@ def _backoff(attempts: int) -> float:
 def _wait_for_rate(account: ChannelAccount, recipient: str) -> float:
     """0 when a send may go now; otherwise seconds to wait (shared by all workers)."""
     adapter = adapter_for(account.kind)
-    wait = ratelimit.acquire(f"acct:{account.pk}", adapter.rate_per_second)
+    now = _now()
+    wait = ratelimit.acquire(f"acct:{account.pk}", adapter.rate_per_second, now=now)
     if wait == 0 and adapter.per_recipient_interval:
         wait = ratelimit.acquire(
-            f"rcpt:{account.pk}:{recipient}", 1 / adapter.per_recipient_interval, burst=1
+            f"rcpt:{account.pk}:{recipient}", 1 / adapter.per_recipient_interval, burst=1, now=now
         )
     return wait
 
@@ -206,8 +216,9 @@ def _wakeup_key(conversation_key: str) -> str:
 class _Sender:
     """Sends the messages of one conversation (one account) for one task."""
 
-    def __init__(self, lock: _ConversationLock) -> None:
+    def __init__(self, lock: _ConversationLock, *, in_process: bool) -> None:
         self.lock = lock
+        self.max_sleep = MAX_IN_PROCESS_WAIT if in_process else MAX_INLINE_WAIT
         self.circuit: Pass | None = None  # asked once per task, before the first call
 
     def send(self, message: OutboundMessage) -> datetime | None:
@@ -220,10 +231,13 @@ class _Sender:
         context = account_context(account)
         while message.next_payload < len(message.payloads):
             wait = _wait_for_rate(account, message.recipient)
-            if wait > MAX_INLINE_WAIT:
-                return self._wait(message, until=_now() + wait, why="send rate")
+            if wait > self.max_sleep:
+                # The bucket says when, to any task: only a wait left to the sweeper is stored.
+                return self._wait(
+                    message, until=_now() + wait, why="send rate", store=wait > MAX_COUNTDOWN
+                )
             if wait:
-                time.sleep(wait)
+                _sleep(wait)
                 continue
             # After the rate limit: a half-open circuit's probe must not then sit out a wait.
             if self.circuit is None:
@@ -283,7 +297,9 @@ class _Sender:
         why = "429" if isinstance(exc, RateLimited) else f"attempt {message.attempts} failed"
         return self._wait(message, until=until, why=why)
 
-    def _wait(self, message: OutboundMessage, *, until: float, why: str) -> datetime | None:
+    def _wait(
+        self, message: OutboundMessage, *, until: float, why: str, store: bool = True
+    ) -> datetime | None:
         """Parks the message until `until`, or fails it when that is past its deadline."""
         due = _at(until)
         budget_end = message.created_at + SEND_BUDGET
@@ -297,6 +313,8 @@ class _Sender:
                 reason += f" Last error: {message.last_error}"
             _fail(message, code=code, error=reason)
             return None
+        if not store:
+            return due
         message.next_attempt_at = due
         message.save(update_fields=["next_attempt_at", "attempts", "last_error"])
         logger.info(
@@ -334,11 +352,12 @@ def _status_announce(message: OutboundMessage) -> None:
     )
 
 
-def outbound_send_conversation(*, conversation_key: str) -> Retry | None:
+def outbound_send_conversation(*, conversation_key: str, in_process: bool = False) -> Retry | None:
     """Sends the conversation's queued messages in order. Returns a Retry when the task should
     run again in a few seconds (this task claimed the conversation's one wake-up); None when
     the queue is empty, another worker holds it (that worker continues), a wake-up is already
-    scheduled, or the wait is long enough for the sweeper."""
+    scheduled, or the wait is long enough for the sweeper. `in_process`: the task runs in
+    the caller (no broker), where a delayed task would run at once: waits are the sweeper's."""
     queued = OutboundMessage.objects.select_related("channel__shop").filter(
         conversation_key=conversation_key, status=OutboundStatus.QUEUED
     )
@@ -347,13 +366,13 @@ def outbound_send_conversation(*, conversation_key: str) -> Retry | None:
         if not lock.acquire():
             return None
         try:
-            sender = _Sender(lock)
+            sender = _Sender(lock, in_process=in_process)
             # The queue as it is now, in one query: fetching message by message, then once
             # more to find the queue empty, cost the worker more ORM time than the sending.
             for message in queued.order_by("id")[:SEND_BATCH]:
                 until = sender.send(message)
                 if until is not None:  # the messages behind it wait with it
-                    return _wakeup(conversation_key, until)
+                    return None if in_process else _wakeup(conversation_key, until)
         finally:
             lock.release()
         # A message queued while we held the lock had its task turned away (or the queue was

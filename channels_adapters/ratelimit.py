@@ -4,11 +4,14 @@ atomic), or in process memory when there is no Redis (development: one process s
 `acquire(key, rate)` answers how long to wait before the caller may send: 0.0 means go.
 """
 
+import logging
 import threading
 import time
 from functools import cache
 
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 # KEYS[1] bucket; ARGV rate/s, burst, now (s). Stores tokens and last refill; returns the wait.
 _BUCKET_SCRIPT = """
@@ -34,8 +37,17 @@ return tostring(wait)
 @cache
 def _redis_script():
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    # Short and without retries: the web chat asks on every message a shopper sends, and a
+    # hung Redis must not hold it (see acquire).
+    client = redis.Redis.from_url(
+        settings.REDIS_URL,
+        socket_timeout=0.1,
+        socket_connect_timeout=0.1,
+        retry=Retry(NoBackoff(), 0),
+    )
     return client.register_script(_BUCKET_SCRIPT)
 
 
@@ -60,11 +72,19 @@ class _LocalBuckets:
 _local = _LocalBuckets()
 
 
-def acquire(key: str, rate: float, burst: float | None = None) -> float:
+def acquire(
+    key: str, rate: float, burst: float | None = None, *, now: float | None = None
+) -> float:
     """Takes one token from bucket `key` refilled at `rate` per second (up to `burst`).
-    Returns 0.0 if the caller may send now, else the seconds until it may."""
+    Returns 0.0 if the caller may send now, else the seconds until it may. `now` (epoch
+    seconds) is the caller's clock when it keeps one."""
     burst = max(1.0, burst if burst is not None else rate)
-    now = time.time()
+    now = time.time() if now is None else now
     if settings.REDIS_URL:
-        return float(_redis_script()(keys=[f"souk:rate:{key}"], args=[rate, burst, now]))
+        try:
+            return float(_redis_script()(keys=[f"souk:rate:{key}"], args=[rate, burst, now]))
+        except Exception as exc:
+            # Redis down or hung: this process's own bucket still limits, and what the caller
+            # was about to store or send is not refused for it.
+            logger.warning("rate limit %s counted in process: Redis failed (%s)", key, exc)
     return _local.acquire(key, rate, burst, now)

@@ -47,7 +47,9 @@ def inbound_events_sweep() -> int:
 def outbound_send(conversation_key: str) -> None:
     """Delivers a conversation's queued messages in order; schedules the conversation's one
     wake-up when it must wait a few seconds (longer waits are the sweeper's)."""
-    retry = outbound.outbound_send_conversation(conversation_key=conversation_key)
+    retry = outbound.outbound_send_conversation(
+        conversation_key=conversation_key, in_process=outbound_send.request.is_eager
+    )
     if retry is not None:
         outbound_send.apply_async((conversation_key,), countdown=retry.countdown)
 

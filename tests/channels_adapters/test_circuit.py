@@ -98,6 +98,7 @@ def test_opening_and_closing_are_logged_once(caplog):
 def clock(monkeypatch):
     fake = Clock()
     monkeypatch.setattr(outbound, "_now", fake)
+    monkeypatch.setattr(outbound, "_sleep", fake.advance)
     return fake
 
 

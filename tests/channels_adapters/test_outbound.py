@@ -58,13 +58,13 @@ def account(shop):
 
 @pytest.fixture
 def scheduled(monkeypatch):
-    """Retries the task would schedule, instead of running them at once (eager mode)."""
+    """Delayed tasks the pipeline schedules, recorded instead of run; the first send (on
+    commit) runs at once, as a worker would run it."""
     calls = []
-    run_now = tasks.outbound_send.apply_async
 
     def apply_async(args=None, kwargs=None, countdown=None, **options):
-        if countdown is None:  # the first send, on commit
-            return run_now(args, kwargs, **options)
+        if countdown is None:
+            return tasks.outbound_send(*args)
         calls.append(countdown)
         return None
 
@@ -89,6 +89,7 @@ class Clock:
 def clock(monkeypatch):
     fake = Clock()
     monkeypatch.setattr(outbound, "_now", fake)
+    monkeypatch.setattr(outbound, "_sleep", fake.advance)
     return fake
 
 

@@ -36,6 +36,9 @@ class Clock:
     def __call__(self):
         return self.now
 
+    def advance(self, seconds):
+        self.now += seconds
+
 
 class StormyPlatform(ChannelAdapter):
     """Answers 429 (Retry-After: 1) and 500 in turn until `storm_until`, then accepts."""
@@ -47,6 +50,7 @@ class StormyPlatform(ChannelAdapter):
         self.clock = clock
         self.storm_until = 0.0
         self.delivered: list[tuple[str, str]] = []
+        self.delivered_at: list[float] = []
         self.calls_in_storm = 0
         self.failures: list[Exception] = []
 
@@ -65,6 +69,7 @@ class StormyPlatform(ChannelAdapter):
                 raise RateLimited("429 Too Many Requests", retry_after=1)
             raise TransientSendError("500 Internal Server Error")
         self.delivered.append((recipient, payload["text"]))
+        self.delivered_at.append(self.clock.now)
         return SendResult(platform_message_id=f"pm{len(self.delivered)}")
 
 
@@ -112,6 +117,7 @@ def isolated_cache(settings):
 def clock(monkeypatch):
     fake = Clock()
     monkeypatch.setattr(outbound, "_now", fake)
+    monkeypatch.setattr(outbound, "_sleep", fake.advance)
     return fake
 
 
@@ -306,6 +312,28 @@ def test_the_sweeper_takes_over_a_wait_too_long_for_a_delayed_task(
     assert tasks.outbound_sweep() == 1
     tasks.outbound_send(broker.pop_due())
     assert platform.delivered == [("shopper1", "hello")]
+
+
+def test_a_chat_rate_wait_parks_the_conversation_instead_of_holding_the_worker(
+    platform, broker, clock, queue_reply, monkeypatch
+):
+    monkeypatch.setattr(platform, "per_recipient_interval", 1.0, raising=False)
+    slept = []
+    monkeypatch.setattr(outbound, "_sleep", lambda seconds: slept.append(seconds))
+    for text in ("one", "two", "three"):
+        queue_reply(1, text)
+
+    run(clock, broker, until=clock.now + 60)
+
+    assert [text for _, text in platform.delivered] == ["one", "two", "three"]
+    first, second, third = platform.delivered_at
+    assert second - first == pytest.approx(1, abs=0.01)
+    assert third - second == pytest.approx(1, abs=0.01)
+    assert slept == []  # the worker went on to other conversations meanwhile
+    assert [delay for _, delay in broker.delayed] == [
+        pytest.approx(first + 1, abs=0.01),
+        pytest.approx(second + 1, abs=0.01),
+    ]
 
 
 def test_telegram_429_waits_its_retry_after_and_spends_no_attempt(
