@@ -11,15 +11,17 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import close_old_connections, connection, connections
+from django.test import Client
 from django.utils import timezone
 
-from channels_adapters import taskqueue
+from channels_adapters import ratelimit, taskqueue
 from channels_adapters.models import InboundEvent
 from channels_adapters.tasks import inbound_event_process, inbound_events_sweep
 from config.celery import app as celery_app
@@ -143,6 +145,33 @@ def test_the_breaker_closes_after_its_time(monkeypatch):
     assert not breaker.is_open
     breaker.succeeded()
     assert not breaker.is_open
+
+
+def test_a_web_chat_message_is_stored_and_answered_while_redis_hangs(
+    shop, settings, hung_redis, django_capture_on_commit_callbacks
+):
+    """The web chat's rate limit lives in Redis: a hung Redis costs its short timeout, then the
+    process's own bucket counts; the message is stored, not refused."""
+    settings.REDIS_URL = hung_redis.url
+    ratelimit._redis_script.cache_clear()
+    chat = Client()
+    try:
+        assert chat.get(f"/chat/{shop.slug}/").status_code == 200
+        with broker_at(hung_redis.url), django_capture_on_commit_callbacks(execute=True):
+            started = time.monotonic()
+            response = chat.post(
+                f"/chat/{shop.slug}/messages",
+                data=json.dumps({"client_id": str(uuid.uuid4()), "text": "bonjour"}),
+                content_type="application/json",
+            )
+            took = time.monotonic() - started
+    finally:
+        ratelimit._redis_script.cache_clear()
+
+    assert response.status_code == 202, response.content
+    assert took < 1.5
+    assert InboundEvent.objects.filter(shop=shop).count() == 1
+    assert len(hung_redis.accepted) == 2  # the rate limit's client, then the enqueue's
 
 
 def received(seconds_ago: float, client, channel, fake, update_id: int, text: str):
