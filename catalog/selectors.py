@@ -1,10 +1,16 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 
 from catalog.models import Category, Product, ProductImage, StockAdjustment, Variant
-from catalog.search import search_products
+from catalog.search import (
+    COLOUR_OPTION_KEYS,
+    COLOURS,
+    SIZE_OPTION_KEYS,
+    search_products,
+    word_pattern,
+)
 from shops.models import Shop
 
 
@@ -43,7 +49,77 @@ def product_list(
     if active is not None:
         products = products.filter(active=active)
     if query:
-        products = search_products(products, query)
+        products = search_products(products, query, language=shop.language)
+    return products
+
+
+@dataclass(frozen=True)
+class ShopperSearch:
+    """What a shopper asked for in a sentence (conversations/understanding.py reads it):
+    words to match, and the attributes read from the sentence. `max_price` is in the shop
+    currency's minor units; `sort` is "price" for the cheapest first, "" for best match."""
+
+    query: str = ""
+    colour: str = ""
+    size: str = ""
+    max_price: int | None = None
+    sort: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.query.strip()
+            or self.colour
+            or self.size
+            or self.max_price is not None
+            or self.sort
+        )
+
+
+def product_search(*, shop: Shop, search: ShopperSearch) -> QuerySet[Product]:
+    """Active products for a shopper's sentence, best match first (title matches before
+    description matches), or cheapest first for sort="price". A size or a price narrows to
+    products with a variant in stock that fits; a colour to products whose text or variant
+    options name it, in either language."""
+    products = product_list(shop=shop, active=True)
+    if search.is_empty:
+        return products.none()
+    fitting = Variant.objects.filter(product=OuterRef("pk")).filter(
+        Q(track_stock=False) | Q(stock__gt=0)
+    )
+    if search.size:
+        size = Q()
+        for key in SIZE_OPTION_KEYS:
+            size |= Q(**{f"options__{key}__iexact": search.size})
+        fitting = fitting.filter(size)
+    if search.max_price is not None:
+        fitting = fitting.filter(price__lte=search.max_price)
+    if search.size or search.max_price is not None:
+        products = products.filter(Exists(fitting))
+    if search.colour in COLOURS:
+        words = COLOURS[search.colour]
+        in_options = Q()
+        for key in COLOUR_OPTION_KEYS:
+            in_options |= Q(**{f"options__{key}__iregex": word_pattern(words)})
+        products = products.filter(
+            Q(search_document__iregex=word_pattern(words))
+            | Exists(Variant.objects.filter(in_options, product=OuterRef("pk")))
+        )
+    if search.query.strip():
+        # Every word first; when that finds nothing ("sac à main" where the shop says "sac
+        # cabas"), the products matching the most words.
+        found = search_products(products, search.query, language=shop.language)
+        if not found.exists():
+            found = search_products(
+                products, search.query, language=shop.language, every_word=False
+            )
+        products = found
+    else:
+        products = products.order_by("created_at", "id")
+    if search.sort == "price":
+        in_stock = Q(variants__track_stock=False) | Q(variants__stock__gt=0)
+        cheapest = Min("variants__price", filter=in_stock)
+        products = products.alias(cheapest=cheapest).order_by("cheapest", "id")
     return products
 
 
