@@ -224,6 +224,66 @@ PHRASES = {
         "fr": "Merci, j'ai noté vos coordonnées.",
     },
     "sms_hint": {"en": "Reply with a number.", "fr": "Répondez par un numéro."},
+    # conversations/answers.py: where is my order, delivery, returns, sizes.
+    "order_none": {
+        "en": "I can't find an order of yours yet. Once you have ordered, ask me here to "
+        "follow it.",
+        "fr": "Je ne trouve pas encore de commande à votre nom. Une fois votre commande "
+        "passée, demandez-moi ici pour la suivre.",
+    },
+    "order_awaiting_payment": {
+        "en": "Order #{number} is waiting for its payment.",
+        "fr": "La commande n°{number} attend son paiement.",
+    },
+    "order_preparing": {
+        "en": "Order #{number} is paid and being prepared. You will get its tracking number "
+        "here as soon as it ships.",
+        "fr": "La commande n°{number} est payée et en préparation. Vous recevrez ici son "
+        "numéro de suivi dès l'expédition.",
+    },
+    "order_shipped": {
+        "en": "Order #{number} has shipped.",
+        "fr": "La commande n°{number} est expédiée.",
+    },
+    "order_carrier": {"en": "Carrier: {carrier}", "fr": "Transporteur : {carrier}"},
+    "order_delivered": {
+        "en": "Order #{number} has been delivered.",
+        "fr": "La commande n°{number} a été livrée.",
+    },
+    "order_cancelled": {
+        "en": "Order #{number} was cancelled.",
+        "fr": "La commande n°{number} a été annulée.",
+    },
+    "order_refunded": {
+        "en": "Order #{number} has been refunded.",
+        "fr": "La commande n°{number} a été remboursée.",
+    },
+    "delivery_ask_team": {
+        "en": "Our team will tell you about delivery times and costs.",
+        "fr": "Notre équipe vous renseignera sur les délais et frais de livraison.",
+    },
+    "returns_ask_team": {
+        "en": "Our team will tell you how returns and refunds work.",
+        "fr": "Notre équipe vous expliquera comment se passent les retours et remboursements.",
+    },
+    "sizes_available": {
+        "en": "{product} is available in: {sizes}.",
+        "fr": "{product} est disponible en : {sizes}.",
+    },
+    "sizes_one": {
+        "en": "{product} comes in one size only.",
+        "fr": "{product} existe en taille unique.",
+    },
+    "sizes_sold_out": {
+        "en": "{product} is sold out in every size for now.",
+        "fr": "{product} est épuisé dans toutes les tailles pour le moment.",
+    },
+    "sizes_which_product": {
+        "en": "Which item do you mean? Tell me its name, for example “sizes of the red dress”.",
+        "fr": "De quel article parlez-vous ? Donnez-moi son nom, par exemple « tailles de la "
+        "robe rouge ».",
+    },
+    "see_product": {"en": "See it", "fr": "Voir l'article"},
 }
 
 WEEKDAYS = {
