@@ -57,6 +57,16 @@ def last_paid_order(*, shop, customer) -> Order | None:
     )
 
 
+def last_order(*, shop, customer) -> Order | None:
+    """The shopper's most recent order, paid or not, for "where is my order?"."""
+    return (
+        Order.objects.for_shop(shop)
+        .filter(customer=customer)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
 @dataclass(frozen=True)
 class ReorderChange:
     kind: str  # "gone" (no longer sold or not enough left) or "price"
