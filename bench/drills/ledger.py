@@ -158,11 +158,17 @@ def judge(
         + ")",
     )
     missing = extra = disorder = 0
+    examples: list[str] = []
     for chat in chats:
         want, got = due.get(chat, []), accepted.get(chat, [])
         want_count, got_count = Counter(want), Counter(got)
         missing += sum((want_count - got_count).values())
         extra += sum((got_count - want_count).values())
+        for method, text in (got_count - want_count) + (want_count - got_count):
+            examples.append(
+                f"chat {chat}: {method} {text[:50]!r} accepted {got_count[(method, text)]}x, "
+                f"due {want_count[(method, text)]}x"
+            )
         if want_count == got_count and want != got:
             disorder += 1
         if distinct_messages:
@@ -171,6 +177,7 @@ def judge(
     verdict.double(extra, "reply payloads the platform accepted more than once")
     if disorder:
         verdict.fail(f"{disorder} chats got their replies out of order")
+    verdict.figures += ["  e.g. " + example for example in examples[:5]]
     return verdict
 
 
