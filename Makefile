@@ -16,7 +16,12 @@ $(INSTALLED): pyproject.toml requirements.lock package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $(INSTALLED)
 
-install: $(INSTALLED)
+# The .mo Django reads, compiled from the .po in git (Babel: no GNU gettext needed).
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+$(MO_FILES): %.mo: %.po $(INSTALLED)
+	$(BIN)/python -m config.locale_compile
+
+install: $(INSTALLED) $(MO_FILES)
 
 ## lock: re-pin requirements.lock to what pyproject.toml resolves to today
 lock:

@@ -266,6 +266,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 TIME_ZONE = "UTC"
 USE_I18N = True
+# The shopper-facing French (.po in git, .mo compiled by `make install`: config/locale_compile.py).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 # --- Static and media files ---------------------------------------------------------------------

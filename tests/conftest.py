@@ -7,13 +7,17 @@ from django.db import connection
 from PIL import Image
 from rest_framework.test import APIClient
 
+from config.locale_compile import compile_catalogs
 from shops.services import api_key_create, shop_create
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
 def pytest_sessionstart(session):
-    """Under REQUIRE_SERVICES=1 (CI) the suite must run on PostgreSQL and Redis, or not at all."""
+    """Under REQUIRE_SERVICES=1 (CI) the suite must run on PostgreSQL and Redis, or not at all.
+    The French .mo are compiled first when missing or older than their .po (pytest run without
+    `make install`)."""
+    compile_catalogs(django_settings.LOCALE_PATHS)
     if REQUIRE_SERVICES:
         engine = django_settings.DATABASES["default"]["ENGINE"]
         missing = []
