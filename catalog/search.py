@@ -77,14 +77,17 @@ def search_terms(query: str) -> list[str]:
     return [w for w in words if w not in STOPWORDS][:MAX_TERMS]
 
 
-def build_search_document(*, title, description, tags, category_name, variants) -> str:
+def build_search_document(
+    *, title, description, tags, category_name, variants, other_titles=()
+) -> str:
+    """`other_titles`: the title in the shop's other languages, ranked as a title too."""
     parts = [category_name or "", " ".join(tags or []), description or ""]
     for variant in variants:
         parts.append(variant.name)
         parts.append(variant.sku)
         parts.extend(str(value) for value in (variant.options or {}).values())
     # The title alone on the first line: the ranking weighs it above the rest.
-    first_line = " ".join(join_compounds(fold(title)).split())
+    first_line = " ".join(join_compounds(fold(" ".join([title, *other_titles]))).split())
     return first_line + "\n" + join_compounds(fold(" ".join(p for p in parts if p)))
 
 
