@@ -11,16 +11,20 @@ instead of being sent and refused; Messenger updates go out with the POST_PURCHA
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext, pgettext
 
 from channels_adapters import messages as m
 from channels_adapters.base import PERMANENT_WINDOW_CLOSED
 from conversations.checkout_flow import address_text
 from conversations.composer import conversation_reply_window
+from conversations.language import shopper_language
 from conversations.models import Conversation
-from conversations.payloads import encode
+from conversations.payloads import decode, encode
 from conversations.phrases import say
 from conversations.services import conversation_send
 from orders.models import Order
+from payments.decline_reasons import last_decline_reason
 from payments.models import Payment, PaymentState
 from shops.money import format_amount
 
@@ -45,7 +49,7 @@ def order_event_notify(event_type: str, order_id: int, details: dict) -> None:
     build = BUILDERS.get(event_type)
     if build is None:
         return
-    messages = build(order, details, order.shop.language)
+    messages = build(order, details, shopper_language(conversation))
     if not messages:
         return
     refused = PERMANENT_WINDOW_CLOSED if _window_closed(conversation) else ""
@@ -91,7 +95,8 @@ def _payment_action(order: Order, details: dict, lang: str) -> list[m.OutboundMe
 
 
 def _payment_failed(order: Order, details: dict, lang: str) -> list[m.OutboundMessage]:
-    reason = details.get("reason") or ""
+    # From the decline code: the provider's own message is English.
+    reason = last_decline_reason(order.pk, lang)
     text = say("payment_failed", lang, number=order.number, reason=reason)
     total = _money(order, order.total, lang)
     options = (
@@ -123,8 +128,8 @@ def receipt(order: Order, lang: str) -> m.Receipt:
         currency=order.currency,
         lines=tuple(
             m.ReceiptLine(
-                title=line.product_title,
-                subtitle=line.variant_name,
+                # The size or colour in the title: text receipts show titles only.
+                title=_line_title(line),
                 quantity=line.quantity,
                 price=_money(order, line.line_total, lang),
                 amount=line.line_total,
@@ -132,7 +137,7 @@ def receipt(order: Order, lang: str) -> m.Receipt:
             for line in lines
         ),
         subtotal=_money(order, order.subtotal, lang),
-        shipping=_money(order, order.shipping_total, lang),
+        shipping=_shipping(order, lang),
         total=_money(order, order.total, lang),
         subtotal_amount=order.subtotal,
         shipping_amount=order.shipping_total,
@@ -147,8 +152,41 @@ def receipt(order: Order, lang: str) -> m.Receipt:
     )
 
 
+def _line_title(line) -> str:
+    return (
+        f"{line.product_title} ({line.variant_name})" if line.variant_name else line.product_title
+    )
+
+
+def _shipping(order: Order, lang: str) -> str:
+    if order.shipping_total:
+        return _money(order, order.shipping_total, lang)
+    with translation.override(lang):
+        # "Shipping: free" (a pickup or a free-delivery threshold), never "0,00 €".
+        return pgettext("delivery", "free")
+
+
+# Answered by the bot with the last order's status once its table knows the tap.
+TRACK_ORDER = encode("status")
+
+
+def next_steps(order: Order, lang: str) -> m.QuickReplies:
+    """After the receipt: what happens now, and the two things a shopper wants next."""
+    with translation.override(lang):
+        text = gettext(
+            "We will write here when order #%(number)s ships. Ask “where is my order?” at any "
+            "time to follow it."
+        ) % {"number": order.number}
+        options = [m.Button(gettext("Shop again"), encode("browse"))]
+        if order.tracking_url:
+            options.insert(0, m.Button(gettext("Track my order"), url=order.tracking_url))
+        elif decode(TRACK_ORDER) is not None:
+            options.insert(0, m.Button(gettext("Track my order"), TRACK_ORDER))
+    return m.QuickReplies(text, tuple(options))
+
+
 def _paid(order: Order, details: dict, lang: str) -> list[m.OutboundMessage]:
-    return [receipt(order, lang)]
+    return [receipt(order, lang), next_steps(order, lang)]
 
 
 def _fulfilled(order: Order, details: dict, lang: str) -> list[m.OutboundMessage]:

@@ -18,7 +18,7 @@ from channels_adapters.models import ChannelAccount, ChannelStatus
 from channels_adapters.registry import adapter_for
 from channels_adapters.setup import webchat_channel
 from channels_adapters.webchat import visitor as visitors
-from channels_adapters.webchat.wire import InvalidField
+from channels_adapters.webchat.wire import MAX_TEXT_CHARS, InvalidField
 from conversations.webchat_log import visitor_log
 from shops import untrusted
 from shops.http import body_within
@@ -45,6 +45,12 @@ UI = {
         "retry": "Retry",
         "log": "Conversation with {shop}",
         "no_script": "This chat needs JavaScript.",
+        "counter": "{count} / {limit}",
+        "too_long": "Too long: at most {limit} characters ({count} now). Shorten it to send.",
+        "share_location": "Share my location",
+        "location_denied": "Location not shared: type the address instead.",
+        "previous": "Previous",
+        "next": "Next",
     },
     "fr": {
         "placeholder": "Écrivez un message…",
@@ -55,18 +61,26 @@ UI = {
         "retry": "Réessayer",
         "log": "Conversation avec {shop}",
         "no_script": "Ce chat a besoin de JavaScript.",
+        "counter": "{count} / {limit}",
+        "too_long": (
+            "Trop long\u00a0: {limit} caractères au plus ({count} ici). Raccourcissez pour envoyer."
+        ),
+        "share_location": "Partager ma position",
+        "location_denied": "Position non partagée\u00a0: tapez l'adresse.",
+        "previous": "Précédent",
+        "next": "Suivant",
     },
 }
 
 
-def _error(status: int, code: str, message: str, field: str = "") -> JsonResponse:
+def error_answer(status: int, code: str, message: str, field: str = "") -> JsonResponse:
     body = {"error": code, "message": f"{field}: {message}" if field else message}
     if field:
         body["fields"] = {field: [message]}
     return JsonResponse(body, status=status)
 
 
-def _shop_and_channel(slug: str) -> tuple[Shop, ChannelAccount]:
+def shop_and_channel(slug: str) -> tuple[Shop, ChannelAccount]:
     shop = get_object_or_404(Shop, slug=slug)
     account = webchat_channel(shop=shop)
     if account.status == ChannelStatus.DISABLED:
@@ -74,44 +88,63 @@ def _shop_and_channel(slug: str) -> tuple[Shop, ChannelAccount]:
     return shop, account
 
 
-@require_GET
-def chat_page(request, slug: str):
-    shop, _ = _shop_and_channel(slug)
-    visitor = visitors.visitor_from_request(request, shop_slug=shop.slug) or visitors.visitor_new()
+def chat_page_render(request, shop: Shop, *, messages_url: str, embedded: bool, extra: dict):
     strings = {
-        key: value.format(shop=shop.name) for key, value in UI.get(shop.language, UI["en"]).items()
+        key: value.replace("{shop}", shop.name)
+        for key, value in UI.get(shop.language, UI["en"]).items()
     }
     config = {
-        "messagesUrl": reverse("webchat-messages", kwargs={"slug": shop.slug}),
+        "messagesUrl": messages_url,
         "strings": strings,
+        # The server's own limit, shown by the composer's counter (nothing is cut silently).
+        "maxChars": MAX_TEXT_CHARS,
+        **extra,
     }
-    response = render(
+    context = {
+        "shop": shop,
+        "ui": strings,
+        "config": config,
+        "initial": shop.name[:1].upper(),
+        "logo_url": shop.logo.url if shop.logo else "",
+        "embedded": embedded,
+    }
+    response = render(request, "webchat/chat.html", context)
+    response["Cache-Control"] = "no-store"  # carries a CSRF token or a visitor token
+    return response
+
+
+@require_GET
+def chat_page(request, slug: str):
+    shop, _ = shop_and_channel(slug)
+    visitor = visitors.visitor_from_request(request, shop_slug=shop.slug) or visitors.visitor_new()
+    response = chat_page_render(
         request,
-        "webchat/chat.html",
-        {"shop": shop, "ui": strings, "config": config, "initial": shop.name[:1].upper()},
+        shop,
+        messages_url=reverse("webchat-messages", kwargs={"slug": shop.slug}),
+        embedded=False,
+        extra={},
     )
     # Re-set on every visit: a returning visitor keeps their id for another year.
     visitors.visitor_cookie_set(response, visitor=visitor, shop_slug=shop.slug)
     response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response["Cache-Control"] = "no-store"  # carries a CSRF token
     return response
 
 
 @require_http_methods(["GET", "POST"])
 def chat_messages(request, slug: str):
-    shop, account = _shop_and_channel(slug)
+    shop, account = shop_and_channel(slug)
     visitor = visitors.visitor_from_request(request, shop_slug=shop.slug)
     if visitor is None:
-        return _error(403, "forbidden", "No chat visitor here: open the chat page first.")
+        return error_answer(403, "forbidden", "No chat visitor here: open the chat page first.")
     if request.method == "GET":
-        return _log(request, account, visitor)
-    return _post(request, account, visitor)
+        return log_answer(request, account, visitor)
+    return post_answer(request, account, visitor)
 
 
-def _log(request, account: ChannelAccount, visitor: str) -> JsonResponse:
+def log_answer(request, account: ChannelAccount, visitor: str) -> JsonResponse:
     after = request.GET.get("after", "0")
     if not after.isdigit() or len(after) > 18:
-        return _error(
+        return error_answer(
             400, "validation_error", "A message id (a whole number) is required.", "after"
         )
     entries = visitor_log(account=account, visitor_id=visitor, after_id=int(after))
@@ -120,27 +153,27 @@ def _log(request, account: ChannelAccount, visitor: str) -> JsonResponse:
     return response
 
 
-def _post(request, account: ChannelAccount, visitor: str) -> JsonResponse:
+def post_answer(request, account: ChannelAccount, visitor: str) -> JsonResponse:
     raw = body_within(request, MAX_BODY_BYTES)
     if raw is None:
-        return _error(413, "payload_too_large", f"At most {MAX_BODY_BYTES} bytes.")
+        return error_answer(413, "payload_too_large", f"At most {MAX_BODY_BYTES} bytes.")
     try:
         # Not repaired: the page never sends what storage cannot hold, so such a body is refused.
         body = untrusted.loads(raw)
     except untrusted.UntrustedInput as exc:
-        return _error(400, "validation_error", str(exc), "body")
+        return error_answer(400, "validation_error", str(exc), "body")
     if not isinstance(body, dict):
-        return _error(400, "validation_error", "A JSON object is required.", "body")
+        return error_answer(400, "validation_error", "A JSON object is required.", "body")
     try:
         # The visitor comes from the signed cookie, never from the body.
         events = adapter_for(account.kind).split({**body, "visitor": visitor})
     except InvalidField as exc:
-        return _error(400, "validation_error", exc.reason, exc.field)
+        return error_answer(400, "validation_error", exc.reason, exc.field)
     wait = ratelimit.acquire(
         f"webchat:{account.pk}:{visitor}", VISITOR_RATE_PER_SECOND, burst=VISITOR_BURST
     )
     if wait:
-        response = _error(429, "throttled", "Too many messages; try again in a moment.")
+        response = error_answer(429, "throttled", "Too many messages; try again in a moment.")
         response["Retry-After"] = str(math.ceil(wait))
         return response
     intake.inbound_events_store(routed=[(account, event) for event in events])

@@ -16,7 +16,29 @@
   const log = document.getElementById("chat-log");
   const form = document.getElementById("chat-composer");
   const input = document.getElementById("chat-input");
+  const counter = document.getElementById("chat-counter");
+  const tooLong = document.getElementById("chat-too-long");
+  const locationButton = document.getElementById("chat-location");
   const csrfToken = form.elements.csrfmiddlewaretoken.value;
+  const maxChars = config.maxChars;
+  const COUNTER_FROM = 0.8; // the counter shows once four fifths of the limit are used
+  const LOCATION_PAYLOAD = "share_location"; // an option the bot offers where a location helps
+
+  // Inside a brand's site (the widget) the visitor is a signed token kept in this frame's own
+  // storage and sent as a header: browsers withhold cookies from third-party frames.
+  const visitorHeaders = {};
+  if (config.visitorToken) {
+    const key = `souk-visitor:${config.storageKey}`;
+    let token = config.visitorToken;
+    try {
+      token = window.localStorage.getItem(key) || token;
+      window.localStorage.setItem(key, token);
+    } catch (error) {
+      // Storage refused (a strict privacy mode): this page's token lasts as long as the page.
+    }
+    visitorHeaders[config.visitorHeader] = token;
+  }
+  const credentials = config.visitorToken ? "omit" : "same-origin";
 
   let lastId = 0;
   let fastUntil = 0;
@@ -99,6 +121,27 @@
     return tap;
   }
 
+  // The bot offers to use the shopper's location: the browser asks their permission, and the
+  // coordinates go to the bot as a shared location (as Telegram and WhatsApp send one).
+  function locationChip(option) {
+    if (!navigator.geolocation) return null;
+    const chip = el("button", "chip chip-location", option.title);
+    chip.type = "button";
+    chip.addEventListener("click", shareLocation);
+    return chip;
+  }
+
+  function shareLocation() {
+    navigator.geolocation.getCurrentPosition(
+      (position) => {
+        const { latitude, longitude } = position.coords;
+        send({ latitude, longitude, title: strings.share_location });
+      },
+      () => showComposerNote(strings.location_denied),
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
+    );
+  }
+
   function image(url, alt, className) {
     const img = el("img", className);
     img.src = url;
@@ -132,13 +175,38 @@
     return node;
   }
 
+  // A mouse cannot swipe: beside a strip wider than the chat, arrows scroll it a card at a
+  // time (CSS shows them only where there is a pointer that hovers, on a wide screen).
+  function carouselWithArrows(strip) {
+    const frame = el("div", "carousel-frame");
+    const previous = el("button", "carousel-arrow carousel-previous", "‹");
+    const next = el("button", "carousel-arrow carousel-next", "›");
+    previous.type = next.type = "button";
+    previous.setAttribute("aria-label", strings.previous);
+    next.setAttribute("aria-label", strings.next);
+    previous.tabIndex = next.tabIndex = -1; // the strip itself scrolls with the arrow keys
+    const step = () => (strip.querySelector(".card")?.offsetWidth || 240) + 10;
+    previous.addEventListener("click", () => strip.scrollBy({ left: -step(), behavior: "smooth" }));
+    next.addEventListener("click", () => strip.scrollBy({ left: step(), behavior: "smooth" }));
+    const update = () => {
+      previous.hidden = strip.scrollLeft <= 2;
+      next.hidden = strip.scrollLeft + strip.clientWidth >= strip.scrollWidth - 2;
+    };
+    strip.addEventListener("scroll", update, { passive: true });
+    window.addEventListener("resize", update);
+    window.requestAnimationFrame(update);
+    frame.append(previous, strip, next);
+    return frame;
+  }
+
   function outbound(body) {
     const node = row("out");
     if (body.type === "quick_replies") {
       if (body.text) node.append(bubble(body.text));
       const chips = el("div", "chips");
       for (const option of body.options || []) {
-        const chip = actionButton(option, "chip");
+        const chip =
+          option.payload === LOCATION_PAYLOAD ? locationChip(option) : actionButton(option, "chip");
         if (chip) chips.append(chip);
       }
       if (chips.childElementCount) node.append(chips);
@@ -149,7 +217,7 @@
       for (const data of body.cards || []) strip.append(card(data));
       const more = body.more && actionButton(body.more, "card-more");
       if (more) strip.append(more);
-      node.append(strip);
+      node.append(carouselWithArrows(strip));
     } else if (body.type === "image") {
       const url = safeUrl(body.url);
       const figure = el("figure", "bubble bubble-image");
@@ -165,7 +233,7 @@
   }
 
   function inbound(body) {
-    const shown = body.text || body.title;
+    const shown = body.text || body.title || (body.latitude !== undefined ? "📍" : "");
     if (!shown) return null; // the page's own "start" tap: nothing the shopper said
     const node = row("in");
     node.append(bubble(shown));
@@ -243,6 +311,7 @@
       if (node) append(node);
     }
     keepLastChips();
+    locationButton.hidden = !(navigator.geolocation && lastMessage()?.querySelector(".chip-location"));
     if (keyboardUser && entries.some((entry) => entry.direction === "out")) focusAnswer();
     if (stick) scrollToEnd();
   }
@@ -274,8 +343,8 @@
     let entries = [];
     try {
       const response = await fetch(`${config.messagesUrl}?after=${lastId}`, {
-        headers: { Accept: "application/json" },
-        credentials: "same-origin",
+        headers: { Accept: "application/json", ...visitorHeaders },
+        credentials,
         cache: "no-store",
       });
       if (response.ok) entries = await response.json();
@@ -337,8 +406,9 @@
           "Content-Type": "application/json",
           Accept: "application/json",
           "X-CSRFToken": csrfToken,
+          ...visitorHeaders,
         },
-        credentials: "same-origin",
+        credentials,
         body: JSON.stringify(message),
       });
       status = response.status;
@@ -370,14 +440,69 @@
     post(message, node);
   }
 
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
+  // --- the composer ----------------------------------------------------------------------------
+
+  // Counted as the server counts: characters (code points), surrounding spaces left out.
+  function typedLength() {
+    return [...input.value.trim()].length;
+  }
+
+  function fill(template, count) {
+    return template.replace("{count}", count).replace("{limit}", maxChars);
+  }
+
+  function showComposerNote(text) {
+    tooLong.textContent = text;
+    tooLong.hidden = !text;
+  }
+
+  function updateComposer() {
+    const count = typedLength();
+    const over = count > maxChars;
+    counter.textContent = count >= maxChars * COUNTER_FROM ? fill(strings.counter, count) : "";
+    counter.classList.toggle("over", over);
+    input.setAttribute("aria-invalid", over ? "true" : "false");
+    // The note goes once the text fits again, or as soon as the shopper types after
+    // another note (a refused location).
+    showComposerNote(over ? fill(strings.too_long, count) : "");
+    // Grows with its lines up to a limit (the CSS max-height), then scrolls.
+    input.style.height = "auto";
+    input.style.height = `${input.scrollHeight}px`;
+  }
+
+  function submit() {
     const text = input.value.trim();
     if (!text) return;
+    const count = typedLength();
+    if (count > maxChars) {
+      // Refused here, said plainly: never cut, never sent to be refused by the server.
+      showComposerNote(fill(strings.too_long, count));
+      input.focus();
+      return;
+    }
     keyboardUser = false; // the focus stays in the composer
     input.value = "";
+    updateComposer();
     send({ text });
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit();
   });
+
+  // Enter sends, Shift+Enter starts a new line (and an input method composing a word keeps
+  // its Enter).
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  input.addEventListener("input", updateComposer);
+  locationButton.addEventListener("click", shareLocation);
+
+  if (config.accent) document.documentElement.style.setProperty("--accent", config.accent);
 
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") schedule(0);

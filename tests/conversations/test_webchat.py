@@ -77,7 +77,7 @@ def test_page_renders_the_shop_and_sets_a_signed_httponly_visitor_cookie(client,
     assert response.status_code == 200
     html = response.content.decode()
     assert "<h1>Maison Rouge</h1>" in html
-    assert "souk/webchat.js" in html and "souk/webchat.css" in html
+    assert "webchat/chat.js" in html and "webchat/chat.css" in html
     assert 'name="csrfmiddlewaretoken"' in html
     cookie = response.cookies[COOKIE_NAME]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
