@@ -129,6 +129,9 @@ ORDER_PHRASES = (
     " toujours pas recu",
     " pas encore recu",
     " my order",
+    " where is my",
+    " where s my",
+    " my stuff",
     " my parcel",
     " my package",
     " my delivery",
@@ -293,6 +296,26 @@ FILLER_PHRASES = (
     " salut",
     " en stock",
     " in stock",
+    " help me find",
+    " help me",
+    " aidez moi a trouver",
+    " aidez moi",
+    " find me",
+    " je fais",
+    " je porte",
+    " i wear",
+    " tu as",
+    " t as",
+    " vous en avez",
+    " existe",
+    " existent",
+    " exist",
+    " come in",
+    " comes in",
+    " disponible",
+    " disponibles",
+    " dispo",
+    " available",
 )
 
 # --- Attributes ----------------------------------------------------------------------------------
@@ -336,9 +359,17 @@ _PUNCTUATION = re.compile(r"[.,!?;:]+(?=\s|$)")
 _WORDS = re.compile(r"[\w/]+", re.UNICODE)
 
 
+# Emoji that answer on their own; every other emoji is dropped.
+EMOJI_WORDS = {"\N{THUMBS UP SIGN}": " ok ", "\N{OK HAND SIGN}": " ok "}
+# A call for help on its own is a call for a person; "help me find a dress" is a search.
+HELP_WORDS = _word_set("help aide sos please svp stp pls")
+
+
 def _normalize(text: str) -> str:
     """Folded, apostrophes and hyphens as spaces, emoji and punctuation dropped, single spaces,
     padded with one space at each end for the phrase lists."""
+    for emoji, word in EMOJI_WORDS.items():
+        text = text.replace(emoji, word)
     text = join_compounds(_APOSTROPHES.sub(" ", fold(text)))
     text = _NOT_WORDS.sub(" ", text)
     text = _PUNCTUATION.sub(" ", text)
@@ -408,7 +439,9 @@ def interpret(text: str, *, shop: Shop, language: str, customer=None) -> Underst
 
     if not words:
         return understood(Intent.UNKNOWN)
-    if _has(normalized, HUMAN_PHRASES):
+    if _has(normalized, HUMAN_PHRASES) or (
+        set(words) <= HELP_WORDS and set(words) - {"please", "svp", "stp", "pls"}
+    ):
         return understood(Intent.HUMAN)
     if _has(normalized, ORDER_PHRASES):
         return understood(Intent.ORDER_STATUS)
