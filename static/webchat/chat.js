@@ -26,9 +26,19 @@
 
   // Inside a brand's site (the widget) the visitor is a signed token kept in this frame's own
   // storage and sent as a header: browsers withhold cookies from third-party frames.
+  // The key names the site around the frame too: where a browser does not partition a
+  // frame's storage by site, another site embedding the same chat still starts afresh.
   const visitorHeaders = {};
   if (config.visitorToken) {
-    const key = `souk-visitor:${config.storageKey}`;
+    const ancestors = window.location.ancestorOrigins;
+    const around = (ancestors && ancestors.length && ancestors[0]) || document.referrer || "";
+    let site = "";
+    try {
+      site = around ? new URL(around).origin : "";
+    } catch (error) {
+      site = "";
+    }
+    const key = `souk-visitor:${config.storageKey}:${site}`;
     let token = config.visitorToken;
     try {
       token = window.localStorage.getItem(key) || token;
