@@ -205,6 +205,7 @@ class _Document:
     stems: frozenset[str]
 
 
+@lru_cache(maxsize=20_000)
 def _document(text: str, language: str) -> _Document:
     title, _, _rest = text.partition("\n")
     title_words = frozenset(_WORD.findall(title))
