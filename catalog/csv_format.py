@@ -9,12 +9,18 @@ Blank cells: a blank `title`, `active`, `variant_name`, `price`, `stock` or `tra
 the current value (a default for something new); a blank `description`, `category`, `tags` or
 option clears it. Columns left out of the file are not touched: a file with only `sku` and
 `stock` updates stock and nothing else.
+
+`title_en`, `description_en`, `title_fr`… are the product's text in the shop's other languages
+(catalog/translations.py); a blank one removes that translation. The shop's own language has no
+such columns: its text is `title` and `description`.
 """
 
 import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+from django.conf import settings
 
 from catalog.models import Product
 from catalog.serializers import MAX_OPTIONS, MAX_TAGS
@@ -29,7 +35,11 @@ OPTION_COLUMNS = tuple(
     f"option{n}_{part}" for n in range(1, MAX_OPTIONS + 1) for part in ("name", "value")
 )
 VARIANT_COLUMNS = ("sku", "variant_name", *OPTION_COLUMNS, "price", "stock", "track_stock")
-COLUMNS = (*PRODUCT_COLUMNS, *VARIANT_COLUMNS)
+TRANSLATED_FIELDS = ("title", "description")
+TRANSLATION_COLUMNS = tuple(
+    f"{name}_{language}" for language, _label in settings.LANGUAGES for name in TRANSLATED_FIELDS
+)
+COLUMNS = (*PRODUCT_COLUMNS, *VARIANT_COLUMNS, *TRANSLATION_COLUMNS)
 REQUIRED_COLUMNS = ("sku",)
 
 # What a spreadsheet would run as a formula: such cells are written with a leading apostrophe
@@ -50,6 +60,36 @@ MAX_LENGTHS = {
     "option_name": 30,
     "option_value": 60,
 }
+
+
+def columns_for(language: str) -> tuple[str, ...]:
+    """The columns of a shop writing in `language`: no translation columns for its own."""
+    own = {f"{name}_{language}" for name in TRANSLATED_FIELDS}
+    return tuple(column for column in COLUMNS if column not in own)
+
+
+def translation_of(column: str) -> tuple[str, str]:
+    """("title", "en") for "title_en"."""
+    name, language = column.rsplit("_", 1)
+    return name, language
+
+
+def translations_with(current: dict, values: dict) -> dict:
+    """`current` translations with the translation columns in `values` applied (blank removes)."""
+    merged = {language: dict(texts) for language, texts in (current or {}).items()}
+    for column, text in values.items():
+        name, language = translation_of(column)
+        texts = merged.setdefault(language, {})
+        if text:
+            texts[name] = text
+        else:
+            texts.pop(name, None)
+    return {language: texts for language, texts in merged.items() if texts}
+
+
+def translated_cell(product: Product, column: str) -> str:
+    name, language = translation_of(column)
+    return ((product.translations or {}).get(language) or {}).get(name, "")
 
 
 class FileError(ValueError):
@@ -214,7 +254,7 @@ def _too_long(column: str, value: str, limit_key: str | None = None) -> str | No
     return None
 
 
-def read_row(csv_row: CsvRow, *, currency: str) -> RowValues:
+def read_row(csv_row: CsvRow, *, currency: str, language: str = "") -> RowValues:
     row = RowValues(number=csv_row.number)
     cells = csv_row.cells
     if csv_row.extra_cells:
@@ -257,6 +297,20 @@ def read_row(csv_row: CsvRow, *, currency: str) -> RowValues:
         elif long := [tag for tag in tags if len(tag) > MAX_LENGTHS["tag"]]:
             row.errors.append(("tags", f"Tag “{long[0][:50]}” is over 40 characters."))
         row.product["tags"] = list(dict.fromkeys(tags))
+
+    for column in TRANSLATION_COLUMNS:
+        if column not in present:
+            continue
+        text = cells[column].replace("\r\n", "\n").strip()
+        name, text_language = translation_of(column)
+        if text and text_language == language:
+            row.errors.append(
+                (column, f"The shop writes in “{language}”: put this text in the {name} column.")
+            )
+            continue
+        if error := _too_long(column, text, name):
+            row.errors.append((column, error))
+        row.product[column] = text
 
     if (name := given("variant_name")) is not None:
         if error := _too_long("variant_name", name):
@@ -324,7 +378,8 @@ def yes_no(value: bool) -> str:
 
 
 def product_rows(product: Product, *, currency: str, language: str) -> Iterator[list[str]]:
-    """The product's rows in COLUMNS order, one per variant (one if it has none), escaped.
+    """The product's rows in columns_for(language) order, one per variant (one if it has none),
+    escaped.
     Expects `category` and `variants` loaded (catalog.selectors.product_list does)."""
     head = [
         str(product.pk),
@@ -334,9 +389,14 @@ def product_rows(product: Product, *, currency: str, language: str) -> Iterator[
         yes_no(product.active),
         ", ".join(product.tags or []),
     ]
+    translated = [
+        translated_cell(product, column)
+        for column in columns_for(language)
+        if column in TRANSLATION_COLUMNS
+    ]
     variants = list(product.variants.all())
     if not variants:
-        yield [escape(cell) for cell in head + [""] * len(VARIANT_COLUMNS)]
+        yield [escape(cell) for cell in head + [""] * len(VARIANT_COLUMNS) + translated]
         return
     for variant in variants:
         options = list((variant.options or {}).items())[:MAX_OPTIONS]
@@ -352,5 +412,6 @@ def product_rows(product: Product, *, currency: str, language: str) -> Iterator[
             amount_input_value(variant.price, currency, language),
             str(variant.stock),
             yes_no(variant.track_stock),
+            *translated,
         ]
         yield [escape(cell) for cell in cells]

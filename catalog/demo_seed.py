@@ -1,7 +1,7 @@
-"""The demo shop, Maison Souk: a French boutique with a small bilingual catalog, an owner who can
-sign in to the back office and an API key. `demo_seed()` is idempotent: a second run adds only
-what is missing and replaces the demo API key (keys are stored hashed, so a new key is the only
-way to print a usable one)."""
+"""The demo shop, Maison Souk: a French boutique with a small catalog in French (English as its
+translation), an owner who can sign in to the back office and an API key. `demo_seed()` is
+idempotent: a second run adds only what is missing and replaces the demo API key (keys are stored
+hashed, so a new key is the only way to print a usable one)."""
 
 import zlib
 from dataclasses import dataclass
@@ -22,11 +22,12 @@ OWNER_EMAIL = "demo@souk.test"
 OWNER_PASSWORD = "souk-demo"  # noqa: S105
 API_KEY_NAME = "Demo key"
 
-DRESSES = "Robes · Dresses"
-TOPS = "Hauts · Tops"
-ACCESSORIES = "Accessoires · Accessories"
-SHOES = "Chaussures · Shoes"
+DRESSES = "Robes"
+TOPS = "Hauts"
+ACCESSORIES = "Accessoires"
+SHOES = "Chaussures"
 CATEGORIES = (DRESSES, TOPS, ACCESSORIES, SHOES)
+CATEGORY_NAMES_EN = {DRESSES: "Dresses", TOPS: "Tops", ACCESSORIES: "Accessories", SHOES: "Shoes"}
 
 DRESS_SIZES = ("36", "38", "40", "42")
 TOP_SIZES = ("XS", "S", "M", "L", "XL")
@@ -59,8 +60,12 @@ SOLD_OUT = frozenset({"MS-ROBE-ROUGE-42", "MS-BALLERINE-NOIR-41"})
 @dataclass(frozen=True)
 class DemoProduct:
     code: str  # SKUs are MS-<code>-<COLOUR>[-<size>]
+    # In the shop's language (French), with the English as the product's translation: a
+    # shopper reads one language, never "Robe / Dress".
     title: str  # ≤ 60 characters: chat carousels cut longer titles
+    title_en: str
     description: str
+    description_en: str
     category: str
     price: int  # EUR cents
     colours: tuple[str, ...]
@@ -75,9 +80,10 @@ class DemoProduct:
 PRODUCTS: tuple[DemoProduct, ...] = (
     DemoProduct(
         code="ROBE",
-        title="Robe portefeuille rouge · Red wrap dress",
-        description=(
-            "Robe portefeuille en crêpe fluide, manches courtes et ceinture à nouer. "
+        title="Robe portefeuille rouge",
+        title_en="Red wrap dress",
+        description="Robe portefeuille en crêpe fluide, manches courtes et ceinture à nouer.",
+        description_en=(
             "Fluid crêpe wrap dress with short sleeves and a tie belt; falls below the knee."
         ),
         category=DRESSES,
@@ -90,11 +96,10 @@ PRODUCTS: tuple[DemoProduct, ...] = (
     ),
     DemoProduct(
         code="ROBELIN",
-        title="Robe d'été en lin · Linen summer dress",
-        description=(
-            "Robe à bretelles en lin lavé, boutonnée devant, deux poches. "
-            "Washed linen sundress with thin straps, a button front and two pockets."
-        ),
+        title="Robe d'été en lin",
+        title_en="Linen summer dress",
+        description="Robe à bretelles en lin lavé, boutonnée devant, deux poches.",
+        description_en="Washed linen sundress with thin straps, a button front and two pockets.",
         category=DRESSES,
         price=7490,
         colours=("Bleu ciel", "Blanc"),
@@ -104,9 +109,10 @@ PRODUCTS: tuple[DemoProduct, ...] = (
     ),
     DemoProduct(
         code="ROBELONG",
-        title="Robe longue fleurie · Floral maxi dress",
-        description=(
-            "Robe longue à volants, imprimé fleuri, taille smockée. "
+        title="Robe longue fleurie",
+        title_en="Floral maxi dress",
+        description="Robe longue à volants, imprimé fleuri, taille smockée.",
+        description_en=(
             "Flowing maxi dress with a floral print, a smocked waist and two flounces."
         ),
         category=DRESSES,
@@ -120,9 +126,10 @@ PRODUCTS: tuple[DemoProduct, ...] = (
     ),
     DemoProduct(
         code="MARINIERE",
-        title="Marinière · Breton striped top",
-        description=(
-            "La marinière en jersey de coton épais, col bateau, manches trois-quarts. "
+        title="Marinière",
+        title_en="Breton striped top",
+        description="La marinière en jersey de coton épais, col bateau, manches trois-quarts.",
+        description_en=(
             "The classic Breton top in heavy cotton jersey, boat neck, three-quarter sleeves."
         ),
         category=TOPS,
@@ -135,11 +142,10 @@ PRODUCTS: tuple[DemoProduct, ...] = (
     ),
     DemoProduct(
         code="CHEMISE",
-        title="Chemise en lin · Linen shirt",
-        description=(
-            "Chemise ample en lin, col classique, boutons en nacre. "
-            "Relaxed linen shirt with a classic collar and mother-of-pearl buttons."
-        ),
+        title="Chemise en lin",
+        title_en="Linen shirt",
+        description="Chemise ample en lin, col classique, boutons en nacre.",
+        description_en="Relaxed linen shirt with a classic collar and mother-of-pearl buttons.",
         category=TOPS,
         price=5990,
         colours=("Blanc", "Bleu ciel"),
@@ -149,11 +155,10 @@ PRODUCTS: tuple[DemoProduct, ...] = (
     ),
     DemoProduct(
         code="PULL",
-        title="Pull en laine mérinos · Merino jumper",
-        description=(
-            "Pull col rond en laine mérinos extra-fine, bords côtes. "
-            "Crew-neck jumper in extra-fine merino wool with ribbed cuffs and hem."
-        ),
+        title="Pull en laine mérinos",
+        title_en="Merino jumper",
+        description="Pull col rond en laine mérinos extra-fine, bords côtes.",
+        description_en="Crew-neck jumper in extra-fine merino wool with ribbed cuffs and hem.",
         category=TOPS,
         price=8990,
         colours=("Camel", "Gris chiné"),
@@ -164,9 +169,10 @@ PRODUCTS: tuple[DemoProduct, ...] = (
     ),
     DemoProduct(
         code="CABAS",
-        title="Sac cabas en cuir · Leather tote bag",
-        description=(
-            "Grand cabas en cuir de vachette tannage végétal, fermeture aimantée. "
+        title="Sac cabas en cuir",
+        title_en="Leather tote bag",
+        description="Grand cabas en cuir de vachette tannage végétal, fermeture aimantée.",
+        description_en=(
             "Large vegetable-tanned leather tote with a magnetic clasp; fits a laptop."
         ),
         category=ACCESSORIES,
@@ -177,11 +183,10 @@ PRODUCTS: tuple[DemoProduct, ...] = (
     ),
     DemoProduct(
         code="TOTE",
-        title="Tote bag en toile · Canvas tote bag",
-        description=(
-            "Tote bag en toile de coton bio, imprimé à la demande dans notre atelier. "
-            "Organic cotton canvas tote, printed on demand in our workshop."
-        ),
+        title="Tote bag en toile",
+        title_en="Canvas tote bag",
+        description="Tote bag en toile de coton bio, imprimé à la demande dans notre atelier.",
+        description_en="Organic cotton canvas tote, printed on demand in our workshop.",
         category=ACCESSORIES,
         price=1990,
         colours=("Naturel",),
@@ -194,11 +199,10 @@ PRODUCTS: tuple[DemoProduct, ...] = (
     ),
     DemoProduct(
         code="FOULARD",
-        title="Foulard en soie · Silk scarf",
-        description=(
-            "Carré de soie twill 90 x 90 cm, roulotté à la main. "
-            "Silk twill square scarf, 90 x 90 cm, with hand-rolled edges."
-        ),
+        title="Foulard en soie",
+        title_en="Silk scarf",
+        description="Carré de soie twill 90 x 90 cm, roulotté à la main.",
+        description_en="Silk twill square scarf, 90 x 90 cm, with hand-rolled edges.",
         category=ACCESSORIES,
         price=6500,
         colours=("Bordeaux", "Marine"),
@@ -208,9 +212,10 @@ PRODUCTS: tuple[DemoProduct, ...] = (
     ),
     DemoProduct(
         code="CEINTURE",
-        title="Ceinture tressée · Braided belt",
-        description=(
-            "Ceinture en cuir tressé, boucle en laiton. "
+        title="Ceinture tressée",
+        title_en="Braided belt",
+        description="Ceinture en cuir tressé, boucle en laiton.",
+        description_en=(
             "Braided leather belt with a solid brass buckle; adjustable at any length."
         ),
         category=ACCESSORIES,
@@ -222,11 +227,10 @@ PRODUCTS: tuple[DemoProduct, ...] = (
     ),
     DemoProduct(
         code="BALLERINE",
-        title="Ballerines en cuir · Leather ballet flats",
-        description=(
-            "Ballerines en cuir nappa souple, semelle cuir, petit nœud. "
-            "Soft nappa leather ballet flats with a leather sole and a small bow."
-        ),
+        title="Ballerines en cuir",
+        title_en="Leather ballet flats",
+        description="Ballerines en cuir nappa souple, semelle cuir, petit nœud.",
+        description_en="Soft nappa leather ballet flats with a leather sole and a small bow.",
         category=SHOES,
         price=11900,
         colours=("Noir", "Rouge"),
@@ -236,11 +240,10 @@ PRODUCTS: tuple[DemoProduct, ...] = (
     ),
     DemoProduct(
         code="BASKET",
-        title="Baskets en toile · Canvas sneakers",
-        description=(
-            "Baskets basses en toile de coton, semelle en caoutchouc naturel. "
-            "Low-top cotton canvas sneakers on a natural rubber sole."
-        ),
+        title="Baskets en toile",
+        title_en="Canvas sneakers",
+        description="Baskets basses en toile de coton, semelle en caoutchouc naturel.",
+        description_en="Low-top cotton canvas sneakers on a natural rubber sole.",
         category=SHOES,
         price=6900,
         colours=("Blanc",),
@@ -251,11 +254,10 @@ PRODUCTS: tuple[DemoProduct, ...] = (
     ),
     DemoProduct(
         code="SANDALE",
-        title="Sandales à brides · Strappy sandals",
-        description=(
-            "Sandales plates à trois brides en cuir, semelle en liège. "
-            "Flat leather sandals with three straps and a cork footbed."
-        ),
+        title="Sandales à brides",
+        title_en="Strappy sandals",
+        description="Sandales plates à trois brides en cuir, semelle en liège.",
+        description_en="Flat leather sandals with three straps and a cork footbed.",
         category=SHOES,
         price=7900,
         colours=("Camel", "Noir"),
@@ -336,7 +338,7 @@ def _photos(product: DemoProduct) -> list[tuple[object, str]]:
             seed=f"{product.code}-detail",
             name=f"{stem}-detail.jpg",
         )
-        uploads.append((upload, f"{product.title} — détail / detail"))
+        uploads.append((upload, f"{product.title} — détail"))
     return uploads
 
 
@@ -391,7 +393,12 @@ def _demo_categories(shop: Shop) -> dict[str, Category]:
     existing = {c.name: c for c in Category.objects.for_shop(shop).filter(name__in=CATEGORIES)}
     for position, name in enumerate(CATEGORIES):
         if name not in existing:
-            existing[name] = category_create(shop=shop, name=name, position=position)
+            existing[name] = category_create(
+                shop=shop,
+                name=name,
+                position=position,
+                translations={"en": {"name": CATEGORY_NAMES_EN[name]}},
+            )
     return existing
 
 
@@ -414,6 +421,7 @@ def _demo_products(shop: Shop, categories: dict[str, Category]) -> int:
             active=True,
             tags=list(spec.tags),
             variants=variants,
+            translations={"en": {"title": spec.title_en, "description": spec.description_en}},
         )
         for position, (upload, alt) in enumerate(_photos(spec)):
             image_add(product=product, upload=upload, alt=alt, position=position)

@@ -67,7 +67,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "catalog/imports/start.html",
-        {"form": form, "page": page, "columns": csv_format.COLUMNS},
+        {"form": form, "page": page, "columns": csv_format.columns_for(request.shop.language)},
     )
 
 
@@ -143,7 +143,7 @@ def product_export(request: HttpRequest) -> StreamingHttpResponse:
 
     def lines():
         # The BOM tells Excel the file is UTF-8 (accents intact).
-        yield "\ufeff" + writer.writerow(csv_format.COLUMNS)
+        yield "\ufeff" + writer.writerow(csv_format.columns_for(shop.language))
         for product in products.iterator(chunk_size=500):
             for cells in csv_format.product_rows(
                 product, currency=shop.currency, language=shop.language

@@ -22,7 +22,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog import services
-from catalog.csv_format import MAX_LENGTHS, CsvFile, RowValues, parse_text, read_row, yes_no
+from catalog.csv_format import (
+    MAX_LENGTHS,
+    TRANSLATION_COLUMNS,
+    CsvFile,
+    RowValues,
+    parse_text,
+    read_row,
+    translated_cell,
+    translations_with,
+    yes_no,
+)
 from catalog.models import (
     CatalogImport,
     Category,
@@ -41,7 +51,7 @@ CHANGES_SHOWN = 50  # changes listed on the preview and result pages
 PROGRESS_EVERY_SECONDS = 0.5  # how often the task writes its progress
 CHUNK = 1000  # ids per IN (...) query
 
-PRODUCT_FIELDS = ("title", "description", "category", "active", "tags")
+PRODUCT_FIELDS = ("title", "description", "category", "active", "tags", *TRANSLATION_COLUMNS)
 VARIANT_FIELDS = ("name", "options", "price", "stock", "track_stock")
 VARIANT_LABELS = {"name": "variant_name"}
 NAME_MAX = MAX_LENGTHS["variant_name"]  # a name made up from the options or the title
@@ -124,7 +134,10 @@ class _Display:
 
 
 def _read_rows(csv_file: CsvFile, shop: Shop) -> list[RowValues]:
-    rows = [read_row(csv_row, currency=shop.currency) for csv_row in csv_file.rows]
+    rows = [
+        read_row(csv_row, currency=shop.currency, language=shop.language)
+        for csv_row in csv_file.rows
+    ]
     first_row_of: dict[str, int] = {}
     for row in rows:
         if not row.sku:
@@ -291,6 +304,7 @@ def _plan_product(
             "category": wanted.get("category", ""),
             "active": wanted.get("active", True),
             "tags": wanted.get("tags", []),
+            **{column: wanted[column] for column in TRANSLATION_COLUMNS if wanted.get(column)},
         }
         plan.values = wanted
     else:
@@ -300,6 +314,7 @@ def _plan_product(
             "category": product.category.name if product.category_id else "",
             "active": product.active,
             "tags": list(product.tags or []),
+            **{column: translated_cell(product, column) for column in TRANSLATION_COLUMNS},
         }
         for name, value in wanted.items():
             same = (
@@ -712,6 +727,10 @@ def _write_product(
     fields = dict(plan.values)
     if "category" in fields:
         fields["category"] = category
+    translated = {c: fields.pop(c) for c in TRANSLATION_COLUMNS if c in fields}
+    if translated:
+        current = product.translations if product is not None else {}
+        fields["translations"] = translations_with(current, translated)
     reason = f"CSV import #{catalog_import.pk} ({catalog_import.file_name})"[:200]
     if product is None:
         product = services.product_create(

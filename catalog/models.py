@@ -9,6 +9,8 @@ from shops.tenancy import ShopOwned
 
 class Category(ShopOwned):
     name = models.CharField(max_length=120)
+    # The name in the shop's other languages, {"en": {"name": "Dresses"}} (catalog/translations.py).
+    translations = models.JSONField(default=dict, blank=True)
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -33,6 +35,10 @@ class Product(ShopOwned):
     )
     active = models.BooleanField(default=True)
     tags = models.JSONField(default=list, blank=True)
+    # Title and description in the shop's other languages, {"en": {"title": "Red dress",
+    # "description": "…"}}; `title` and `description` are in the shop's own language
+    # (catalog/translations.py).
+    translations = models.JSONField(default=dict, blank=True)
     # Accent-folded, lower-cased text of the product and its variants, kept by the services;
     # PostgreSQL indexes its tsvector (GIN), SQLite scans it.
     search_document = models.TextField(blank=True, default="", editable=False)

@@ -2,6 +2,12 @@ from rest_framework import serializers
 
 from catalog.models import Category, Product, ProductImage, Variant
 from catalog.selectors import public_media_url
+from catalog.translations import (
+    CATEGORY_FIELDS,
+    PRODUCT_FIELDS,
+    TranslationError,
+    translations_clean,
+)
 from shops.money import format_amount
 from shops.rest.serializers import (
     MAX_POSITION,
@@ -21,12 +27,39 @@ def _absolute_media_url(file) -> str | None:
     return public_media_url(file) or None
 
 
+class TranslationsField(serializers.JSONField):
+    """The text in the shop's other languages, {"en": {"title": "…"}}; checked against the
+    shop's language (catalog/translations.py)."""
+
+    def __init__(self, fields: dict[str, int], **kwargs):
+        self.translatable = fields
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text",
+            "The same texts in the shop's other languages, by language code: "
+            + "{'en': {"
+            + ", ".join(f"'{name}': '…'" for name in fields)
+            + "}}. Omitted texts read as the shop's own.",
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        shop = self.context.get("shop")
+        try:
+            return translations_clean(
+                data, fields=self.translatable, shop_language=shop.language if shop else ""
+            )
+        except TranslationError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
 class CategorySerializer(StrictModelSerializer):
     position = PositionField()
+    translations = TranslationsField(CATEGORY_FIELDS)
 
     class Meta:
         model = Category
-        fields = ["id", "name", "position", "created_at", "updated_at"]
+        fields = ["id", "name", "translations", "position", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
@@ -101,6 +134,7 @@ class ProductSerializer(StrictModelSerializer):
     variants = VariantSerializer(many=True, required=False)
     images = ProductImageSerializer(many=True, read_only=True)
     currency = serializers.SerializerMethodField()
+    translations = TranslationsField(PRODUCT_FIELDS)
 
     class Meta:
         model = Product
@@ -108,6 +142,7 @@ class ProductSerializer(StrictModelSerializer):
             "id",
             "title",
             "description",
+            "translations",
             "category",
             "active",
             "tags",

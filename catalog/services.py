@@ -18,7 +18,7 @@ from shops.models import Shop, User
 logger = logging.getLogger(__name__)
 
 VARIANT_FIELDS = ("sku", "name", "options", "price", "stock", "track_stock", "position")
-PRODUCT_FIELDS = ("title", "description", "category", "active", "tags")
+PRODUCT_FIELDS = ("title", "description", "category", "active", "tags", "translations")
 
 
 class StockWouldGoNegative(Exception):
@@ -32,16 +32,22 @@ class StockWouldGoNegative(Exception):
 # --- Categories ---------------------------------------------------------------------------------
 
 
-def category_create(*, shop: Shop, name: str, position: int | None = None) -> Category:
+def category_create(
+    *, shop: Shop, name: str, position: int | None = None, translations: dict | None = None
+) -> Category:
     if position is None:
         top = Category.objects.for_shop(shop).aggregate(top=Max("position"))["top"]
         position = 0 if top is None else top + 1
     if Category.objects.for_shop(shop).filter(name=name).exists():
         raise ValidationError({"name": f"A category named '{name}' already exists."})
-    return Category.objects.create(shop=shop, name=name, position=position)
+    return Category.objects.create(
+        shop=shop, name=name, position=position, translations=translations or {}
+    )
 
 
-def category_update(*, category: Category, name: str | None = None, position=None) -> Category:
+def category_update(
+    *, category: Category, name: str | None = None, position=None, translations=None
+) -> Category:
     with transaction.atomic():
         renamed = name is not None and name != category.name
         if renamed:
@@ -51,6 +57,8 @@ def category_update(*, category: Category, name: str | None = None, position=Non
             category.name = name
         if position is not None:
             category.position = position
+        if translations is not None:
+            category.translations = translations
         category.save()
         if renamed:
             _refresh_search_documents(Product.objects.filter(category=category))
@@ -140,12 +148,18 @@ def _refresh_search_documents(products: Iterable[Product]) -> None:
     for product in loaded:
         product.search_document = build_search_document(
             title=product.title,
-            description=product.description,
+            # A shopper may search in any of the shop's languages.
+            description=" ".join([product.description, *_translated("description", product)]),
             tags=product.tags,
             category_name=product.category.name if product.category else "",
             variants=product.variants.all(),
+            other_titles=_translated("title", product),
         )
     Product.objects.bulk_update(loaded, ["search_document"])
+
+
+def _translated(field: str, product: Product) -> list[str]:
+    return [texts[field] for texts in (product.translations or {}).values() if texts.get(field)]
 
 
 def _save_guarding_skus(callable_):
@@ -169,6 +183,7 @@ def product_create(
     tags: Sequence[str] = (),
     variants: Sequence[dict] = (),
     images: Sequence = (),
+    translations: dict | None = None,
 ) -> Product:
     """`images` are uploads, checked before anything is written: a bad file creates nothing."""
     _check_skus(shop, variants)
@@ -182,6 +197,7 @@ def product_create(
             category=category,
             active=active,
             tags=list(tags),
+            translations=translations or {},
         )
         Variant.objects.bulk_create(
             Variant(shop=shop, product=product, **_variant_values(data, index))

@@ -25,7 +25,7 @@ from orders.models import Order
 from shops.demo import DEMO_TEAM
 from shops.models import ApiKey, Membership, Role, Shop, User
 
-RED_DRESS = "Robe portefeuille rouge · Red wrap dress"
+RED_DRESS = "Robe portefeuille rouge"
 
 
 @pytest.fixture
