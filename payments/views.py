@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from orders.transitions import OrderStatus
 from payments import services
+from payments.decline_reasons import decline_reason
 from payments.models import Payment, PaymentState, Provider
 from payments.pay_forms import PayForm
 from payments.pay_page import (
@@ -46,12 +47,7 @@ def _payment(token: str) -> Payment:
 
 def _decline_message(payment: Payment) -> str:
     # The provider answers in English; the shopper reads their own language.
-    messages = {
-        "card_declined": _("Your card was declined."),
-        "insufficient_funds": _("Your card has insufficient funds."),
-        "authentication_failed": _("The payment was not authenticated."),
-    }
-    return messages.get(payment.failure_code, _("The payment failed."))
+    return decline_reason(payment.failure_code, translation.get_language())
 
 
 @never_cache
