@@ -1,0 +1,101 @@
+"""One language per shopper: the platform's profile decides (Telegram's language_code), else
+what the shopper clearly writes, else the shop's language; never a language the shop cannot
+answer in. Once known it is kept on the customer."""
+
+import json
+
+import pytest
+
+from conversations.language import shopper_language, written_language
+from conversations.models import Customer, Message
+from tests.fakes.conftest_plugin import fake_telegram  # noqa: F401
+from tests.test_end_to_end import deliver, telegram_shop  # noqa: F401
+
+
+def said(conversation, text: str) -> None:
+    Message.objects.create(
+        shop=conversation.shop,
+        conversation=conversation,
+        direction="in",
+        kind="text",
+        text=text,
+        body={},
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "profile, expected",
+    [("en", "en"), ("en-GB", "en"), ("fr_CA", "fr"), ("FR", "fr"), ("de", "fr"), ("", "fr")],
+)
+def test_the_profile_language_when_the_shop_speaks_it_else_the_shops(
+    conversation, profile, expected
+):
+    # `conversation` is in a French shop (tests/conftest.py).
+    Customer.objects.filter(pk=conversation.customer_id).update(language=profile)
+    conversation.customer.refresh_from_db()
+
+    assert shopper_language(conversation) == expected
+
+
+@pytest.mark.django_db
+def test_a_shopper_without_a_profile_language_is_answered_in_the_one_they_write(conversation):
+    said(conversation, "Hello")
+    assert shopper_language(conversation) == "fr"  # one word says nothing: the shop's language
+    assert conversation.customer.language == ""
+
+    said(conversation, "I am looking for a red dress, do you have one?")
+    assert shopper_language(conversation) == "en"
+
+    # Kept: a later "ok" or a French product name does not switch back.
+    said(conversation, "ok")
+    said(conversation, "robe")
+    conversation.customer.refresh_from_db()
+    assert conversation.customer.language == "en"
+    assert shopper_language(conversation) == "en"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("je cherche une robe rouge pas chère", "fr"),
+        ("combien de temps pour la livraison ?", "fr"),
+        ("where is my order please", "en"),
+        ("do you have this in size 38?", "en"),
+        ("OK", ""),
+        ("robe 38", ""),
+        ("hi", ""),
+        ("", ""),
+    ],
+)
+def test_written_language_needs_clear_words(text, expected):
+    assert written_language(text) == expected
+
+
+ENGLISH_SENDER = {"id": 5151, "is_bot": False, "first_name": "Amy", "language_code": "en"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_english_telegram_user_in_a_french_shop_is_greeted_in_english(
+    client,
+    telegram_shop,  # noqa: F811
+    fake_telegram,  # noqa: F811
+):
+    body = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "from": ENGLISH_SENDER,
+            "chat": {"id": 5151, "type": "private", "first_name": "Amy"},
+            "date": 1763900000,
+            "text": "Bonjour",
+        },
+    }
+
+    assert deliver(client, telegram_shop, fake_telegram, body).status_code == 200
+
+    greeting = fake_telegram.wait_for_route("sendMessage", count=1)[-1]
+    assert greeting.params["text"].startswith("Hello Amy! Welcome to Maison Rouge.")
+    buttons = json.loads(greeting.params["reply_markup"])["inline_keyboard"]
+    assert "Browse" in [b["text"] for row in buttons for b in row]
+    assert Customer.objects.get(name="Amy").language == "en"
