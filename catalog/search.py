@@ -257,14 +257,17 @@ class DocumentScore(Func):
     function = "souk_search_score"
     output_field = IntegerField()
 
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # Registered when the SQL is compiled, on the connection that runs it: a queryset
+        # built before a reconnection, or in another thread, still finds the function.
+        connection.ensure_connection()
+        connection.connection.create_function(self.function, 4, _document_score, deterministic=True)
+        return self.as_sql(compiler, connection, **extra_context)
+
 
 def _python_search(
     queryset: QuerySet, terms: list[str], language: str, *, every_word: bool
 ) -> QuerySet:
-    connection.ensure_connection()
-    connection.connection.create_function(
-        DocumentScore.function, 4, _document_score, deterministic=True
-    )
     score = DocumentScore(
         F("search_document"), Value(" ".join(terms)), Value(language), Value(int(every_word))
     )
