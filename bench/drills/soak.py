@@ -159,22 +159,30 @@ def _send(platform: Platform, shoppers: Shoppers, delivery: Delivery) -> None:
     shoppers.sent(delivery)
 
 
-def _reply_latencies(stack: Stack, deliveries: list[Delivery]) -> list[float]:
+def _reply_latencies(stack: Stack, deliveries: list[Delivery]) -> tuple[list[float], int]:
+    """From each message's due time to the first payload sent (or edited) in its chat before
+    that chat's next message; and how many messages got none (a tap answered in place)."""
     by_chat: dict[str, list[float]] = defaultdict(list)
     for request in stack.telegram.requests:
-        if request.status == 200 and request.route.startswith("send"):
+        if request.status == 200 and request.route.startswith(("send", "edit")):
             by_chat[str(request.params.get("chat_id"))].append(request.received_at)
-    latencies = []
-    for delivery in deliveries:
-        later = [t for t in by_chat.get(str(delivery.chat), []) if t >= delivery.due]
-        if later:
-            latencies.append(min(later) - delivery.due)
-    return latencies
+    next_due: dict[int, float] = {}
+    latencies, unanswered = [], 0
+    for delivery in sorted(deliveries, key=lambda d: d.due, reverse=True):
+        until = next_due.get(delivery.chat, float("inf"))
+        within = [t for t in by_chat.get(str(delivery.chat), []) if delivery.due <= t < until]
+        if within:
+            latencies.append(min(within) - delivery.due)
+        else:
+            unanswered += 1
+        next_due[delivery.chat] = delivery.due
+    latencies.reverse()
+    return latencies, unanswered
 
 
 def _report(verdict, stack, deliveries, shoppers, sent_for, waited, memory, args) -> None:
     acked = [d for d in deliveries if d.acked]
-    replies = _reply_latencies(stack, deliveries)
+    replies, unanswered = _reply_latencies(stack, deliveries)
     accepted = sum(
         1 for r in stack.telegram.requests if r.status == 200 and r.route.startswith("send")
     )
@@ -194,6 +202,11 @@ def _report(verdict, stack, deliveries, shoppers, sent_for, waited, memory, args
     )
     verdict.figures.append(latency_line("  webhook 200", [d.ack_seconds for d in acked]))
     verdict.figures.append(latency_line("  first reply payload", replies))
+    if unanswered:
+        verdict.figures.append(
+            f"  {unanswered} messages got no new payload before the chat's next message (a tap "
+            "answered by editing, or a reply still pacing out the previous one's)"
+        )
     thirds = [replies[i * len(replies) // 3 : (i + 1) * len(replies) // 3] for i in range(3)]
     verdict.figures.append(
         "  reply p50 by third of the run: " + ", ".join(f"{ms(t, 50):,.0f} ms" for t in thirds if t)
