@@ -7,6 +7,7 @@ anything, so the bot can call them from any step.
 from catalog.models import Product
 from catalog.search import SIZE_OPTION_KEYS
 from catalog.selectors import ShopperSearch, product_search
+from catalog.translations import product_title
 from channels_adapters import messages as m
 from conversations.payloads import encode
 from conversations.phrases import say
@@ -75,14 +76,15 @@ def sizes(*, shop: Shop, language: str, product: Product | None = None, query: s
         product = product_search(shop=shop, search=ShopperSearch(query=query)).first()
     if product is None:
         return Reply([m.Text(say("sizes_which_product", language))])
+    title = product_title(product, language)
     variants = list(product.variants.order_by("position", "id"))
     sized = [v for v in variants if _size_of(v)]
     if not sized:
-        return _about(product, say("sizes_one", language, product=product.title), language)
+        return _about(product, say("sizes_one", language, product=title), language)
     available = _unique(_size_of(v) for v in sized if v.in_stock)
     if not available:
-        return _about(product, say("sizes_sold_out", language, product=product.title), language)
-    text = say("sizes_available", language, product=product.title, sizes=", ".join(available))
+        return _about(product, say("sizes_sold_out", language, product=title), language)
+    text = say("sizes_available", language, product=title, sizes=", ".join(available))
     return _about(product, text, language)
 
 

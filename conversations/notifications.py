@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext, pgettext
 
+from catalog.translations import product_title
 from channels_adapters import messages as m
 from channels_adapters.base import PERMANENT_WINDOW_CLOSED
 from conversations.checkout_flow import address_text
@@ -115,7 +116,7 @@ def _payment_unavailable(order: Order, details: dict, lang: str) -> list[m.Outbo
 
 
 def receipt(order: Order, lang: str) -> m.Receipt:
-    lines = list(order.lines.all())
+    lines = list(order.lines.select_related("variant__product__shop"))
     payment = (
         Payment.objects.filter(order=order, state=PaymentState.SUCCEEDED)
         .select_related("method")
@@ -129,7 +130,7 @@ def receipt(order: Order, lang: str) -> m.Receipt:
         lines=tuple(
             m.ReceiptLine(
                 # The size or colour in the title: text receipts show titles only.
-                title=_line_title(line),
+                title=_line_title(line, lang),
                 quantity=line.quantity,
                 price=_money(order, line.line_total, lang),
                 amount=line.line_total,
@@ -152,10 +153,13 @@ def receipt(order: Order, lang: str) -> m.Receipt:
     )
 
 
-def _line_title(line) -> str:
-    return (
-        f"{line.product_title} ({line.variant_name})" if line.variant_name else line.product_title
-    )
+def _line_title(line, lang: str) -> str:
+    # The title as it was sold; for a shopper of another language, the product's translation
+    # while the product still exists.
+    product = line.variant.product if line.variant_id else None
+    translated = product is not None and lang != product.shop.language
+    title = product_title(product, lang) if translated else line.product_title
+    return f"{title} ({line.variant_name})" if line.variant_name else title
 
 
 def _shipping(order: Order, lang: str) -> str:
