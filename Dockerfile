@@ -54,7 +54,8 @@ COPY . /app
 # What settings.STATICFILES_DIRS serves as /static/vendor/chart.js/ (collected below).
 COPY --from=assets /assets/node_modules/chart.js/dist /app/node_modules/chart.js/dist
 
-# Static files are collected (and compressed, fingerprinted by WhiteNoise) into the image.
+# Static files are collected (and compressed, fingerprinted by WhiteNoise) into the image, and
+# the .po translations compiled to the .mo Django reads (Babel; they are not in git).
 # Settings refuse to load without SECRET_KEY and FIELD_ENCRYPTION_KEY when DEBUG is off:
 # throwaway values are given to this one command only; nothing here ends up in the image's
 # environment, and collectstatic touches neither the database nor the cache. (The key is a
@@ -62,6 +63,7 @@ COPY --from=assets /assets/node_modules/chart.js/dist /app/node_modules/chart.js
 RUN SECRET_KEY=collectstatic-build-only-not-a-secret \
     FIELD_ENCRYPTION_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
     python manage.py collectstatic --noinput --verbosity 0 \
+    && python -m config.locale_compile \
     && python -m compileall -q /app \
     && mkdir -p /app/media \
     && chown souk:souk /app/media
