@@ -20,9 +20,11 @@ from typing import Any
 
 import stripe
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from payments.models import Payment, PaymentMethod, Refund
+from payments.pay_page import shopper_language
 from payments.providers.base import (
     CANCELLED,
     DECLINED,
@@ -220,15 +222,20 @@ class StripeProvider(PaymentProvider):
         base = settings.SOUK_PUBLIC_URL.rstrip("/")
         expires_at, late_suffix = _session_expiry(payment)
         metadata = _metadata(payment)
+        # Stripe's page in the shopper's language, its one line named in it too.
+        language = shopper_language(order)
+        with translation.override(language):
+            line_name = gettext("Order #%(number)s") % {"number": order.number}
         params: dict[str, Any] = {
             "mode": "payment",
+            "locale": language,
             "line_items": [
                 {
                     "quantity": 1,
                     "price_data": {
                         "currency": payment.currency.lower(),
                         "unit_amount": payment.amount,
-                        "product_data": {"name": f"Order #{order.number}"},
+                        "product_data": {"name": line_name},
                     },
                 }
             ],

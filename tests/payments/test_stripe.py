@@ -127,6 +127,11 @@ def test_link_creates_a_checkout_session_that_saves_the_card(link_payment, fake_
     assert session["currency"] == "eur"
     assert params["expires_at"] >= time.time() + 30 * 60
     assert params["success_url"].startswith("http://127.0.0.1:8000/pay/done/")
+    # Stripe's page in the shopper's language: here the French shop's, as no profile says another.
+    assert params["locale"] == "fr"
+    assert params["line_items"][0]["price_data"]["product_data"]["name"] == (
+        f"Commande n°{order.number}"
+    )
 
 
 def test_link_for_a_known_shopper_reuses_the_stripe_customer(
