@@ -11,7 +11,13 @@ from django.db import transaction
 from catalog import demo_images
 from catalog.models import Category, Product, ProductImage, Variant
 from catalog.search import fold
-from catalog.services import category_create, image_add, product_create
+from catalog.services import (
+    category_create,
+    category_update,
+    image_add,
+    product_create,
+    product_update,
+)
 from shops.models import ApiKey, Membership, Role, Shop, User
 from shops.services import api_key_create, api_key_revoke, shop_create
 
@@ -358,6 +364,7 @@ def demo_seed() -> DemoSeedResult:
                 timezone_name="Europe/Paris",
             )
         owner = _demo_owner(shop, password_is_set=new_shop)
+        _one_language_titles(shop)
         categories = _demo_categories(shop)
         created = _demo_products(shop, categories)
         for key in ApiKey.objects.filter(shop=shop, name=API_KEY_NAME, revoked_at__isnull=True):
@@ -387,6 +394,26 @@ def _demo_owner(shop: Shop, *, password_is_set: bool) -> User:
     if changed:
         owner.save(update_fields=changed)
     return owner
+
+
+def _one_language_titles(shop: Shop) -> None:
+    """A demo seeded before titles had one language each ("Robes · Dresses", "Robe portefeuille
+    rouge · Red wrap dress") gets the French title and the English as its translation. What
+    the visitor renamed is left alone."""
+    for name, english in CATEGORY_NAMES_EN.items():
+        old = Category.objects.for_shop(shop).filter(name=f"{name} · {english}").first()
+        if old and not Category.objects.for_shop(shop).filter(name=name).exists():
+            category_update(category=old, name=name, translations={"en": {"name": english}})
+    for spec in PRODUCTS:
+        for product in Product.objects.for_shop(shop).filter(
+            title=f"{spec.title} · {spec.title_en}"
+        ):
+            product_update(
+                product=product,
+                title=spec.title,
+                description=spec.description,
+                translations={"en": {"title": spec.title_en, "description": spec.description_en}},
+            )
 
 
 def _demo_categories(shop: Shop) -> dict[str, Category]:

@@ -14,6 +14,7 @@ from catalog.models import Category, Product
 from catalog.services import category_create, product_create
 from catalog.translations import category_name, product_description, product_title
 from shops.models import Membership, Role
+from shops.services import shop_create
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +160,36 @@ def test_a_shop_in_english_translates_to_french(make_shop):
     assert product_title(product, "en") == "Wrap dress"
     assert product_title(product, "") == "Wrap dress"
     assert category_name(dresses, "fr") == "Robes"
+
+
+def test_a_demo_seeded_with_two_languages_in_each_title_gets_one_each(settings, tmp_path):
+    from catalog import demo_seed
+
+    settings.MEDIA_ROOT = tmp_path
+    shop = shop_create(
+        name=demo_seed.SHOP_NAME,
+        slug=demo_seed.SHOP_SLUG,
+        owner_email="old-demo@souk.test",
+        currency="EUR",
+        language="fr",
+    )
+    old_category = category_create(shop=shop, name="Robes · Dresses")
+    dress = demo_seed.PRODUCTS[0]
+    product_create(
+        shop=shop,
+        title=f"{dress.title} · {dress.title_en}",
+        description=f"{dress.description} {dress.description_en}",
+        category=old_category,
+        variants=demo_seed.variant_rows(dress),
+    )
+
+    demo_seed.demo_seed()
+
+    product = Product.objects.get(shop=shop, variants__sku=demo_seed.variant_rows(dress)[0]["sku"])
+    assert product.title == "Robe portefeuille rouge"
+    assert product_title(product, "en") == "Red wrap dress"
+    assert product_description(product, "en") == dress.description_en
+    old_category.refresh_from_db()
+    assert old_category.name == "Robes"
+    assert category_name(old_category, "en") == "Dresses"
+    assert not Category.objects.filter(shop=shop, name__contains="·").exists()
