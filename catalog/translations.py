@@ -20,11 +20,10 @@ class TranslationError(ValueError):
 
 
 def _translated(obj, language: str, field: str) -> str:
-    if language and language != obj.shop.language:
-        text = ((obj.translations or {}).get(language) or {}).get(field)
-        if text:
-            return text
-    return getattr(obj, field)
+    # No look at obj.shop (a query per product in a carousel): translations never hold the
+    # shop's own language (translations_clean refuses it).
+    text = ((obj.translations or {}).get(language) or {}).get(field) if language else None
+    return text or getattr(obj, field)
 
 
 def product_title(product: Product, language: str) -> str:

@@ -116,7 +116,7 @@ def _payment_unavailable(order: Order, details: dict, lang: str) -> list[m.Outbo
 
 
 def receipt(order: Order, lang: str) -> m.Receipt:
-    lines = list(order.lines.select_related("variant__product__shop"))
+    lines = list(order.lines.select_related("variant__product"))
     payment = (
         Payment.objects.filter(order=order, state=PaymentState.SUCCEEDED)
         .select_related("method")
@@ -130,7 +130,7 @@ def receipt(order: Order, lang: str) -> m.Receipt:
         lines=tuple(
             m.ReceiptLine(
                 # The size or colour in the title: text receipts show titles only.
-                title=_line_title(line, lang),
+                title=_line_title(line, lang, order.shop.language),
                 quantity=line.quantity,
                 price=_money(order, line.line_total, lang),
                 amount=line.line_total,
@@ -153,11 +153,11 @@ def receipt(order: Order, lang: str) -> m.Receipt:
     )
 
 
-def _line_title(line, lang: str) -> str:
+def _line_title(line, lang: str, shop_language: str) -> str:
     # The title as it was sold; for a shopper of another language, the product's translation
     # while the product still exists.
     product = line.variant.product if line.variant_id else None
-    translated = product is not None and lang != product.shop.language
+    translated = product is not None and lang != shop_language
     title = product_title(product, lang) if translated else line.product_title
     return f"{title} ({line.variant_name})" if line.variant_name else title
 

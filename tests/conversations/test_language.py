@@ -6,9 +6,13 @@ import json
 
 import pytest
 
+from catalog.models import Product
+from channels_adapters.messages import receipt_text
+from conversations import notifications
 from conversations.language import shopper_language, written_language
 from conversations.models import Customer, Message
 from tests.fakes.conftest_plugin import fake_telegram  # noqa: F401
+from tests.orders.conftest import buy, hot, pay  # noqa: F401
 from tests.test_end_to_end import deliver, telegram_shop  # noqa: F401
 
 
@@ -99,3 +103,20 @@ def test_an_english_telegram_user_in_a_french_shop_is_greeted_in_english(
     buttons = json.loads(greeting.params["reply_markup"])["inline_keyboard"]
     assert "Browse" in [b["text"] for row in buttons for b in row]
     assert Customer.objects.get(name="Amy").language == "en"
+
+
+@pytest.mark.django_db
+def test_an_english_shoppers_receipt_in_a_french_shop_is_all_english(shop, hot):  # noqa: F811
+    Product.objects.filter(pk=hot["tracked"].product_id).update(
+        translations={"en": {"title": "Tote bag"}}
+    )
+    order = buy(shop, hot["tracked"], 1)
+    pay(order)
+
+    english = receipt_text(notifications.receipt(order, "en"))
+    french = receipt_text(notifications.receipt(order, "fr"))
+
+    assert "1 x Tote bag (Naturel): €24.99" in english
+    assert "Shipping: free" in english
+    assert "Sac cabas" not in english
+    assert "1 x Sac cabas (Naturel): 24,99" in french
