@@ -71,6 +71,8 @@ def translations_clean(value, *, fields: dict[str, int], shop_language: str) -> 
                 )
             if not isinstance(text, str):
                 raise TranslationError(f"“{language}.{field}” must be a string.")
+            if "\x00" in text:  # PostgreSQL cannot store it in a JSON document
+                raise TranslationError(f"“{language}.{field}” contains a null character.")
             text = text.strip()
             if len(text) > fields[field]:
                 raise TranslationError(

@@ -12,7 +12,14 @@ from catalog import csv_format
 from catalog.imports import catalog_import_create, catalog_import_start
 from catalog.models import Category, Product
 from catalog.services import category_create, product_create
-from catalog.translations import category_name, product_description, product_title
+from catalog.translations import (
+    PRODUCT_FIELDS,
+    TranslationError,
+    category_name,
+    product_description,
+    product_title,
+    translations_clean,
+)
 from shops.models import Membership, Role
 from shops.services import shop_create
 
@@ -79,6 +86,12 @@ def test_bad_translations_are_a_400_naming_the_field(api, translations, fragment
     assert response.status_code == 400
     assert fragment in " ".join(response.json()["fields"]["translations"])
     assert not Product.objects.exists()
+
+
+def test_a_null_character_is_refused_before_postgresql_sees_it():
+    # The JSON parser already refuses it in a body; this holds for any other way in.
+    with pytest.raises(TranslationError, match="null character"):
+        translations_clean({"en": {"title": "Robe\x00"}}, fields=PRODUCT_FIELDS, shop_language="fr")
 
 
 def test_an_english_shopper_finds_a_french_product_by_its_english_title(api, shop):
