@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 
 from catalog.models import Variant
+from catalog.translations import product_title
 from orders.models import Cart, CartLine, Order, OrderEvent, ShippingRate
 from orders.transitions import FulfillmentStatus, OrderStatus, PaymentStatus
 from shops.models import Shop
@@ -90,7 +91,8 @@ class ReorderQuote:
         return bool(self.lines) and not self.changes
 
 
-def reorder_quote(*, shop, customer) -> ReorderQuote | None:
+def reorder_quote(*, shop, customer, language: str = "") -> ReorderQuote | None:
+    """`language`: the shopper's, for the titles (the sold titles in the shop's language)."""
     order = last_paid_order(shop=shop, customer=customer)
     if order is None:
         return None
@@ -99,12 +101,11 @@ def reorder_quote(*, shop, customer) -> ReorderQuote | None:
     variants = variants.in_bulk([line.variant_id for line in lines if line.variant_id])
     buyable, items, changes = [], [], []
     for line in lines:
-        title = (
-            f"{line.product_title} ({line.variant_name})"
-            if line.variant_name
-            else line.product_title
-        )
         variant = variants.get(line.variant_id)
+        title = line.product_title
+        if variant is not None and language and language != shop.language:
+            title = product_title(variant.product, language)
+        title = f"{title} ({line.variant_name})" if line.variant_name else title
         if (
             variant is None
             or not variant.product.active

@@ -11,6 +11,7 @@ from channels_adapters.messages import receipt_text
 from conversations import notifications
 from conversations.language import shopper_language, written_language
 from conversations.models import Customer, Message
+from orders.selectors import reorder_quote
 from tests.fakes.conftest_plugin import fake_telegram  # noqa: F401
 from tests.orders.conftest import buy, hot, pay  # noqa: F401
 from tests.test_end_to_end import deliver, telegram_shop  # noqa: F401
@@ -120,3 +121,18 @@ def test_an_english_shoppers_receipt_in_a_french_shop_is_all_english(shop, hot):
     assert "Shipping: free" in english
     assert "Sac cabas" not in english
     assert "1 x Sac cabas (Naturel): 24,99" in french
+
+
+@pytest.mark.django_db
+def test_same_as_last_time_names_the_items_in_the_shoppers_language(shop, hot):  # noqa: F811
+    Product.objects.filter(pk=hot["tracked"].product_id).update(
+        translations={"en": {"title": "Tote bag"}}
+    )
+    order = buy(shop, hot["tracked"], 2)
+    pay(order)
+
+    english = reorder_quote(shop=shop, customer=order.customer, language="en")
+    french = reorder_quote(shop=shop, customer=order.customer, language="fr")
+
+    assert english.items == [("Tote bag (Naturel)", 2)]
+    assert french.items == [("Sac cabas (Naturel)", 2)]
