@@ -72,7 +72,11 @@ class Command(BaseCommand):
                         for email, role, _name in DEMO_TEAM
                     ),
                     f"  Shop in chat  {base}/chat/{result.shop.slug}/   <- buy from the demo here",
-                    "                (pay with the test card 4242 4242 4242 4242)",
+                    "                (pay with the test card 4242 4242 4242 4242, any future "
+                    "expiry, any CVC)",
+                    f'  Chat widget   <script src="{base}/chat/widget.js" '
+                    f'data-shop="{result.shop.slug}" async></script>',
+                    "                (paste it into a web page: a chat bubble opens the shop)",
                     f"  Home          {base}/",
                     f"  API docs      {base}/api/docs/",
                     f"  Back office   {base}/admin/   (platform staff; the demo owner is one)",
