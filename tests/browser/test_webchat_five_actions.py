@@ -1,14 +1,13 @@
-"""A new shopper on a phone buys in the demo shop's web chat, counting every action from the
+"""A new shopper on a phone buys in a shop's web chat, counting every action from the
 first message to the paid order: a message typed, a button tapped, the payment link opened, the
 payment form submitted (once, the browser filling it). The target is five (issue 10)."""
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from catalog.demo_seed import SHOP_SLUG, demo_seed
+from catalog.services import product_create
 from orders.demo import demo_shipping_rates
 from orders.models import Order
-from shops.models import Shop
 from tests.browser.pay_page import expect_paid, pay_with_card
 
 MOST_ACTIONS = 5
@@ -46,13 +45,29 @@ def browser_context_args(browser_context_args, playwright):
 
 
 @pytest.fixture
-def demo_chat(page: Page, live_server, settings, console_errors):
+def demo_chat(page: Page, live_server, settings, shop, console_errors):
+    """A French shop with the demo's delivery options and a dress in three sizes (the demo's
+    catalog without its images, which take a minute to seed)."""
     settings.SOUK_PUBLIC_URL = live_server.url
-    demo_seed()
-    demo_shipping_rates(Shop.objects.get(slug=SHOP_SLUG))
+    demo_shipping_rates(shop)
+    product_create(
+        shop=shop,
+        title=DRESS,
+        description="Robe portefeuille en lin, rouge.",
+        variants=[
+            {
+                "sku": f"RPR-{size}",
+                "name": size,
+                "options": {"size": size},
+                "price": 8990,
+                "stock": 5,
+            }
+            for size in ("36", "38", "40")
+        ],
+    )
     page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
     expect.set_options(timeout=10_000)
-    page.goto(f"{live_server.url}/chat/{SHOP_SLUG}/")
+    page.goto(f"{live_server.url}/chat/{shop.slug}/")
     return page
 
 
