@@ -17,6 +17,7 @@ from payments.providers.sandbox import NotATestCard, sandbox_card
 
 NAME_AND_PHONE = ("contact_name", "contact_phone")
 ADDRESS = ("street", "postal_code", "city", "country")
+SHIPPING_RATE = "shipping_rate"
 MIN_PHONE_DIGITS = 6
 NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
 
@@ -66,6 +67,7 @@ class PayForm(forms.Form):
     postal_code = forms.CharField(label=_("Postcode"), max_length=20)
     city = forms.CharField(label=_("Town or city"), max_length=100)
     country = forms.ChoiceField(label=_("Country"))
+    shipping_rate = forms.ChoiceField(label=_("Delivery"), widget=forms.RadioSelect)
 
     AUTOCOMPLETE = {
         "card_number": "cc-number",
@@ -80,15 +82,31 @@ class PayForm(forms.Form):
     }
     NUMERIC = ("card_number", "expiry", "cvc")
 
-    def __init__(self, *args, ask: tuple[str, ...] = (), language: str = "en", today=None, **kw):
+    def __init__(
+        self,
+        *args,
+        ask: tuple[str, ...] = (),
+        language: str = "en",
+        rates: tuple = (),
+        today=None,
+        **kw,
+    ):
         """`ask`: the detail fields the order still lacks (details_to_ask); the others are
-        removed, so the page shows and accepts only what was not collected in the chat."""
+        removed, so the page shows and accepts only what was not collected in the chat.
+        `rates`: (rate, label) for each delivery option when the chat did not ask it."""
         kw.setdefault("auto_id", "pay-%s")
         super().__init__(*args, **kw)
         self.today = today or date.today()
-        for name in NAME_AND_PHONE + ADDRESS:
+        self.rates = {str(rate.pk): rate for rate, _label in rates}
+        for name in (*NAME_AND_PHONE, *ADDRESS, SHIPPING_RATE):
             if name not in ask:
                 del self.fields[name]
+        if SHIPPING_RATE in self.fields:
+            self.fields[SHIPPING_RATE].choices = [(str(r.pk), label) for r, label in rates]
+            for name in ADDRESS:
+                # Checked in clean(): a pickup needs no address.
+                if name in self.fields:
+                    self.fields[name].required = False
         if "country" in self.fields:
             self.fields["country"].choices = _countries(language)
             self.fields["country"].initial = "FR" if language == "fr" else ""
@@ -114,9 +132,25 @@ class PayForm(forms.Form):
     def detail_fields(self) -> list:
         return [self[name] for name in NAME_AND_PHONE + ADDRESS if name in self.fields]
 
+    def chosen_rate(self):
+        return self.rates.get(self.cleaned_data.get(SHIPPING_RATE, ""))
+
+    def clean(self):
+        data = super().clean()
+        rate = self.chosen_rate() if SHIPPING_RATE in self.fields else None
+        if rate is not None and self.asks_address and rate.needs_address:
+            for name in ADDRESS:
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, forms.Field.default_error_messages["required"])
+        return data
+
     @property
     def asks_details(self) -> bool:
         return any(name in self.fields for name in NAME_AND_PHONE + ADDRESS)
+
+    @property
+    def asks_rate(self) -> bool:
+        return SHIPPING_RATE in self.fields
 
     @property
     def asks_address(self) -> bool:
@@ -153,7 +187,10 @@ class PayForm(forms.Form):
         """What the page collected, shaped as the order keeps it (as a Telegram invoice's)."""
         data = self.cleaned_data
         found = {name: data[name] for name in NAME_AND_PHONE if name in data}
-        if self.asks_address:
+        rate = self.chosen_rate() if self.asks_rate else None
+        if rate is not None:
+            found["shipping_rate"] = rate
+        if self.asks_address and (rate is None or rate.needs_address):
             line = " ".join(p for p in (data["postal_code"], data["city"]) if p)
             found["shipping_address"] = {
                 "text": ", ".join([data["street"], line, data["country"]]),

@@ -14,9 +14,10 @@ from django.db import transaction
 from django.urls import reverse
 
 from channels_adapters.models import ChannelAccount, ChannelKind
-from orders.models import Order
+from orders.models import Order, ShippingRate
 from orders.transitions import OrderStatus
-from payments.pay_forms import ADDRESS, NAME_AND_PHONE
+from payments.models import Payment
+from payments.pay_forms import ADDRESS, NAME_AND_PHONE, SHIPPING_RATE
 
 TELEGRAM_USERNAME = re.compile(r"^@?([A-Za-z0-9_]{5,32})$")
 PHONE_NUMBER = re.compile(r"^\+?[\d\s().-]{8,24}$")
@@ -55,9 +56,18 @@ def back_to_chat_url(account: ChannelAccount | None) -> str:
     return ""
 
 
-def details_to_ask(order: Order) -> tuple[str, ...]:
+def delivery_options(order: Order) -> list[ShippingRate]:
+    """The shop's delivery options when the chat left the choice to the page (none chosen)."""
+    if order.shipping_rate_id:
+        return []
+    return list(ShippingRate.objects.for_shop(order.shop).filter(is_active=True))
+
+
+def details_to_ask(order: Order, rates: list[ShippingRate] = ()) -> tuple[str, ...]:
     """The detail fields the order still lacks (the flag the page's form is built from)."""
     ask = tuple(name for name in NAME_AND_PHONE if not getattr(order, name).strip())
+    if rates:
+        ask += (SHIPPING_RATE,)
     rate = order.shipping_rate
     needs_address = rate is None or rate.needs_address
     if needs_address and not order.shipping_address:
@@ -65,17 +75,25 @@ def details_to_ask(order: Order) -> tuple[str, ...]:
     return ask
 
 
-def order_details_record(*, order: Order, details: dict) -> None:
+def order_details_record(*, order: Order, payment: Payment, details: dict) -> int:
     """Writes what the page collected on the unpaid order; what the order already has wins
-    (a detail is never asked twice, so never overwritten either)."""
-    if not details:
-        return
+    (a detail is never asked twice, so never overwritten either). A delivery option chosen on
+    the page sets the shipping cost and the total, and the payment's amount with them (as a
+    Telegram invoice's shipping query does). Returns the amount to charge."""
     with transaction.atomic():
         locked = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
         if locked.status != OrderStatus.PENDING:
-            return
+            return payment.amount
+        rate = details.pop("shipping_rate", None)
         changed = [name for name, value in details.items() if value and not getattr(locked, name)]
         for name in changed:
             setattr(locked, name, details[name])
+        if rate is not None and locked.shipping_rate_id is None:
+            locked.shipping_rate, locked.shipping_method = rate, rate.name
+            locked.shipping_total = rate.cost_for(locked.subtotal)
+            locked.total = locked.subtotal + locked.shipping_total
+            changed += ["shipping_rate", "shipping_method", "shipping_total", "total"]
+            Payment.objects.filter(pk=payment.pk).update(amount=locked.total)
         if changed:
             locked.save(update_fields=[*changed, "updated_at"])
+        return locked.total

@@ -23,6 +23,7 @@ from payments.models import Payment, PaymentState, Provider
 from payments.pay_forms import PayForm
 from payments.pay_page import (
     back_to_chat_url,
+    delivery_options,
     details_to_ask,
     order_details_record,
     shopper_language,
@@ -50,6 +51,17 @@ def _decline_message(payment: Payment) -> str:
     return decline_reason(payment.failure_code, translation.get_language())
 
 
+def _rate_label(order, rate, language: str) -> str:
+    cost = rate.cost_for(order.subtotal)
+    price = format_amount(cost, order.currency, language) if cost else _("free")
+    total = format_amount(order.subtotal + cost, order.currency, language)
+    return _("%(rate)s · %(price)s (total %(total)s)") % {
+        "rate": rate.name,
+        "price": price,
+        "total": total,
+    }
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def test_pay(request, token: str):
@@ -62,8 +74,10 @@ def _page(request, payment: Payment):
     order, provider = payment.order, provider_for(Provider.TEST)
     language = translation.get_language()
     expired = order.status == OrderStatus.CANCELLED or payment.state == PaymentState.CANCELLED
-    ask = details_to_ask(order)
-    form = PayForm(ask=ask, language=language)
+    rates = delivery_options(order)
+    ask = details_to_ask(order, rates)
+    choices = tuple((rate, _rate_label(order, rate, language)) for rate in rates)
+    form = PayForm(ask=ask, language=language, rates=choices)
     error = ""
     if request.method == "POST" and not expired and payment.state != PaymentState.SUCCEEDED:
         step = request.POST.get("step")
@@ -74,11 +88,13 @@ def _page(request, payment: Payment):
             )
             return redirect(request.path)
         if step == "pay" and payment.state in (PaymentState.PENDING, PaymentState.FAILED):
-            form = PayForm(request.POST, ask=ask, language=language)
+            form = PayForm(request.POST, ask=ask, language=language, rates=choices)
             if form.is_valid():
-                order_details_record(order=order, details=form.details())
                 if payment.state == PaymentState.FAILED:  # another card: a new attempt
                     payment = services.payment_link_again(payment=payment)
+                payment.amount = order_details_record(
+                    order=order, payment=payment, details=form.details()
+                )
                 outcome = provider.pay_on_page(
                     payment, form.cleaned_data["card_number"], save=form.cleaned_data["save_card"]
                 )

@@ -204,3 +204,32 @@ def test_back_links_open_each_channel(shop):
     assert back_to_chat_url(account(ChannelKind.SMS, "+15550001111")) == "sms:+15550001111"
     assert back_to_chat_url(webchat_channel(shop=shop)).endswith(f"/chat/{shop.slug}/")
     assert back_to_chat_url(None) == ""
+
+
+def test_the_delivery_option_the_chat_left_is_chosen_on_the_page(client, shop, place_order):
+    post = ShippingRate.objects.create(
+        shop=shop, name="Colissimo", kind="free_above", amount=490, free_above=15000
+    )
+    pickup = ShippingRate.objects.create(shop=shop, name="Retrait", kind="pickup")
+    order = place_order(1)  # no delivery option chosen in the chat
+    path = page_path(order)
+    html = client.get(path).content.decode()
+    assert "Colissimo · 4,90\xa0€ (total 54,80\xa0€)" in html
+    assert 'name="shipping_rate"' in html and 'name="street"' in html
+
+    # A pickup needs no address.
+    response = client.post(path, card(shipping_rate=str(pickup.pk)))
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert (order.shipping_method, order.total, order.payment_status) == ("Retrait", 4990, "paid")
+    assert SandboxCharge.objects.get().amount == 4990
+
+    second = place_order(1)
+    path = page_path(second)
+    refused = client.post(path, card(shipping_rate=str(post.pk)))
+    assert refused.status_code == 400 and field_error(refused.content.decode(), "street")
+    address = {"street": "1 rue A", "postal_code": "75001", "city": "Paris", "country": "FR"}
+    client.post(path, card(shipping_rate=str(post.pk), **address))
+    second.refresh_from_db()
+    assert (second.shipping_total, second.total, second.payment_status) == (490, 5480, "paid")
+    assert SandboxCharge.objects.get(amount=5480)
