@@ -17,6 +17,7 @@ from payments import services as payments
 from payments.providers.registry import provider_for
 from tests.browser.pay_page import expect_paid, pay_with_card
 
+SCREENSHOT = "/tmp/pay_page.png"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 LAST_YEAR = f"01 / {(date.today().year - 1) % 100:02d}"
 
@@ -92,6 +93,7 @@ def test_the_pay_page_on_a_phone(pay_page: Page, shop):
 
     back = page.locator("a.pay-back")
     expect(back).to_have_attribute("href", re.compile(rf"/chat/{shop.slug}/$"))
+    page.screenshot(path=SCREENSHOT, full_page=True)  # to look at, not compared
 
 
 def test_an_expired_card_is_refused_beside_its_field_then_a_good_one_pays(pay_page: Page, shop):
