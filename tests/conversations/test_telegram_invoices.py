@@ -178,7 +178,7 @@ def test_shipping_pre_checkout_and_payment(telegram, fake_telegram, catalog, rat
     order.refresh_from_db()
     assert (order.status, order.payment_status) == ("confirmed", "paid")
     receipt = fake_telegram.requests_for("sendMessage")[-1].params["text"]
-    assert "Merci ! La commande n°1001 est réglée." in receipt
+    assert "Merci\u202f! La commande n°1001 est réglée." in receipt
     assert "Total : 94,90" in receipt
 
 

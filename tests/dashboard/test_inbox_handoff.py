@@ -56,7 +56,7 @@ def test_someone_online_answers_shortly(shop):
     presence_touch(shop_id=shop.pk, user_id=agent.pk)
     hours(shop, WEEKDAYS_9_TO_18)
     assert ask_for_a_person(shop) == (
-        "Merci ! Un membre de notre équipe va vous répondre ici très vite."
+        "Merci\u202f! Un membre de notre équipe va vous répondre ici très vite."
     )
 
 
@@ -68,7 +68,7 @@ def test_opening_the_inbox_counts_as_online(shop, agent_client):
 def test_nobody_online_and_no_hours_set_as_soon_as_possible(shop):
     member(shop, Role.AGENT)
     assert ask_for_a_person(shop) == (
-        "Merci ! Un membre de notre équipe vous répondra ici dès que possible."
+        "Merci\u202f! Un membre de notre équipe vous répondra ici dès que possible."
     )
 
 
@@ -77,7 +77,7 @@ def test_nobody_online_outside_hours_says_when_the_team_is_back(shop, monkeypatc
     at(datetime(2026, 12, 2, 20, 30, tzinfo=PARIS), monkeypatch)  # Wednesday evening
     text = ask_for_a_person(shop)
     assert text.startswith(
-        "Merci ! Notre équipe est absente pour le moment et de retour demain à 09:00"
+        "Merci\u202f! Notre équipe est absente pour le moment et de retour demain à 09:00"
     )
     assert text.endswith("\nUrgent ? Appelez le 01 23 45 67 89.")
 

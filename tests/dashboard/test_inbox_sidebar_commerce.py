@@ -190,7 +190,7 @@ def test_a_payment_request_places_the_order_and_sends_the_link(
     placed = OrderEvent.objects.get(order=order, type="order.created")
     assert (placed.actor, placed.source) == (agent_client.user, "dashboard")  # on its timeline
     link = sent(chat)[-1]
-    assert link.text.startswith("Commande n°1001 : 184,70\xa0€. Payez en toute sécurité ici")
+    assert link.text.startswith("Commande n°1001\xa0: 184,70\xa0€. Payez en toute sécurité ici")
     payment = Payment.objects.get(order=order)
     assert link.body["options"][0]["url"] == payment.url != ""
     assert link.outbound.status == "sent"  # the web chat shows it
@@ -350,7 +350,7 @@ def test_shipping_from_the_conversation(manager_client, chat, paid, post):  # no
     page = response.content.decode()
     assert "Order #1001 is marked shipped." in page
     assert '<span class="badge badge-ok">Shipped</span>' in page
-    assert sent(chat)[-1].text.endswith("en route !\nSuivi : 6A123456")
+    assert sent(chat)[-1].text.endswith("en route\u202f!\nSuivi\u00a0: 6A123456")
     event = OrderEvent.objects.get(order=paid, type="order.fulfilled")
     assert event.actor == manager_client.user
 

@@ -92,7 +92,7 @@ def test_a_category_carousel_is_the_bots_page_of_that_category(agent_client, cha
     assert "Carousel sent: Robes (1 product)." in response.content.decode()
     [message] = sent(chat)
     assert message.author == agent_client.user and message.kind == "carousel"
-    assert message.body["text"] == "Voici notre sélection :"
+    assert message.body["text"] == "Voici notre sélection\u00a0:"
     assert [card["title"] for card in message.body["cards"]] == ["Robe portefeuille rouge"]
     # The web chat's adapter keeps the normalized message (the page draws it).
     assert message.outbound.payloads[0]["cards"][0]["buttons"][0]["payload"] == (

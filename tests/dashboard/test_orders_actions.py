@@ -62,7 +62,9 @@ def test_shipping_records_the_tracking_and_tells_the_shopper(act, manager_client
         "Colissimo",
         "6A123456",
     )
-    assert told(paid)[-1] == "Bonne nouvelle : la commande n°1001 est en route !\nSuivi : 6A123456"
+    assert told(paid)[-1] == (
+        "Bonne nouvelle\u00a0: la commande n°1001 est en route\u202f!\nSuivi\u00a0: 6A123456"
+    )
     event = paid.timeline.get(type="order.fulfilled")
     assert (event.actor, event.actor_label) == (manager_client.user, manager_client.user.email)
     assert event.changes == {"fulfillment_status": ["unfulfilled", "fulfilled"]}

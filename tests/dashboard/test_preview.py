@@ -92,7 +92,7 @@ def test_a_product_with_five_sizes_on_every_channel(manager_client, shop):
 
     # Web chat: the card and the choices as sent.
     webchat = phone(html, "webchat")
-    assert "Robe portefeuille : lequel ?" in webchat
+    assert "Robe portefeuille\u00a0: lequel\u202f?" in webchat
     assert f"/media/shops/{shop.pk}/products/{product.pk}/" in webchat
 
 
@@ -125,7 +125,7 @@ def test_an_inactive_product_is_previewed_with_a_warning(manager_client, shop):
     product = dress(shop, active=False)
     html = manager_client.get(PREVIEW, {"product": product.pk}).content.decode()
     assert "This product is inactive: shoppers never see it" in html
-    assert "Robe portefeuille : lequel ?" in phone(html, "telegram")
+    assert "Robe portefeuille\u00a0: lequel\u202f?" in phone(html, "telegram")
 
 
 def test_a_category_with_more_than_a_page_of_products(manager_client, shop):
