@@ -76,7 +76,8 @@ def test_a_shipped_order_gives_its_carrier_tracking_number_and_link(shop, lea):
     message = only_message(answers.order_status(shop=shop, customer=lea, language="fr"))
 
     assert message.text == (
-        "La commande n°1002 est expédiée.\nTransporteur : Colissimo\nSuivi : 6A12345678901"
+        "La commande n°1002 est expédiée.\nTransporteur\u00a0: Colissimo\n"
+        "Suivi\u00a0: 6A12345678901"
     )
     assert [b.url for b in message.options] == [
         "https://www.laposte.fr/outils/suivre-vos-envois?code=6A12345678901"
@@ -134,7 +135,7 @@ def test_sizes_of_the_product_in_view_leave_out_the_sold_out_ones(shop):
 
     message = only_message(answers.sizes(shop=shop, language="fr", product=dress))
 
-    assert message.text == "Robe portefeuille rouge est disponible en : 38, 40."
+    assert message.text == "Robe portefeuille rouge est disponible en\u00a0: 38, 40."
     assert message.options == (m.Button("Voir l'article", f"p:{dress.pk}"),)
 
 
@@ -145,12 +146,12 @@ def test_sizes_of_the_item_the_sentence_names(shop):
     bag = only_message(answers.sizes(shop=shop, language="fr", query="sac"))
     nothing = only_message(answers.sizes(shop=shop, language="fr", query="chapeau"))
 
-    assert shoes.text == "Escarpins rouges est disponible en : 37, 38, 39."
+    assert shoes.text == "Escarpins rouges est disponible en\u00a0: 37, 38, 39."
     assert shoes.options[0].payload == f"p:{products['Escarpins rouges'].pk}"
     assert bag.text == "Sac cabas en toile existe en taille unique."
     assert nothing == m.Text(
-        "De quel article parlez-vous ? Donnez-moi son nom, par exemple « tailles de la robe "
-        "rouge »."
+        "De quel article parlez-vous\u202f? Donnez-moi son nom, par exemple «\u00a0tailles de la "
+        "robe rouge\u00a0»."
     )
 
 
