@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from catalog.models import Product
+from catalog.models import Category, Product
 from channels_adapters.messages import receipt_text
 from conversations import notifications
 from conversations.language import shopper_language, written_language
@@ -136,3 +136,38 @@ def test_same_as_last_time_names_the_items_in_the_shoppers_language(shop, hot): 
 
     assert english.items == [("Tote bag (Naturel)", 2)]
     assert french.items == [("Sac cabas (Naturel)", 2)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_english_telegram_user_browses_english_titles_in_a_french_shop(
+    client,
+    telegram_shop,  # noqa: F811
+    fake_telegram,  # noqa: F811
+):
+    Product.objects.update(translations={"en": {"title": "Red wrap dress"}})
+    Category.objects.update(translations={"en": {"name": "Dresses"}})
+    tap = {
+        "update_id": 2,
+        "callback_query": {
+            "id": "cb2",
+            "from": ENGLISH_SENDER,
+            "chat_instance": "1",
+            "data": "browse",
+            "message": {
+                "message_id": 1,
+                "date": 1763900000,
+                "chat": {"id": 5151, "type": "private", "first_name": "Amy"},
+                "text": "menu",
+            },
+        },
+    }
+
+    assert deliver(client, telegram_shop, fake_telegram, tap).status_code == 200
+
+    sent = " ".join(
+        json.dumps(request.params, ensure_ascii=False)
+        for request in fake_telegram.wait_for_route("sendMessage", count=1)
+        + fake_telegram.requests_for("sendPhoto")
+    )
+    assert "Red wrap dress" in sent
+    assert "Robe portefeuille rouge" not in sent
