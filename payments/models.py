@@ -91,13 +91,25 @@ class Payment(ShopOwned):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
+    # Set while a provider call is owed (pay link to create, saved card to charge): when the
+    # sweeper may take the work as lost (task never published, worker killed mid-call).
+    # Cleared once the call's outcome is recorded.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="payment_amount_not_negative")
         ]
-        indexes = [models.Index(fields=["provider", "provider_ref"])]
+        indexes = [
+            models.Index(fields=["provider", "provider_ref"]),
+            # The sweeper's query (every few seconds): only payments owing a call are in it.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(next_attempt_at__isnull=False),
+                name="payment_provider_work_due",
+            ),
+        ]
 
     @property
     def idempotency_key(self) -> str:
@@ -120,11 +132,23 @@ class Refund(ShopOwned):
     provider_ref = models.CharField(max_length=120, blank=True)
     failure_message = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # False for money sent straight back (paid too late, paid twice): the order keeps what it
+    # was paid. Stored so a swept retry records it as the first task would have.
+    record_on_order = models.BooleanField(default=True)
+    # As Payment.next_attempt_at: set while the provider refund is owed.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(next_attempt_at__isnull=False),
+                name="refund_provider_work_due",
+            )
         ]
 
     @property

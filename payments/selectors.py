@@ -2,7 +2,15 @@ from django.conf import settings
 from django.db.models import Subquery, Value
 from django.db.models.functions import Coalesce
 
-from payments.models import PaymentMethod, ShopPaymentSettings
+from payments.models import (
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+    PaymentState,
+    Refund,
+    RefundState,
+    ShopPaymentSettings,
+)
 
 
 def saved_method_for(*, customer, provider: str) -> PaymentMethod | None:
@@ -69,3 +77,35 @@ def stripe_webhook_secret(*, shop_id: int) -> str:
         .first()
     )
     return own or ""
+
+
+def provider_work_due(
+    *, now, give_up_before, limit: int = 200
+) -> tuple[list[int], list[int], list[int]]:
+    """Payments and refunds owing a provider call whose next_attempt_at has passed: (pay links
+    to create, saved cards to charge, refunds to make), oldest first, at most `limit` of each
+    table. One query per table on its partial index of rows owing a call: a sweep with nothing
+    to do reads two empty index ranges."""
+    payments = list(
+        Payment.objects.filter(
+            next_attempt_at__isnull=False,
+            next_attempt_at__lt=now,
+            state=PaymentState.PENDING,
+            created_at__gte=give_up_before,
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", "kind")[:limit]
+    )
+    refunds = list(
+        Refund.objects.filter(
+            next_attempt_at__isnull=False,
+            next_attempt_at__lt=now,
+            state=RefundState.PENDING,
+            created_at__gte=give_up_before,
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    links = [pk for pk, kind in payments if kind == PaymentKind.LINK]
+    charges = [pk for pk, kind in payments if kind == PaymentKind.SAVED]
+    return links, charges, refunds

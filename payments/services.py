@@ -6,6 +6,7 @@
   refund_create          full or partial, through the provider that took the money
   order_cancel_and_refund  cancel; a paid order is refunded first (API and dashboard)
   shop_payment_settings_update  the shop's provider and its own Stripe keys (checked first)
+  provider_work_due      pay links, saved-card charges and refunds whose task was lost (sweeper)
 
 The rule for every provider call (DESIGN.md): the row that names it (Payment, Refund) is
 committed first, the call runs outside any transaction with the row's idempotency key, and
@@ -15,6 +16,7 @@ from the row, never charged twice.
 
 import logging
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -40,6 +42,13 @@ from payments.providers import base
 from payments.providers.registry import provider_for
 
 logger = logging.getLogger(__name__)
+
+# A provider call owed (next_attempt_at) and untouched this long is taken as lost by the
+# sweeper: its task was never published (broker down) or its worker was killed mid-call.
+SWEEP_AFTER = timedelta(seconds=20)
+# The sweeper stops re-enqueueing work this old (provider down for a day: the order's stock
+# reservation has long expired and cancelled it anyway).
+SWEEP_GIVE_UP_AFTER = timedelta(days=1)
 
 
 class PaymentError(Exception):
@@ -73,8 +82,11 @@ def _payable(order: Order) -> None:
         )
 
 
-def _new_payment(order: Order, *, provider: str, kind: str, method=None) -> Payment:
-    """Replaces any open attempt: one order has at most one pending payment."""
+def _new_payment(
+    order: Order, *, provider: str, kind: str, method=None, task_queued: bool = False
+) -> Payment:
+    """Replaces any open attempt: one order has at most one pending payment. `task_queued`: a
+    task will make the provider call; the sweeper re-enqueues it if it is lost."""
     _payable(order)
     _open_attempts_cancel(order)
     lifecycle.order_mark_awaiting(order=order)
@@ -86,6 +98,7 @@ def _new_payment(order: Order, *, provider: str, kind: str, method=None) -> Paym
         amount=order.total,
         currency=order.currency,
         method=method,
+        next_attempt_at=timezone.now() + SWEEP_AFTER if task_queued else None,
     )
 
 
@@ -103,7 +116,7 @@ def _open_attempts_cancel(order: Order) -> None:
     if not open_ids:
         return
     Payment.objects.filter(pk__in=open_ids).update(
-        state=PaymentState.CANCELLED, updated_at=timezone.now()
+        state=PaymentState.CANCELLED, updated_at=timezone.now(), next_attempt_at=None
     )
     for payment_id in open_ids:
         payment_link_expire.delay_on_commit(payment_id)
@@ -134,6 +147,7 @@ def payment_link_start(*, order: Order, provider: str | None = None) -> Payment:
             order,
             provider=provider or default_provider(shop_id=order.shop_id),
             kind=PaymentKind.LINK,
+            task_queued=True,
         )
         payment_link_create.delay_on_commit(payment.pk)
     return payment
@@ -163,7 +177,11 @@ def payment_saved_start(*, order: Order, method: PaymentMethod) -> Payment:
         raise PaymentError("That card is not available.", code="method_unavailable")
     with transaction.atomic():
         payment = _new_payment(
-            order, provider=method.provider, kind=PaymentKind.SAVED, method=method
+            order,
+            provider=method.provider,
+            kind=PaymentKind.SAVED,
+            method=method,
+            task_queued=True,
         )
         payment_charge_saved.delay_on_commit(payment.pk)
     return payment
@@ -171,13 +189,20 @@ def payment_saved_start(*, order: Order, method: PaymentMethod) -> Payment:
 
 def payment_link_create(*, payment: Payment) -> None:
     """Task body: the provider's hosted page, then the link in the chat. A provider outage
-    leaves the order awaiting payment (stock reserved) and tells the shopper to try again."""
-    if payment.state != PaymentState.PENDING:
+    leaves the order awaiting payment (stock reserved) and tells the shopper to try again.
+    Run again (swept, redelivered), the same idempotency key gets the same page back."""
+    if payment.state != PaymentState.PENDING or payment.url:
+        _provider_work_done(Payment, payment.pk)
         return
+    _provider_work_claim(Payment, payment.pk)
     provider = provider_for(payment.provider)
     customer_ref = _provider_customer(payment)
     url = provider.link_create(payment, customer_ref=customer_ref)
-    Payment.objects.filter(pk=payment.pk).update(url=url, updated_at=timezone.now())
+    # Only the first run to get the page tells the chat (a swept duplicate may run too).
+    if not Payment.objects.filter(pk=payment.pk, url="").update(
+        url=url, updated_at=timezone.now(), next_attempt_at=None
+    ):
+        return
     order_event(payment.order, "order.payment_link", url=url, payment_id=payment.pk)
 
 
@@ -198,15 +223,54 @@ def _provider_customer(payment: Payment) -> str:
 
 
 def payment_charge_saved(*, payment: Payment) -> None:
-    """Task body (acks late, retried on outage): the off-session charge."""
+    """Task body (acks late, retried on outage, swept when lost): the off-session charge. Run
+    again, the same idempotency key gets the first charge's answer, and the row lock in
+    payment_outcome_record lets only one run record it."""
     if payment.state != PaymentState.PENDING:
+        _provider_work_done(Payment, payment.pk)
         return
+    _provider_work_claim(Payment, payment.pk)
     provider = provider_for(payment.provider)
     try:
         outcome = provider.charge_saved(payment, payment.method)
     except base.ProviderRefused as exc:
         outcome = base.Outcome(base.DECLINED, decline_code="refused", decline_message=str(exc))
     payment_outcome_record(payment=payment, outcome=outcome)
+    # Recorded (or pending at the provider, whose webhook settles it): no call is owed.
+    _provider_work_done(Payment, payment.pk)
+
+
+# -- provider work the sweeper recovers (payments.tasks.provider_work_sweep) ---------------------
+def _provider_work_lease() -> timedelta:
+    # A call in flight is never taken as lost: the lease outlasts the call's own timeout.
+    return max(SWEEP_AFTER, timedelta(seconds=float(settings.PLATFORM_TIMEOUT_SECONDS) + 5))
+
+
+def _provider_work_claim(model, pk: int) -> None:
+    """A run starts: the sweeper leaves the row alone while the provider call may be in flight."""
+    model.objects.filter(pk=pk, next_attempt_at__isnull=False).update(
+        next_attempt_at=timezone.now() + _provider_work_lease()
+    )
+
+
+def _provider_work_done(model, pk: int) -> None:
+    model.objects.filter(pk=pk, next_attempt_at__isnull=False).update(next_attempt_at=None)
+
+
+def provider_work_retry_later(*, model, pk: int, countdown: float) -> None:
+    """The task retries in `countdown` seconds: the sweeper waits for that retry, and enqueues
+    the work itself if the retry was never published (broker down)."""
+    model.objects.filter(pk=pk, next_attempt_at__isnull=False).update(
+        next_attempt_at=timezone.now() + timedelta(seconds=countdown) + SWEEP_AFTER
+    )
+
+
+def provider_work_due(*, limit: int = 200) -> tuple[list[int], list[int], list[int]]:
+    """(pay links to create, saved cards to charge, refunds to make) whose call is owed and
+    whose task seems lost; see payments.selectors.provider_work_due."""
+    return selectors.provider_work_due(
+        now=timezone.now(), give_up_before=timezone.now() - SWEEP_GIVE_UP_AFTER, limit=limit
+    )
 
 
 def payment_refresh(*, payment: Payment) -> Payment:
@@ -301,11 +365,16 @@ def _refund_in_full(payment: Payment, *, reason: str, tell: bool = True) -> None
 
     with transaction.atomic():
         refund = Refund.objects.create(
-            shop_id=payment.shop_id, payment=payment, amount=payment.amount, reason=reason
+            shop_id=payment.shop_id,
+            payment=payment,
+            amount=payment.amount,
+            reason=reason,
+            record_on_order=False,
+            next_attempt_at=timezone.now() + SWEEP_AFTER,
         )
         if tell:
             order_event(payment.order, "order.paid_too_late")
-        refund_process.delay_on_commit(refund.pk, record_on_order=False)
+        refund_process.delay_on_commit(refund.pk)
 
 
 def refund_left(*, order: Order) -> int:
@@ -341,7 +410,11 @@ def refund_create(
         if payment is None:
             raise PaymentError("No successful payment to refund.", code="not_paid")
         refund = Refund.objects.create(
-            shop_id=locked.shop_id, payment=payment, amount=amount, reason=reason[:200]
+            shop_id=locked.shop_id,
+            payment=payment,
+            amount=amount,
+            reason=reason[:200],
+            next_attempt_at=timezone.now() + SWEEP_AFTER,
         )
         order_event(
             locked,
@@ -375,22 +448,29 @@ def order_cancel_and_refund(
         return lifecycle.order_cancel(order=locked, reason=reason, actor=actor, source=source)
 
 
-def refund_process(*, refund: Refund, record_on_order: bool = True) -> Refund:
-    """Task body: the provider refund (idempotency key from our row), then the order."""
+def refund_process(*, refund: Refund, record_on_order: bool | None = None) -> Refund:
+    """Task body: the provider refund (idempotency key from our row), then the order. Run
+    again (swept, redelivered), the provider returns the first refund, and only the run that
+    moves the row out of pending records it on the order. `record_on_order`: the row's, unless
+    given (tasks queued before the row stored it)."""
     if refund.state != RefundState.PENDING:
+        _provider_work_done(Refund, refund.pk)
         return refund
+    if record_on_order is None:
+        record_on_order = refund.record_on_order
+    _provider_work_claim(Refund, refund.pk)
     provider = provider_for(refund.payment.provider)
     try:
         provider_ref = provider.refund(refund.payment, refund)
     except base.ProviderRefused as exc:
-        Refund.objects.filter(pk=refund.pk).update(
-            state=RefundState.FAILED, failure_message=str(exc)[:300]
+        Refund.objects.filter(pk=refund.pk, state=RefundState.PENDING).update(
+            state=RefundState.FAILED, failure_message=str(exc)[:300], next_attempt_at=None
         )
         logger.warning("refund %s refused: %s", refund.pk, exc)
         return refund
     with transaction.atomic():
         updated = Refund.objects.filter(pk=refund.pk, state=RefundState.PENDING).update(
-            state=RefundState.SUCCEEDED, provider_ref=provider_ref[:120]
+            state=RefundState.SUCCEEDED, provider_ref=provider_ref[:120], next_attempt_at=None
         )
         if updated and record_on_order:
             lifecycle.order_record_refund(order=refund.payment.order, amount=refund.amount)

@@ -24,6 +24,14 @@ def _countdown(retries: int) -> float:
     return base / 2 + random.uniform(0, base / 2)
 
 
+def _retry_later(task, exc: Exception, *, model, pk: int):
+    """The retry, with the sweeper told when to expect it (it enqueues the work itself if the
+    retry cannot be published: the broker is down)."""
+    countdown = _countdown(task.request.retries)
+    services.provider_work_retry_later(model=model, pk=pk, countdown=countdown)
+    return task.retry(exc=exc, countdown=countdown)
+
+
 def _shopper_waiting(task, payment: Payment, call) -> None:
     """Runs `call`; on an outage, tells the shopper once and retries with backoff."""
     try:
@@ -31,7 +39,7 @@ def _shopper_waiting(task, payment: Payment, call) -> None:
     except ProviderUnavailable as exc:
         if task.request.retries == 0:
             services.payment_unavailable_notify(payment=payment)
-        raise task.retry(exc=exc, countdown=_countdown(task.request.retries)) from exc
+        raise _retry_later(task, exc, model=Payment, pk=payment.pk) from exc
 
 
 @shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=10)
@@ -56,14 +64,37 @@ def payment_charge_saved(self, payment_id: int) -> None:
 
 
 @shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=12)
-def refund_process(self, refund_id: int, record_on_order: bool = True) -> None:
+def refund_process(self, refund_id: int, record_on_order: bool | None = None) -> None:
+    # record_on_order: only in messages queued before the Refund row stored it.
     refund = Refund.objects.select_related("payment__order").filter(pk=refund_id).first()
     if refund is None:
         return
     try:
         services.refund_process(refund=refund, record_on_order=record_on_order)
     except ProviderUnavailable as exc:
-        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
+        raise _retry_later(self, exc, model=Refund, pk=refund.pk) from exc
+
+
+@shared_task(ignore_result=True)
+def provider_work_sweep() -> int:
+    """Periodic (beat, every few seconds): re-enqueues pay links, saved-card charges and refunds
+    whose provider call is owed and whose task was lost (worker killed mid-call, retry not
+    published while the broker was down), about 20 s after it was queued or last attempted
+    instead of at the broker's visibility timeout. A duplicate run charges nothing more: the
+    same idempotency key, and one recorded outcome (services)."""
+    links, charges, refunds = services.provider_work_due()
+    enqueued = (
+        taskqueue.enqueue_swept(payment_link_create, links)
+        + taskqueue.enqueue_swept(payment_charge_saved, charges)
+        + taskqueue.enqueue_swept(refund_process, refunds)
+    )
+    if enqueued:
+        logger.warning(
+            "payments sweep: re-enqueued %d lost provider call(s) (ids %s…)",
+            len(enqueued),
+            enqueued[:5],
+        )
+    return len(enqueued)
 
 
 # -- Stripe webhook events (payments/stripe_events.py) ----------------------------------------
