@@ -348,6 +348,10 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").r
 CELERY_BEAT_SCHEDULE["sweep-stripe-events"] = _every(
     "payments.tasks.stripe_events_sweep", 2 * SOUK_SWEEP_SECONDS
 )
+# Pay links, saved-card charges and refunds whose task was lost are re-enqueued (payments).
+CELERY_BEAT_SCHEDULE["sweep-payments"] = _every(
+    "payments.tasks.provider_work_sweep", SOUK_SWEEP_SECONDS
+)
 # Where normalized inbound events go once parsed: the conversation layer (a dotted path to a
 # callable taking account= and events=).
 SOUK_INBOUND_HANDLER = "conversations.services.inbound_handle"
