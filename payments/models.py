@@ -202,6 +202,9 @@ class SandboxCharge(models.Model):
     saved_method_id = models.CharField(max_length=60, blank=True)
     customer_ref = models.CharField(max_length=60, blank=True)
     refunded = models.BigIntegerField(default=0)
+    # The idempotency keys of the refunds made: a refund retried with one returns the first
+    # result instead of refunding again.
+    refund_keys = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

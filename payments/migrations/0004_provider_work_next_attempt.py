@@ -24,6 +24,11 @@ class Migration(migrations.Migration):
             name="record_on_order",
             field=models.BooleanField(default=True),
         ),
+        migrations.AddField(
+            model_name="sandboxcharge",
+            name="refund_keys",
+            field=models.JSONField(blank=True, default=list),
+        ),
         migrations.AddIndex(
             model_name="payment",
             index=models.Index(

@@ -173,8 +173,11 @@ class SandboxProvider(PaymentProvider):
             charge = charge.first()
             if charge is None:
                 raise ProviderRefused("nothing was charged for this payment")
+            if refund.idempotency_key in charge.refund_keys:
+                return f"re_test_{refund.pk}"  # the same key again: nothing refunded twice
             if charge.refunded + refund.amount > charge.amount:
                 raise ProviderRefused("refund larger than what is left of the charge")
             charge.refunded += refund.amount
-            charge.save(update_fields=["refunded"])
+            charge.refund_keys = [*charge.refund_keys, refund.idempotency_key]
+            charge.save(update_fields=["refunded", "refund_keys"])
         return f"re_test_{refund.pk}"

@@ -12,7 +12,15 @@ from django.utils import timezone
 from orders.models import OrderEvent
 from orders.transitions import PaymentStatus
 from payments import services
-from payments.models import Payment, PaymentMethod, PaymentState, Provider, Refund, RefundState
+from payments.models import (
+    Payment,
+    PaymentMethod,
+    PaymentState,
+    Provider,
+    Refund,
+    RefundState,
+    SandboxCharge,
+)
 from payments.providers.base import ProviderUnavailable
 from payments.providers.registry import provider_for
 from payments.tasks import payment_charge_saved, provider_work_sweep, refund_process
@@ -244,3 +252,36 @@ def test_the_sweep_is_scheduled_every_few_seconds():
     entry = settings.CELERY_BEAT_SCHEDULE["sweep-payments"]
     assert entry["task"] == "payments.tasks.provider_work_sweep"
     assert entry["schedule"] <= 10 and 0 < entry["options"]["expires"] <= entry["schedule"]
+
+
+def test_the_test_provider_refunds_a_retried_refund_once(
+    place_order, shop, customer, django_capture_on_commit_callbacks
+):
+    """The test provider keeps Stripe's promise too: a refund re-run after its worker was
+    killed mid-call (the provider refunded, our row still pending) refunds nothing more."""
+    method = PaymentMethod.objects.create(
+        shop=shop,
+        customer=customer,
+        provider=Provider.TEST,
+        provider_method_id="pm_test_4242_saved",
+    )
+    order = place_order(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        payment = services.payment_saved_start(order=order, method=method)
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.PAID
+    refund = _queued_and_lost(
+        django_capture_on_commit_callbacks,
+        lambda: services.refund_create(order=order, amount=1000),
+        seconds_ago=30,
+    )
+    provider_for(Provider.TEST).refund(payment, refund)  # the killed worker's call
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert provider_work_sweep.apply().get() == 1
+
+    refund.refresh_from_db()
+    order.refresh_from_db()
+    assert refund.state == RefundState.SUCCEEDED
+    assert SandboxCharge.objects.get(idempotency_key=payment.idempotency_key).refunded == 1000
+    assert order.refunded_total == 1000
