@@ -197,7 +197,12 @@ def payment_link_create(*, payment: Payment) -> None:
     _provider_work_claim(Payment, payment.pk)
     provider = provider_for(payment.provider)
     customer_ref = _provider_customer(payment)
-    url = provider.link_create(payment, customer_ref=customer_ref)
+    try:
+        url = provider.link_create(payment, customer_ref=customer_ref)
+    except base.ProviderRefused:
+        # Retrying cannot help (a bad key): the sweeper must not ask again every 20 s.
+        _provider_work_done(Payment, payment.pk)
+        raise
     # Only the first run to get the page tells the chat (a swept duplicate may run too).
     if not Payment.objects.filter(pk=payment.pk, url="").update(
         url=url, updated_at=timezone.now(), next_attempt_at=None

@@ -21,7 +21,7 @@ from payments.models import (
     RefundState,
     SandboxCharge,
 )
-from payments.providers.base import ProviderUnavailable
+from payments.providers.base import ProviderRefused, ProviderUnavailable
 from payments.providers.registry import provider_for
 from payments.tasks import payment_charge_saved, provider_work_sweep, refund_process
 
@@ -285,3 +285,24 @@ def test_the_test_provider_refunds_a_retried_refund_once(
     assert refund.state == RefundState.SUCCEEDED
     assert SandboxCharge.objects.get(idempotency_key=payment.idempotency_key).refunded == 1000
     assert order.refunded_total == 1000
+
+
+def test_a_pay_link_the_provider_refuses_is_not_swept_again(
+    place_order, fake_stripe, django_capture_on_commit_callbacks, monkeypatch
+):
+    order = place_order(1)
+    payment = _queued_and_lost(
+        django_capture_on_commit_callbacks,
+        lambda: services.payment_link_start(order=order, provider=Provider.STRIPE),
+        seconds_ago=30,
+    )
+
+    def refused(*args, **kwargs):
+        raise ProviderRefused("Stripe checkout session create: Invalid API Key provided")
+
+    monkeypatch.setattr(type(provider_for(Provider.STRIPE)), "link_create", refused)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert provider_work_sweep.apply().get() == 1
+    assert Payment.objects.get(pk=payment.pk).next_attempt_at is None
+    cache.clear()  # even past the sweeper's 20 s memory of it
+    assert provider_work_sweep.apply().get() == 0
