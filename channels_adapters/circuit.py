@@ -6,8 +6,10 @@ them within FAILURE_WINDOW seconds with no success between, the circuit opens fo
 (COOLDOWN seconds, or longer when the platform's Retry-After says so). Open: nobody calls the
 platform; senders are told when the circuit half-opens and park their messages until then.
 Half-open: one sender (the probe) is let through; the others wait PROBE_WAIT seconds. The
-probe's success closes the circuit; its failure opens it again for twice the cool-down (up to
-MAX_COOLDOWN). Opening and closing are logged once each, by the worker that did it.
+probe's success closes the circuit; its failure opens it again for another cool-down. The
+cool-down stays short because it bounds how long after an outage sending resumes, while a probe
+costs the platform one request. Opening and closing are logged once each, by the worker that
+did it.
 
 Times are epoch seconds (`time.time()`), passed in so tests can move the clock.
 """
@@ -23,8 +25,7 @@ logger = logging.getLogger(__name__)
 
 FAILURE_THRESHOLD = 5
 FAILURE_WINDOW = 30.0
-COOLDOWN = 30.0
-MAX_COOLDOWN = 300.0
+COOLDOWN = 20.0
 # How long the probe may take before another sender may probe (the probe's worker died).
 PROBE_SECONDS = 30.0
 # What senders wait while another one probes.
@@ -90,10 +91,8 @@ def circuit_failure(
     it (or reopened it after a failed probe), else None."""
     open_key, failures_key, probe_key = _keys(account_id)
     if granted.probe:
-        previous = cache.get(open_key) or {}
-        cooldown = min(MAX_COOLDOWN, 2 * previous.get("cooldown", COOLDOWN))
-        until = now + max(cooldown, retry_after or 0.0)
-        cache.set(open_key, {"until": until, "cooldown": cooldown}, until - now + HALF_OPEN_MEMORY)
+        until = now + max(COOLDOWN, retry_after or 0.0)
+        cache.set(open_key, {"until": until}, until - now + HALF_OPEN_MEMORY)
         cache.delete(probe_key)
         logger.warning(
             "circuit for channel account %s reopened for %.0f s: the probe failed too",
@@ -110,7 +109,7 @@ def circuit_failure(
     if failures < FAILURE_THRESHOLD:
         return None
     until = now + max(COOLDOWN, retry_after or 0.0)
-    opening = {"until": until, "cooldown": COOLDOWN}
+    opening = {"until": until}
     if not cache.add(open_key, opening, until - now + HALF_OPEN_MEMORY):
         current = cache.get(open_key)
         if current is not None and now < current["until"]:

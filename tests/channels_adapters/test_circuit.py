@@ -69,16 +69,25 @@ def test_half_open_lets_one_probe_through_whose_success_closes_it():
     assert after.allowed and not after.probe and after.failures == 0
 
 
-def test_a_failed_probe_reopens_it_for_twice_as_long():
+def test_a_failed_probe_reopens_it_and_the_next_probe_comes_a_cool_down_later():
     fail(circuit.FAILURE_THRESHOLD)
     half_open = NOW + circuit.COOLDOWN
     probe = circuit_check(1, now=half_open)
 
     reopened = circuit_failure(1, probe, now=half_open)
 
-    assert reopened == half_open + 2 * circuit.COOLDOWN
+    assert reopened == half_open + circuit.COOLDOWN
     assert not circuit_check(1, now=half_open + 1).allowed
-    assert circuit_check(1, now=reopened).probe  # and a new probe then
+    assert circuit_check(1, now=reopened).probe
+
+
+def test_a_failed_probe_told_to_wait_longer_waits_what_the_platform_asked():
+    fail(circuit.FAILURE_THRESHOLD)
+    probe = circuit_check(1, now=NOW + circuit.COOLDOWN)
+
+    assert circuit_failure(1, probe, now=NOW + circuit.COOLDOWN, retry_after=120) == (
+        NOW + circuit.COOLDOWN + 120
+    )
 
 
 def test_opening_and_closing_are_logged_once(caplog):
