@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from channels_adapters.messages import InboundEvent, OutboundMessage
+from channels_adapters.messages import Carousel, InboundEvent, OutboundMessage, QuickReplies
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,24 @@ def span(delta: timedelta) -> str:
     return f"{minutes // (24 * 60)} days"
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a channel can do, asked by the bot instead of testing which channel it is.
+
+    `native_invoice`: the platform shows an invoice and takes the payment itself, asking name,
+    phone and address on its sheet (Telegram Payments, when the account has a provider token).
+    `numbered_menus`: no buttons; menus are numbered lines and the shopper types a number
+    (SMS). `location_sharing`: the shopper can send a location (a map pin). `reply_window`:
+    free-form messages are allowed only for a while after the shopper wrote (`reply_window`).
+    `templates`: approved templates may go outside that window (WhatsApp)."""
+
+    native_invoice: bool = False
+    numbered_menus: bool = False
+    location_sharing: bool = False
+    reply_window: bool = False
+    templates: bool = False
+
+
 class WebhookRejected(Exception):
     """The body is not what the platform sends (400)."""
 
@@ -127,6 +145,7 @@ class ChannelAdapter(ABC):
     # recipient (shared/channel-limits.md); enforced by the send pipeline across all workers.
     rate_per_second: float = 10.0
     per_recipient_interval: float = 0.0
+    capabilities: Capabilities = Capabilities()
 
     def split(self, body: dict) -> list[RawEvent]:
         """The events a verified webhook body carries, each with its platform id. Raises
@@ -148,6 +167,18 @@ class ChannelAdapter(ABC):
     def send(self, account: AccountContext, recipient: str, payload: dict) -> SendResult:
         """Deliver one rendered payload, with a timeout. Raises TransientSendError,
         RateLimited or PermanentSendError."""
+
+    def numbered_payloads(self, message: OutboundMessage) -> list[str]:
+        """What numbers 1..n of `message` stand for when the shopper types one: its options
+        with a payload, or its cards' first postback then `more`. A channel that renders
+        menus as numbered lines (SMS) says what it shows."""
+        if isinstance(message, QuickReplies):
+            return [option.payload for option in message.options if option.payload]
+        if isinstance(message, Carousel):
+            firsts = [next((b.payload for b in c.buttons if b.payload), "") for c in message.cards]
+            more = [message.more.payload] if message.more and message.more.payload else []
+            return [payload for payload in firsts if payload] + more
+        return []
 
     def urgent(self, payload: dict) -> bool:
         """Whether a stored raw event must be answered within seconds, ahead of the queue

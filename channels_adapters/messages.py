@@ -58,6 +58,7 @@ class QuickReplies(OutboundMessage):
     type: ClassVar[str] = "quick_replies"
     text: str
     options: tuple[Button, ...]
+    number_from: int = 1  # the first option's number on numbered menus (engine/numbering.py)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class Carousel(OutboundMessage):
     cards: tuple[Card, ...]
     text: str = ""
     more: Button | None = None
+    number_from: int = 1  # the first card's number on numbered menus (engine/numbering.py)
 
 
 @dataclass(frozen=True)

@@ -1,24 +1,32 @@
-"""The shopping bot: the one place that knows the shopping flow.
+"""The shopping bot's screens: what it answers to each tap and sentence.
 
-greeting + menu → categories → product carousel (with "More") → product → variant → quantity →
-cart (change quantity, remove, Checkout). Free text searches the catalog; "human", "agent",
-"help" hand the conversation to a person. Anything else gets a helpful reply with the menu:
-never silence. It reads the catalog and the cart, and answers with normalized messages; it
-neither sends nor knows any channel.
+greeting + menu → categories (skipped when there is at most one) → product carousel (with
+"More") → a card's "Buy now" or "Add to cart" (sizes asked only when there are several) → cart
+(change quantity, remove, Checkout). Free text is understood (conversations/understanding.py):
+a search, where is my order, delivery, returns, sizes, a person… Anything else gets a helpful
+reply with the menu: never silence.
+
+Which screen answers which event is the engine's table (conversations/engine/table.py); the
+bot reads the catalog and the cart and answers with normalized messages; it neither sends nor
+knows which channel it speaks on, only what the channel can do (`capabilities`).
 """
-
-import re
 
 from catalog import selectors as catalog
 from catalog.models import Product, Variant
+from catalog.translations import category_name, product_title
 from channels_adapters import messages as m
-from conversations import showcase
+from channels_adapters.base import Capabilities
+from channels_adapters.registry import adapter_for
+from conversations import answers, showcase
 from conversations.business_hours import handoff_text
-from conversations.checkout_flow import CheckoutFlow, _is_yes
+from conversations.checkout_flow import CheckoutFlow
+from conversations.engine.state import State, Step, state_load
+from conversations.language import shopper_language
 from conversations.models import Conversation
-from conversations.payloads import Tap, decode, encode
+from conversations.payloads import encode
 from conversations.phrases import say
 from conversations.reply import Reply
+from conversations.understanding import Intent, Understanding, interpret
 from orders import selectors as cart_selectors
 from orders import services as cart_services
 from orders.funnel import FunnelSource, funnel_record
@@ -26,20 +34,28 @@ from orders.models import FunnelStep
 from shops.money import format_amount
 
 PAGE_SIZE = showcase.PAGE_SIZE
-HANDOFF_WORDS = {"human", "agent", "help", "humain", "conseiller", "aide", "person", "personne"}
-GREETING_WORDS = {"hi", "hello", "hey", "bonjour", "salut", "coucou", "start", "/start", "menu"}
-CART_WORDS = {"cart", "basket", "panier"}
-BROWSE_WORDS = {"browse", "catalog", "catalogue", "shop", "parcourir", "boutique"}
-_WORDS = re.compile(r"[\w/]+")
+
+
+def understand(text: str, *, bot: "ShoppingBot") -> Understanding:
+    """What a sentence means: the one place free text is read."""
+    return interpret(text, shop=bot.shop, language=bot.lang, customer=bot.customer)
 
 
 class ShoppingBot:
-    def __init__(self, conversation: Conversation):
+    def __init__(
+        self,
+        conversation: Conversation,
+        state: State | None = None,
+        capabilities: Capabilities | None = None,
+    ):
         self.conversation = conversation
         self.shop = conversation.shop
         self.customer = conversation.customer
-        self.lang = self.shop.language
-        self.state = conversation.bot_state
+        self.lang = shopper_language(conversation)
+        self.state = state if state is not None else state_load(conversation.bot_state)
+        if capabilities is None:
+            capabilities = adapter_for(conversation.channel.kind).capabilities
+        self.capabilities = capabilities
         # Who the funnel counts each step for (the dashboard's analytics).
         self.funnel = FunnelSource(
             channel_kind=conversation.channel.kind,
@@ -48,82 +64,49 @@ class ShoppingBot:
         )
         self.checkout = CheckoutFlow(self)
 
-    # --- entry point ----------------------------------------------------------------------------
+    # --- free text --------------------------------------------------------------------------------
 
-    def respond(self, event: m.InboundEvent) -> Reply:
-        if isinstance(event, m.ButtonPressed):
-            tap = decode(event.payload)
-            return self._tap(tap) if tap else self._not_understood()
-        if isinstance(event, m.TextReceived):
-            return self._text(event.text)
-        if isinstance(event, m.CartSubmitted):
-            return self._cart_submitted(event)
-        if isinstance(event, m.ContactShared | m.LocationShared):
-            answered = self.checkout.contact(event)
-            if answered is not None:
-                return answered
-            self._remember_contact(event)
-            return self._menu(say("thanks_contact", self.lang))
-        return self._menu(say("unsupported", self.lang))
-
-    # --- text -----------------------------------------------------------------------------------
-
-    def _text(self, text: str) -> Reply:
-        words = set(_WORDS.findall(text.casefold()))
-        stripped = text.strip()
-        if words & HANDOFF_WORDS or "talk to a person" in text.casefold():
-            return self._handoff()
-        # A number picks from the last menu (how SMS shoppers tap), checkout steps included.
-        if stripped.isdigit() and self.state.get("options"):
-            index = int(stripped) - 1
-            options = self.state["options"]
-            if 0 <= index < len(options) and (tap := decode(options[index])):
-                return self._tap(tap)
-        if self.checkout.handles_text(text):
-            return self.checkout.text(text)
-        if _is_yes(text):
+    def free_text(self, text: str) -> Reply:
+        """A sentence no pending question expects."""
+        understood = understand(text, bot=self)
+        intent = understood.intent
+        if intent == Intent.HUMAN:
+            return self.handoff()
+        if intent == Intent.YES:
             return self.checkout.reorder()
-        if self.state.get("awaiting") == "quantity" and stripped.isdigit():
-            return self._add(self.state.get("variant", 0), int(stripped))
-        if words & GREETING_WORDS and len(words) <= 3:
-            return self._greeting()
-        if words & CART_WORDS and len(words) <= 2:
-            return self._cart()
-        if words & BROWSE_WORDS and len(words) <= 2:
-            return self._categories()
-        if not stripped:
-            return self._not_understood()
-        return self._search(stripped, page=0)
+        if intent == Intent.GREETING:
+            return self.greeting()
+        if intent == Intent.CART:
+            return self.cart()
+        if intent == Intent.BROWSE:
+            return self.categories()
+        if intent == Intent.ORDER_STATUS:
+            return self._with_menu(
+                answers.order_status(shop=self.shop, customer=self.customer, language=self.lang)
+            )
+        if intent == Intent.DELIVERY:
+            return self._with_menu(answers.delivery(shop=self.shop, language=self.lang))
+        if intent == Intent.RETURNS:
+            return self._with_menu(answers.returns(shop=self.shop, language=self.lang))
+        if intent == Intent.SIZES:
+            return answers.sizes(shop=self.shop, language=self.lang, query=understood.query)
+        if intent == Intent.SEARCH:
+            self.state.query = text.strip()[:200]
+            return self._found(understood, text.strip(), page=0)
+        return self.not_understood()
 
-    # --- taps -----------------------------------------------------------------------------------
-
-    def _tap(self, tap: Tap) -> Reply:
-        handlers = {
-            "start": lambda: self._greeting(),
-            "menu": lambda: self._greeting(),
-            "browse": lambda: self._categories(),
-            "search": lambda: self._ask_search(),
-            "cart": lambda: self._cart(),
-            "human": lambda: self._handoff(),
-            "checkout": lambda: self.checkout.start(),
-            "ship": lambda: self.checkout.choose_rate(tap.args[0]),
-            "pay": lambda: self.checkout.pay(saved=False),
-            "okpay": lambda: self.checkout.pay(saved=True),
-            "chaddr": lambda: self.checkout.change_address(),
-            "cancel": lambda: self.checkout.cancel(),
-            "reorder": lambda: self.checkout.reorder(),
-            "cat": lambda: self._products(category_id=tap.args[0], page=tap.args[1]),
-            "sr": lambda: self._search(self.state.get("query", ""), page=tap.args[0]),
-            "p": lambda: self._product(tap.args[0]),
-            "v": lambda: self._variant(tap.args[0]),
-            "q": lambda: self._add(tap.args[0], tap.args[1]),
-            "l": lambda: self._set_line(tap.args[0], tap.args[1]),
-        }
-        return handlers[tap.action]()
+    def _with_menu(self, reply: Reply) -> Reply:
+        if reply.hand_off or any(isinstance(x, m.QuickReplies) for x in reply.messages):
+            return reply
+        *before, last = reply.messages or [m.Text(say("not_understood", self.lang))]
+        text = last.text if isinstance(last, m.Text) else ""
+        if not text:
+            return reply
+        return Reply([*before, m.QuickReplies(text, self.menu_options())])
 
     # --- screens ----------------------------------------------------------------------------------
 
-    def _menu_options(self) -> tuple[m.Button, ...]:
+    def menu_options(self) -> tuple[m.Button, ...]:
         return (
             m.Button(say("browse", self.lang), encode("browse")),
             m.Button(say("search", self.lang), encode("search")),
@@ -131,21 +114,20 @@ class ShoppingBot:
             m.Button(say("human", self.lang), encode("human")),
         )
 
-    def _menu(self, text: str) -> Reply:
-        return self._ask(text, self._menu_options())
+    def menu(self, text: str) -> Reply:
+        return self.ask(text, self.menu_options())
 
-    def _ask(self, text: str, options: tuple[m.Button, ...], *before) -> Reply:
-        self.state["options"] = [o.payload for o in options if o.payload]
-        self.state.pop("awaiting", None)
+    def ask(self, text: str, options: tuple[m.Button, ...], *before) -> Reply:
+        self.state.step = Step.MENU
         return Reply([*before, m.QuickReplies(text, options)])
 
-    def _greeting(self) -> Reply:
+    def greeting(self) -> Reply:
         first_name = (self.customer.name or "").split(" ")[0]
         name = f" {first_name}" if first_name else ""
-        # A shopper with a paid order and a saved card gets what "OK" would buy again.
+        # A returning shopper gets what "OK" would buy again.
         offer = self.checkout.reorder_offer()
-        returning = self.state.get("greeted") or offer is not None
-        self.state["greeted"] = True
+        returning = self.state.greeted or offer is not None
+        self.state.greeted = True
         key = "greeting_back" if returning else "greeting"
         text = say(key, self.lang, name=name, shop=self.shop.name)
         if offer is not None:
@@ -154,74 +136,91 @@ class ShoppingBot:
             text += (
                 " " + say("greeting", self.lang, name="", shop=self.shop.name).split(". ", 1)[-1]
             )
-        return self._menu(text)
+        return self.menu(text)
 
-    def _not_understood(self) -> Reply:
-        return self._menu(say("not_understood", self.lang))
+    def not_understood(self) -> Reply:
+        return self.menu(say("not_understood", self.lang))
 
-    def _handoff(self) -> Reply:
+    def unsupported(self) -> Reply:
+        return self.menu(say("unsupported", self.lang))
+
+    def handoff(self) -> Reply:
         # Says when a person will answer: soon, or when the team is back.
         text = handoff_text(shop=self.shop, language=self.lang)
         return Reply([m.Text(text)], hand_off=True)
 
-    def _ask_search(self) -> Reply:
-        self.state["options"] = []
-        self.state["awaiting"] = "search"
+    def ask_search(self) -> Reply:
+        self.state.step = Step.SEARCH
         return Reply([m.Text(say("ask_search", self.lang))])
 
-    def _categories(self) -> Reply:
-        categories = list(catalog.category_list(shop=self.shop)[:9])
-        options = tuple(m.Button(c.name[:40], encode("cat", c.pk, 0)) for c in categories)
+    def categories(self) -> Reply:
+        categories = list(catalog.category_list(shop=self.shop)[:10])
+        if len(categories) <= 1:
+            # One possible answer is never asked: everything, at once.
+            return self.products(0, 0)
+        options = tuple(
+            m.Button(category_name(c, self.lang)[:40], encode("cat", c.pk, 0))
+            for c in categories[:9]
+        )
         options += (m.Button(say("all_products", self.lang), encode("cat", 0, 0)),)
-        return self._ask(say("pick_category", self.lang), options)
+        return self.ask(say("pick_category", self.lang), options)
 
     def _carousel(self, products: list[Product], intro: str, more_payload: str) -> Reply:
         carousel = showcase.products_carousel(
             products, shop=self.shop, lang=self.lang, intro=intro, more_payload=more_payload
         )
-        page = products[:PAGE_SIZE]
-        self.state["options"] = [encode("p", p.pk) for p in page] + (
-            [more_payload] if carousel.more else []
-        )
-        self.state.pop("awaiting", None)
+        self.state.step = Step.MENU
         return Reply([carousel])
 
-    def _page(self, products, page: int) -> list[Product]:
-        start = page * PAGE_SIZE
-        return list(products[start : start + PAGE_SIZE + 1])
-
-    def _products(self, *, category_id: int, page: int) -> Reply:
+    def products(self, category_id: int, page: int) -> Reply:
         found = showcase.products_page(shop=self.shop, category_id=category_id or None, page=page)
         if not found:
-            return self._menu(say("unavailable", self.lang))
+            return self.menu(say("unavailable", self.lang))
         return self._carousel(
             found, say("here_are", self.lang), encode("cat", category_id, page + 1)
         )
 
-    def _search(self, query: str, *, page: int) -> Reply:
-        self.state["query"] = query[:200]
-        products = catalog.product_list(shop=self.shop, query=query, active=True).order_by(
-            "created_at", "id"
-        )
-        found = self._page(products, page) if query else []
+    def search_page(self, page: int) -> Reply:
+        query = self.state.query
+        if not query:
+            return self.menu(say("not_found", self.lang, query=""))
+        return self._found(understand(query, bot=self), query, page=page)
+
+    def _found(self, understood: Understanding, query: str, *, page: int) -> Reply:
+        search = understood.shopper_search()
+        products = catalog.product_search(shop=self.shop, search=search)
+        start = page * PAGE_SIZE
+        found = list(products[start : start + PAGE_SIZE + 1])
         if not found:
-            return self._menu(say("not_found", self.lang, query=query[:60]))
+            return self.menu(say("not_found", self.lang, query=query[:60]))
         return self._carousel(
             found, say("found", self.lang, query=query[:60]), encode("sr", page + 1)
         )
 
-    def _product(self, product_id: int) -> Reply:
-        product = catalog.product_list(shop=self.shop, active=True).filter(pk=product_id).first()
+    def _active_product(self, product_id: int) -> Product | None:
+        return catalog.product_list(shop=self.shop, active=True).filter(pk=product_id).first()
+
+    def product(self, product_id: int) -> Reply:
+        """ "Add to cart" on a card with several variants: which one (nothing else, the card is
+        on screen already)."""
+        return self._choose(product_id, buy=False)
+
+    def buy(self, product_id: int) -> Reply:
+        """ "Buy now" on a card with several variants: which one, then straight to checkout."""
+        return self._choose(product_id, buy=True)
+
+    def _choose(self, product_id: int, *, buy: bool) -> Reply:
+        product = self._active_product(product_id)
         if product is None:
-            return self._menu(say("unavailable", self.lang))
+            return self.menu(say("unavailable", self.lang))
         funnel_record(shop_id=self.shop.pk, source=self.funnel, step=FunnelStep.PRODUCT_VIEWED)
         variants = self._preferred_first(showcase.in_stock_variants(product))
         if not variants:
-            return self._menu(say("sold_out", self.lang, item=product.title))
+            return self.menu(say("sold_out", self.lang, item=product_title(product, self.lang)))
         if len(variants) == 1:
-            return self._variant(variants[0].pk)
-        card, question = showcase.variant_choice(product, variants, shop=self.shop, lang=self.lang)
-        return self._ask(question.text, question.options, card)
+            return self.buy_variant(variants[0].pk) if buy else self.variant(variants[0].pk)
+        question = showcase.variant_question(product, variants, lang=self.lang, buy=buy)
+        return self.ask(question.text, question.options)
 
     def _preferred_first(self, variants: list[Variant]) -> list[Variant]:
         """The size (or other option) the shopper chose last time is offered first."""
@@ -241,48 +240,54 @@ class ShoppingBot:
             .first()
         )
 
-    def _variant(self, variant_id: int) -> Reply:
-        variant = self._find_variant(variant_id)
-        if variant is None:
-            return self._menu(say("unavailable", self.lang))
-        if not variant.in_stock:
-            return self._product(variant.product_id)
-        question = showcase.quantity_question(variant, lang=self.lang)
-        reply = self._ask(question.text, question.options)
-        self.state["awaiting"] = "quantity"
-        self.state["variant"] = variant.pk
-        return reply
+    def variant(self, variant_id: int) -> Reply:
+        """A variant chosen: one of it in the cart (the quantity changes in the cart)."""
+        return self.add(variant_id, 1)
 
-    def _item_name(self, variant: Variant) -> str:
-        return showcase.item_name(variant)
+    def buy_variant(self, variant_id: int) -> Reply:
+        """Buy now: one in the cart, then checkout at once."""
+        added = self._put_in_cart(variant_id, 1)
+        if isinstance(added, Reply):
+            return added
+        return self.checkout.start()
 
-    def _open_cart(self):
+    def item_name(self, variant: Variant) -> str:
+        return showcase.item_name(variant, self.lang)
+
+    def open_cart(self):
         return cart_services.cart_open(shop=self.shop, owner_key=f"customer:{self.customer.pk}")
 
-    def _add(self, variant_id: int, quantity: int) -> Reply:
+    def _put_in_cart(self, variant_id: int, quantity: int) -> Variant | Reply:
         variant = self._find_variant(variant_id)
         if variant is None or quantity < 1:
-            return self._menu(say("unavailable", self.lang))
-        cart = self._open_cart()
+            return self.menu(say("unavailable", self.lang))
+        if not variant.in_stock:
+            return self.product(variant.product_id)
         try:
             cart_services.cart_add(
-                cart=cart, variant=variant, quantity=quantity, funnel=self.funnel
+                cart=self.open_cart(), variant=variant, quantity=quantity, funnel=self.funnel
             )
         except cart_services.NotEnoughStock as exc:
-            return self._menu(
-                say("not_enough", self.lang, available=exc.available, item=self._item_name(variant))
+            return self.menu(
+                say("not_enough", self.lang, available=exc.available, item=self.item_name(variant))
             )
         self._remember_choice(variant)
-        view = cart_selectors.cart_view(cart=cart)
+        return variant
+
+    def add(self, variant_id: int, quantity: int) -> Reply:
+        added = self._put_in_cart(variant_id, quantity)
+        if isinstance(added, Reply):
+            return added
+        view = cart_selectors.cart_view(cart=self.open_cart())
         text = say(
             "added",
             self.lang,
             qty=quantity,
-            item=self._item_name(variant),
+            item=self.item_name(added),
             count=view.item_count,
             total=format_amount(view.total, self.shop.currency, self.lang),
         )
-        return self._ask(
+        return self.ask(
             text,
             (
                 m.Button(say("checkout", self.lang), encode("checkout")),
@@ -291,8 +296,8 @@ class ShoppingBot:
             ),
         )
 
-    def _remember_contact(self, event: m.ContactShared | m.LocationShared) -> None:
-        """Kept for checkout (next issue): the phone, and where the shopper said they are."""
+    def shared(self, event: m.ContactShared | m.LocationShared) -> Reply:
+        """A phone or location no question asked for: kept for checkout."""
         customer = self.customer
         if isinstance(event, m.ContactShared):
             customer.phone = event.phone[:32] or customer.phone
@@ -303,6 +308,7 @@ class ShoppingBot:
                 location["address"] = event.address[:300]
             customer.preferences = {**(customer.preferences or {}), "location": location}
         customer.save(update_fields=["phone", "name", "preferences"])
+        return self.menu(say("thanks_contact", self.lang))
 
     def _remember_choice(self, variant: Variant) -> None:
         options = variant.options or {}
@@ -313,28 +319,39 @@ class ShoppingBot:
             }
             self.customer.save(update_fields=["preferences"])
 
-    def _cart(self) -> Reply:
-        view = cart_selectors.cart_view(cart=self._open_cart())
+    def _line_buttons(self, line) -> tuple[m.Button, ...]:
+        if self.capabilities.numbered_menus:
+            # One number per cart line, which opens that line's choices: every number the
+            # shopper sees stands for one thing (engine/numbering.py).
+            return (m.Button(say("change", self.lang), encode("line", line.pk)),)
+        return self._line_choices(line)
+
+    def _line_choices(self, line) -> tuple[m.Button, ...]:
+        return (
+            m.Button(say("plus_one", self.lang), encode("l", line.pk, line.quantity + 1)),
+            m.Button(say("minus_one", self.lang), encode("l", line.pk, line.quantity - 1)),
+            m.Button(say("remove", self.lang), encode("l", line.pk, 0)),
+        )
+
+    def cart(self) -> Reply:
+        view = cart_selectors.cart_view(cart=self.open_cart())
         if not view.lines:
-            return self._menu(say("cart_empty", self.lang))
+            return self.menu(say("cart_empty", self.lang))
         cards = tuple(
             m.Card(
-                title=f"{line.quantity} x {self._item_name(line.variant)}",
+                title=f"{line.quantity} x {self.item_name(line.variant)}",
                 price=format_amount(
                     line.variant.price * line.quantity, self.shop.currency, self.lang
                 ),
-                buttons=(
-                    m.Button(say("plus_one", self.lang), encode("l", line.pk, line.quantity + 1)),
-                    m.Button(say("minus_one", self.lang), encode("l", line.pk, line.quantity - 1)),
-                    m.Button(say("remove", self.lang), encode("l", line.pk, 0)),
-                ),
+                image_url=showcase.variant_image_url(line.variant),
+                buttons=self._line_buttons(line),
             )
             for line in view.lines[:10]
         )
         total = say(
             "cart_total", self.lang, total=format_amount(view.total, self.shop.currency, self.lang)
         )
-        return self._ask(
+        return self.ask(
             total,
             (
                 m.Button(say("checkout", self.lang), encode("checkout")),
@@ -343,23 +360,33 @@ class ShoppingBot:
             m.Carousel(cards, text=say("cart_title", self.lang)),
         )
 
-    def _set_line(self, line_id: int, quantity: int) -> Reply:
-        line = cart_selectors.cart_line_for(cart=self._open_cart(), line_id=line_id)
+    def line(self, line_id: int) -> Reply:
+        """One cart line's choices (+1, -1, remove), on channels without buttons on cards."""
+        line = cart_selectors.cart_line_for(cart=self.open_cart(), line_id=line_id)
         if line is None:
-            return self._cart()
+            return self.cart()
+        text = f"{line.quantity} x {self.item_name(line.variant)}"
+        return self.ask(
+            text, (*self._line_choices(line), m.Button(say("view_cart", self.lang), encode("cart")))
+        )
+
+    def set_line(self, line_id: int, quantity: int) -> Reply:
+        line = cart_selectors.cart_line_for(cart=self.open_cart(), line_id=line_id)
+        if line is None:
+            return self.cart()
         try:
             cart_services.cart_line_set_quantity(line=line, quantity=quantity)
         except cart_services.NotEnoughStock as exc:
-            item = self._item_name(line.variant)
-            reply = self._cart()
+            item = self.item_name(line.variant)
+            reply = self.cart()
             reply.messages.insert(
                 0, m.Text(say("not_enough", self.lang, available=exc.available, item=item))
             )
             return reply
-        return self._cart()
+        return self.cart()
 
-    def _cart_submitted(self, event: m.CartSubmitted) -> Reply:
-        cart = self._open_cart()
+    def cart_submitted(self, event: m.CartSubmitted) -> Reply:
+        cart = self.open_cart()
         skus = {item.retailer_id: item.quantity for item in event.items}
         variants = Variant.objects.for_shop(self.shop).filter(
             sku__in=list(skus), product__active=True
@@ -371,4 +398,4 @@ class ShoppingBot:
                 )
             except cart_services.NotEnoughStock:
                 continue
-        return self._cart()
+        return self.cart()

@@ -3,12 +3,15 @@
 From the cart's Checkout the bot reserves the stock, then asks only for what it does not know
 yet — name, phone, shipping option, address (typed, or a shared location) — shows the total
 and asks for confirmation. Paying is a link to the provider's hosted page the first time,
-"Reply OK to pay €24.99 with Visa •••• 4242" once a card is saved, or a native invoice on a
-Telegram channel that has a payment provider token. What the shopper gave is remembered for
-next time. The outcome of a payment arrives later (conversations/notifications.py).
+"Reply OK to pay €24.99 with Visa •••• 4242" once a card is saved, or a native invoice where
+the channel has one (`Capabilities.native_invoice` and a payment provider token). Name, phone
+and address are asked in the chat only when no payment sheet collects them: the invoice asks
+natively, and a provider whose page collects them (`PaymentProvider.collects_details`) gets the
+order without them. What the shopper gave is remembered for next time. The outcome of a
+payment arrives later (conversations/notifications.py).
 
-The flow keeps its place in the conversation's bot_state: `checkout` (id), `awaiting` (the
-question asked), `order` (id once placed), `reorder` (the quote last shown).
+The flow keeps its place in the conversation's state (engine/state.py): `checkout` and
+`order` ids, the step (the question asked), `reorder` (the offer last shown).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import re
 from typing import TYPE_CHECKING
 
 from channels_adapters import messages as m
+from conversations.engine.state import ReorderOffer, Step
 from conversations.payloads import encode
 from conversations.phrases import say
 from conversations.reply import Reply
@@ -27,6 +31,7 @@ from orders.selectors import reorder_quote, shipping_rates
 from orders.services import cart_add, cart_open
 from orders.transitions import OrderStatus, PaymentStatus
 from payments import services as payments
+from payments.providers.registry import provider_for
 from shops.money import format_amount
 
 if TYPE_CHECKING:
@@ -35,7 +40,7 @@ if TYPE_CHECKING:
 PHONE = re.compile(r"^\+?[\d\s().-]{6,24}$")
 YES_WORDS = {"ok", "okay", "oui", "yes", "y", "d'accord", "dac", "go", "confirm", "confirmer"}
 CANCEL_WORDS = {"cancel", "annuler", "stop checkout"}
-STEPS = ("name", "phone", "shipping", "address", "confirm")
+PAGE_COLLECTS = ("contact_name", "contact_phone", "shipping_address")
 
 
 class CheckoutFlow:
@@ -54,7 +59,7 @@ class CheckoutFlow:
         return say(key, self.lang, **values)
 
     def _checkout(self) -> Checkout | None:
-        checkout_id = self.state.get("checkout")
+        checkout_id = self.state.checkout
         if not checkout_id:
             return None
         return (
@@ -65,18 +70,28 @@ class CheckoutFlow:
         )
 
     def _order(self) -> Order | None:
-        order_id = self.state.get("order")
+        order_id = self.state.order
         if not order_id:
             return None
         return Order.objects.for_shop(self.shop).filter(pk=order_id, customer=self.customer).first()
 
     def _remembered(self) -> dict:
-        """What we know of the shopper from earlier orders and the channel."""
+        """What we know of the shopper from the channel, earlier chats and their last paid
+        order (whose details a payment page or an invoice may have collected): never asked
+        twice."""
         preferences = self.customer.preferences or {}
+        last = (
+            Order.objects.for_shop(self.shop)
+            .filter(customer=self.customer, payment_status=PaymentStatus.PAID)
+            .order_by("-created_at", "-id")
+            .first()
+        )
         details = {
-            "contact_name": self.customer.name[:150],
-            "contact_phone": self.customer.phone[:32],
-            "shipping_address": preferences.get("address") or {},
+            "contact_name": (self.customer.name or (last.contact_name if last else ""))[:150],
+            "contact_phone": (self.customer.phone or (last.contact_phone if last else ""))[:32],
+            "shipping_address": preferences.get("address")
+            or (last.shipping_address if last else {})
+            or {},
         }
         rate_id = preferences.get("shipping_rate")
         if rate_id:
@@ -96,9 +111,14 @@ class CheckoutFlow:
         customer.save(update_fields=["name", "phone", "preferences"])
 
     def _invoice_channel(self) -> bool:
-        return self.channel.kind == "telegram" and bool(
+        return self.bot.capabilities.native_invoice and bool(
             (self.channel.credentials or {}).get("payment_provider_token")
         )
+
+    def _page_collects_details(self) -> bool:
+        """Whether the payment page the link opens asks name, phone and address itself."""
+        provider = payments.default_provider(shop_id=self.shop.pk)
+        return provider_for(provider).collects_details
 
     # --- entry points from the bot -----------------------------------------------------------
 
@@ -114,68 +134,84 @@ class CheckoutFlow:
                 **self._remembered(),
             )
         except checkouts.EmptyCart:
-            return self.bot._menu(self._say("cart_empty"))
+            return self.bot.menu(self._say("cart_empty"))
         except stock.NotEnoughStock as exc:
-            reply = self.bot._cart()
-            item = self.bot._item_name(exc.variant)
+            reply = self.bot.cart()
+            item = self.bot.item_name(exc.variant)
             note = self._say("not_enough", available=exc.available, item=item)
             reply.messages.insert(0, m.Text(note))
             return reply
-        self.state["checkout"] = checkout.pk
-        self.state.pop("order", None)
+        self.state.checkout, self.state.order = checkout.pk, None
         if self._invoice_channel():
             return self._send_invoice(checkout)
         return self._next(checkout)
 
-    def handles_text(self, text: str) -> bool:
-        return self.state.get("awaiting") in STEPS or (
-            self.state.get("awaiting") == "reorder" and _is_yes(text)
-        )
-
-    def text(self, text: str) -> Reply:
-        awaiting = self.state.get("awaiting")
-        words = text.strip().casefold()
-        if words in CANCEL_WORDS:
-            return self.cancel()
-        if awaiting == "reorder":
-            return self.reorder()
+    def _open_checkout(self) -> Checkout | None:
         checkout = self._checkout()
         if checkout is None or checkout.status != CheckoutStatus.OPEN:
+            return None
+        return checkout
+
+    def _answered(self, text: str, record) -> Reply:
+        """A typed answer at a checkout step: `record(checkout, value)` stores it, or returns
+        the question to ask again."""
+        if text.strip().casefold() in CANCEL_WORDS:
+            return self.cancel()
+        checkout = self._open_checkout()
+        if checkout is None:
             return self._expired()
-        value = text.strip()
-        if awaiting == "name":
+        again = record(checkout, text.strip())
+        return again if again is not None else self._next(checkout)
+
+    def name_typed(self, text: str) -> Reply:
+        def record(checkout, value):
             if not 2 <= len(value) <= 150:
                 return self._question("ask_name")
             checkouts.checkout_update(checkout=checkout, contact_name=value)
-        elif awaiting == "phone":
+
+        return self._answered(text, record)
+
+    def phone_typed(self, text: str) -> Reply:
+        def record(checkout, value):
             if not PHONE.match(value) or sum(ch.isdigit() for ch in value) < 6:
                 return self._question("ask_phone_again")
             checkouts.checkout_update(checkout=checkout, contact_phone=value)
-        elif awaiting == "address":
+
+        return self._answered(text, record)
+
+    def address_typed(self, text: str) -> Reply:
+        def record(checkout, value):
             if not 8 <= len(value) <= 300:
                 return self._question("ask_address_again")
             checkouts.checkout_update(checkout=checkout, shipping_address={"text": value})
-        elif awaiting == "confirm" and _is_yes(text):
+
+        return self._answered(text, record)
+
+    def shipping_typed(self, text: str) -> Reply:
+        """Text while the shipping options are shown: the same question again."""
+        return self._answered(text, lambda checkout, value: None)
+
+    def confirm_typed(self, text: str) -> Reply:
+        if _is_yes(text):
             return self.pay(saved=self._saved_method() is not None)
-        # Anything else at the shipping or confirmation step: the same question again.
+        return self._answered(text, lambda checkout, value: None)
+
+    def phone_shared(self, event: m.ContactShared) -> Reply:
+        checkout = self._open_checkout()
+        if checkout is None or not event.phone:
+            return self.bot.shared(event)
+        checkouts.checkout_update(checkout=checkout, contact_phone=event.phone[:32])
         return self._next(checkout)
 
-    def contact(self, event: m.ContactShared | m.LocationShared) -> Reply | None:
-        """A shared phone or location while checkout asks for it; None when not asked."""
-        checkout = self._checkout()
-        awaiting = self.state.get("awaiting")
-        if checkout is None or checkout.status != CheckoutStatus.OPEN:
-            return None
-        if isinstance(event, m.ContactShared) and awaiting == "phone" and event.phone:
-            checkouts.checkout_update(checkout=checkout, contact_phone=event.phone[:32])
-            return self._next(checkout)
-        if isinstance(event, m.LocationShared) and awaiting == "address":
-            address = {"latitude": event.latitude, "longitude": event.longitude}
-            if event.address:
-                address["text"] = event.address[:300]
-            checkouts.checkout_update(checkout=checkout, shipping_address=address)
-            return self._next(checkout)
-        return None
+    def location_shared(self, event: m.LocationShared) -> Reply:
+        checkout = self._open_checkout()
+        if checkout is None:
+            return self.bot.shared(event)
+        address = {"latitude": event.latitude, "longitude": event.longitude}
+        if event.address:
+            address["text"] = event.address[:300]
+        checkouts.checkout_update(checkout=checkout, shipping_address=address)
+        return self._next(checkout)
 
     def choose_rate(self, rate_id: int) -> Reply:
         checkout = self._checkout()
@@ -198,7 +234,6 @@ class CheckoutFlow:
 
     def _question(self, key: str, options: tuple[m.Button, ...] = ()) -> Reply:
         cancel = m.Button(self._say("cancel"), encode("cancel"))
-        self.state["options"] = [o.payload for o in (*options, cancel) if o.payload]
         return Reply([m.QuickReplies(self._say(key), (*options, cancel))])
 
     def _next(self, checkout: Checkout) -> Reply:
@@ -207,22 +242,37 @@ class CheckoutFlow:
         if len(rates) == 1 and checkout.shipping_rate_id is None:
             checkouts.checkout_update(checkout=checkout, shipping_rate=rates[0])
         missing = checkouts.missing_details(checkout, rates_exist=bool(rates))
+        page_asks = self._saved_method() is None and self._page_collects_details()
+        if page_asks:
+            # The payment page asks them in one form the browser fills: not asked here.
+            missing = [d for d in missing if d not in PAGE_COLLECTS]
         if "contact_name" in missing:
-            reply = self._question("ask_name")
-            self.state["awaiting"] = "name"
-        elif "contact_phone" in missing:
-            reply = self._question("ask_phone")
-            self.state["awaiting"] = "phone"
-        elif "shipping_rate" in missing:
-            reply = self._ask_rate(checkout, rates)
-            self.state["awaiting"] = "shipping"
-        elif "shipping_address" in missing:
-            reply = self._question("ask_address")
-            self.state["awaiting"] = "address"
-        else:
-            reply = self._summary(checkout)
-            self.state["awaiting"] = "confirm"
-        return reply
+            self.state.step = Step.NAME
+            return self._question("ask_name")
+        if "contact_phone" in missing:
+            self.state.step = Step.PHONE
+            return self._question("ask_phone")
+        if "shipping_rate" in missing:
+            self.state.step = Step.SHIPPING
+            return self._ask_rate(checkout, rates)
+        if "shipping_address" in missing:
+            self.state.step = Step.ADDRESS
+            return self._question("ask_address")
+        if page_asks:
+            return self._pay_on_page(checkout)
+        self.state.step = Step.CONFIRM
+        return self._summary(checkout)
+
+    def _pay_on_page(self, checkout: Checkout) -> Reply:
+        """Nothing left to ask in the chat: the order is placed and the payment link follows
+        ("Pay €94.90"); the page shows the lines and the total and asks what is missing."""
+        try:
+            order = checkouts.checkout_complete(checkout=checkout, require_details=False)
+        except checkouts.CheckoutError:
+            return self._expired()
+        self.state.order, self.state.step = order.pk, Step.MENU
+        payments.payment_link_start(order=order)
+        return Reply([])  # the link follows as soon as the provider made the page
 
     def _rate_label(self, rate: ShippingRate, subtotal: int) -> str:
         cost = rate.cost_for(subtotal)
@@ -237,17 +287,22 @@ class CheckoutFlow:
         )
         return self._question("ask_shipping", options)
 
-    def _summary(self, checkout: Checkout) -> Reply:
+    def _summary_rows(self, checkout: Checkout) -> list[str]:
         reservations = checkouts.held_reservations(checkout)
         totals = checkouts.checkout_totals(checkout, reservations)
         rows = [
-            f"{r.quantity} x {self.bot._item_name(r.variant)}: "
+            f"{r.quantity} x {self.bot.item_name(r.variant)}: "
             + self._money(r.unit_price * r.quantity)
             for r in reservations
         ]
         if checkout.shipping_rate:
             rows.append(self._rate_label(checkout.shipping_rate, totals.subtotal))
         rows.append(self._say("total_line", total=self._money(totals.total)))
+        return rows
+
+    def _summary(self, checkout: Checkout) -> Reply:
+        totals = checkouts.checkout_totals(checkout, checkouts.held_reservations(checkout))
+        rows = self._summary_rows(checkout)
         rows.append(self._say("deliver_to", who=_who(checkout), where=address_text(checkout)))
         method = self._saved_method()
         options: list[m.Button] = []
@@ -264,13 +319,11 @@ class CheckoutFlow:
         if checkout.shipping_address:
             options.append(m.Button(self._say("change_address"), encode("chaddr")))
         options.append(m.Button(self._say("cancel"), encode("cancel")))
-        self.state["options"] = [o.payload for o in options]
         return Reply([m.QuickReplies("\n".join(rows), tuple(options))])
 
     def _expired(self) -> Reply:
-        self.state.pop("checkout", None)
-        self.state.pop("awaiting", None)
-        return self.bot._menu(self._say("checkout_expired"))
+        self.state.checkout = None
+        return self.bot.menu(self._say("checkout_expired"))
 
     # --- paying --------------------------------------------------------------------------------
 
@@ -293,9 +346,7 @@ class CheckoutFlow:
         except checkouts.CheckoutError:
             return self._expired()
         self._remember(checkout)
-        self.state["order"] = order.pk
-        self.state.pop("options", None)
-        self.state.pop("awaiting", None)
+        self.state.order, self.state.step = order.pk, Step.MENU
         return order
 
     def pay(self, *, saved: bool) -> Reply:
@@ -305,7 +356,7 @@ class CheckoutFlow:
             return placed
         order = placed
         if order.payment_status not in (PaymentStatus.AWAITING, PaymentStatus.FAILED):
-            return self.bot._menu(self._say("order_already", number=order.number))
+            return self.bot.menu(self._say("order_already", number=order.number))
         method = self._saved_method() if saved else None
         if method is not None:
             payments.payment_saved_start(order=order, method=method)
@@ -323,9 +374,8 @@ class CheckoutFlow:
         checkout = self._checkout()
         if checkout is not None:
             checkouts.checkout_cancel(checkout=checkout)
-        for key in ("checkout", "order", "awaiting", "reorder"):
-            self.state.pop(key, None)
-        return self.bot._menu(self._say("checkout_cancelled"))
+        self.state.checkout = self.state.order = self.state.reorder = None
+        return self.bot.menu(self._say("checkout_cancelled"))
 
     def _send_invoice(self, checkout: Checkout) -> Reply:
         """Telegram with a payment provider: the invoice asks name, phone and address itself
@@ -334,8 +384,10 @@ class CheckoutFlow:
             order = checkouts.checkout_complete(checkout=checkout, require_details=False)
         except checkouts.CheckoutError:
             return self._expired()
-        self.state["order"] = order.pk
-        self.state.pop("awaiting", None)
+        return self._invoice(order)
+
+    def _invoice(self, order: Order) -> Reply:
+        self.state.order, self.state.step = order.pk, Step.MENU
         payment = payments.payment_invoice_start(order=order)
         lines = list(order.lines.all())
         description = ", ".join(f"{line.quantity} x {line.product_title}" for line in lines)
@@ -358,42 +410,56 @@ class CheckoutFlow:
 
     # --- "OK" to buy the last order again ------------------------------------------------------
 
-    def reorder_offer(self) -> m.OutboundMessage | None:
-        """One message showing what "OK" will charge, or None when there is nothing to
-        repeat or no saved card to repeat it with."""
+    def _reorder_path(self):
+        """How a reorder is paid here: the saved card, the channel's invoice, or a link."""
         method = self._saved_method()
-        if method is None:
-            return None
-        quote = reorder_quote(shop=self.shop, customer=self.customer)
+        if method is not None:
+            return method
+        return "invoice" if self._invoice_channel() else "link"
+
+    def reorder_offer(self) -> m.OutboundMessage | None:
+        """One message showing what "OK" will buy, or None when there is nothing to repeat."""
+        quote = reorder_quote(shop=self.shop, customer=self.customer, language=self.bot.lang)
         if quote is None or not quote.available:
             return None
-        self.state["reorder"] = {"order": quote.order.pk, "total": quote.total, "method": method.pk}
-        self.state["awaiting"] = "reorder"
+        path = self._reorder_path()
+        method = path if not isinstance(path, str) else None
+        self.state.reorder = ReorderOffer(
+            order=quote.order.pk, total=quote.total, method=method.pk if method else None
+        )
+        self.state.step = Step.REORDER
         items = ", ".join(f"{q} x {title}" for title, q in quote.items)
-        text = self._say(
-            "reorder_offer", total=self._money(quote.total), card=method.label, items=items
-        )
+        total = self._money(quote.total)
+        if method is not None:
+            text = self._say("reorder_offer", total=total, card=method.label, items=items)
+        else:
+            text = self._say("reorder_offer_pay", total=total, items=items)
         options = (
-            m.Button(
-                self._say("reorder_button", total=self._money(quote.total))[:20], encode("reorder")
-            ),
-            *self.bot._menu_options(),
+            m.Button(self._say("reorder_button", total=total)[:20], encode("reorder")),
+            *self.bot.menu_options(),
         )
-        self.state["options"] = [o.payload for o in options if o.payload]
         return m.QuickReplies(text, options)
 
     def reorder(self) -> Reply:
-        """OK / oui / the Reorder button: the same items, address and card, charged now —
-        if nothing changed since the offer. Otherwise say what changed and offer the rest."""
-        shown = self.state.get("reorder")
-        method = self._saved_method()
-        quote = reorder_quote(shop=self.shop, customer=self.customer)
-        if not shown or quote is None or method is None:
-            offer = self.reorder_offer()
-            return Reply([offer]) if offer else self.bot._menu(self._say("nothing_to_reorder"))
-        self.state.pop("reorder", None)
-        self.state.pop("awaiting", None)
-        if not quote.available or quote.total != shown.get("total"):
+        """OK / oui / the Reorder button: the same items, address and payment, now — if
+        nothing changed since the offer (or, without one, since the last order). Otherwise
+        say what changed and offer the rest."""
+        shown = self.state.reorder
+        quote = reorder_quote(shop=self.shop, customer=self.customer, language=self.bot.lang)
+        if quote is None:
+            return self.bot.menu(self._say("nothing_to_reorder"))
+        self.state.reorder, self.state.step = None, Step.MENU
+        path = self._reorder_path()
+        method = path if not isinstance(path, str) else None
+        if shown is None:
+            # "OK" before any offer: the same as last time, at last time's total; anything
+            # changed is said, and nothing is charged.
+            if quote.changes or not quote.available or quote.total != quote.order.total:
+                return self._reorder_changed(quote)
+        elif (method.pk if method else None) != shown.method:
+            offer = self.reorder_offer()  # the card was removed or added since: show it again
+            return Reply([offer]) if offer else self.bot.menu(self._say("nothing_to_reorder"))
+        elif not quote.available or quote.total != shown.total:
             return self._reorder_changed(quote)
         cart = cart_open(shop=self.shop, owner_key=f"reorder:{self.customer.pk}")
         cart.lines.all().delete()
@@ -411,10 +477,21 @@ class CheckoutFlow:
                 shipping_address=last.shipping_address,
                 shipping_rate=last.shipping_rate,
             )
-            order = checkouts.checkout_complete(checkout=checkout)
+            # The invoice and the payment page ask again what the last order lacked.
+            order = checkouts.checkout_complete(
+                checkout=checkout, require_details=method is not None
+            )
         except (stock.NotEnoughStock, checkouts.CheckoutError):
-            return self._reorder_changed(reorder_quote(shop=self.shop, customer=self.customer))
-        self.state["checkout"], self.state["order"] = checkout.pk, order.pk
+            return self._reorder_changed(
+                reorder_quote(shop=self.shop, customer=self.customer, language=self.bot.lang)
+            )
+        self.state.checkout = checkout.pk
+        if path == "invoice":
+            return self._invoice(order)
+        self.state.order = order.pk
+        if method is None:
+            payments.payment_link_start(order=order)
+            return Reply([])  # the link follows as soon as the provider made the page
         payments.payment_saved_start(order=order, method=method)
         text = self._say("paying_with", total=self._money(order.total), card=method.label)
         return Reply([m.Text(text)])
@@ -434,7 +511,7 @@ class CheckoutFlow:
             if change.kind == "price":
                 values.update(old=self._money(change.old_price), new=self._money(change.new_price))
             notes.append(self._say(f"reorder_{change.kind}", **values))
-        reply = self.bot._cart()
+        reply = self.bot.cart()
         reply.messages.insert(0, m.Text("\n".join([self._say("reorder_changed"), *notes])))
         return reply
 

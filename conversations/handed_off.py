@@ -14,7 +14,7 @@ from conversations.payloads import decode
 
 # Browsing and the cart (cat/sr: a carousel's "More"), and a payment request's buttons.
 TAPS_ANSWERED_WHILE_HANDED_OFF = frozenset(
-    {"browse", "cat", "sr", "p", "v", "q", "l", "cart", "pay", "okpay", "cancel"}
+    {"browse", "cat", "sr", "p", "v", "q", "line", "l", "cart", "pay", "okpay", "cancel"}
 )
 
 

@@ -235,6 +235,13 @@ PHRASES = {
         "Which item do you mean? Tell me its name, for example “sizes of the red dress”.",
     ),
     "see_product": pgettext_lazy("see_product", "See it"),
+    # The product card's choices, the cart's lines on SMS, and reorder without a saved card.
+    "buy_now": pgettext_lazy("buy_now", "Buy now"),
+    "add_to_cart": pgettext_lazy("add_to_cart", "Add to cart"),
+    "change": pgettext_lazy("change", "Change"),
+    "reorder_offer_pay": pgettext_lazy(
+        "reorder_offer_pay", "Same as last time? {items}. Reply OK to pay {total}."
+    ),
 }
 
 WEEKDAYS = {

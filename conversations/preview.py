@@ -61,22 +61,22 @@ def product_preview(*, shop: Shop, product: Product) -> Preview:
             "available). Below is how it will look once active."
         )
     variants = showcase.in_stock_variants(product)
+    card = m.Carousel((showcase.product_card(product, shop=shop, lang=lang),))
     if len(variants) > 1:
-        card, question = showcase.variant_choice(product, variants, shop=shop, lang=lang)
+        question = showcase.variant_question(product, variants, lang=lang, buy=False)
         messages: list[m.OutboundMessage] = [card, question]
         preview.situation = (
-            f"What a shopper gets after tapping “{say('choose', lang)}”: the product, then its "
-            f"{len(variants)} variants in stock to pick from."
+            f"The card, then what a shopper gets after tapping “{say('add_to_cart', lang)}”: "
+            f"its {len(variants)} variants in stock to pick from."
         )
         if len(variants) > showcase.VARIANT_CHOICES_MAX:
             preview.warnings.append(
                 f"Only the first {showcase.VARIANT_CHOICES_MAX} variants in stock are offered."
             )
     elif variants:
-        messages = [showcase.quantity_question(variants[0], lang=lang)]
+        messages = [card]
         preview.situation = (
-            "One variant in stock: after a tap on the product the bot goes straight to the "
-            "quantity."
+            "One variant in stock: one tap on the card buys it or puts it in the cart."
         )
     else:
         messages = [m.Carousel((showcase.product_card(product, shop=shop, lang=lang),))]

@@ -12,7 +12,7 @@ from channels_adapters import messages as m
 from channels_adapters.base import TAG_POST_PURCHASE
 from channels_adapters.models import ChannelAccount
 from channels_adapters.outbound import outbound_queue
-from conversations.bot import ShoppingBot
+from conversations.engine.dispatch import respond
 from conversations.handed_off import bot_answers_while_handed_off
 from conversations.models import (
     Conversation,
@@ -45,17 +45,20 @@ def _summary(item) -> str:
 
 
 def conversation_for_sender(*, account: ChannelAccount, sender: m.Sender) -> Conversation:
-    """The sender's conversation on this channel, creating customer and identity on first
-    contact. One query for a known sender."""
-    identity = (
-        CustomerIdentity.objects.select_related("customer", "conversation__shop")
-        .filter(channel=account, external_id=sender.external_id)
+    """The sender's conversation on this channel, locked until the transaction ends, creating
+    customer and identity on first contact. One query for a known sender. Call it inside a
+    transaction (inbound_handle runs in the worker's)."""
+    conversation = (
+        Conversation.objects.select_related("customer", "identity", "shop")
+        # The conversation's row lock, in the same query: its events are answered one at a
+        # time, each reading the state the previous one left (docs/conversations.md).
+        .select_for_update(of=("self",))
+        .filter(identity__channel=account, identity__external_id=sender.external_id)
         .first()
     )
-    if identity is not None:
-        conversation = identity.conversation
-        conversation.customer = customer = identity.customer
-        conversation.identity, conversation.channel = identity, account
+    if conversation is not None:
+        customer = conversation.customer
+        conversation.channel = account
         if sender.name and not customer.name:
             customer.name = sender.name[:150]
             customer.save(update_fields=["name"])
@@ -233,7 +236,13 @@ def conversation_hand_back(*, conversation: Conversation, by=None) -> Conversati
 
 
 def inbound_handle(*, account: ChannelAccount, events: list[m.InboundEvent]) -> None:
-    """SOUK_INBOUND_HANDLER: runs inside the transaction that marks the event processed."""
+    """SOUK_INBOUND_HANDLER: runs inside the transaction that marks the event processed (or
+    its own, when called outside one), which holds each conversation's row lock to its end."""
+    with transaction.atomic(savepoint=False):
+        _events_handle(account=account, events=events)
+
+
+def _events_handle(*, account: ChannelAccount, events: list[m.InboundEvent]) -> None:
     for event in events:
         if isinstance(event, m.StatusUpdate):
             # The raw event stays stored; delivery news needs no answer.
@@ -272,7 +281,7 @@ def inbound_handle(*, account: ChannelAccount, events: list[m.InboundEvent]) -> 
             elif not conversation.opted_out and (
                 not conversation.handed_off or bot_answers_while_handed_off(event)
             ):
-                reply = ShoppingBot(conversation).respond(event)
+                reply = respond(conversation, event)
                 if reply.hand_off:
                     conversation_hand_off(conversation=conversation)
                 conversation_send(conversation=conversation, messages=reply.messages)

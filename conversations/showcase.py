@@ -1,15 +1,14 @@
-"""How the shopping bot shows the catalog: a product's card, a page of products, a product's
-choices and the quantity question.
+"""How the shopping bot shows the catalog: a product's card, a page of products and a product's
+choices.
 
 Builders over loaded catalog objects, with no conversation state, so the bot (bot.py) and the
 dashboard's channel preview (preview.py) make the very same normalized messages: the preview
 shows what shoppers really get.
 """
 
-import dataclasses
-
 from catalog import selectors as catalog
 from catalog.models import Product, Variant
+from catalog.translations import product_description, product_title
 from channels_adapters import messages as m
 from conversations.payloads import encode
 from conversations.phrases import say
@@ -18,7 +17,6 @@ from shops.money import format_amount
 
 PAGE_SIZE = 10  # cards a carousel shows before "More"
 VARIANT_CHOICES_MAX = 10
-QUANTITY_CHOICES = (1, 2, 3)
 
 
 def products_page(*, shop: Shop, category_id: int | None, page: int) -> list[Product]:
@@ -44,17 +42,28 @@ def price_label(product: Product, *, shop: Shop, lang: str) -> str:
     return price
 
 
-def product_card(product: Product, *, shop: Shop, lang: str) -> m.Card:
+def card_image_url(product: Product) -> str:
     images = list(product.images.all())
-    image_url = ""
-    if images:
-        image_url = catalog.public_media_url(images[0].card or images[0].image)
+    return catalog.public_media_url(images[0].card or images[0].image) if images else ""
+
+
+def variant_image_url(variant: Variant) -> str:
+    """The picture of a cart line: its product's first image."""
+    return card_image_url(variant.product)
+
+
+def product_card(product: Product, *, shop: Shop, lang: str) -> m.Card:
+    """The card carries the choice: "Buy now" beside "Add to cart". With one variant in stock
+    the tap buys or adds it at once; with several, it asks which one."""
     return m.Card(
         title=product.title,
         subtitle=(product.description or "")[:200],
-        image_url=image_url,
+        image_url=card_image_url(product),
         price=price_label(product, shop=shop, lang=lang),
-        buttons=(m.Button(say("choose", lang), encode("p", product.pk)),),
+        buttons=(
+            m.Button(say("buy_now", lang), encode("buy", product.pk)),
+            m.Button(say("add_to_cart", lang), encode("p", product.pk)),
+        ),
     )
 
 
@@ -76,28 +85,21 @@ def variant_label(variant: Variant) -> str:
     return variant.name or " / ".join(str(v) for v in (variant.options or {}).values())
 
 
-def item_name(variant: Variant) -> str:
+def item_name(variant: Variant, lang: str = "") -> str:
+    """`lang`: the shopper's; without it, the shop's own title."""
+    title = product_title(variant.product, lang)
     label = variant_label(variant)
-    same = not label or label == variant.product.title
-    return variant.product.title if same else f"{variant.product.title} ({label})"
+    same = not label or label in (title, variant.product.title)
+    return title if same else f"{title} ({label})"
 
 
-def variant_choice(
-    product: Product, variants: list[Variant], *, shop: Shop, lang: str
-) -> tuple[m.Carousel, m.QuickReplies]:
-    """The product's card, then "which one?" with its variants (in the given order) to tap."""
+def variant_question(
+    product: Product, variants: list[Variant], *, lang: str, buy: bool
+) -> m.QuickReplies:
+    """Which variant, as buttons; the product's card is already on screen, so it is not sent
+    again. `buy`: the chosen variant goes straight to checkout (Buy now)."""
+    action = "bv" if buy else "v"
     options = tuple(
-        m.Button(variant_label(v), encode("v", v.pk)) for v in variants[:VARIANT_CHOICES_MAX]
+        m.Button(variant_label(v), encode(action, v.pk)) for v in variants[:VARIANT_CHOICES_MAX]
     )
-    # The card shows the product; its variants are the choices (no second "Choose").
-    card = dataclasses.replace(product_card(product, shop=shop, lang=lang), buttons=())
-    question = m.QuickReplies(say("pick_variant", lang, product=product.title), options)
-    return m.Carousel((card,)), question
-
-
-def quantity_question(variant: Variant, *, lang: str) -> m.QuickReplies:
-    most = 99 if not variant.track_stock else min(variant.stock, 99)
-    options = tuple(
-        m.Button(str(n), encode("q", variant.pk, n)) for n in QUANTITY_CHOICES if n <= most
-    )
-    return m.QuickReplies(say("pick_quantity", lang, item=item_name(variant)), options)
+    return m.QuickReplies(say("pick_variant", lang, product=product_title(product, lang)), options)

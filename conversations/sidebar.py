@@ -17,9 +17,13 @@ from django.db.models import QuerySet
 from catalog import selectors as catalog
 from catalog.models import Category, Product, Variant
 from channels_adapters import messages as m
+from channels_adapters.registry import adapter_for
 from conversations import showcase
 from conversations.bot import ShoppingBot
 from conversations.composer import conversation_reply_window
+from conversations.engine.numbering import numbered
+from conversations.engine.state import Step, state_dump, state_load
+from conversations.language import shopper_language
 from conversations.models import Conversation, Customer, CustomerIdentity
 from conversations.payloads import encode
 from conversations.phrases import say
@@ -183,29 +187,31 @@ def _send(conversation: Conversation, messages: list[m.OutboundMessage], author)
     conversation_send(conversation=conversation, messages=messages, author=author, tag=window.tag)
 
 
-def _offer_taps(conversation: Conversation, payloads: list[str]) -> None:
+def _offer_taps(conversation: Conversation, messages: list[m.OutboundMessage]) -> None:
     """As the bot does after a carousel: a shopper who answers "2" (SMS) picks the second
     card just sent, not an item of an older menu."""
-    state = conversation.bot_state
-    state["options"] = payloads
-    state.pop("awaiting", None)
+    _, payloads = numbered(messages, adapter_for(conversation.channel.kind))
+    state = state_load(conversation.bot_state)
+    state.options, state.step = payloads, Step.MENU
+    conversation.bot_state = state_dump(state)
     conversation.save(update_fields=["bot_state"])
 
 
 def product_card_send(*, conversation: Conversation, product: Product, author) -> None:
-    """The product's card as the bot shows it in a list; "Choose" leads into the bot's flow
-    (variants, quantity, cart)."""
+    """The product's card as the bot shows it in a list; "Buy now" and "Add to cart" lead
+    into the bot's flow."""
     shop = conversation.shop
-    card = showcase.product_card(product, shop=shop, lang=shop.language)
+    lang = shopper_language(conversation)
+    card = m.Carousel((showcase.product_card(product, shop=shop, lang=lang),))
     with transaction.atomic():
-        _send(conversation, [m.Carousel((card,))], author)
-        _offer_taps(conversation, [encode("p", product.pk)])
+        _send(conversation, [card], author)
+        _offer_taps(conversation, [card])
 
 
 def category_carousel_send(*, conversation: Conversation, category: Category | None, author):
     """The first page of the category's products (every product for None), exactly as the bot
     answers a shopper who picks that category, with "More" for the next page."""
-    shop, lang = conversation.shop, conversation.shop.language
+    shop, lang = conversation.shop, shopper_language(conversation)
     category_id = category.pk if category else 0  # 0: every product, as the bot says it
     products = showcase.products_page(shop=shop, category_id=category_id or None, page=0)
     if not products:
@@ -217,11 +223,9 @@ def category_carousel_send(*, conversation: Conversation, category: Category | N
         intro=say("here_are", lang),
         more_payload=encode("cat", category_id, 1),
     )
-    page = products[: showcase.PAGE_SIZE]
-    more = [carousel.more.payload] if carousel.more else []
     with transaction.atomic():
         _send(conversation, [carousel], author)
-        _offer_taps(conversation, [encode("p", p.pk) for p in page] + more)
+        _offer_taps(conversation, [carousel])
     return carousel
 
 
@@ -308,10 +312,10 @@ def payment_request_send(*, conversation: Conversation, recipient: Recipient, au
         order = checkouts.checkout_complete(checkout=checkout, actor=author)
         # The bot's memory of the shopper (name, phone, address, rate): it will not ask again.
         ShoppingBot(conversation).checkout._remember(checkout)
-        state = conversation.bot_state
-        for key in ("awaiting", "options", "reorder"):
-            state.pop(key, None)
-        state.update(checkout=checkout.pk, order=order.pk)
+        state = state_load(conversation.bot_state)
+        state.step, state.options, state.reorder = Step.MENU, [], None
+        state.checkout, state.order = checkout.pk, order.pk
+        conversation.bot_state = state_dump(state)
         conversation.save(update_fields=["bot_state"])
         payments.payment_link_start(order=order)
     return order

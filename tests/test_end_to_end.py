@@ -87,7 +87,7 @@ def test_connecting_a_bot_sets_its_webhook_with_a_secret(telegram_shop, fake_tel
     assert webhook["secret_token"] not in account.webhook_secret_digest
 
 
-def test_hello_gets_the_greeting_and_a_tap_gets_categories(client, telegram_shop, fake_telegram):  # noqa: F811
+def test_hello_gets_the_greeting_and_a_tap_gets_the_products(client, telegram_shop, fake_telegram):  # noqa: F811
     assert (
         deliver(client, telegram_shop, fake_telegram, update(1, text="Bonjour")).status_code == 200
     )
@@ -100,8 +100,9 @@ def test_hello_gets_the_greeting_and_a_tap_gets_categories(client, telegram_shop
 
     deliver(client, telegram_shop, fake_telegram, update(2, data="browse"))
 
-    categories = fake_telegram.wait_for_route("sendMessage", count=2)[-1]
-    assert "Quelle catégorie" in categories.params["text"]
+    # One category: its products at once, no "Which category?" with one answer.
+    products = fake_telegram.wait_for_route("sendMessage", count=2)[-1]
+    assert "Robe portefeuille rouge" in products.params["text"]
     assert fake_telegram.wait_for_route("answerCallbackQuery", count=1)
     assert OutboundMessage.objects.filter(status="sent").count() == 2
 

@@ -42,6 +42,7 @@ from channels_adapters.base import (
     TAG_HUMAN_AGENT,
     TAG_POST_PURCHASE,
     AccountContext,
+    Capabilities,
     ChannelAdapter,
     RawEvent,
     ReplyWindow,
@@ -456,6 +457,7 @@ def _parse_delivery(sender: Sender, delivery: dict) -> list[InboundEvent]:
 
 class MessengerAdapter(ChannelAdapter):
     kind = "messenger"
+    capabilities = Capabilities(location_sharing=True, reply_window=True)
     rate_per_second = 300.0  # about 300 sends a second per Page (channel-limits.md)
 
     def split(self, body: dict) -> list[RawEvent]:

@@ -6,14 +6,17 @@ Numbered menus
   SMS has no buttons: QuickReplies and Carousels become numbered lines and the shopper answers
   with a number. The adapter sees one webhook at a time and keeps no state, so it cannot know
   which menu "2" answers: `parse` returns TextReceived("2") and the conversation layer resolves
-  the number against the last menu it sent. Number i stands for the i-th payload of
+  the number against the last menu it sent. A menu's numbers start at its `number_from`
+  (set by conversations/engine/numbering.py so they run on across the messages of one reply:
+  a cart's lines 1-2, then Checkout 3); number_from + i stands for the i-th payload of
   `SmsAdapter.numbered_payloads(message)` (options with a payload for QuickReplies; for a
   Carousel its first `max_cards` cards that have a postback button, by their first postback
-  payload, then `more`) — what the bot keeps in `bot_state["options"]`.
+  payload, then `more`) — what the bot keeps in its state's `options`.
 
   The adapter does not know the shop's language, so it adds no words: the menu ends with a
-  language-neutral "(1-4)" (`menu_footer`). Words such as "Reply with a number." belong in
-  the bot's text, in the shop's language (conversations/phrases.py has `sms_hint`).
+  language-neutral "(1-4)" (`menu_footer`, the menu's first number to its last). Words such
+  as "Reply with a number." belong in the bot's text, in the shop's language
+  (conversations/phrases.py has `sms_hint`).
 
 Ladder (every body is GSM-7-cleaned by `gsm.to_gsm`, then kept within `max_segments` SMS
 segments, counted as carriers count them (gsm.py): 2 segments = 306 GSM-7 characters, within
@@ -58,6 +61,7 @@ from channels_adapters.base import (
     PERMANENT_OPTED_OUT,
     PERMANENT_REJECTED,
     AccountContext,
+    Capabilities,
     ChannelAdapter,
     PermanentSendError,
     RateLimited,
@@ -128,6 +132,7 @@ _BAD_CREDENTIALS_CODES = frozenset({20003, 20005, 20008})  # authenticate, suspe
 
 class SmsAdapter(ChannelAdapter):
     kind = "sms"
+    capabilities = Capabilities(numbered_menus=True)
     # A US long code sends about 1 segment a second (Twilio queues the excess); toll-free
     # numbers and short codes are allowed more: a subclass for those raises it.
     rate_per_second: float = 1.0
@@ -231,16 +236,19 @@ class SmsAdapter(ChannelAdapter):
 
     def _menu_blocks(self, message: QuickReplies | Carousel) -> list[str]:
         blocks = [message.text]
-        number = last_numbered = 0
+        # Numbers continue across a reply's menus (conversations/engine/numbering.py).
+        first = number = message.number_from
+        number -= 1
+        last_numbered = 0
         for text, payload in self._menu_lines(message):
             if payload:
                 number += 1
                 text = f"{number}. {text}"
                 last_numbered = len(blocks)
             blocks.append(text)
-        if number >= 2 and self.menu_footer:
+        if number - first >= 1 and self.menu_footer:
             # Right under the last number, in the same block: never alone in an SMS.
-            blocks[last_numbered] += "\n" + self.menu_footer.format(first=1, last=number)
+            blocks[last_numbered] += "\n" + self.menu_footer.format(first=first, last=number)
         return blocks
 
     def _render_image(self, message: Image) -> list[dict]:

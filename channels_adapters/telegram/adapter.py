@@ -67,6 +67,7 @@ from channels_adapters.base import (
     PERMANENT_INVALID_RECIPIENT,
     PERMANENT_REJECTED,
     AccountContext,
+    Capabilities,
     ChannelAdapter,
     PermanentSendError,
     RateLimited,
@@ -149,6 +150,7 @@ CONNECT_TIMEOUT_MAX = 5.0
 
 class TelegramAdapter(ChannelAdapter):
     kind = "telegram"
+    capabilities = Capabilities(native_invoice=True, location_sharing=True)
     rate_per_second = float(limits.MESSAGES_PER_SECOND)
     per_recipient_interval = limits.SECONDS_BETWEEN_MESSAGES_PER_CHAT
 

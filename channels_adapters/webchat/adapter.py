@@ -20,6 +20,7 @@ from datetime import datetime
 from channels_adapters import payload as read
 from channels_adapters.base import (
     AccountContext,
+    Capabilities,
     ChannelAdapter,
     RawEvent,
     ReplyWindow,
@@ -98,6 +99,7 @@ def bounded(message: dict) -> dict:
 
 class WebChatAdapter(ChannelAdapter):
     kind = "webchat"
+    capabilities = Capabilities()
     # Nothing leaves the server: the limit only stops a runaway bot from flooding the table.
     rate_per_second = 50.0
 

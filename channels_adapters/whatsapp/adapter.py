@@ -34,6 +34,7 @@ from channels_adapters.base import (
     PERMANENT_OPTED_OUT,
     PERMANENT_WINDOW_CLOSED,
     AccountContext,
+    Capabilities,
     ChannelAdapter,
     RawEvent,
     ReplyWindow,
@@ -545,6 +546,7 @@ def _parse_status(status: dict) -> list[InboundEvent]:
 
 class WhatsAppAdapter(ChannelAdapter):
     kind = "whatsapp"
+    capabilities = Capabilities(location_sharing=True, reply_window=True, templates=True)
     rate_per_second = 80.0  # Cloud API default throughput per number (up to 1000)
     # Providers advise about one message per 6 s to one recipient, but a reply in a live
     # conversation (a carousel and its list, back to back) must not wait that long; a 131056

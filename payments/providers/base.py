@@ -61,6 +61,9 @@ class PaymentProvider(ABC):
     name: str = ""
     # Whether a card saved with this provider can be charged off session ("reply OK to pay").
     supports_saved_cards: bool = True
+    # Whether the page the link opens asks the shopper's name, phone and (when the order needs
+    # one) address, writing them on the order before paying: the chat then does not ask them.
+    collects_details: bool = False
 
     @abstractmethod
     def link_create(self, payment: Payment, *, customer_ref: str = "") -> str:

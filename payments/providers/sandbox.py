@@ -85,6 +85,7 @@ def _card_of(method_id: str) -> SandboxCard | None:
 
 class SandboxProvider(PaymentProvider):
     name = "test"
+    collects_details = True  # payments/pay_forms.py: one form, filled by the browser
 
     def link_create(self, payment: Payment, *, customer_ref: str = "") -> str:
         if not payment.page_token:

@@ -153,7 +153,7 @@ def test_first_purchase_asks_in_the_chat_only_what_the_page_cannot(chat, catalog
 
     receipt, next_steps = chat.replies()[-2:]
     assert "Faire d'autres achats" in last_options([next_steps])
-    assert "Merci ! La commande n°1001 est réglée." in receipt["text"]
+    assert "Merci\u202f! La commande n°1001 est réglée." in receipt["text"]
     assert "Payé avec : Visa •••• 4242" in receipt["text"]
     method = PaymentMethod.objects.get()
     assert (method.brand, method.last4) == ("visa", "4242")

@@ -52,11 +52,14 @@ def test_a_product_card_goes_out_as_the_telegram_adapter_renders_it(
         payload["params"]["text"]
         == "<b>Robe portefeuille rouge</b>\n89,90 €\nRed wrap dress in linen"
     )
-    [[button]] = payload["params"]["reply_markup"]["inline_keyboard"]
-    assert button == {"text": "Choisir", "callback_data": f"p:{dress.pk}"}
-    # An SMS-style "1" would pick the card just sent.
+    keyboard = payload["params"]["reply_markup"]["inline_keyboard"]
+    assert [button for row in keyboard for button in row] == [
+        {"text": "Acheter", "callback_data": f"buy:{dress.pk}"},
+        {"text": "Ajouter au panier", "callback_data": f"p:{dress.pk}"},
+    ]
+    # A typed "1" picks the card just sent, as the engine numbers it.
     telegram.refresh_from_db()
-    assert telegram.bot_state["options"] == [f"p:{dress.pk}"]
+    assert telegram.bot_state["options"] == [f"buy:{dress.pk}"]
 
 
 def test_without_htmx_the_agent_is_sent_back_to_the_conversation(agent_client, chat, goods):  # noqa: F811
@@ -95,7 +98,7 @@ def test_a_category_carousel_is_the_bots_page_of_that_category(agent_client, cha
     assert message.body["text"] == "Voici notre sélection\u00a0:"
     assert [card["title"] for card in message.body["cards"]] == ["Robe portefeuille rouge"]
     # The web chat's adapter keeps the normalized message (the page draws it).
-    assert message.outbound.payloads[0]["cards"][0]["buttons"][0]["payload"] == (
+    assert message.outbound.payloads[0]["cards"][0]["buttons"][1]["payload"] == (
         f"p:{goods['dress'].pk}"
     )
 
@@ -190,11 +193,11 @@ def test_taps_on_a_sent_card_are_answered_by_the_bot_while_handed_off(agent_clie
     agent_client.post(url("inbox_send_product", chat), {"product": goods["shirt"].pk}, **HTMX)
     variant = goods["ch"]
 
-    tap(chat, f"p:{goods['shirt'].pk}")  # one variant: straight to "how many?"
-    assert sent(chat)[-1].text == "Chemise blanche (Unique) : combien ?"
-    tap(chat, f"q:{variant.pk}:2")
+    tap(chat, f"p:{goods['shirt'].pk}")  # one variant: "Add to cart" adds one at once
+    assert sent(chat)[-1].text.startswith("1 x Chemise blanche (Unique) ajouté au panier")
+    tap(chat, f"q:{variant.pk}:1")
 
-    assert sent(chat)[-1].text.startswith("2 x Chemise blanche (Unique) ajouté au panier")
+    assert sent(chat)[-1].text.startswith("1 x Chemise blanche (Unique) ajouté au panier")
     page = agent_client.get(url("inbox_sidebar", chat), **HTMX).content.decode()
     assert "2 x Chemise blanche (Unique)" in page
 

@@ -58,7 +58,7 @@ def test_a_product_with_five_sizes_on_every_channel(manager_client, shop):
     assert "More than 3 choices → list message" in whatsapp
     assert "☰ Robe portefeuille :…" in whatsapp
     assert "<li><span>36</span></li><li><span>38</span></li><li><span>40</span></li>" in whatsapp
-    assert [p["interactive"]["type"] for p in payloads(response, "whatsapp")[1:]] == ["list"]
+    assert payloads(response, "whatsapp")[-1]["interactive"]["type"] == "list"
 
     # SMS: a numbered menu with the adapter's "(1-5)" footer, counted in GSM-7 segments.
     sms = phone(html, "sms")
@@ -113,12 +113,13 @@ def test_a_letter_outside_gsm7_makes_the_sms_ucs2(manager_client, shop):
     assert "67 characters a segment instead of 153" in sms
 
 
-def test_a_single_variant_goes_straight_to_the_quantity(manager_client, shop):
+def test_a_single_variant_is_bought_or_added_from_the_card(manager_client, shop):
     product = dress(shop, sizes=("Unique",))
     html = manager_client.get(PREVIEW, {"product": product.pk}).content.decode()
-    assert "goes straight to the" in html
-    assert "1. 1<br>2. 2<br>3. 3<br>(1-3)" in phone(html, "sms")
-    assert "Robe portefeuille (Unique) : combien ?" in phone(html, "webchat")
+    assert "one tap on the card buys it or puts it in the cart" in html
+    assert "combien" not in html  # no quantity question: one, changed in the cart
+    webchat = phone(html, "webchat")
+    assert "Acheter" in webchat and "Ajouter au panier" in webchat
 
 
 def test_an_inactive_product_is_previewed_with_a_warning(manager_client, shop):
