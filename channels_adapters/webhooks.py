@@ -1,15 +1,18 @@
 """Webhook endpoints. Each one only verifies, stores and acknowledges (intake.py); workers do
 the rest. Answers: 403 bad or missing signature (nothing stored), 400 a body that is not the
 platform's (not JSON within `shops.untrusted`'s limits, or not the platform's envelope; nothing
-stored), 413 body over 1 MiB, 200 otherwise — including for a page or number no shop has
+stored), 413 body over 1 MiB, 503 with Retry-After when the database cannot be reached (nothing
+stored: the platform redelivers), 200 otherwise — including for a page or number no shop has
 connected, so the platform stops retrying an event nobody will read, and for a body one of
 whose events the adapter could not identify (that one is logged and left out, the rest stored).
 """
 
+import functools
 import hmac
 import logging
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -55,6 +58,31 @@ def _json(body: bytes) -> dict:
     return data
 
 
+# Seconds a platform is asked to wait before redelivering while the database is unreachable.
+DATABASE_DOWN_RETRY_AFTER = 5
+
+
+def _answers_503_while_database_down(view):
+    """The database unreachable (stopped, restarting, connections refused): answer 503 at once,
+    without touching it again (Django's 500 path and its logging of the traceback add nothing
+    here), so the platform redelivers soon instead of timing out on us. Nothing was stored:
+    `inbound_events_store` writes in one transaction. Other database errors stay 500s."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except (OperationalError, InterfaceError) as exc:
+            logger.warning(
+                "webhook %s refused with 503, database unavailable: %s", request.path, exc
+            )
+            response = JsonResponse({"error": "unavailable"}, status=503)
+            response["Retry-After"] = str(DATABASE_DOWN_RETRY_AFTER)
+            return response
+
+    return wrapper
+
+
 def _meta_handshake(request) -> HttpResponse:
     """GET hub.mode=subscribe&hub.verify_token=…&hub.challenge=… → echo the challenge."""
     expected = settings.META_VERIFY_TOKEN
@@ -92,18 +120,21 @@ def _meta_webhook(request, kind: str) -> HttpResponse:
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@_answers_503_while_database_down
 def messenger_webhook(request):
     return _meta_webhook(request, "messenger")
 
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@_answers_503_while_database_down
 def whatsapp_webhook(request):
     return _meta_webhook(request, "whatsapp")
 
 
 @csrf_exempt
 @require_POST
+@_answers_503_while_database_down
 def telegram_webhook(request, channel_id: int):
     body = _read_body(request)
     if body is None:
@@ -142,6 +173,7 @@ EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 @csrf_exempt
 @require_POST
+@_answers_503_while_database_down
 def sms_webhook(request, channel_id: int):
     if _read_body(request) is None:  # the size limit; Django parses the form from the body
         return _too_large()

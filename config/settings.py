@@ -101,6 +101,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 else:
     _db.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     _db["CONN_HEALTH_CHECKS"] = True
+    # libpq waits forever for an unreachable host by default; a webhook must get its 503 in
+    # seconds (channels_adapters/webhooks.py). libpq's minimum is 2 s.
+    _db.setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=2)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker -------------------------------------------------------------
