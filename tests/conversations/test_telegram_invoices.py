@@ -177,9 +177,10 @@ def test_shipping_pre_checkout_and_payment(telegram, fake_telegram, catalog, rat
     )
     order.refresh_from_db()
     assert (order.status, order.payment_status) == ("confirmed", "paid")
-    receipt = fake_telegram.requests_for("sendMessage")[-1].params["text"]
+    receipt, next_steps = (r.params["text"] for r in fake_telegram.requests_for("sendMessage")[-2:])
     assert "Merci\u202f! La commande n°1001 est réglée." in receipt
-    assert "Total : 94,90" in receipt
+    assert "dès l'expédition de la commande n°1001" in next_steps
+    assert "Total\xa0: 94,90" in receipt
 
 
 def test_pre_checkout_refuses_when_the_reservation_is_gone(
