@@ -14,6 +14,11 @@ queued message, payload by payload, then the next. A message that must wait keep
 - while the account's circuit is open (circuit.py) the platform is not called at all.
 Then the queue moves on. Platform calls never run inside a database transaction.
 
+A payload the platform accepted is recorded before anything else happens: if that save fails
+with a connection error (PostgreSQL restarting), it is retried with backoff for up to
+RECORD_SENT_BUDGET seconds, the result kept in memory and the conversation's lock held, rather
+than left to a later run that would find the payload unsent and send it again.
+
 One retry loop per conversation: a short wait (up to MAX_COUNTDOWN seconds) becomes one delayed
 task, claimed with a cache key so that other tasks for the conversation schedule no other; a
 task that finds the head message not yet due returns. Longer waits are no Celery ETA task
@@ -31,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import InterfaceError, OperationalError, connections, router
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -86,6 +92,10 @@ SWEEP_CLAIM_SECONDS = 30
 SWEEP_LIMIT = 500
 # Queued messages of a conversation fetched at once; more wait for the next round.
 SEND_BATCH = 20
+# How long recording an accepted payload retries a lost database connection (a PostgreSQL
+# restart takes seconds); the pause between tries doubles up to RECORD_SENT_MAX_PAUSE.
+RECORD_SENT_BUDGET = 60.0
+RECORD_SENT_MAX_PAUSE = 5.0
 
 
 @dataclass(frozen=True)
@@ -271,12 +281,43 @@ class _Sender:
             if message.next_payload == len(message.payloads):
                 message.status, message.sent_at = OutboundStatus.SENT, timezone.now()
                 fields += ["status", "sent_at"]
-            message.save(update_fields=fields)
+            self._record_sent(message, fields)
         if message.status != OutboundStatus.SENT:  # nothing to send (an empty rendering)
             message.status, message.sent_at = OutboundStatus.SENT, timezone.now()
             message.save(update_fields=["status", "sent_at"])
         _status_announce(message)
         return None
+
+    def _record_sent(self, message: OutboundMessage, fields: list[str]) -> None:
+        """Saves what the platform has just accepted. A lost connection is retried (the lock
+        renewed, so no other worker takes the conversation meanwhile) until the database is
+        back or RECORD_SENT_BUDGET has passed: giving up at once would leave the payload
+        queued, and the next run would send it a second time."""
+        deadline = _now() + RECORD_SENT_BUDGET
+        pause = 0.25
+        while True:
+            try:
+                message.save(update_fields=fields)
+                return
+            except (OperationalError, InterfaceError) as exc:
+                if _now() + pause > deadline:
+                    logger.error(
+                        "outbound %s: payload %s accepted but not recorded: %s",
+                        message.pk,
+                        message.next_payload - 1,
+                        exc,
+                    )
+                    raise
+                logger.warning(
+                    "outbound %s: recording a sent payload failed, retrying in %.2f s: %s",
+                    message.pk,
+                    pause,
+                    exc,
+                )
+            _sleep(pause)
+            pause = min(pause * 2, RECORD_SENT_MAX_PAUSE)
+            self.lock.renew()
+            _drop_broken_connection()
 
     def _answered(self, account: ChannelAccount) -> None:
         if self.circuit is not None and (self.circuit.probe or self.circuit.failures):
@@ -325,6 +366,14 @@ class _Sender:
             why,
         )
         return due
+
+
+def _drop_broken_connection() -> None:
+    """Django reconnects only at the next request or task: a worker retrying after a lost
+    connection must close it itself (never inside a transaction, which the error ended)."""
+    connection = connections[router.db_for_write(OutboundMessage)]
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
 
 
 def _fail(message: OutboundMessage, *, code: str, error: str) -> None:

@@ -5,11 +5,17 @@ recorded as sent once the database answers again, never sent a second time."""
 import hashlib
 import hmac
 import json
+import uuid
 
 import pytest
 from django.db import OperationalError, connection
 
-from channels_adapters.models import ChannelAccount, InboundEvent
+# Imported at collection: a test that patches registry.adapter_for while the URLconf is first
+# loaded (test_outbound.py) would otherwise leave the webhooks holding its stand-in.
+from channels_adapters import outbound, ratelimit, webhooks  # noqa: F401
+from channels_adapters.base import ChannelAdapter, SendResult
+from channels_adapters.messages import Text
+from channels_adapters.models import ChannelAccount, InboundEvent, OutboundMessage, OutboundStatus
 from channels_adapters.signatures import secret_digest
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +100,65 @@ def test_a_messenger_webhook_while_the_database_is_down_gets_a_503(client, setti
     )
 
     assert response.status_code == 503
+
+
+class RecordingPlatform(ChannelAdapter):
+    """Accepts every payload and remembers it."""
+
+    kind = "recording"
+    rate_per_second = 1000.0
+
+    def __init__(self):
+        self.delivered: list[str] = []
+
+    def parse(self, payload):
+        return []
+
+    def render(self, message):
+        return [{"text": message.text}]
+
+    def send(self, account, recipient, payload):
+        self.delivered.append(payload["text"])
+        return SendResult(platform_message_id=f"pm{len(self.delivered)}")
+
+
+@pytest.fixture
+def platform(monkeypatch):
+    recording = RecordingPlatform()
+    monkeypatch.setattr(outbound, "adapter_for", lambda kind: recording)
+    monkeypatch.setattr(outbound, "_sleep", lambda seconds: None)
+    monkeypatch.setattr(ratelimit, "_local", ratelimit._LocalBuckets())
+    return recording
+
+
+def test_a_sent_payload_whose_save_hits_a_lost_connection_is_recorded_not_sent_again(
+    shop, platform, monkeypatch, django_capture_on_commit_callbacks
+):
+    account = ChannelAccount.objects.create(shop=shop, kind="telegram", external_id="outage")
+    with django_capture_on_commit_callbacks(execute=False):  # the send runs below, by hand
+        (queued,) = outbound.outbound_queue(
+            account=account,
+            recipient="shopper1",
+            conversation_key=f"outage-{uuid.uuid4().hex}",
+            messages=[Text("your order is confirmed")],
+        )
+    real_save = OutboundMessage.save
+    failures = []
+
+    def save_losing_the_connection_once(self, *args, **kwargs):
+        if "next_payload" in (kwargs.get("update_fields") or []) and not failures:
+            failures.append(self.pk)
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(OutboundMessage, "save", save_losing_the_connection_once)
+
+    outbound.outbound_send_conversation(conversation_key=queued.conversation_key)
+    # A later run (the sweeper, a redelivered task) finds nothing left to send.
+    outbound.outbound_send_conversation(conversation_key=queued.conversation_key)
+
+    assert failures == [queued.pk]
+    assert platform.delivered == ["your order is confirmed"]
+    queued.refresh_from_db()
+    assert queued.status == OutboundStatus.SENT
+    assert queued.platform_message_ids == ["pm1"]
