@@ -90,6 +90,10 @@ class ShoppingBot:
             return self._with_menu(answers.returns(shop=self.shop, language=self.lang))
         if intent == Intent.SIZES:
             return answers.sizes(shop=self.shop, language=self.lang, query=understood.query)
+        if intent == Intent.THANKS:
+            return self.menu(say("welcome", self.lang))
+        if intent == Intent.NO:
+            return self.menu(say("no_problem", self.lang))
         if intent == Intent.SEARCH:
             self.state.query = text.strip()[:200]
             return self._found(understood, text.strip(), page=0)

@@ -242,6 +242,9 @@ PHRASES = {
     "reorder_offer_pay": pgettext_lazy(
         "reorder_offer_pay", "Same as last time? {items}. Reply OK to pay {total}."
     ),
+    # Small talk: "merci", "non merci" get an answer, not "I did not understand".
+    "welcome": pgettext_lazy("welcome", "You're welcome! Anything else I can do for you?"),
+    "no_problem": pgettext_lazy("no_problem", "No problem. What would you like to do?"),
 }
 
 WEEKDAYS = {

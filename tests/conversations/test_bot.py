@@ -238,3 +238,13 @@ def test_whatsapp_cart_fills_the_cart_by_sku(conversation, catalog):
         ("ROBE-R-38", 2)
     ]
     assert "179,80" in reply.messages[-1].text
+
+
+@pytest.mark.parametrize(
+    ("words", "answer"),
+    [("merci !", "Avec plaisir\u202f!"), ("non merci", "Pas de souci.")],
+)
+def test_thanks_and_no_get_a_polite_answer_and_the_menu(conversation, words, answer):
+    reply = text(conversation, words)
+    assert reply.messages[-1].text.startswith(answer)
+    assert "Parcourir" in options(reply)
