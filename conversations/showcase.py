@@ -56,8 +56,8 @@ def product_card(product: Product, *, shop: Shop, lang: str) -> m.Card:
     """The card carries the choice: "Buy now" beside "Add to cart". With one variant in stock
     the tap buys or adds it at once; with several, it asks which one."""
     return m.Card(
-        title=product.title,
-        subtitle=(product.description or "")[:200],
+        title=product_title(product, lang),
+        subtitle=(product_description(product, lang) or "")[:200],
         image_url=card_image_url(product),
         price=price_label(product, shop=shop, lang=lang),
         buttons=(
