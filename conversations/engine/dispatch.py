@@ -35,7 +35,7 @@ def _dispatch(bot: ShoppingBot, state: State, event: m.InboundEvent) -> Reply:
     if isinstance(event, m.TextReceived):
         typed = event.text.strip()
         # A number picks from the last reply's numbered options, on every channel.
-        if typed.isdigit() and 1 <= int(typed) <= len(state.options):
+        if typed.isdigit() and len(typed) <= 3 and 1 <= int(typed) <= len(state.options):
             return _tap(bot, state, state.options[int(typed) - 1])
         found = route(state.step, "text")
         return found.handler(bot, event.text)

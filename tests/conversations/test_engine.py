@@ -307,3 +307,13 @@ def _in_its_own_transaction(account, event, *, hold=None, ready=None, errors):
         errors.append(exc)
     finally:
         connection.close()
+
+
+@pytest.mark.parametrize("typed", ["0612345678", "9" * 5000])
+def test_a_long_number_is_text_not_a_menu_pick(conversation, catalog, typed):
+    conversation.bot_state = state_dump(State(options=["browse", "cart"]))
+
+    reply = respond(conversation, m.TextReceived(sender=SHOPPER, text=typed))
+
+    # Not taken for option 2 (the cart), and no crash on 5000 digits: not understood.
+    assert "pas compris" in reply.messages[-1].text
