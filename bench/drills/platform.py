@@ -27,6 +27,7 @@ class Delivery:
     acked: float | None = None  # the 200
     attempts: int = 0
     statuses: list[str] = field(default_factory=list)
+    refusals: list[float] = field(default_factory=list)  # seconds each non-200 answer took
 
     @property
     def body(self) -> bytes:
@@ -75,6 +76,7 @@ class Platform:
     def post_once(self, delivery: Delivery) -> int | None:
         connection = http.client.HTTPConnection("127.0.0.1", self.stack.port, timeout=self.timeout)
         delivery.attempts += 1
+        sent = time.monotonic()
         try:
             connection.request(
                 "POST",
@@ -88,6 +90,8 @@ class Platform:
             response = connection.getresponse()
             response.read()
             delivery.statuses.append(str(response.status))
+            if response.status != 200:
+                delivery.refusals.append(time.monotonic() - sent)
             return response.status
         except OSError as exc:
             delivery.statuses.append(type(exc).__name__)

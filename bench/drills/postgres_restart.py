@@ -12,7 +12,7 @@ import argparse
 import time
 
 from bench.drills.common import ack_figures, settle_and_judge, warm_up
-from bench.drills.ledger import Verdict
+from bench.drills.ledger import Verdict, latency_line
 from bench.drills.platform import Numbering, Platform, schedule
 from bench.drills.stack import Stack
 
@@ -30,6 +30,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="stopped this long before starting again; 0: a plain pg_ctl restart (10)",
     )
     parser.add_argument("--drain-timeout", type=float, default=300.0)
+    parser.add_argument(
+        "--senders",
+        type=int,
+        default=160,
+        help="concurrent platform connections (160: Telegram's default max_connections, 40, "
+        "for each of 4 bots); with fewer, a thread busy redelivering a refused update sends "
+        "its next one late, and the 'first answer' figure measures the sender's queue",
+    )
 
 
 def run(stack: Stack, numbering: Numbering, args: argparse.Namespace) -> list[Verdict]:
@@ -37,7 +45,7 @@ def run(stack: Stack, numbering: Numbering, args: argparse.Namespace) -> list[Ve
     verdict = Verdict("postgres restarted")
     before = {name: proc.pid for name, proc in stack.services.procs.items()}
     deliveries = numbering.first_messages(stack, args.webhooks)
-    platform = Platform(stack)
+    platform = Platform(stack, senders=args.senders)
     t0 = schedule(deliveries, rate=args.rate)
     platform.start(deliveries)
     time.sleep(max(0.0, t0 + args.fault_at - time.monotonic()))
@@ -59,6 +67,8 @@ def run(stack: Stack, numbering: Numbering, args: argparse.Namespace) -> list[Ve
     ack_figures(verdict, deliveries, fault_started, fault_ended)
     refused = sum(any(s != "200" for s in d.statuses) for d in deliveries)
     verdict.figures.append(f"  {refused} webhooks were refused at least once and redelivered")
+    refusals = [seconds for d in deliveries for seconds in d.refusals]
+    verdict.figures.append(latency_line("  each refusal (5xx) took, request to answer", refusals))
     for name, pid in before.items():
         proc = stack.services.procs.get(name)
         if proc is None or proc.pid != pid or proc.poll() is not None:
