@@ -149,7 +149,9 @@ class PrivatePostgres:
         """`pg_ctl restart -m fast` (every connection cut), or stopped `-m fast` and started
         again after `down_seconds`."""
         if not down_seconds:
-            self._ctl("-m", "fast", "restart")
+            # The log file again: otherwise the new server writes to pg_ctl's captured pipe,
+            # which never closes, and the call times out.
+            self._ctl("-m", "fast", "-l", str(self.dir / "postgres.log"), "restart")
             return
         self._ctl("-m", "fast", "stop")
         time.sleep(down_seconds)
