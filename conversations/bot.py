@@ -34,6 +34,8 @@ from orders.models import FunnelStep
 from shops.money import format_amount
 
 PAGE_SIZE = showcase.PAGE_SIZE
+# The word the reorder offer advertises: the one that buys again with no offer on screen.
+COLD_REORDER_WORDS = {"ok", "okay", "ok!", "ok."}
 
 
 def understand(text: str, *, bot: "ShoppingBot") -> Understanding:
@@ -73,6 +75,12 @@ class ShoppingBot:
         if intent == Intent.HUMAN:
             return self.handoff()
         if intent == Intent.YES:
+            if self.state.reorder is None and text.strip().casefold() not in COLD_REORDER_WORDS:
+                # Only the advertised "OK" buys again unprompted: a stray "oui" or 👍 shows
+                # what "OK" would buy and charges nothing.
+                offer = self.checkout.reorder_offer()
+                if offer is not None:
+                    return Reply([offer])
             return self.checkout.reorder()
         if intent == Intent.GREETING:
             return self.greeting()

@@ -10,7 +10,7 @@ import pytest
 from catalog.models import Variant
 from channels_adapters import messages as m
 from channels_adapters.setup import webchat_channel
-from conversations.models import Direction, Message
+from conversations.models import Conversation, Direction, Message
 from conversations.services import inbound_handle
 from orders.models import Order, ShippingRate
 from orders.transitions import OrderStatus, PaymentStatus
@@ -194,6 +194,24 @@ def test_returning_shopper_reorders_with_one_ok(chat, catalog, rates, client):
     assert second.shipping_address["text"].startswith("12 rue de la Paix, 75002 Paris")
     assert "n°1002 est réglée" in all_text(replies)
     assert Variant.objects.get(pk=shirt.pk).stock == 8
+
+
+def test_a_stray_yes_with_no_offer_on_screen_shows_the_offer_and_charges_nothing(
+    chat, catalog, rates, client
+):
+    shirt = catalog["shirt"].variants.get()
+    fill_cart(chat, shirt, 1)
+    link = checkout_to_link(chat, rates["pickup"])
+    pay_on_page(chat, client, link, "4242424242424242", details=PHONE)
+    chat.replies()
+    Conversation.objects.update(bot_state={})  # nothing on screen
+
+    replies = chat.text("oui")  # no offer shown: only the advertised "OK" buys unprompted
+    assert "Répondez OK pour payer 45,00 € avec Visa •••• 4242" in all_text(replies)
+    assert Order.objects.count() == 1
+
+    replies = chat.text("oui")  # the offer is on screen now: yes means yes
+    assert "n°1002 est réglée" in all_text(replies)
 
 
 def test_reorder_with_a_changed_price_charges_nothing_and_says_why(chat, catalog, rates, client):
