@@ -51,17 +51,21 @@ def test_messenger_receipt_is_a_tagged_receipt_template(shop, hot, settings, fak
     pay(order)
 
     sent = [r.params for r in fake_graph.requests_for("messenger")]
-    template = sent[-1]["message"]["attachment"]["payload"]
-    assert sent[-1]["messaging_type"] == "MESSAGE_TAG"
-    assert sent[-1]["tag"] == "POST_PURCHASE_UPDATE"
+    # The receipt, then the next steps (track the order, shop again).
+    receipt, next_steps = sent[-2:]
+    template = receipt["message"]["attachment"]["payload"]
+    assert receipt["messaging_type"] == "MESSAGE_TAG"
+    assert receipt["tag"] == "POST_PURCHASE_UPDATE"
+    assert next_steps["message"]["quick_replies"]
     assert template["template_type"] == "receipt"
     assert template["order_number"] == "#1001"
     assert template["payment_method"] == "Visa •••• 4242"
     assert template["summary"]["total_cost"] == 49.98
     assert [(e["title"], e["quantity"], e["price"]) for e in template["elements"]] == [
-        ("Sac cabas", 2, 49.98)
+        ("Sac cabas (Naturel)", 2, 49.98)  # the variant is named
     ]
-    assert OutboundMessage.objects.filter(status="sent").count() == 2  # heading + template
+    # heading + template + next steps
+    assert OutboundMessage.objects.filter(status="sent").count() == 3
 
 
 def test_whatsapp_update_after_24_hours_is_recorded_not_sent(shop, hot, settings, fake_graph):  # noqa: F811

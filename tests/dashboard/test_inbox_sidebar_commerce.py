@@ -203,7 +203,8 @@ def test_a_payment_request_places_the_order_and_sends_the_link(
     outcome = provider_for("test").pay_on_page(payment, "4242 4242 4242 4242", save=True)
     with django_capture_on_commit_callbacks(execute=True):
         payments.payment_outcome_record(payment=payment, outcome=outcome)
-    receipt = sent(chat)[-1]
+    receipt, next_steps = sent(chat)[-2:]  # the receipt, then what to do next
+    assert next_steps.kind == "quick_replies"
     assert receipt.kind == "receipt" and receipt.body["order_number"] == "#1001"
     order.refresh_from_db()
     assert order.payment_status == "paid"
