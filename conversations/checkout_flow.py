@@ -7,7 +7,8 @@ and asks for confirmation. Paying is a link to the provider's hosted page the fi
 the channel has one (`Capabilities.native_invoice` and a payment provider token). Name, phone
 and address are asked in the chat only when no payment sheet collects them: the invoice asks
 natively, and a provider whose page collects them (`PaymentProvider.collects_details`) gets the
-order without them. What the shopper gave is remembered for next time. The outcome of a
+order without them, and without a delivery option when the shop has several (the page offers
+them in the same form). What the shopper gave is remembered for next time. The outcome of a
 payment arrives later (conversations/notifications.py).
 
 The flow keeps its place in the conversation's state (engine/state.py): `checkout` and
@@ -40,7 +41,9 @@ if TYPE_CHECKING:
 PHONE = re.compile(r"^\+?[\d\s().-]{6,24}$")
 YES_WORDS = {"ok", "okay", "oui", "yes", "y", "d'accord", "dac", "go", "confirm", "confirmer"}
 CANCEL_WORDS = {"cancel", "annuler", "stop checkout"}
-PAGE_COLLECTS = ("contact_name", "contact_phone", "shipping_address")
+# The test provider's page also offers the delivery options (payments/pay_page.py), so a shop
+# with several of them costs the shopper no extra tap in the chat.
+PAGE_COLLECTS = ("contact_name", "contact_phone", "shipping_rate", "shipping_address")
 
 
 class CheckoutFlow:

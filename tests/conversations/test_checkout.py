@@ -99,46 +99,49 @@ def pay_on_page(chat, client, url: str, card: str, save: bool = True, details=No
     return chat.on_page(client, path, form), path
 
 
-def checkout_to_link(chat, rate) -> str:
-    """Checkout, then the shipping option: the order is placed and its payment link sent."""
-    chat.tap("checkout")
-    replies = chat.tap(f"ship:{rate.pk}")
+def checkout_to_link(chat) -> str:
+    """Checkout: the order is placed and its payment link sent (the page asks the rest)."""
+    replies = chat.tap("checkout")
     return next(iter(last_options(replies).values()))["url"]
+
+
+def delivery(rate) -> dict:
+    """The delivery option chosen on the pay page (the shop has several)."""
+    return {"shipping_rate": str(rate.pk)}
 
 
 def test_first_purchase_asks_in_the_chat_only_what_the_page_cannot(chat, catalog, rates, client):
     shirt = catalog["shirt"].variants.get()
     fill_cart(chat, shirt, 2)
 
-    # The shipping option is the chat's question (the page cannot offer them); phone and
-    # address are the page's, in one form the browser fills.
+    # Nothing is asked in the chat: the delivery option, phone and address are the page's,
+    # in one form the browser fills.
     replies = chat.tap("checkout")
-    assert "Comment la recevoir" in replies[-1]["text"]
-    assert set(last_options(replies)) == {
-        "Colissimo · 4,90 €",
-        "Retrait boutique · offert",
-        "Annuler",
-    }
-    assert Variant.objects.get(pk=shirt.pk).stock == 8  # reserved at checkout start
-
-    replies = chat.tap(f"ship:{rates['post'].pk}")
+    assert "Comment la recevoir" not in all_text(replies)
     order = Order.objects.get()
-    assert (order.number, order.total, order.status) == (1001, 9490, OrderStatus.PENDING)
+    assert (order.number, order.total, order.status) == (1001, 9000, OrderStatus.PENDING)
     assert [(line.sku, line.quantity, line.unit_price) for line in order.lines.all()] == [
         ("CH-1", 2, 4500)
     ]
-    link = last_options(replies)["Payer 94,90 €"]["url"]
+    assert Variant.objects.get(pk=shirt.pk).stock == 8  # reserved for the order
+    link = last_options(replies)["Payer 90,00 €"]["url"]
     assert "Commande n°1001" in replies[-1]["text"]
     page = client.get(re.sub(r"^https?://[^/]+", "", link)).content.decode()
     assert 'autocomplete="tel"' in page and 'autocomplete="street-address"' in page
     assert 'autocomplete="name"' not in page  # the name came with the channel
+    assert "Colissimo" in page and "Retrait boutique" in page  # the delivery options
 
     response, _ = pay_on_page(
-        chat, client, link, "4000 0000 0000 0002", details={**PHONE, **ADDRESS}
+        chat,
+        client,
+        link,
+        "4000 0000 0000 0002",
+        details={**PHONE, **ADDRESS, **delivery(rates["post"])},
     )
     assert response.status_code == 302
     order.refresh_from_db()
     assert order.payment_status == PaymentStatus.FAILED
+    assert (order.shipping_method, order.total) == ("Colissimo", 9490)  # chosen on the page
     assert order.contact_phone == "+33 6 12 34 56 78"
     assert order.shipping_address["text"].startswith("12 rue de la Paix, 75002 Paris")
     declined = chat.replies()
@@ -162,9 +165,10 @@ def test_first_purchase_asks_in_the_chat_only_what_the_page_cannot(chat, catalog
 def test_a_page_refuses_real_card_numbers_and_stores_none(chat, catalog, rates, client):
     shirt = catalog["shirt"].variants.get()
     fill_cart(chat, shirt, 1)
-    link = checkout_to_link(chat, rates["pickup"])  # pickup: no address asked
+    link = checkout_to_link(chat)
 
-    response, _ = pay_on_page(chat, client, link, "5555 5555 5555 4444", details=PHONE)
+    details = {**PHONE, **ADDRESS, **delivery(rates["pickup"])}
+    response, _ = pay_on_page(chat, client, link, "5555 5555 5555 4444", details=details)
     assert response.status_code == 400
     assert re.search(
         r'id="pay-card_number-error">[^<]*4242 4242 4242 4242', response.content.decode()
@@ -176,8 +180,9 @@ def test_a_page_refuses_real_card_numbers_and_stores_none(chat, catalog, rates, 
 def test_returning_shopper_reorders_with_one_ok(chat, catalog, rates, client):
     shirt = catalog["shirt"].variants.get()
     fill_cart(chat, shirt, 1)
-    link = checkout_to_link(chat, rates["post"])
-    pay_on_page(chat, client, link, "4242424242424242", details={**PHONE, **ADDRESS})
+    link = checkout_to_link(chat)
+    details = {**PHONE, **ADDRESS, **delivery(rates["post"])}
+    pay_on_page(chat, client, link, "4242424242424242", details=details)
     chat.replies()
 
     # Next visit: the greeting shows what OK will charge…
@@ -201,8 +206,10 @@ def test_a_stray_yes_with_no_offer_on_screen_shows_the_offer_and_charges_nothing
 ):
     shirt = catalog["shirt"].variants.get()
     fill_cart(chat, shirt, 1)
-    link = checkout_to_link(chat, rates["pickup"])
-    pay_on_page(chat, client, link, "4242424242424242", details=PHONE)
+    link = checkout_to_link(chat)
+    pay_on_page(
+        chat, client, link, "4242424242424242", details={**PHONE, **delivery(rates["pickup"])}
+    )
     chat.replies()
     Conversation.objects.update(bot_state={})  # nothing on screen
 
@@ -217,8 +224,10 @@ def test_a_stray_yes_with_no_offer_on_screen_shows_the_offer_and_charges_nothing
 def test_reorder_with_a_changed_price_charges_nothing_and_says_why(chat, catalog, rates, client):
     shirt = catalog["shirt"].variants.get()
     fill_cart(chat, shirt, 1)
-    link = checkout_to_link(chat, rates["pickup"])
-    pay_on_page(chat, client, link, "4242424242424242", details=PHONE)
+    link = checkout_to_link(chat)
+    pay_on_page(
+        chat, client, link, "4242424242424242", details={**PHONE, **delivery(rates["pickup"])}
+    )
     chat.text("bonjour")  # the offer: 45,00 €
 
     Variant.objects.filter(pk=shirt.pk).update(price=5000)
@@ -232,8 +241,10 @@ def test_reorder_with_a_changed_price_charges_nothing_and_says_why(chat, catalog
 def test_saved_card_needing_authentication_sends_a_link(chat, catalog, rates, client):
     shirt = catalog["shirt"].variants.get()
     fill_cart(chat, shirt, 1)
-    link = checkout_to_link(chat, rates["pickup"])
-    _, page = pay_on_page(chat, client, link, "4000 0027 6000 3184", details=PHONE)
+    link = checkout_to_link(chat)
+    _, page = pay_on_page(
+        chat, client, link, "4000 0027 6000 3184", details={**PHONE, **delivery(rates["pickup"])}
+    )
     assert 'name="decision" value="approve"' in client.get(page).content.decode()
     chat.on_page(client, page, {"step": "authenticate", "decision": "approve"})
     assert Order.objects.get().payment_status == "paid"
@@ -254,9 +265,9 @@ def test_saved_card_needing_authentication_sends_a_link(chat, catalog, rates, cl
 def test_cancel_during_checkout_gives_the_stock_back(chat, catalog, rates):
     shirt = catalog["shirt"].variants.get()
     fill_cart(chat, shirt, 3)
-    chat.tap("checkout")
+    chat.tap("checkout")  # the order is placed, its payment link sent
     assert Variant.objects.get(pk=shirt.pk).stock == 7
-    assert "annulée" in chat.text("annuler")[-1]["text"]
+    assert "annulée" in chat.tap("cancel")[-1]["text"]
     assert Variant.objects.get(pk=shirt.pk).stock == 10
 
 

@@ -106,15 +106,10 @@ def test_an_sms_shopper_checks_out_with_numbers(sms, fake_twilio, shop):  # noqa
     ).variants.get()
     say(sms, m.ButtonPressed(sender=SHOPPER, payload=f"q:{variant.pk}:1"))
     say(sms, m.ButtonPressed(sender=SHOPPER, payload="checkout"))
-    # Name and address are the payment page's to ask; the phone came with the SMS.
-    shipping = bodies(fake_twilio)[-1]
-    assert "1. Colissimo" in shipping and "2. Retrait" in shipping
-    say(sms, m.TextReceived(sender=SHOPPER, text="2"))  # pickup: no address at all
+    # The delivery option, name and address are the payment page's to ask; the phone came
+    # with the SMS. The order is placed and its link sent with no question in between.
     order = Order.objects.get()
-    assert (order.total, order.shipping_method, order.contact_phone) == (
-        4500,
-        "Retrait",
-        "+33612345678",
-    )
+    assert (order.total, order.shipping_method, order.contact_phone) == (4500, "", "+33612345678")
     link = bodies(fake_twilio)[-1]
+    assert "1. Annuler" in link  # the one action after the link, numbered
     assert "Payer 45,00 €: http" in link and "/pay/test/" in link
