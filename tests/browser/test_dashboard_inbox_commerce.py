@@ -61,7 +61,8 @@ def test_an_agent_sells_from_the_sidebar_and_sees_the_payment_land(
     card = shopper.locator(".carousel").last.locator(".card", has_text="Sac cabas")
     expect(card).to_be_visible()
     expect(card.locator(".card-price")).to_have_text("24,99\xa0€")
-    expect(card.get_by_role("button", name="Choisir")).to_be_visible()
+    expect(card.get_by_role("button", name="Acheter")).to_be_visible()
+    expect(card.get_by_role("button", name="Ajouter au panier")).to_be_visible()
 
     # The cart, built by the agent; then the payment request.
     result = side.locator(".cs-product", has_text="Sac cabas")  # the sidebar came back
@@ -88,6 +89,7 @@ def test_an_agent_sells_from_the_sidebar_and_sees_the_payment_land(
     with shopper.shop_context.expect_page() as opened:
         pay.click()
     pay_page = opened.value
+    pay_page.locator('[name="save_card"]').check()  # an explicit choice, never pre-ticked
     pay_with_card(pay_page)
     expect_paid(pay_page)
     expect(

@@ -66,18 +66,19 @@ def test_a_shopper_browses_and_fills_the_cart_on_a_phone(chat: Page):
     )
     dress = cards.filter(has_text=DRESS)
     expect(dress.locator(".card-price")).to_have_text("89,90\xa0€")
-    dress.get_by_role("button", name="Choisir").click()
-    expect(page.locator(".msg-in .bubble").last).to_have_text(f"Choisir — {DRESS}")
+    expect(dress.get_by_role("button", name="Acheter")).to_be_visible()
+    dress.get_by_role("button", name="Ajouter au panier").click()
+    expect(page.locator(".msg-in .bubble").last).to_have_text(f"Ajouter au panier — {DRESS}")
 
-    expect(page.get_by_text(f"{DRESS} : lequel ?")).to_be_visible()
+    # Only which one is asked (the card is not sent again); the quantity is one.
+    expect(page.get_by_text(f"{DRESS}\u00a0: lequel\u202f?")).to_be_visible()
     tap(page, "Rouge · 38")
-    expect(page.get_by_text("combien ?")).to_be_visible()
-    tap(page, "1")
 
     expect(page.get_by_text(f"1 x {DRESS} (Rouge · 38) ajouté au panier")).to_be_visible()
     tap(page, "Voir le panier")
 
     line = page.locator(".carousel").last.locator(".card-title")
+    expect(line).to_have_count(1)  # the cart's carousel, after the search's
     expect(line).to_have_text(f"1 x {DRESS} (Rouge · 38)")
     expect(page.get_by_text("Total : 89,90\xa0€")).to_be_visible()
     page.screenshot(path=SCREENSHOT)
@@ -92,16 +93,17 @@ def test_typing_searches_and_the_keyboard_can_tap(chat: Page):
 
     expect(page.locator(".msg-in .bubble").last).to_have_text("robe rouge")
     expect(page.get_by_text("Voici ce que j'ai trouvé pour « robe rouge »")).to_be_visible()
-    choose = page.locator(".carousel").last.get_by_role("button", name="Choisir").first
+    cards = page.locator(".carousel").last
+    choose = cards.get_by_role("button", name="Ajouter au panier").first
     choose.focus()
     page.keyboard.press("Enter")
-    expect(page.get_by_text(": lequel ?")).to_be_visible()
+    expect(page.get_by_text("\u00a0: lequel\u202f?")).to_be_visible()
 
     # The answer's first chip takes the focus: the keyboard user carries on with Enter.
     first_size = page.locator(".chips .chip").first
     expect(first_size).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page.get_by_text("combien ?")).to_be_visible()
+    expect(page.get_by_text("ajouté au panier")).to_be_visible()
     expect(page.locator(".chips .chip").first).to_be_focused()
 
 
@@ -149,33 +151,31 @@ def test_a_shopper_checks_out_pays_and_gets_a_receipt(chat: Page, context):
     expect(page.get_by_text("Bienvenue chez Maison Souk")).to_be_visible()
     page.get_by_label("Écrivez un message…").fill("robe rouge")
     page.keyboard.press("Enter")
-    page.locator(".carousel").last.get_by_role("button", name="Choisir").first.click()
-    page.locator(".chips .chip").first.click()
-    expect(page.get_by_text("combien ?")).to_be_visible()
-    tap(page, "1")
-    tap(page, "Commander")
+    dress = page.locator(".carousel").last.locator(".card").filter(has_text=DRESS)
+    dress.get_by_role("button", name="Acheter").click()
+    tap(page, "Rouge · 38")
 
-    def answer(question: str, text: str) -> None:
-        expect(page.get_by_text(question).last).to_be_visible()
-        page.get_by_label("Écrivez un message…").fill(text)
-        page.keyboard.press("Enter")
-
-    answer("Au nom de qui", "Léa Martin")
-    answer("À quel numéro", "+33 6 12 34 56 78")
-    expect(page.get_by_text("Comment la recevoir ?")).to_be_visible()
-    page.get_by_role("button", name="Colissimo 48 h", exact=False).last.click()
-    answer("Où livrer ?", "12 rue de la Paix, 75002 Paris")
-    expect(page.get_by_text("Total : 94,80\xa0€")).to_be_visible()
-    tap(page, "Payer 94,80\xa0€")
-
-    pay = page.get_by_role("link", name="Payer 94,80\xa0€")
+    # Buy now goes straight to the order: no question in the chat, the payment link at once
+    # (the pay page asks the delivery option, name, phone and address in one form).
+    pay = page.get_by_role("link", name="Payer 89,90\xa0€")
     expect(pay).to_be_visible()
+    expect(page.get_by_text("Au nom de qui")).to_have_count(0)
     with context.expect_page() as opened:
         pay.click()  # the hosted page opens in a new tab, as on a phone
     pay_page = opened.value
-    pay_with_card(pay_page)
+    pay_page.locator(".pay-choice", has_text="Colissimo 48 h").locator("input").check()
+    pay_with_card(
+        pay_page,
+        contact_name="Léa Martin",
+        contact_phone="+33 6 12 34 56 78",
+        street="12 rue de la Paix",
+        postal_code="75002",
+        city="Paris",
+    )
     expect_paid(pay_page)
 
-    expect(page.get_by_text("Merci ! La commande n°1001 est réglée.", exact=False)).to_be_visible()
+    receipt = page.get_by_text("Merci\u202f! La commande n°1001 est réglée.", exact=False)
+    expect(receipt).to_be_visible()
+    expect(page.locator(".chip", has_text="Faire d'autres achats").last).to_be_visible()
     order = Order.objects.get()
     assert (order.payment_status, order.total) == ("paid", 9480)
