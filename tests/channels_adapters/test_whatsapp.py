@@ -3,6 +3,7 @@ interactive-message limits for any catalog, and sends over HTTP to the fake Grap
 
 import copy
 import json
+import logging
 
 import pytest
 from hypothesis import given
@@ -245,7 +246,9 @@ def test_split_rejects_bodies_meta_does_not_send(bad):
 )
 def test_an_unreadable_entry_or_event_is_left_out_and_its_siblings_kept(bad_entry, caplog):
     good = body(change(messages=[TEXT]))["entry"][0]
-    raw = adapter.split({"object": "whatsapp_business_account", "entry": [bad_entry, good]})
+    # A Celery worker started earlier in the run sets the root level to ERROR: ask for warnings.
+    with caplog.at_level(logging.WARNING, logger="channels_adapters.payload"):
+        raw = adapter.split({"object": "whatsapp_business_account", "entry": [bad_entry, good]})
 
     assert [r.event_id for r in raw] == [TEXT["id"]]
     ignored = [r for r in caplog.records if "ignored" in r.getMessage()]
