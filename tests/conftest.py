@@ -62,6 +62,12 @@ def _tasks_in_process(request):
     if "celery_worker" in request.fixturenames:
         yield
         return
+    from celery._state import _set_task_join_will_block
+
+    # A real worker started in this process (tests/test_recovery.py, the services tests) marks
+    # the process as a worker, after which reading any task's result raises "Never call
+    # result.get() within a task". In-process tests are not inside a worker: unmark.
+    _set_task_join_will_block(False)
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield
