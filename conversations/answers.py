@@ -1,5 +1,6 @@
 """The bot's answers to what is not a search (conversations/understanding.py says which): where
-the shopper's last order is, delivery and returns in the brand's own words (Settings → Shop),
+the shopper's last order is, delivery and returns in the brand's own words (Settings → Shop,
+in the shopper's language where the brand wrote it, else the shop's),
 and the sizes an item comes in. Each reads what it needs and returns a Reply; none changes
 anything, so the bot can call them from any step.
 """
@@ -16,6 +17,7 @@ from orders import selectors as orders
 from orders.models import Order
 from orders.transitions import FulfillmentStatus, OrderStatus, PaymentStatus
 from shops.models import Shop
+from shops.translations import shop_text
 
 REFUNDED = (PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED)
 
@@ -54,11 +56,11 @@ def _order_status_text(order: Order, language: str) -> str:
 
 
 def delivery(*, shop: Shop, language: str) -> Reply:
-    return _brand_answer(shop.delivery_info, "delivery_ask_team", language)
+    return _brand_answer(shop_text(shop, "delivery_info", language), "delivery_ask_team", language)
 
 
 def returns(*, shop: Shop, language: str) -> Reply:
-    return _brand_answer(shop.returns_info, "returns_ask_team", language)
+    return _brand_answer(shop_text(shop, "returns_info", language), "returns_ask_team", language)
 
 
 def _brand_answer(written: str, ask_team_key: str, language: str) -> Reply:

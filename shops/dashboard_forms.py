@@ -11,6 +11,13 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 # catalog, so the settings page can share it without shops depending on the catalog's models.
 from shops.images import ACCEPTED_FORMATS, clean_upload
 from shops.models import Language, Role, Shop
+from shops.translations import (
+    SHOP_FIELDS,
+    language_name,
+    translation_key,
+    translation_languages,
+    translations_from_flat,
+)
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -98,6 +105,8 @@ class ShopProfileForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
+        self.shop = shop
+        self._add_answer_translations(shop)
         if currency_locked:
             # Read-only rather than disabled: a changed value still reaches the service,
             # which says why it is refused.
@@ -107,6 +116,54 @@ class ShopProfileForm(forms.Form):
             ].help_text = f"Locked: the shop has orders in {shop.currency}, so its currency stays."
         if not shop.logo:
             del self.fields["remove_logo"]
+
+    def _add_answer_translations(self, shop: Shop) -> None:
+        """One field per answer and per language the shop offers besides its own
+        (delivery_info_en…), filled from Shop.translations."""
+        self.translation_fields = []
+        for field in SHOP_FIELDS:
+            for language in translation_languages(shop.language):
+                name = translation_key(field, language)
+                main = self.fields[field]
+                self.fields[name] = forms.CharField(
+                    label=f"{main.label} in {language_name(language)}",
+                    max_length=SHOP_FIELDS[field],
+                    required=False,
+                    widget=forms.Textarea(attrs={"rows": 3, "lang": language}),
+                    help_text=(
+                        f"Sent to shoppers who speak {language_name(language)}. Left empty, "
+                        "they get the answer above."
+                    ),
+                )
+                self.initial.setdefault(
+                    name, ((shop.translations or {}).get(language) or {}).get(field, "")
+                )
+                self.translation_fields.append(name)
+
+    def answer_fields(self) -> list:
+        """The answers in the page's order: each in the shop's language, then its
+        translations."""
+        names = []
+        for field in SHOP_FIELDS:
+            names.append(field)
+            names.extend(n for n in self.translation_fields if n.startswith(f"{field}_"))
+        return [self[name] for name in names]
+
+    def clean(self):
+        data = super().clean()
+        new_language = data.get("language")
+        if new_language and new_language != self.shop.language:
+            # The shop's language changes in this very save: its translation becomes the
+            # shop's own text, which belongs in the main field.
+            for field in SHOP_FIELDS:
+                name = translation_key(field, new_language)
+                if data.get(name, "").strip():
+                    self.add_error(
+                        name,
+                        f"{language_name(new_language)} becomes the shop's language: write "
+                        "this answer in the field above and leave this one empty.",
+                    )
+        return data
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].strip().upper()
@@ -122,7 +179,11 @@ class ShopProfileForm(forms.Form):
 
     def service_fields(self) -> dict:
         """What shop_update receives: the logo only when it changes."""
-        data = {k: v for k, v in self.cleaned_data.items() if k not in {"logo", "remove_logo"}}
+        skipped = {"logo", "remove_logo", *self.translation_fields}
+        data = {k: v for k, v in self.cleaned_data.items() if k not in skipped}
+        data["translations"] = translations_from_flat(
+            self.cleaned_data, fields=SHOP_FIELDS, shop_language=self.shop.language
+        )
         if self.cleaned_data.get("logo") is not None:
             data["logo"] = self.cleaned_data["logo"]
         elif self.cleaned_data.get("remove_logo"):

@@ -1,5 +1,6 @@
 """The demo shop's team besides its owner, one person per role, to try what each may do, and
-the answers its bot gives about delivery and returns."""
+the answers its bot gives about delivery and returns (in French, and in English for English
+speakers)."""
 
 from shops.models import Membership, Role, Shop, User
 
@@ -34,14 +35,39 @@ DEMO_RETURNS_INFO = (
 )
 
 
+# The same answers for an English-speaking shopper (Shop.translations, shops/translations.py).
+DEMO_ANSWERS_EN = {
+    "delivery_info": (
+        "Delivered in 2 working days in mainland France (Colissimo), free from €60. "
+        "You get the tracking number as soon as it ships."
+    ),
+    "returns_info": (
+        "Free returns within 30 days: reply “return” with your order number and we send you "
+        "the label. Refunded within 5 days of receiving it."
+    ),
+}
+
+DEMO_FRENCH = {"delivery_info": DEMO_DELIVERY_INFO, "returns_info": DEMO_RETURNS_INFO}
+
+
 def demo_answers(shop: Shop) -> None:
-    """Fills the answers the brand has not written yet; never overwrites what it changed."""
-    changed = []
+    """Fills the answers the brand has not written yet, in French and in English; never
+    overwrites what it changed."""
+    changed = set()
     if not shop.delivery_info:
         shop.delivery_info = DEMO_DELIVERY_INFO
-        changed.append("delivery_info")
+        changed.add("delivery_info")
     if not shop.returns_info:
         shop.returns_info = DEMO_RETURNS_INFO
-        changed.append("returns_info")
+        changed.add("returns_info")
+    if shop.language != "en":
+        english = dict((shop.translations or {}).get("en") or {})
+        for field, text in DEMO_ANSWERS_EN.items():
+            # Only beside the demo's own French: a brand's answer is not "translated" by ours.
+            if not english.get(field) and getattr(shop, field) == DEMO_FRENCH[field]:
+                english[field] = text
+                changed.add("translations")
+        if english:
+            shop.translations = {**(shop.translations or {}), "en": english}
     if changed:
-        shop.save(update_fields=changed)
+        shop.save(update_fields=sorted(changed))

@@ -79,6 +79,9 @@ class Shop(models.Model):
     # (conversations/answers.py); blank means the bot offers a person instead of guessing.
     delivery_info = models.TextField(blank=True, max_length=1000)
     returns_info = models.TextField(blank=True, max_length=1000)
+    # Those answers in the shop's other languages, {"en": {"delivery_info": …}}
+    # (shops/translations.py): a shopper is answered in their language, else the shop's.
+    translations = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

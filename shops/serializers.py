@@ -5,6 +5,16 @@ from shops.rest.serializers import StrictModelSerializer
 
 
 class ShopSerializer(StrictModelSerializer):
+    translations = serializers.JSONField(
+        required=False,
+        help_text=(
+            "The bot's delivery and returns answers in the shop's other languages, by language "
+            "code: {'en': {'delivery_info': '…', 'returns_info': '…'}}. A shopper of that "
+            "language gets them; omitted texts read as the shop's own (`delivery_info`, "
+            "`returns_info`)."
+        ),
+    )
+
     class Meta:
         model = Shop
         fields = [
@@ -16,6 +26,9 @@ class ShopSerializer(StrictModelSerializer):
             "timezone",
             "contact_email",
             "contact_phone",
+            "delivery_info",
+            "returns_info",
+            "translations",
             "created_at",
         ]
         read_only_fields = ["id", "slug", "created_at"]

@@ -8,6 +8,7 @@ from django.utils.text import slugify
 
 from shops.models import ApiKey, Membership, Role, Shop, User
 from shops.selectors import API_KEY_PREFIX, api_key_digest, shop_has_orders
+from shops.translations import SHOP_FIELDS, TranslationError, translations_clean
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +23,7 @@ SHOP_EDITABLE_FIELDS = frozenset(
         "contact_phone",
         "delivery_info",
         "returns_info",
+        "translations",
     }
 )
 CURRENCY_LOCKED = (
@@ -74,7 +76,8 @@ def shop_update(*, shop: Shop, actor: User | None = None, **fields) -> Shop:
 
     Raises ValidationError naming each bad field; nothing is saved then. The currency is
     refused once the shop has orders. Prices are never converted: a new currency re-reads the
-    same minor units. `logo` is an already cleaned image file, or None to remove it."""
+    same minor units. `logo` is an already cleaned image file, or None to remove it.
+    `translations` are the answers in the shop's other languages (shops/translations.py)."""
     unknown = set(fields) - SHOP_EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"shop_update() cannot change {sorted(unknown)}")
@@ -86,6 +89,11 @@ def shop_update(*, shop: Shop, actor: User | None = None, **fields) -> Shop:
         new_currency = fields.get("currency", locked.currency)
         if new_currency != locked.currency and shop_has_orders(shop=locked):
             raise ValidationError({"currency": CURRENCY_LOCKED.format(currency=locked.currency)})
+        if "translations" in fields:
+            # Checked against the language the shop will have, which may change in this call.
+            fields["translations"] = _translations_checked(
+                fields["translations"], shop_language=fields.get("language", locked.language)
+            )
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.full_clean()
@@ -97,6 +105,13 @@ def shop_update(*, shop: Shop, actor: User | None = None, **fields) -> Shop:
         "shop %s profile updated by %s: %s", locked.pk, _who(actor), ", ".join(sorted(fields))
     )
     return locked
+
+
+def _translations_checked(value, *, shop_language: str) -> dict:
+    try:
+        return translations_clean(value, fields=SHOP_FIELDS, shop_language=shop_language)
+    except TranslationError as exc:
+        raise ValidationError({"translations": str(exc)}) from exc
 
 
 def _who(actor: User | None) -> str:
