@@ -9,7 +9,17 @@ from django.core.exceptions import ValidationError
 from catalog import selectors
 from catalog.models import Product
 from catalog.serializers import MAX_OPTIONS, MAX_TAGS
+from catalog.translations import (
+    CATEGORY_FIELDS,
+    PRODUCT_FIELDS,
+    TranslationError,
+    translation_key,
+    translation_languages,
+    translations_clean,
+    translations_from_flat,
+)
 from shops.form_fields import MoneyField
+from shops.translations import language_name
 
 MAX_OPTION_NAME, MAX_OPTION_VALUE, MAX_TAG = 30, 60, 40
 
@@ -82,10 +92,86 @@ def image_input(preview: str) -> MultipleFileInput:
     return MultipleFileInput(attrs={"accept": "image/*", "data-preview": preview})
 
 
+# --- Text in the shop's other languages ----------------------------------------------------------
+
+
+class TranslatedFieldsMixin:
+    """One field per translatable text and per language the shop offers besides its own
+    ("title_en", as the CSV columns are named), checked by catalog.translations like the API
+    and the CSV import; a blank one removes that translation."""
+
+    translatable: dict[str, int] = {}
+    translation_fields: list[str]
+
+    def add_translation_fields(self, shop) -> None:
+        self.shop_language = shop.language
+        self.translation_fields = []
+        self.translation_groups = []  # (language name, [field names]) for the template
+        for language in translation_languages(shop.language):
+            names = []
+            for field, longest in self.translatable.items():
+                main = self.fields[field]
+                name = translation_key(field, language)
+                self.fields[name] = forms.CharField(
+                    label=f"{main.label or field.capitalize()} in {language_name(language)}",
+                    max_length=longest,
+                    required=False,
+                    widget=_translation_widget(main.widget, language),
+                    help_text=(
+                        f"Shown to shoppers who speak {language_name(language)}; left empty, "
+                        "they see the text above."
+                    ),
+                )
+                names.append(name)
+            self.translation_fields.extend(names)
+            self.translation_groups.append((language_name(language), names))
+
+    def translation_groups_bound(self) -> list:
+        return [(name, [self[f] for f in fields]) for name, fields in self.translation_groups]
+
+    def clean(self):
+        data = super().clean()
+        if not any(name in self.errors for name in self.translation_fields):
+            try:
+                data["translations"] = self._translations()
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return data
+
+    def _translations(self) -> dict:
+        try:
+            return translations_clean(
+                translations_from_flat(
+                    self.cleaned_data, fields=self.translatable, shop_language=self.shop_language
+                ),
+                fields=self.translatable,
+                shop_language=self.shop_language,
+            )
+        except TranslationError as exc:  # the fields' own limits catch these first
+            raise ValidationError(str(exc)) from exc
+
+    @staticmethod
+    def translation_initial(obj) -> dict:
+        return {
+            translation_key(field, language): text
+            for language, texts in (obj.translations or {}).items()
+            for field, text in texts.items()
+        }
+
+
+def _translation_widget(main: forms.Widget, language: str) -> forms.Widget:
+    # `lang` so the browser spell-checks (and a screen reader speaks) the right language.
+    if isinstance(main, forms.Textarea):
+        return forms.Textarea(attrs={**main.attrs, "lang": language})
+    return forms.TextInput(attrs={"lang": language})
+
+
 # --- Product and variants ------------------------------------------------------------------------
 
 
-class ProductForm(forms.Form):
+class ProductForm(TranslatedFieldsMixin, forms.Form):
+    translatable = PRODUCT_FIELDS
+
     title = forms.CharField(max_length=200)
     description = forms.CharField(
         required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
@@ -106,6 +192,7 @@ class ProductForm(forms.Form):
     def __init__(self, *args, shop, with_images: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = selectors.category_list(shop=shop)
+        self.add_translation_fields(shop)
         if with_images:
             self.fields["images"] = MultipleFileField(
                 required=False,
@@ -119,7 +206,8 @@ class ProductForm(forms.Form):
 
     def product_values(self) -> dict:
         data = self.cleaned_data
-        return {name: data[name] for name in ("title", "description", "category", "active", "tags")}
+        names = ("title", "description", "category", "active", "tags", "translations")
+        return {name: data[name] for name in names}
 
     @staticmethod
     def initial_for(product: Product) -> dict:
@@ -129,6 +217,7 @@ class ProductForm(forms.Form):
             "category": product.category_id,
             "active": product.active,
             "tags": ", ".join(product.tags or []),
+            **ProductForm.translation_initial(product),
         }
 
 
@@ -308,11 +397,24 @@ class StockAdjustForm(forms.Form):
 # --- Categories ----------------------------------------------------------------------------------
 
 
-class CategoryForm(forms.Form):
+class CategoryForm(TranslatedFieldsMixin, forms.Form):
+    translatable = CATEGORY_FIELDS
+
     name = forms.CharField(max_length=120, label="Category name")
+
+    def __init__(self, *args, shop, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_translation_fields(shop)
+        for name in self.translation_fields:
+            # The list's rename row has no visible labels: the placeholder says which is which.
+            self.fields[name].widget.attrs["placeholder"] = self.fields[name].label
 
     def clean_name(self) -> str:
         return self.cleaned_data["name"].strip()
+
+    @staticmethod
+    def initial_for(category) -> dict:
+        return {"name": category.name, **CategoryForm.translation_initial(category)}
 
 
 # --- The product list -------------------------------------------------------------------------

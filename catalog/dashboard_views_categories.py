@@ -31,7 +31,11 @@ def _render_list(request, *, create_form=None, rename_forms=None, page_number=No
         (
             category,
             rename_forms.get(category.pk)
-            or CategoryForm(prefix=f"category-{category.pk}", initial={"name": category.name}),
+            or CategoryForm(
+                prefix=f"category-{category.pk}",
+                initial=CategoryForm.initial_for(category),
+                shop=request.shop,
+            ),
         )
         for category in page
     ]
@@ -41,7 +45,7 @@ def _render_list(request, *, create_form=None, rename_forms=None, page_number=No
         {
             "page": page,
             "rows": rows,
-            "create_form": create_form or CategoryForm(prefix="new"),
+            "create_form": create_form or CategoryForm(prefix="new", shop=request.shop),
         },
     )
 
@@ -51,10 +55,14 @@ def category_list(request):
     """The list; a POST creates a category (it goes last)."""
     if request.method != "POST":
         return _render_list(request)
-    form = CategoryForm(request.POST, prefix="new")
+    form = CategoryForm(request.POST, prefix="new", shop=request.shop)
     if form.is_valid():
         try:
-            category = services.category_create(shop=request.shop, name=form.cleaned_data["name"])
+            category = services.category_create(
+                shop=request.shop,
+                name=form.cleaned_data["name"],
+                translations=form.cleaned_data["translations"],
+            )
         except ValidationError as exc:
             form.add_error("name", exc.message_dict.get("name", exc.messages))
         else:
@@ -69,14 +77,19 @@ def _category(request, category_id: int) -> Category:
 
 @dashboard_view("catalog.view", post="catalog.edit")
 def category_update(request, category_id: int):
-    """Renames a category (the inline form on its row)."""
+    """Renames a category, in the shop's language and its others (the inline form on its
+    row)."""
     category = _category(request, category_id)
     if request.method != "POST":
         return redirect("dashboard:category_list")
-    form = CategoryForm(request.POST, prefix=f"category-{category.pk}")
+    form = CategoryForm(request.POST, prefix=f"category-{category.pk}", shop=request.shop)
     if form.is_valid():
         try:
-            services.category_update(category=category, name=form.cleaned_data["name"])
+            services.category_update(
+                category=category,
+                name=form.cleaned_data["name"],
+                translations=form.cleaned_data["translations"],
+            )
         except ValidationError as exc:
             form.add_error("name", exc.message_dict.get("name", exc.messages))
         else:

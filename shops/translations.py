@@ -9,6 +9,7 @@ as they are stored.)
 """
 
 from django.conf import settings
+from django.utils.translation import get_language_info
 
 from shops.models import Shop
 
@@ -39,7 +40,11 @@ def translation_languages(shop_language: str) -> tuple[str, ...]:
 
 
 def language_name(code: str) -> str:
-    return dict(settings.LANGUAGES).get(code, code)
+    """The language's English name ("French"), as the dashboard is written."""
+    try:
+        return get_language_info(code)["name"]
+    except KeyError:
+        return code
 
 
 def translation_key(field: str, language: str) -> str:
