@@ -25,6 +25,14 @@ class Button:
     url: str = ""
 
 
+# The payload of a QuickReplies option asking the shopper for their location. Channels that can
+# receive one (`Capabilities.location_sharing`) draw it natively — Telegram's request_location
+# keyboard button, WhatsApp's location request message, the web chat's geolocation chip — and
+# the answer comes back as `LocationShared`, never as this payload. Elsewhere the bot does not
+# offer it; a typed number that picks it is a tap like any other (conversations/engine/table.py).
+SHARE_LOCATION = "location"
+
+
 @dataclass(frozen=True)
 class Card:
     """A product-like card: title, subtitle, an image, a price already formatted, buttons."""

@@ -26,17 +26,19 @@ task that finds the head message not yet due returns. Longer waits are no Celery
 tasks in memory): the outbound sweeper picks the conversation up when its head is due.
 """
 
+import contextlib
 import logging
 import random
+import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import InterfaceError, OperationalError, connections, router
+from django.db import InterfaceError, OperationalError, connections, router, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -165,8 +167,53 @@ def outbound_queue(
         for message in messages
     )
     if rows and not refused:
-        taskqueue.enqueue_on_commit(outbound_send, [(conversation_key,)])
+        collector = _collecting.current
+        if collector is not None:
+            transaction.on_commit(lambda: collector.add(conversation_key))
+        else:
+            taskqueue.enqueue_on_commit(outbound_send, [(conversation_key,)])
     return rows
+
+
+class SendCollector:
+    """The conversations that got messages to send while it was open, once committed, in the
+    order they got them: the caller sends them itself (`sends_collected`). A commit that comes
+    after it closed enqueues the sending task as usual, so nothing is left behind."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.open = True
+
+    def add(self, conversation_key: str) -> None:
+        if self.open:
+            if conversation_key not in self.keys:
+                self.keys.append(conversation_key)
+            return
+        from channels_adapters.tasks import outbound_send
+
+        taskqueue.enqueue_now(outbound_send, [(conversation_key,)])
+
+
+class _Collecting(threading.local):
+    current: SendCollector | None = None
+
+
+_collecting = _Collecting()
+
+
+@contextlib.contextmanager
+def sends_collected() -> Iterator[SendCollector]:
+    """Within it, `outbound_queue` enqueues no sending task: the caller, a worker that has
+    just answered an inbound event, sends the replies in the same task (one task per event
+    instead of two, docs/performance.md). If it dies before sending, the messages are queued
+    and due, and the outbound sweeper starts their delivery (docs/reliability.md)."""
+    collector, previous = SendCollector(), _collecting.current
+    _collecting.current = collector
+    try:
+        yield collector
+    finally:
+        collector.open = False
+        _collecting.current = previous
 
 
 def _backoff(attempts: int) -> float:

@@ -21,6 +21,7 @@ import re
 from typing import TYPE_CHECKING
 
 from channels_adapters import messages as m
+from conversations import checkout_location
 from conversations.engine.state import ReorderOffer, Step
 from conversations.payloads import encode
 from conversations.phrases import say
@@ -207,14 +208,7 @@ class CheckoutFlow:
         return self._next(checkout)
 
     def location_shared(self, event: m.LocationShared) -> Reply:
-        checkout = self._open_checkout()
-        if checkout is None:
-            return self.bot.shared(event)
-        address = {"latitude": event.latitude, "longitude": event.longitude}
-        if event.address:
-            address["text"] = event.address[:300]
-        checkouts.checkout_update(checkout=checkout, shipping_address=address)
-        return self._next(checkout)
+        return checkout_location.location_shared(self, event)
 
     def choose_rate(self, rate_id: int) -> Reply:
         checkout = self._checkout()
@@ -259,8 +253,7 @@ class CheckoutFlow:
             self.state.step = Step.SHIPPING
             return self._ask_rate(checkout, rates)
         if "shipping_address" in missing:
-            self.state.step = Step.ADDRESS
-            return self._question("ask_address")
+            return checkout_location.address_question(self)
         if page_asks:
             return self._pay_on_page(checkout)
         self.state.step = Step.CONFIRM
@@ -529,10 +522,8 @@ def _who(checkout: Checkout) -> str:
 
 def address_text(holder) -> str:
     """A checkout's or order's shipping address as one line."""
-    address = holder.shipping_address or {}
-    if address.get("text"):
-        return address["text"]
-    if "latitude" in address:
-        return f"📍 {address['latitude']:.5f}, {address['longitude']:.5f}"
+    line = checkout_location.address_line(holder.shipping_address or {})
+    if line:
+        return line
     rate = holder.shipping_rate
     return rate.name if rate else "-"  # pickup: where to collect it

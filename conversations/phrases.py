@@ -106,6 +106,23 @@ PHRASES = {
         "ask_address_again",
         "Please type the full address: street, postcode and city.",
     ),
+    # Where the channel cannot receive a location (Messenger, SMS): checkout_location.py.
+    "ask_address_typed": pgettext_lazy(
+        "ask_address_typed",
+        "Where should we deliver? Please type the full address: street, postcode and city.",
+    ),
+    "share_location": pgettext_lazy("share_location", "📍 Share my location"),
+    "ask_address_details": pgettext_lazy(
+        "ask_address_details",
+        "Got your location. For the courier: building, floor, flat or door code? Type them, "
+        "or tap “That's all”.",
+    ),
+    "ask_address_details_again": pgettext_lazy(
+        "ask_address_details_again",
+        "Please keep it short for the courier (200 characters at most): building, floor, flat, "
+        "door code.",
+    ),
+    "address_complete": pgettext_lazy("address_complete", "That's all"),
     "free": pgettext_lazy("free", "free"),
     "total_line": pgettext_lazy("total_line", "Total: {total}"),
     "deliver_to": pgettext_lazy("deliver_to", "For {who}: {where}"),

@@ -35,12 +35,15 @@ LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 def _summary(item) -> str:
+    # Whole, never cut: it is what the shopper wrote (up to 4,096 characters on Telegram and
+    # WhatsApp) and what the inbox, the API and the integrators' webhooks show. Lists and
+    # previews shorten it for display only.
     for attribute in ("text", "title", "payload"):
         value = getattr(item, attribute, "")
         if value:
-            return str(value)[:500]
+            return str(value)
     if isinstance(item, m.Carousel):
-        return " · ".join(card.title for card in item.cards)[:500]
+        return " · ".join(card.title for card in item.cards)
     return ""
 
 

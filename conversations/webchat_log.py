@@ -16,6 +16,8 @@ def _inbound_body(body: dict) -> dict:
     for key in ("text", "payload", "title"):
         if body.get(key):
             shown[key] = body[key]
+    if body.get("type") == "location":
+        shown.update(latitude=body.get("latitude"), longitude=body.get("longitude"))
     return shown
 
 

@@ -11,6 +11,7 @@ import math
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_GET, require_http_methods
 
 from channels_adapters import intake, ratelimit
@@ -19,6 +20,8 @@ from channels_adapters.registry import adapter_for
 from channels_adapters.setup import webchat_channel
 from channels_adapters.webchat import visitor as visitors
 from channels_adapters.webchat.wire import MAX_TEXT_CHARS, InvalidField
+from conversations.language import supported
+from conversations.models import Customer
 from conversations.webchat_log import visitor_log
 from shops import untrusted
 from shops.http import body_within
@@ -48,6 +51,7 @@ UI = {
         "counter": "{count} / {limit}",
         "too_long": "Too long: at most {limit} characters ({count} now). Shorten it to send.",
         "share_location": "Share my location",
+        "location_sent": "📍 Location shared",
         "location_denied": "Location not shared: type the address instead.",
         "previous": "Previous",
         "next": "Next",
@@ -66,6 +70,7 @@ UI = {
             "Trop long\u00a0: {limit} caractères au plus ({count} ici). Raccourcissez pour envoyer."
         ),
         "share_location": "Partager ma position",
+        "location_sent": "📍 Position partagée",
         "location_denied": "Position non partagée\u00a0: tapez l'adresse.",
         "previous": "Précédent",
         "next": "Suivant",
@@ -88,10 +93,37 @@ def shop_and_channel(slug: str) -> tuple[Shop, ChannelAccount]:
     return shop, account
 
 
-def chat_page_render(request, shop: Shop, *, messages_url: str, embedded: bool, extra: dict):
+def page_language(request, shop: Shop, *, account: ChannelAccount, visitor: str = "") -> str:
+    """The language of the page's own words, the one the bot will answer in
+    (conversations/language.py), so the page never mixes two: the visitor's known language,
+    else the first of the browser's languages Souk speaks (the page then sends the same list
+    with the visitor's first message), else the shop's."""
+    if visitor:
+        known = (
+            Customer.objects.filter(identities__channel=account, identities__external_id=visitor)
+            .values_list("language", flat=True)
+            .first()
+        )
+        if supported(known or "", shop):
+            return supported(known, shop)
+    for tag, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        if supported(tag, shop):
+            return supported(tag, shop)
+    return shop.language
+
+
+def chat_page_render(
+    request,
+    shop: Shop,
+    *,
+    messages_url: str,
+    embedded: bool,
+    extra: dict,
+    language: str = "",
+):
+    language = language if language in UI else shop.language
     strings = {
-        key: value.replace("{shop}", shop.name)
-        for key, value in UI.get(shop.language, UI["en"]).items()
+        key: value.replace("{shop}", shop.name) for key, value in UI.get(language, UI["en"]).items()
     }
     config = {
         "messagesUrl": messages_url,
@@ -102,6 +134,7 @@ def chat_page_render(request, shop: Shop, *, messages_url: str, embedded: bool, 
     }
     context = {
         "shop": shop,
+        "page_language": language,
         "ui": strings,
         "config": config,
         "initial": shop.name[:1].upper(),
@@ -115,14 +148,16 @@ def chat_page_render(request, shop: Shop, *, messages_url: str, embedded: bool, 
 
 @require_GET
 def chat_page(request, slug: str):
-    shop, _ = shop_and_channel(slug)
-    visitor = visitors.visitor_from_request(request, shop_slug=shop.slug) or visitors.visitor_new()
+    shop, account = shop_and_channel(slug)
+    known = visitors.visitor_from_request(request, shop_slug=shop.slug)
+    visitor = known or visitors.visitor_new()
     response = chat_page_render(
         request,
         shop,
         messages_url=reverse("webchat-messages", kwargs={"slug": shop.slug}),
         embedded=False,
         extra={},
+        language=page_language(request, shop, account=account, visitor=known or ""),
     )
     # Re-set on every visit: a returning visitor keeps their id for another year.
     visitors.visitor_cookie_set(response, visitor=visitor, shop_slug=shop.slug)

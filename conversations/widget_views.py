@@ -62,7 +62,7 @@ def widget_script(request):
 @xframe_options_exempt
 @require_GET
 def embed_page(request, slug: str):
-    shop, _ = chat.shop_and_channel(slug)
+    shop, account = chat.shop_and_channel(slug)
     token = visitor_token(visitors.visitor_new(), shop_slug=shop.slug)
     response = chat.chat_page_render(
         request,
@@ -77,6 +77,9 @@ def embed_page(request, slug: str):
             "storageKey": shop.slug,
             "accent": color if COLOR.match(color := request.GET.get("color", "")) else "",
         },
+        # The visitor's token lives in the frame's storage, unknown here: the browser's
+        # languages decide the page's words, as they will the bot's.
+        language=chat.page_language(request, shop, account=account),
     )
     response["Content-Security-Policy"] = EMBED_POLICY
     return response

@@ -457,7 +457,10 @@ def _parse_delivery(sender: Sender, delivery: dict) -> list[InboundEvent]:
 
 class MessengerAdapter(ChannelAdapter):
     kind = "messenger"
-    capabilities = Capabilities(location_sharing=True, reply_window=True)
+    # No location_sharing: Messenger removed the location quick reply (Send API v4.0, 2019) and
+    # its quick replies now ask only for text, a phone number or an e-mail, so the bot cannot
+    # offer one there. A location that still arrives as an attachment is parsed all the same.
+    capabilities = Capabilities(reply_window=True)
     rate_per_second = 300.0  # about 300 sends a second per Page (channel-limits.md)
 
     def split(self, body: dict) -> list[RawEvent]:

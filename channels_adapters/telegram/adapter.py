@@ -10,6 +10,10 @@ Degradation ladder
   QuickReplies  the text as above with an inline keyboard on its last part ("👇" when there is
                 no text): 3 buttons a row while titles are ≤ 10 units, 2 while ≤ 20, else 1;
                 the first 24 options only.
+                With a `SHARE_LOCATION` option: the text with a one-time reply keyboard whose
+                one button sends the shopper's location (`request_location`; inline buttons
+                cannot), then the other options on a "👇" message with an inline keyboard, so
+                their taps keep their payloads.
   Carousel      the intro text, then the first 10 cards, one message each:
                   1. with an image: sendPhoto, caption (HTML) = bold title ≤ 256 units, price
                      ≤ 64, subtitle cut to what is left of 1024, keyboard of its first 6 buttons;
@@ -79,6 +83,7 @@ from channels_adapters.base import (
     WebhookRejected,
 )
 from channels_adapters.messages import (
+    SHARE_LOCATION,
     Button,
     ButtonPressed,
     Card,
@@ -192,6 +197,8 @@ class TelegramAdapter(ChannelAdapter):
         if isinstance(message, Text | Template):
             return _text_payloads(message.text)
         if isinstance(message, QuickReplies):
+            if any(option.payload == SHARE_LOCATION for option in message.options):
+                return _location_request_payloads(message)
             keyboard = _keyboard(message.options, QUICK_REPLIES_MAX)
             return _text_payloads(message.text, keyboard=keyboard)
         if isinstance(message, Carousel):
@@ -423,15 +430,28 @@ def _full_name(person: dict) -> str:
 
 
 def _location(sender: Sender, message_id: str, location: dict, venue: Any) -> LocationShared:
+    """A pin (Update.message.location), or a place picked from the map (message.venue, which
+    carries the same location plus its title and address)."""
     venue = venue if isinstance(venue, dict) else {}
     parts = (read.text(venue.get(key), f"venue.{key}") for key in ("title", "address"))
     return LocationShared(
         sender=sender,
         message_id=message_id,
-        latitude=read.number(location.get("latitude"), "location.latitude"),
-        longitude=read.number(location.get("longitude"), "location.longitude"),
+        latitude=_coordinate(location.get("latitude"), "location.latitude", 90),
+        longitude=_coordinate(location.get("longitude"), "location.longitude", 180),
         address=", ".join(part for part in parts if part),
     )
+
+
+def _coordinate(value: Any, field: str, bound: int) -> float:
+    """A latitude (bound 90) or longitude (180) in degrees; a missing one is unreadable, not
+    a pin off the coast of Africa at 0, 0."""
+    if value is None:
+        raise read.Unreadable(f"{field} is missing")
+    number = read.number(value, field)
+    if not -bound <= number <= bound:
+        raise read.Unreadable(f"{field} is outside -{bound}..{bound}")
+    return number
 
 
 def _contact(sender: Sender, message_id: str, contact: dict, user: dict) -> ContactShared:
@@ -538,6 +558,22 @@ def _text_payloads(text: str, *, keyboard: dict | None = None) -> list[dict]:
     parts = parts or [PROMPT]
     payloads = [_send_message(part) for part in parts]
     payloads[-1]["params"]["reply_markup"] = keyboard
+    return payloads
+
+
+def _location_request_payloads(message: QuickReplies) -> list[dict]:
+    share = next(o for o in message.options if o.payload == SHARE_LOCATION)
+    title = truncate(_one_line(share.title), BUTTON_TEXT_MAX) or BLANK_BUTTON
+    # One-time: the keyboard folds away once the location is sent.
+    keyboard = {
+        "keyboard": [[{"text": title, "request_location": True}]],
+        "one_time_keyboard": True,
+        "resize_keyboard": True,
+    }
+    payloads = _text_payloads(message.text, keyboard=keyboard)
+    others = _keyboard([o for o in message.options if o is not share], QUICK_REPLIES_MAX)
+    if others is not None:
+        payloads.append(_send_message(PROMPT, reply_markup=others))
     return payloads
 
 

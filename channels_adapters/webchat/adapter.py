@@ -1,10 +1,11 @@
 """The web chat channel: the shop's own chat page, /chat/<shop>/.
 
-There is no platform in between. The page posts each message (split → stored like any webhook
-event) and reads the conversation log back, so `send` delivers nothing: it only lets the
-pipeline mark the OutboundMessage sent, which is when the page shows it. The page draws
-normalized messages itself, so `render` keeps the message as it is, within limits that keep the
-page usable and its links safe:
+There is no platform in between. The page posts each message — text, a tap, or a location from
+the browser's geolocation, with the browser's languages; wire.py checks every field — which is
+stored like any webhook event (split), and reads the conversation log back, so `send` delivers
+nothing: it only lets the pipeline mark the OutboundMessage sent, which is when the page shows
+it. The page draws normalized messages itself, so `render` keeps the message as it is,
+within limits that keep the page usable and its links safe:
 
   Text, QuickReplies   text cut at 4000 characters; the first 13 options
   Carousel             the first 10 cards, 3 buttons each; `more` kept
@@ -16,6 +17,8 @@ page usable and its links safe:
 from __future__ import annotations
 
 from datetime import datetime
+
+from django.conf import settings
 
 from channels_adapters import payload as read
 from channels_adapters.base import (
@@ -29,6 +32,7 @@ from channels_adapters.base import (
 from channels_adapters.messages import (
     ButtonPressed,
     InboundEvent,
+    LocationShared,
     OutboundMessage,
     Receipt,
     Sender,
@@ -97,9 +101,22 @@ def bounded(message: dict) -> dict:
     return message
 
 
+def spoken_language(tags: list) -> str:
+    """The first of the browser's languages (navigator.languages, in the visitor's order) that
+    Souk has translations for, as its base code ("fr-CA" → "fr"); "" when none is. The web
+    chat's counterpart of Telegram's `language_code`: conversations/language.py decides."""
+    known = {code for code, _name in settings.LANGUAGES}
+    for tag in tags if isinstance(tags, list) else ():
+        base = str(tag).lower().split("-")[0]
+        if base in known:
+            return base
+    return ""
+
+
 class WebChatAdapter(ChannelAdapter):
     kind = "webchat"
-    capabilities = Capabilities()
+    # The page's location button uses the browser's geolocation (static/webchat/chat.js).
+    capabilities = Capabilities(location_sharing=True)
     # Nothing leaves the server: the limit only stops a runaway bot from flooding the table.
     rate_per_second = 50.0
 
@@ -114,9 +131,18 @@ class WebChatAdapter(ChannelAdapter):
         visitor = read.ident(event.get("visitor"), "visitor", required=False)
         if not visitor:
             return []
-        sender = Sender(external_id=visitor)
+        sender = Sender(external_id=visitor, language=spoken_language(event.get("languages")))
         message_id = read.ident(event.get("client_id"), "client_id", required=False)
         try:
+            if "latitude" in event:
+                return [
+                    LocationShared(
+                        sender=sender,
+                        message_id=message_id,
+                        latitude=read.number(event["latitude"], "latitude"),
+                        longitude=read.number(event.get("longitude"), "longitude"),
+                    )
+                ]
             if event.get("payload"):
                 return [
                     ButtonPressed(

@@ -10,6 +10,9 @@ Degradation ladders (limits: shared/channel-limits.md, WhatsApp):
   the next ones).
   Options that open a page cannot be buttons or rows: they follow as a text of links. A question
   too long for the body sends its beginning as text first.
+  With a `SHARE_LOCATION` option: the question as a location request message (its body ≤ 1024
+  and WhatsApp's own "Send location" button, nothing else fits in it), then the other options
+  by the ladder above under "…".
 - Carousel of one card: its image with title, price and subtitle as caption, then its buttons as
   QuickReplies (the ladder above, `more` as one more option).
 - Carousel of several cards: the intro's overflow as text, the first card's image with its
@@ -43,6 +46,7 @@ from channels_adapters.base import (
     span,
 )
 from channels_adapters.messages import (
+    SHARE_LOCATION,
     Button,
     ButtonPressed,
     Card,
@@ -79,6 +83,7 @@ TEXT_MAX = 4096
 CAPTION_MAX = 1024
 BUTTONS_MAX = 3
 BUTTON_BODY_MAX = 1024
+LOCATION_BODY_MAX = 1024  # a location request message's body
 BUTTON_TITLE_MAX = 20
 LIST_BODY_MAX = 4096
 LIST_BUTTON_MAX = 20
@@ -226,6 +231,23 @@ def _unique_rows(rows: Sequence[dict]) -> list[dict]:
 
 def _link_lines(buttons: Sequence[Button]) -> list[str]:
     return [f"• {one_line(button.title) or button.url}: {button.url}" for button in buttons]
+
+
+def _location_request(text: str, options: Sequence[Button]) -> list[dict]:
+    """The Cloud API's interactive `location_request_message`: the shopper's answer comes back
+    as an ordinary `location` message."""
+    head, body = split_with_tail(text, TEXT_MAX, LOCATION_BODY_MAX)
+    request = {
+        "type": "interactive",
+        "interactive": {
+            "type": "location_request_message",
+            "body": {"text": body or ELLIPSIS},
+            "action": {"name": "send_location"},
+        },
+    }
+    others = [option for option in options if option.payload != SHARE_LOCATION]
+    rest = _render_quick_replies(ELLIPSIS, others) if others else []
+    return [*(_text_payload(chunk) for chunk in head), request, *rest]
 
 
 def _render_quick_replies(text: str, options: Sequence[Button]) -> list[dict]:
@@ -468,11 +490,22 @@ def _parse_location(sender: Sender, mid: str, message: dict) -> list[InboundEven
         LocationShared(
             sender=sender,
             message_id=mid,
-            latitude=read.number(location.get("latitude"), "location.latitude"),
-            longitude=read.number(location.get("longitude"), "location.longitude"),
+            latitude=_coordinate(location.get("latitude"), "location.latitude", 90),
+            longitude=_coordinate(location.get("longitude"), "location.longitude", 180),
             address=address,
         )
     ]
+
+
+def _coordinate(value: object, field: str, bound: int) -> float:
+    """A latitude (bound 90) or longitude (180) in degrees; a missing one is unreadable, not
+    a pin at 0, 0."""
+    if value is None:
+        raise read.Unreadable(f"{field} is missing")
+    number = read.number(value, field)
+    if not -bound <= number <= bound:
+        raise read.Unreadable(f"{field} is outside -{bound}..{bound}")
+    return number
 
 
 def _parse_contacts(sender: Sender, mid: str, message: dict) -> list[InboundEvent]:
@@ -598,6 +631,8 @@ class WhatsAppAdapter(ChannelAdapter):
         if isinstance(message, Text):
             return _texts(message.text)
         if isinstance(message, QuickReplies):
+            if any(option.payload == SHARE_LOCATION for option in message.options):
+                return _location_request(message.text, message.options)
             return _render_quick_replies(message.text, message.options)
         if isinstance(message, Carousel):
             return _render_carousel(message)

@@ -27,6 +27,7 @@ class Step(StrEnum):
     PHONE = "phone"
     SHIPPING = "shipping"
     ADDRESS = "address"
+    ADDRESS_DETAILS = "address_details"  # after a shared location: floor, flat, door code?
     CONFIRM = "confirm"  # checkout summary shown, waiting for OK / pay
     REORDER = "reorder"  # "OK" buys `reorder` again
 

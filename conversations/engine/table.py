@@ -15,6 +15,7 @@ its ("text") entry.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from conversations import checkout_location as location
 from conversations.bot import ShoppingBot
 from conversations.engine.state import Step
 from conversations.reply import Reply
@@ -62,6 +63,10 @@ TABLE: dict[tuple[Step | None, str], Route] = {
     (Step.SHIPPING, "text"): Route(lambda bot, text: bot.checkout.shipping_typed(text)),
     (Step.ADDRESS, "text"): Route(lambda bot, text: bot.checkout.address_typed(text)),
     (Step.ADDRESS, "location"): Route(lambda bot, event: bot.checkout.location_shared(event)),
+    (ANY, "tap:location"): Route(lambda bot: location.share_tapped(bot.checkout)),
+    (Step.ADDRESS_DETAILS, "text"): Route(lambda bot, t: location.details_typed(bot.checkout, t)),
+    (Step.ADDRESS_DETAILS, "location"): Route(lambda bot, e: bot.checkout.location_shared(e)),
+    (ANY, "tap:pinok"): Route(lambda bot: location.details_done(bot.checkout)),
     (Step.CONFIRM, "text"): Route(lambda bot, text: bot.checkout.confirm_typed(text)),
     # Everything else.
     (ANY, "text"): Route(ShoppingBot.free_text),

@@ -22,7 +22,15 @@
   const csrfToken = form.elements.csrfmiddlewaretoken.value;
   const maxChars = config.maxChars;
   const COUNTER_FROM = 0.8; // the counter shows once four fifths of the limit are used
-  const LOCATION_PAYLOAD = "share_location"; // an option the bot offers where a location helps
+  const LOCATION_PAYLOAD = "location"; // messages.SHARE_LOCATION: the bot asks where to deliver
+  // The visitor's languages, in their order: the server answers in the first one it speaks
+  // (the page's lang attribute is the shop's choice, not the visitor's).
+  const languages = (navigator.languages && navigator.languages.length
+    ? Array.from(navigator.languages)
+    : [navigator.language]
+  )
+    .filter(Boolean)
+    .slice(0, 10);
 
   // Inside a brand's site (the widget) the visitor is a signed token kept in this frame's own
   // storage and sent as a header: browsers withhold cookies from third-party frames.
@@ -145,7 +153,7 @@
     navigator.geolocation.getCurrentPosition(
       (position) => {
         const { latitude, longitude } = position.coords;
-        send({ latitude, longitude, title: strings.share_location });
+        send({ latitude, longitude });
       },
       () => showComposerNote(strings.location_denied),
       { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
@@ -243,7 +251,8 @@
   }
 
   function inbound(body) {
-    const shown = body.text || body.title || (body.latitude !== undefined ? "📍" : "");
+    const located = body.type === "location" || body.latitude !== undefined;
+    const shown = body.text || (located ? strings.location_sent : body.title);
     if (!shown) return null; // the page's own "start" tap: nothing the shopper said
     const node = row("in");
     node.append(bubble(shown));
@@ -438,7 +447,7 @@
 
   // What the shopper typed or tapped: shown at once, confirmed when the log has it.
   function send(fields) {
-    const message = { client_id: uuid4(), ...fields };
+    const message = { client_id: uuid4(), languages, ...fields };
     const node = inbound(message);
     if (node) {
       node.classList.add("pending");

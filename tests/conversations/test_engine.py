@@ -172,6 +172,9 @@ def test_a_shopper_reaches_every_step(
     say("Léa Martin")
     say("+33 6 12 34 56 78")
     tap(f"ship:{rate.pk}")
+    send(m.LocationShared(sender=SHOPPER, latitude=48.8686, longitude=2.3314))  # the pin
+    say("Bât. B, code 1234")  # what the courier needs besides it
+    tap("chaddr")
     say("12 rue de la Paix, 75002 Paris")
     with django_capture_on_commit_callbacks(execute=True):  # the link is made after commit
         tap("pay")
