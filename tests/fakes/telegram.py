@@ -437,6 +437,8 @@ def _check_markup(markup: Any) -> dict[str, Any] | None:
         return None
     if not isinstance(markup, dict):
         raise BadRequest("can't parse reply keyboard markup JSON object")
+    if "keyboard" in markup:
+        return _check_reply_keyboard(markup)
     keyboard = markup.get("inline_keyboard")
     if keyboard is None:
         return markup
@@ -454,6 +456,27 @@ def _check_markup(markup: Any) -> dict[str, Any] | None:
             raise BadRequest("text buttons are unallowed in the inline keyboard")
         if "callback_data" in actions and not 1 <= len(str(button["callback_data"]).encode()) <= 64:
             raise BadRequest("BUTTON_DATA_INVALID")
+    return markup
+
+
+def _check_reply_keyboard(markup: dict[str, Any]) -> dict[str, Any]:
+    """ReplyKeyboardMarkup: rows of KeyboardButton (an object with `text`, or a bare string);
+    `request_location` / `request_contact` are booleans and no inline action may appear."""
+    keyboard = markup["keyboard"]
+    if not isinstance(keyboard, list) or not all(isinstance(row, list) for row in keyboard):
+        raise BadRequest("can't parse reply keyboard markup JSON object")
+    for button in itertools.chain.from_iterable(keyboard):
+        button = {"text": button} if isinstance(button, str) else button
+        if not isinstance(button, dict) or not button.get("text"):
+            raise BadRequest("BUTTON_TEXT_INVALID")
+        for flag in ("request_location", "request_contact"):
+            if flag in button and not isinstance(button[flag], bool):
+                raise BadRequest(f'can\'t parse keyboard button: field "{flag}" must be Boolean')
+        if _BUTTON_ACTIONS & button.keys():
+            raise BadRequest("inline buttons are unallowed in the reply keyboard")
+    for flag in ("one_time_keyboard", "resize_keyboard", "is_persistent", "selective"):
+        if flag in markup and not isinstance(markup[flag], bool):
+            raise BadRequest(f"can't parse reply keyboard markup: {flag} must be Boolean")
     return markup
 
 
