@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
-from channels_adapters import taskqueue
+from channels_adapters import account_cache, taskqueue
 from channels_adapters.base import RawEvent
 from channels_adapters.models import ChannelAccount, ChannelStatus, InboundEvent
 
@@ -53,15 +53,27 @@ def channel_routes_by_external_id(*, kind: str, external_ids: Iterable[str]) -> 
     ids = sorted(set(external_ids))
     if not ids:
         return {}
-    placeholders = ", ".join(["%s"] * len(ids))
-    routes = _channel_routes(f"kind = %s AND external_id IN ({placeholders})", [kind, *ids])
-    return {route.external_id: route for route in routes}
+
+    def load(keys: list) -> dict:
+        wanted = [external_id for _, _, external_id in keys]
+        placeholders = ", ".join(["%s"] * len(wanted))
+        routes = _channel_routes(f"kind = %s AND external_id IN ({placeholders})", [kind, *wanted])
+        return {("ext", kind, route.external_id): route for route in routes}
+
+    # Cached in process (account_cache.py): no query for a page or number seen recently.
+    cached = account_cache.cached_many([("ext", kind, external_id) for external_id in ids], load)
+    return {key[2]: route for key, route in cached.items() if route is not None}
 
 
 def channel_route(*, kind: str, channel_id: int) -> ChannelRoute | None:
     """Routing for platforms whose webhook URL carries our channel id (Telegram)."""
-    routes = _channel_routes("kind = %s AND id = %s", [kind, channel_id])
-    return routes[0] if routes else None
+
+    def load():
+        routes = _channel_routes("kind = %s AND id = %s", [kind, channel_id])
+        return routes[0] if routes else None
+
+    # Cached in process (account_cache.py): no query for a channel seen recently.
+    return account_cache.cached(("id", kind, channel_id), load)
 
 
 def _insert_new(rows: Sequence[tuple]) -> list[int]:

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from channels_adapters import payload
+from channels_adapters import account_cache, payload
 from channels_adapters.base import AccountContext
 from channels_adapters.models import (
     TEMPLATE_PLACEHOLDER,
@@ -55,15 +55,7 @@ def inbound_event_process(*, event_id: int) -> bool:
     event is marked processed and the reason kept in `last_error`, with one warning."""
     try:
         with transaction.atomic():
-            event = (
-                # of=("self",): lock the event row only. Locking the joined channel and shop
-                # rows too made a second worker, busy with another event of the same channel,
-                # skip this one as "held by another worker": it was then left unprocessed.
-                InboundEvent.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("channel__shop")
-                .filter(pk=event_id, processed_at__isnull=True)
-                .first()
-            )
+            event = _event_claim(event_id)
             if event is None:
                 return False  # already processed, or another worker holds it
             account = event.channel
@@ -76,18 +68,57 @@ def inbound_event_process(*, event_id: int) -> bool:
             for parsed in events:
                 # Platform calls never run inside the transaction.
                 transaction.on_commit(lambda parsed=parsed: _acknowledge(adapter, context, parsed))
-            event.processed_at = timezone.now()
-            fields = ["processed_at"]
             if unreadable:
                 event.last_error = unreadable
-                fields.append("last_error")
-            event.save(update_fields=fields)
+                event.save(update_fields=["last_error"])
         return True
     except Exception as exc:
         InboundEvent.objects.filter(pk=event_id).update(
             attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
         )
         raise
+
+
+def _event_claim(event_id: int) -> InboundEvent | None:
+    """Locks the unprocessed event and marks it processed, in one statement: the mark is part
+    of the caller's transaction, so it is undone with everything else if processing fails.
+    None when it is processed already or another worker holds it (SKIP LOCKED: that worker
+    is processing it). Its channel and shop come from the process's cache (account_cache.py).
+
+    Raw SQL because the ORM's update() returns no rows; UPDATE … RETURNING runs on
+    PostgreSQL and on SQLite ≥ 3.35 (which has no row locks: its writers are serialised)."""
+    table = connection.ops.quote_name(InboundEvent._meta.db_table)
+    now = timezone.now()
+    if connection.features.has_select_for_update_skip_locked:
+        # Only the event's row is locked: a second worker busy with another event of the same
+        # channel must not skip this one (docs/performance.md, end_to_end finding 6).
+        target = f"(SELECT id FROM {table} WHERE id = %s AND processed_at IS NULL FOR UPDATE SKIP LOCKED)"  # noqa: E501, S608
+        where = f"id = {target}"
+    else:
+        where = "id = %s AND processed_at IS NULL"
+    sql = (
+        f"UPDATE {table} SET processed_at = %s WHERE {where} "  # noqa: S608
+        "RETURNING channel_id, shop_id, event_id, payload"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), event_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    channel_id, shop_id, platform_id, payload = row
+    account = account_cache.channel_account(channel_id)
+    if account is None:  # the channel was deleted with its events: nothing left to answer
+        return None
+    payload_field = InboundEvent._meta.get_field("payload")
+    # What processing reads of the event; the rest of the row is not loaded.
+    return InboundEvent(
+        pk=event_id,
+        shop_id=shop_id,
+        channel=account,
+        event_id=platform_id,
+        payload=payload_field.from_db_value(payload, None, connection),
+        processed_at=now,
+    )
 
 
 def _parsed(adapter, event: InboundEvent) -> tuple[list, str]:

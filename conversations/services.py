@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from channels_adapters import messages as m
@@ -14,6 +15,7 @@ from channels_adapters.models import ChannelAccount
 from channels_adapters.outbound import outbound_queue
 from conversations.engine.dispatch import respond
 from conversations.handed_off import bot_answers_while_handed_off
+from conversations.language import supported
 from conversations.models import (
     Conversation,
     ConversationStatus,
@@ -26,6 +28,7 @@ from conversations.payment_events import payment_event_handle
 from conversations.people import person_public_name
 from orders.funnel import FunnelSource, funnel_record
 from orders.models import FunnelStep
+from orders.selectors import paid_orders_of
 from shops.events import event_emit
 from shops.live import live_event
 
@@ -56,11 +59,15 @@ def conversation_for_sender(*, account: ChannelAccount, sender: m.Sender) -> Con
         # The conversation's row lock, in the same query: its events are answered one at a
         # time, each reading the state the previous one left (docs/conversations.md).
         .select_for_update(of=("self",))
+        # Whether "OK" has anything to buy again, in the same query: the greeting of a
+        # returning shopper asks, and most have no paid order (orders.selectors).
+        .annotate(customer_has_paid_order=Exists(paid_orders_of(OuterRef("customer_id"))))
         .filter(identity__channel=account, identity__external_id=sender.external_id)
         .first()
     )
     if conversation is not None:
         customer = conversation.customer
+        customer.has_paid_order = conversation.customer_has_paid_order
         conversation.channel = account
         if sender.name and not customer.name:
             customer.name = sender.name[:150]
@@ -82,6 +89,7 @@ def conversation_for_sender(*, account: ChannelAccount, sender: m.Sender) -> Con
         conversation = Conversation.objects.create(
             shop=account.shop, customer=customer, identity=identity, channel=account
         )
+    customer.has_paid_order = False  # a new customer
     live_event(
         shop_id=account.shop_id,
         kind="conversation.created",
@@ -98,8 +106,11 @@ def conversation_send(
     post_purchase: bool = False,
     refused: str = "",
     tag: str = "",
+    received: Message | None = None,
 ) -> None:
-    """Queues messages to the customer and logs them in the conversation. `post_purchase`:
+    """Queues messages to the customer and logs them in the conversation. `received`: the
+    shopper's message they answer, not saved yet: logged first, in the same INSERT (the caller
+    logs it itself when nothing is sent). `post_purchase`:
     news about an order, which channels may deliver outside their reply window. `tag`: any
     other reason the channel's rules allow (base.TAG_*, e.g. a person's late answer).
     `refused`: why the channel's rules forbid sending them now (base.PERMANENT_*): logged as
@@ -117,7 +128,7 @@ def conversation_send(
             refused=refused,
             last_inbound_at=conversation.last_message_at,
         )
-        logged = Message.objects.bulk_create(
+        replies = [
             Message(
                 shop_id=conversation.shop_id,
                 conversation=conversation,
@@ -129,7 +140,12 @@ def conversation_send(
                 author=author,
             )
             for message, row in zip(messages, queued, strict=True)
-        )
+        ]
+        unlogged = [received] if received is not None and received.pk is None else []
+        # One INSERT for the shopper's message and the replies, in that order (ids too).
+        logged = Message.objects.bulk_create([*unlogged, *replies])[len(unlogged) :]
+        for message in unlogged:
+            _message_announce(message)
         for message in logged:
             _message_announce(message)
         if author is not None:
@@ -256,7 +272,7 @@ def _events_handle(*, account: ChannelAccount, events: list[m.InboundEvent]) -> 
             payment_event_handle(account=account, event=event)
             continue
         conversation = conversation_for_sender(account=account, sender=event.sender)
-        received = Message.objects.create(
+        received = Message(
             shop_id=account.shop_id,
             conversation=conversation,
             direction=Direction.INBOUND,
@@ -264,7 +280,6 @@ def _events_handle(*, account: ChannelAccount, events: list[m.InboundEvent]) -> 
             text=_summary(event),
             body=event.to_dict(),
         )
-        _message_announce(received)
         now = timezone.now()
         conversation.last_message_at = now
         changed = ["last_message_at", "bot_state", "opted_out"]
@@ -273,6 +288,7 @@ def _events_handle(*, account: ChannelAccount, events: list[m.InboundEvent]) -> 
             conversation.status, conversation.resolved_at = ConversationStatus.OPEN, None
             changed += ["status", "resolved_at"]
         if isinstance(event, m.OptOut):
+            _received_log(received)
             conversation.opted_out = True  # the platform itself confirms (Twilio: STOP reply)
         else:
             if isinstance(event, m.OptIn):
@@ -280,16 +296,32 @@ def _events_handle(*, account: ChannelAccount, events: list[m.InboundEvent]) -> 
                 conversation.opted_out = False
                 event = m.ButtonPressed(sender=event.sender, payload="start")
             if isinstance(event, m.PaymentSucceeded):
+                _received_log(received)
                 payment_event_handle(account=account, event=event)  # the receipt follows
             elif not conversation.opted_out and (
                 not conversation.handed_off or bot_answers_while_handed_off(event)
             ):
+                if not supported(conversation.customer.language, conversation.shop):
+                    # The bot guesses the language from the shopper's logged messages,
+                    # this one included.
+                    _received_log(received)
                 reply = respond(conversation, event)
                 if reply.hand_off:
                     conversation_hand_off(conversation=conversation)
-                conversation_send(conversation=conversation, messages=reply.messages)
+                # Logged with the replies, one INSERT instead of two.
+                conversation_send(
+                    conversation=conversation, messages=reply.messages, received=received
+                )
+        if received.pk is None:  # no reply (a person has the conversation, opted out…)
+            _received_log(received)
         conversation.save(update_fields=changed)
         _touch_customer(conversation.customer, now)
+
+
+def _received_log(received: Message) -> None:
+    if received.pk is None:
+        received.save(force_insert=True)
+        _message_announce(received)
 
 
 def _touch_customer(customer: Customer, now) -> None:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from channels_adapters.models import ChannelAccount, ChannelKind
+from orders.details import order_details_fill
 from orders.models import Order, ShippingRate
 from orders.transitions import OrderStatus
 from payments.models import Payment
@@ -84,16 +85,6 @@ def order_details_record(*, order: Order, payment: Payment, details: dict) -> in
         locked = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
         if locked.status != OrderStatus.PENDING:
             return payment.amount
-        rate = details.pop("shipping_rate", None)
-        changed = [name for name, value in details.items() if value and not getattr(locked, name)]
-        for name in changed:
-            setattr(locked, name, details[name])
-        if rate is not None and locked.shipping_rate_id is None:
-            locked.shipping_rate, locked.shipping_method = rate, rate.name
-            locked.shipping_total = rate.cost_for(locked.subtotal)
-            locked.total = locked.subtotal + locked.shipping_total
-            changed += ["shipping_rate", "shipping_method", "shipping_total", "total"]
+        if "total" in order_details_fill(order=locked, **details):
             Payment.objects.filter(pk=payment.pk).update(amount=locked.total)
-        if changed:
-            locked.save(update_fields=[*changed, "updated_at"])
         return locked.total

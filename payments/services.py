@@ -28,6 +28,7 @@ from orders.events import order_event
 from orders.models import Order
 from orders.transitions import FulfillmentStatus, InvalidTransition, PaymentStatus
 from payments import selectors
+from payments.collected import collected_details_record
 from payments.models import (
     Payment,
     PaymentKind,
@@ -326,6 +327,8 @@ def payment_outcome_record(*, payment: Payment, outcome: base.Outcome) -> Paymen
             locked.succeeded_at = timezone.now()
             if outcome.saved_card:
                 locked.method = _save_card(locked, outcome.saved_card) or locked.method
+            if outcome.collected is not None:
+                collected_details_record(payment=locked, collected=outcome.collected)
             locked.save()
             paid_otherwise = (
                 Payment.objects.filter(order=order, state=PaymentState.SUCCEEDED)

@@ -10,7 +10,7 @@ that holds row locks (DESIGN.md).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from payments.models import Payment, PaymentMethod, Refund
 
@@ -35,6 +35,21 @@ CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
+class CollectedDetails:
+    """What the provider's own page asked the shopper (Stripe Checkout: name, phone, address,
+    delivery option), to be written on the order when the payment succeeds. Blank: not asked
+    there (the order had it already)."""
+
+    contact_name: str = ""
+    contact_phone: str = ""
+    shipping_address: dict = field(default_factory=dict)  # as orders keep it: {"text", ...}
+    shipping_rate_id: int | None = None  # the delivery option chosen on the page, ours
+    shipping_method: str = ""  # its name as the page showed it
+    shipping_amount: int | None = None  # what the page charged for it
+    amount_charged: int | None = None  # the whole amount the provider took
+
+
+@dataclass(frozen=True)
 class Outcome:
     """Where a payment stands at the provider."""
 
@@ -45,6 +60,7 @@ class Outcome:
     decline_code: str = ""
     decline_message: str = ""
     saved_card: SavedCard | None = None
+    collected: CollectedDetails | None = None  # SUCCEEDED on a page that asked the details
 
 
 class ProviderUnavailable(Exception):
@@ -64,6 +80,9 @@ class PaymentProvider(ABC):
     # Whether the page the link opens asks the shopper's name, phone and (when the order needs
     # one) address, writing them on the order before paying: the chat then does not ask them.
     collects_details: bool = False
+    # How many delivery options that page can offer (None: all of them); a shop with more has
+    # the chat ask the option first.
+    delivery_options_max: int | None = None
 
     @abstractmethod
     def link_create(self, payment: Payment, *, customer_ref: str = "") -> str:

@@ -14,6 +14,7 @@ import logging
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -37,6 +38,11 @@ from payments.providers.base import (
     ProviderUnavailable,
     SavedCard,
 )
+from payments.providers.stripe_details import (
+    DELIVERY_OPTIONS_MAX,
+    collected_details,
+    details_params,
+)
 from payments.selectors import stripe_secret_key
 
 logger = logging.getLogger(__name__)
@@ -45,6 +51,9 @@ logger = logging.getLogger(__name__)
 SESSION_MIN_LIFETIME = timedelta(minutes=31)
 SESSION_PLANNED_LIFETIME = timedelta(minutes=45)
 RETURN_PATH = "/pay/done/"
+# A session is read with its card (to save it) and the delivery option chosen on the page
+# (our rate id is in the ShippingRate's metadata).
+SESSION_EXPAND = ["payment_intent.payment_method", "shipping_cost.shipping_rate"]
 
 DECLINE_MESSAGES = {
     "card_declined": "Your card was declined.",
@@ -207,6 +216,10 @@ def _intent_outcome(intent: dict[str, Any], *, provider_ref: str, customer: str 
 
 class StripeProvider(PaymentProvider):
     name = "stripe"
+    # Checkout asks the name, phone, address and delivery option the order lacks
+    # (payments/providers/stripe_details.py), up to five delivery options.
+    collects_details = True
+    delivery_options_max = DELIVERY_OPTIONS_MAX
 
     # -- hosted page (Stripe Checkout) ---------------------------------------------------------
     def link_create(self, payment: Payment, *, customer_ref: str = "") -> str:
@@ -254,6 +267,9 @@ class StripeProvider(PaymentProvider):
             params["customer"] = customer_ref
         else:
             params["customer_creation"] = "always"
+        # Name, phone, address and delivery option: asked on Stripe's page when the order
+        # lacks them (the chat left them to it).
+        params.update(details_params(order, customer_ref=customer_ref))
         key = payment.idempotency_key + key_suffix + late_suffix
         with _calling_stripe("checkout session create"):
             session = stripe_client(payment.shop_id).v1.checkout.sessions.create(
@@ -320,7 +336,7 @@ class StripeProvider(PaymentProvider):
         if ref.startswith("cs_"):
             with _calling_stripe("checkout session retrieve"):
                 session = client.v1.checkout.sessions.retrieve(
-                    ref, params={"expand": ["payment_intent.payment_method"]}
+                    ref, params={"expand": SESSION_EXPAND}
                 )
             return self._session_outcome(_plain(session))
         if ref.startswith("pi_"):
@@ -339,11 +355,12 @@ class StripeProvider(PaymentProvider):
         if isinstance(customer, dict):
             customer = customer.get("id", "")
         if session.get("status") == "complete" and session.get("payment_status") == "paid":
+            collected = collected_details(session)
             if intent:
                 outcome = _intent_outcome(intent, provider_ref=ref, customer=customer)
                 if outcome.status == SUCCEEDED:
-                    return outcome
-            return Outcome(SUCCEEDED, provider_ref=ref)
+                    return replace(outcome, collected=collected)
+            return Outcome(SUCCEEDED, provider_ref=ref, collected=collected)
         if session.get("status") == "expired":
             return Outcome(
                 CANCELLED,

@@ -8,10 +8,20 @@ Stripe, it keeps the first answer to each `Idempotency-Key` and replays it for t
 (`Idempotent-Replayed: true`), and refuses the key reused with other parameters.
 
 Covered: Checkout Sessions (create, list, retrieve with expand, expire), PaymentIntents (create
-off session with a saved card, retrieve), Refunds (create). What happens on Stripe's side
-without an API call is a test helper:
+off session with a saved card, retrieve), Refunds (create). A session's parameters are checked
+as Stripe checks them (an unknown one is `parameter_unknown`), including what the page asks
+besides the card: `shipping_address_collection[allowed_countries]` (Stripe's own country
+list), `phone_number_collection`, `name_collection`, `customer_update` and up to five
+`shipping_options[][shipping_rate_data]` (each becomes a ShippingRate, `shr_…`, expandable as
+`shipping_cost.shipping_rate`; the first is pre-selected and counted in `amount_total`).
+Sessions are shaped as the API version stripe-python pins (2025-03-31 and later): the address
+in `collected_information.shipping_details`, name and phone in `customer_details`, the option
+chosen in `shipping_cost`. What happens on Stripe's side without an API call is a test helper:
 
     delivery = fake.complete_session(session_id, card="4242424242424242")
+    fake.complete_session(session_id, name="Léa Martin", phone="+33612345678",
+                          address={"line1": "…", "postal_code": "…", "city": "…",
+                                   "country": "FR"}, shipping_option=1)
     client.post("/webhooks/stripe/", delivery.body, content_type="application/json",
                 HTTP_STRIPE_SIGNATURE=delivery.signature)
     fake.event("checkout.session.expired", session)   # any signed event
@@ -30,10 +40,12 @@ import json
 import re
 import secrets
 import time
+import typing
 from dataclasses import dataclass
 from typing import Any
 
 import stripe
+from stripe.params.checkout import SessionCreateParamsShippingAddressCollection
 
 from tests.fakes.server import FakeServer, RecordedRequest, Response
 
@@ -54,8 +66,61 @@ _ROUTES = [
     ("GET", re.compile(r"^/v1/payment_intents/(?P<id>[^/]+)$"), "payment_intents.retrieve"),
     ("POST", re.compile(r"^/v1/refunds$"), "refunds.create"),
 ]
-_INT_FIELDS = {"amount", "unit_amount", "quantity", "expires_at"}
-_BOOL_FIELDS = {"off_session", "confirm"}
+_INT_FIELDS = {"amount", "unit_amount", "quantity", "expires_at", "value"}
+_BOOL_FIELDS = {"off_session", "confirm", "enabled", "optional"}
+
+# What POST /v1/checkout/sessions accepts here (Stripe accepts more; this fake refuses any
+# parameter it does not model, as Stripe refuses one it does not know).
+_SESSION_PARAMS = frozenset(
+    {
+        "mode",
+        "locale",
+        "line_items",
+        "payment_intent_data",
+        "metadata",
+        "client_reference_id",
+        "success_url",
+        "cancel_url",
+        "expires_at",
+        "customer",
+        "customer_creation",
+        "customer_email",
+        "customer_update",
+        "shipping_address_collection",
+        "phone_number_collection",
+        "name_collection",
+        "shipping_options",
+        "expand",
+    }
+)
+_AUTO_NEVER = ("auto", "never")
+_ESTIMATE_BOUND = {"unit": ("business_day", "day", "hour", "month", "week"), "value": int}
+# The shape of the parameters about the shopper's details: a dict is an object (no other
+# keys), a one-item list an array of it, a tuple the allowed strings, a type the value's.
+_DETAIL_SCHEMA: dict[str, Any] = {
+    "customer_update": {"name": _AUTO_NEVER, "address": _AUTO_NEVER, "shipping": _AUTO_NEVER},
+    "shipping_address_collection": {"allowed_countries": [str]},
+    "phone_number_collection": {"enabled": bool},
+    "name_collection": {
+        "individual": {"enabled": bool, "optional": bool},
+        "business": {"enabled": bool, "optional": bool},
+    },
+    "shipping_options": [
+        {
+            "shipping_rate": str,
+            "shipping_rate_data": {
+                "type": ("fixed_amount",),
+                "display_name": str,
+                "fixed_amount": {"amount": int, "currency": str},
+                "delivery_estimate": {"minimum": _ESTIMATE_BOUND, "maximum": _ESTIMATE_BOUND},
+                "metadata": dict,
+                "tax_behavior": ("exclusive", "inclusive", "unspecified"),
+                "tax_code": str,
+            },
+        }
+    ],
+}
+SHIPPING_OPTIONS_MAX = 5
 
 
 @dataclass(frozen=True)
@@ -85,6 +150,18 @@ CARDS = {
 }
 
 
+def stripe_countries() -> frozenset[str]:
+    """The countries Stripe takes in `allowed_countries`, as stripe-python types them."""
+    hints = typing.get_type_hints(SessionCreateParamsShippingAddressCollection)
+    (items,) = typing.get_args(hints["allowed_countries"])
+    return frozenset(
+        code
+        for arg in typing.get_args(items)
+        if typing.get_origin(arg) is typing.Literal
+        for code in typing.get_args(arg)
+    )
+
+
 class StripeError(Exception):
     def __init__(self, status: int, error: dict[str, Any]):
         super().__init__(error.get("message", ""))
@@ -109,6 +186,45 @@ def _invalid(message: str, param: str = "", code: str = "parameter_invalid") -> 
     if param:
         error["param"] = param
     return StripeError(400, error)
+
+
+def _unknown(param: str) -> StripeError:
+    return _invalid(f"Received unknown parameter: {param}", param, "parameter_unknown")
+
+
+def _check_shape(value: Any, schema: Any, param: str) -> None:
+    """Stripe's answer to a parameter of the wrong shape, naming it in bracket notation."""
+    if isinstance(schema, dict):
+        if not isinstance(value, dict):
+            raise _invalid(f"Invalid object: {param} must be an object.", param)
+        for key, item in value.items():
+            if key not in schema:
+                raise _unknown(f"{param}[{key}]")
+            _check_shape(item, schema[key], f"{param}[{key}]")
+    elif isinstance(schema, list):
+        if not isinstance(value, list):
+            raise _invalid(f"Invalid array: {param} must be an array.", param)
+        for index, item in enumerate(value):
+            _check_shape(item, schema[0], f"{param}[{index}]")
+    elif isinstance(schema, tuple):
+        if value not in schema:
+            raise _invalid(
+                f"Invalid {param}: must be one of {', '.join(schema)}", param, "parameter_invalid"
+            )
+    elif schema is bool and not isinstance(value, bool):
+        raise _invalid(f"Invalid boolean: {value}", param, "parameter_invalid_boolean")
+    elif schema is int and not isinstance(value, int):
+        raise _invalid(f"Invalid integer: {value}", param, "parameter_invalid_integer")
+    elif schema is str and not isinstance(value, str):
+        raise _invalid(f"Invalid string: {param} must be a string.", param)
+    elif schema is dict and not (
+        isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+    ):
+        raise _invalid(f"Invalid hash: {param} must map keys to strings.", param)
+
+
+def _missing_param(param: str) -> StripeError:
+    return _invalid(f"Missing required param: {param}.", param, "parameter_missing")
 
 
 @dataclass
@@ -154,6 +270,7 @@ class FakeStripe(FakeServer):
         self.payment_methods: dict[str, dict[str, Any]] = {}
         self.charges: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
+        self.shipping_rates: dict[str, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []
         self._idempotent: dict[tuple[str, str], _Idempotent] = {}
         self._card_of_method: dict[str, TestCard] = {}
@@ -235,6 +352,12 @@ class FakeStripe(FakeServer):
 
     # -- Checkout Sessions -----------------------------------------------------------------
     def _checkout_sessions_create(self, params, request) -> dict[str, Any]:
+        for name in params:
+            if name not in _SESSION_PARAMS:
+                raise _unknown(name)
+        for name, schema in _DETAIL_SCHEMA.items():
+            if name in params:
+                _check_shape(params[name], schema, name)
         if params.get("mode") != "payment":
             raise _invalid("This fake supports mode=payment only.", "mode")
         items = params.get("line_items")
@@ -272,6 +395,10 @@ class FakeStripe(FakeServer):
             )
         if customer and customer not in self.customers:
             raise _missing("customer", customer, "customer")
+        if params.get("customer_update") and not customer:
+            raise _invalid("customer_update can only be used with customer.", "customer_update")
+        self._check_details(params)
+        options = self._shipping_options(params, currency)
         now = int(time.time())
         expires_at = params.get("expires_at", now + 24 * 3600)
         if not isinstance(expires_at, int) or not now + 1800 <= expires_at <= now + 24 * 3600:
@@ -292,6 +419,16 @@ class FakeStripe(FakeServer):
             "currency": currency,
             "customer": customer,
             "customer_creation": params.get("customer_creation"),
+            "customer_details": None,
+            "collected_information": None,
+            "shipping_address_collection": params.get("shipping_address_collection"),
+            "phone_number_collection": {
+                "enabled": bool((params.get("phone_number_collection") or {}).get("enabled"))
+            },
+            "name_collection": params.get("name_collection"),
+            "shipping_options": options,
+            "shipping_cost": None,
+            "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
             "client_reference_id": params.get("client_reference_id"),
             "metadata": dict(params.get("metadata") or {}),
             "payment_intent": None,
@@ -303,10 +440,125 @@ class FakeStripe(FakeServer):
             "url": f"{self.url}/c/pay/{session_id}",
         }
         self.sessions[session_id] = session
+        if options:  # Stripe's page pre-selects the first option, counted in the total
+            self._choose_shipping(session, 0)
         # What Stripe keeps to build the PaymentIntent once the shopper pays (not returned).
         session["_payment_intent_data"] = copy.deepcopy(params.get("payment_intent_data") or {})
         session["_line_items"] = copy.deepcopy(items)
+        session["_customer_update"] = dict(params.get("customer_update") or {})
         return self._public(session)
+
+    def _check_details(self, params) -> None:
+        """What Stripe refuses in the parameters asking the shopper's details."""
+        collection = params.get("shipping_address_collection")
+        if collection is not None:
+            countries = collection.get("allowed_countries")
+            if not countries:
+                raise _missing_param("shipping_address_collection[allowed_countries]")
+            accepted = stripe_countries()
+            for index, country in enumerate(countries):
+                if country not in accepted:
+                    raise _invalid(
+                        f"Invalid shipping_address_collection[allowed_countries][{index}]: "
+                        f"must be one of {', '.join(sorted(accepted))}",
+                        f"shipping_address_collection[allowed_countries][{index}]",
+                    )
+        for name, node in (
+            ("phone_number_collection", params.get("phone_number_collection")),
+            (
+                "name_collection[individual]",
+                (params.get("name_collection") or {}).get("individual"),
+            ),
+            ("name_collection[business]", (params.get("name_collection") or {}).get("business")),
+        ):
+            if node is not None and "enabled" not in node:
+                raise _missing_param(f"{name}[enabled]")
+
+    def _shipping_options(self, params, currency: str | None) -> list[dict[str, Any]]:
+        """Each `shipping_rate_data` becomes a ShippingRate, as on Stripe."""
+        given = params.get("shipping_options") or []
+        if len(given) > SHIPPING_OPTIONS_MAX:
+            raise _invalid(
+                f"shipping_options: you can specify up to {SHIPPING_OPTIONS_MAX} shipping "
+                f"options, got {len(given)}.",
+                "shipping_options",
+                "parameter_invalid",
+            )
+        options = []
+        for index, option in enumerate(given):
+            param = f"shipping_options[{index}]"
+            if ("shipping_rate" in option) == ("shipping_rate_data" in option):
+                raise _invalid(
+                    f"You must specify exactly one of {param}[shipping_rate] or "
+                    f"{param}[shipping_rate_data].",
+                    param,
+                )
+            if "shipping_rate" in option:
+                rate = self.shipping_rates.get(option["shipping_rate"])
+                if rate is None:
+                    raise _missing("shipping_rate", option["shipping_rate"], param)
+            else:
+                rate = self._new_shipping_rate(option["shipping_rate_data"], param, currency)
+            options.append(
+                {"shipping_amount": rate["fixed_amount"]["amount"], "shipping_rate": rate["id"]}
+            )
+        return options
+
+    def _new_shipping_rate(self, data, param: str, currency: str | None) -> dict[str, Any]:
+        param += "[shipping_rate_data]"
+        if not data.get("display_name"):
+            raise _missing_param(f"{param}[display_name]")
+        fixed = data.get("fixed_amount")
+        if fixed is None:
+            raise _missing_param(f"{param}[fixed_amount]")
+        for name in ("amount", "currency"):
+            if name not in fixed:
+                raise _missing_param(f"{param}[fixed_amount][{name}]")
+        if fixed["amount"] < 0:
+            raise _invalid(
+                "This value must be greater than or equal to 0.", f"{param}[fixed_amount][amount]"
+            )
+        if fixed["currency"] != currency:
+            raise _invalid(
+                f"The shipping rate's currency ({fixed['currency']}) must match the Checkout "
+                f"Session's currency ({currency}).",
+                f"{param}[fixed_amount][currency]",
+            )
+        for bound, value in (data.get("delivery_estimate") or {}).items():
+            if "unit" not in value or "value" not in value:
+                raise _missing_param(f"{param}[delivery_estimate][{bound}][unit]")
+            if value["value"] < 1:
+                raise _invalid(
+                    "Must be greater than 0.", f"{param}[delivery_estimate][{bound}][value]"
+                )
+        rate_id = "shr_" + secrets.token_hex(12)
+        self.shipping_rates[rate_id] = {
+            "id": rate_id,
+            "object": "shipping_rate",
+            "active": True,
+            "type": "fixed_amount",
+            "display_name": data["display_name"],
+            "fixed_amount": {"amount": fixed["amount"], "currency": fixed["currency"]},
+            "delivery_estimate": copy.deepcopy(data.get("delivery_estimate")),
+            "metadata": dict(data.get("metadata") or {}),
+            "tax_behavior": data.get("tax_behavior", "unspecified"),
+            "tax_code": data.get("tax_code"),
+            "created": int(time.time()),
+            "livemode": False,
+        }
+        return self.shipping_rates[rate_id]
+
+    def _choose_shipping(self, session: dict[str, Any], index: int) -> None:
+        option = session["shipping_options"][index]
+        amount = option["shipping_amount"]
+        session["shipping_cost"] = {
+            "amount_subtotal": amount,
+            "amount_tax": 0,
+            "amount_total": amount,
+            "shipping_rate": option["shipping_rate"],
+        }
+        session["total_details"]["amount_shipping"] = amount
+        session["amount_total"] = session["amount_subtotal"] + amount
 
     def _checkout_sessions_list(self, params, request) -> dict[str, Any]:
         limit = int(params.get("limit", 10))
@@ -505,15 +757,29 @@ class FakeStripe(FakeServer):
 
     # -- what happens on Stripe's side (test helpers) ---------------------------------------
     def complete_session(
-        self, session_id: str, card: str = "4242424242424242", *, exp_year: int | None = None
+        self,
+        session_id: str,
+        card: str = "4242424242424242",
+        *,
+        exp_year: int | None = None,
+        name: str = "Jenny Rosen",
+        phone: str = "+33612345678",
+        address: dict[str, str] | None = None,
+        shipping_option: int = 0,
+        email: str = "jenny.rosen@example.com",
     ) -> WebhookDelivery:
-        """The shopper pays on the Checkout page with `card`. Returns the signed event Stripe
-        would send: checkout.session.completed, or payment_intent.payment_failed when the card
-        is declined (the session stays open for another try)."""
+        """The shopper pays on the Checkout page with `card`, typing what the page asks: the
+        name on the card (and on the address), the phone when `phone_number_collection` is
+        on, the address (`line1`, `postal_code`, `city`, `country`, …) when
+        `shipping_address_collection` is set, and the delivery option `shipping_option` (an
+        index in the session's options). Returns the signed event Stripe would send:
+        checkout.session.completed, or payment_intent.payment_failed when the card is
+        declined (the session stays open for another try)."""
         with self._lock:
             session = self._session(session_id)
             if session["status"] != "open":
                 raise AssertionError(f"session {session_id} is {session['status']}")
+            self._fill_page(session, name, phone, email, address, shipping_option)
             test_card = CARDS[card.replace(" ", "")]
             data = session["_payment_intent_data"]
             customer = session["customer"]
@@ -530,6 +796,7 @@ class FakeStripe(FakeServer):
                 description=data.get("description"),
             )
             intent["payment_method"] = method["id"]
+            intent["amount"] = session["amount_total"]  # with the delivery option chosen now
             session["payment_intent"] = intent["id"]
             if test_card.on_page != "succeeded":
                 intent["status"] = "requires_payment_method"
@@ -543,10 +810,70 @@ class FakeStripe(FakeServer):
                 return self.event("payment_intent.payment_failed", self._public(intent))
             if intent.get("setup_future_usage"):
                 method["customer"] = customer  # attached: chargeable off session later
+            self._customer_keeps(session, customer)
             self._succeed(intent)
             session.update(status="complete", payment_status="paid", customer=customer, url=None)
             self.event("payment_intent.succeeded", self._public(intent))
             return self.event("checkout.session.completed", self._public(session))
+
+    def _fill_page(self, session, name, phone, email, address, shipping_option) -> None:
+        """What Stripe's page records of the shopper (every field it asked is required)."""
+        collection = session.get("shipping_address_collection")
+        shipping = None
+        if collection:
+            address = {
+                "line1": "12 rue de la Paix",
+                "line2": None,
+                "postal_code": "75002",
+                "city": "Paris",
+                "state": None,
+                "country": "FR",
+                **(address or {}),
+            }
+            if address["country"] not in collection["allowed_countries"]:
+                raise AssertionError(
+                    f"Stripe's page offers no {address['country']}: "
+                    f"{collection['allowed_countries']}"
+                )
+            shipping = {"name": name, "address": address}
+        elif address is not None:
+            raise AssertionError("this session's page asks no address")
+        individual = (session.get("name_collection") or {}).get("individual") or {}
+        asks_phone = session["phone_number_collection"]["enabled"]
+        session["customer_details"] = {
+            "email": email,
+            "name": name,
+            "individual_name": name if individual.get("enabled") else None,
+            "business_name": None,
+            "phone": phone if asks_phone else None,
+            "address": copy.deepcopy(shipping["address"]) if shipping else None,
+            "tax_exempt": "none",
+            "tax_ids": [],
+        }
+        session["collected_information"] = {
+            "business_name": None,
+            "individual_name": name if individual.get("enabled") else None,
+            "shipping_details": shipping,
+        }
+        if session["shipping_options"]:
+            if not 0 <= shipping_option < len(session["shipping_options"]):
+                raise AssertionError(f"no shipping option {shipping_option} on this page")
+            self._choose_shipping(session, shipping_option)
+
+    def _customer_keeps(self, session: dict[str, Any], customer_id: str) -> None:
+        """A customer Checkout created keeps the name, e-mail and phone; a given one what
+        `customer_update` allowed."""
+        customer = self.customers[customer_id]
+        details = session["customer_details"] or {}
+        shipping = (session.get("collected_information") or {}).get("shipping_details")
+        update = session["_customer_update"]
+        created = session.get("customer_creation") == "always" and session["customer"] is None
+        if created or update.get("name") == "auto":
+            customer["name"] = details.get("name")
+        if created:
+            customer.update(email=details.get("email"), phone=details.get("phone"))
+        if shipping and (created or update.get("shipping") == "auto"):
+            customer["shipping"] = {**copy.deepcopy(shipping), "phone": details.get("phone")}
 
     def create_customer(self) -> dict[str, Any]:
         customer_id = "cus_" + secrets.token_hex(7)
@@ -647,6 +974,7 @@ class FakeStripe(FakeServer):
                 "customer": self.customers,
                 "latest_charge": self.charges,
                 "charge": self.charges,
+                "shipping_rate": self.shipping_rates,
             }.get(head)
             if store is None:
                 raise _invalid(f"This property cannot be expanded ({head}).", "expand")
@@ -677,7 +1005,8 @@ def decode_params(flat: dict[str, str], lists: dict[str, list[str]]) -> dict[str
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
             if last:
-                node[part] = _typed(part, value)
+                # Metadata values stay the strings they were, whatever their key.
+                node[part] = value if "metadata" in parts[:-1] else _typed(part, value)
             else:
                 node = node.setdefault(part, {})
     return _lists(root)

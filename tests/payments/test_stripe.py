@@ -183,7 +183,10 @@ def test_completed_session_webhook_marks_the_order_paid_and_saves_the_card(
     assert event.processed_at is not None
     # never acted on the body alone: the session was read back from Stripe
     retrieve = fake_stripe.last("checkout.sessions.retrieve")
-    assert retrieve.meta["params"]["expand"] == ["payment_intent.payment_method"]
+    assert retrieve.meta["params"]["expand"] == [
+        "payment_intent.payment_method",
+        "shipping_cost.shipping_rate",
+    ]
 
 
 def test_redelivered_and_out_of_order_events_change_nothing(link_payment, fake_stripe, deliver):
