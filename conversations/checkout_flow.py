@@ -34,6 +34,7 @@ from orders.services import cart_add, cart_open
 from orders.transitions import OrderStatus, PaymentStatus
 from payments import services as payments
 from payments.providers.registry import provider_for
+from payments.telegram_invoices import invoice_text
 from shops.money import format_amount
 
 if TYPE_CHECKING:
@@ -385,18 +386,16 @@ class CheckoutFlow:
     def _invoice(self, order: Order) -> Reply:
         self.state.order, self.state.step = order.pk, Step.MENU
         payment = payments.payment_invoice_start(order=order)
-        lines = list(order.lines.all())
-        description = ", ".join(f"{line.quantity} x {line.product_title}" for line in lines)
+        # In the shopper's language: the items by their translated titles.
+        text = invoice_text(order=order, language=self.bot.lang)
         rates = list(shipping_rates(shop=self.shop))
         needs_address = any(rate.needs_address for rate in rates) or not rates
         invoice = m.Invoice(
-            title=self._say("invoice_title", number=order.number, shop=self.shop.name),
-            description=description,
+            title=text.title,
+            description=text.description,
             payload=f"souk:{payment.pk}",
             currency=order.currency,
-            prices=tuple(
-                (f"{line.quantity} x {line.product_title}", line.line_total) for line in lines
-            ),
+            prices=text.prices,
             need_name=True,
             need_phone_number=True,
             need_shipping_address=needs_address,

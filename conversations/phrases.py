@@ -141,7 +141,6 @@ PHRASES = {
     ),
     "order_already": pgettext_lazy("order_already", "Order #{number} is already taken care of."),
     "paying_with": pgettext_lazy("paying_with", "Paying {total} with {card}…"),
-    "invoice_title": pgettext_lazy("invoice_title", "{shop} #{number}"),
     "reorder_offer": pgettext_lazy(
         "reorder_offer",
         "Same as last time? {items}. Reply OK to pay {total} with {card}.",

@@ -6,20 +6,30 @@
   payment_received   successful_payment: the order is paid
 
 Each takes what Telegram sent (already normalized) and returns what to answer; the chat layer
-sends the answers. Payments know no chat.
+sends the answers. Payments know no chat. `invoice_text` words the invoice itself.
+
+Everything the shopper reads on the invoice and in Telegram's payment sheet is in their language:
+the items by their translated titles (as the receipt names them), the shipping line and the
+refusals through gettext. Only a shipping option's name is the brand's own word, as written.
 """
 
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
-from orders.models import Order, ReservationState, ShippingRate
+from catalog.translations import product_title
+from orders.models import Order, OrderLine, ReservationState, ShippingRate
 from orders.selectors import shipping_rates
 from orders.transitions import OrderStatus, PaymentStatus
 from payments import services
 from payments.models import Payment, PaymentState, Provider
+from payments.pay_page import shopper_language
 from payments.providers import base
 from payments.providers.telegram import payment_id_from_payload
+from shops.models import Shop
 
 
 @dataclass(frozen=True)
@@ -28,9 +38,52 @@ class Answer:
     options: tuple = ()  # shipping options: (id, title, ((label, amount),))
 
 
-SOLD_OUT = "Sorry, an item in this order has just sold out."
-CHANGED = "This order has changed. Please start again from the chat."
-EXPIRED = "This order has expired. Please order again from the chat."
+@dataclass(frozen=True)
+class InvoiceText:
+    title: str
+    description: str
+    prices: tuple[tuple[str, int], ...]  # (label, amount in minor units)
+
+
+SOLD_OUT = _("Sorry, an item in this order has just sold out.")
+CHANGED = _("This order has changed. Please start again from the chat.")
+EXPIRED = _("This order has expired. Please order again from the chat.")
+CANNOT_SHIP = _("We cannot ship there, sorry.")
+
+
+def invoice_text(*, order: Order, language: str) -> InvoiceText:
+    """The invoice's title, description and price lines in `language`."""
+    lines = list(order.lines.select_related("variant__product"))
+    shop_language = order.shop.language
+    items = [f"{line.quantity} x {_line_title(line, language, shop_language)}" for line in lines]
+    with translation.override(language):
+        title = pgettext("invoice_title", "{shop} #{number}").format(
+            shop=order.shop.name, number=order.number
+        )
+    return InvoiceText(
+        title=title,
+        description=", ".join(items),
+        prices=tuple((item, line.line_total) for item, line in zip(items, lines, strict=True)),
+    )
+
+
+def _line_title(line: OrderLine, language: str, shop_language: str) -> str:
+    # As the receipt does (conversations/notifications.py): the title as sold, or for a shopper
+    # of another language the product's translation while the product still exists.
+    product = line.variant.product if line.variant_id else None
+    translated = product is not None and language != shop_language
+    title = product_title(product, language) if translated else line.product_title
+    return f"{title} ({line.variant_name})" if line.variant_name else title
+
+
+def _refusal(text, language: str) -> str:
+    with translation.override(language):
+        return str(text)
+
+
+def _shop_language(shop_id: int) -> str:
+    # Only when the payload names no payment of ours: no order, so no shopper to ask.
+    return Shop.objects.filter(pk=shop_id).values_list("language", flat=True).first() or ""
 
 
 def _payment(payload: str, shop_id: int) -> Payment | None:
@@ -38,7 +91,7 @@ def _payment(payload: str, shop_id: int) -> Payment | None:
     if payment_id is None:
         return None
     return (
-        Payment.objects.select_related("order__shop")
+        Payment.objects.select_related("order__shop", "order__customer")
         .filter(pk=payment_id, shop_id=shop_id, provider=Provider.TELEGRAM)
         .first()
     )
@@ -46,14 +99,19 @@ def _payment(payload: str, shop_id: int) -> Payment | None:
 
 def shipping_options(*, shop_id: int, payload: str) -> Answer:
     payment = _payment(payload, shop_id)
-    if payment is None or payment.order.status != OrderStatus.PENDING:
-        return Answer(error=EXPIRED)
+    if payment is None:
+        return Answer(error=_refusal(EXPIRED, _shop_language(shop_id)))
     order = payment.order
+    language = shopper_language(order)
+    if order.status != OrderStatus.PENDING:
+        return Answer(error=_refusal(EXPIRED, language))
+    with translation.override(language):
+        label = pgettext("telegram invoice", "Shipping")
     options = tuple(
-        (str(rate.pk), rate.name, ((rate.name, rate.cost_for(order.subtotal)),))
+        (str(rate.pk), rate.name, ((label, rate.cost_for(order.subtotal)),))
         for rate in shipping_rates(shop=order.shop)
     )
-    return Answer(options=options) if options else Answer(error="We cannot ship there, sorry.")
+    return Answer(options=options) if options else Answer(error=_refusal(CANNOT_SHIP, language))
 
 
 def _address(info: dict) -> dict:
@@ -76,27 +134,34 @@ def pre_checkout_check(
     collected on the order. One short transaction, no provider call."""
     payment = _payment(payload, shop_id)
     if payment is None:
-        return Answer(error=EXPIRED)
+        return Answer(error=_refusal(EXPIRED, _shop_language(shop_id)))
+    refused = _pre_checkout_refusal(payment, currency, total, option_id, info)
+    return Answer(error=_refusal(refused, shopper_language(payment.order)) if refused else "")
+
+
+def _pre_checkout_refusal(payment: Payment, currency, total, option_id, info):
+    """Why the payment cannot go ahead (EXPIRED, SOLD_OUT, CHANGED), or None."""
+    shop_id = payment.shop_id
     with transaction.atomic():
         order = Order.objects.select_for_update(of=("self",)).get(pk=payment.order_id)
         if order.status != OrderStatus.PENDING or order.payment_status not in (
             PaymentStatus.AWAITING,
             PaymentStatus.FAILED,
         ):
-            return Answer(error=EXPIRED)
+            return EXPIRED
         held = order.reservations.filter(state=ReservationState.HELD)
         if held.count() != order.lines.count():
-            return Answer(error=SOLD_OUT)
+            return SOLD_OUT
         rate = None
         if option_id:
             rate = ShippingRate.objects.filter(
                 pk=int(option_id) if option_id.isdigit() else 0, shop_id=shop_id, is_active=True
             ).first()
             if rate is None:
-                return Answer(error=CHANGED)
+                return CHANGED
         shipping = rate.cost_for(order.subtotal) if rate else order.shipping_total
         if currency != order.currency or total != order.subtotal + shipping:
-            return Answer(error=CHANGED)
+            return CHANGED
         if rate is not None:
             order.shipping_rate, order.shipping_method = rate, rate.name
         order.shipping_total, order.total = shipping, order.subtotal + shipping
@@ -105,7 +170,7 @@ def pre_checkout_check(
         order.shipping_address = _address(info) or order.shipping_address
         order.save()
         Payment.objects.filter(pk=payment.pk).update(amount=order.total)
-    return Answer()
+    return None
 
 
 def payment_received(

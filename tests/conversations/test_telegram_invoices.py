@@ -90,7 +90,7 @@ def test_checkout_sends_a_native_invoice(telegram, fake_telegram, catalog, rates
     assert invoice["title"] == "Maison Rouge n°1001"
     prices = invoice["prices"]
     prices = json.loads(prices) if isinstance(prices, str) else prices
-    assert prices == [{"label": "2 x Chemise blanche", "amount": 9000}]
+    assert prices == [{"label": "2 x Chemise blanche (Unique)", "amount": 9000}]  # as the receipt
     assert invoice["need_shipping_address"] in ("true", True)
     assert invoice["is_flexible"] in ("true", True)
     assert "284685063" not in str(list(order.payments.values()))
@@ -154,7 +154,7 @@ def test_shipping_pre_checkout_and_payment(telegram, fake_telegram, catalog, rat
         return fake_telegram.requests_for("answerPreCheckoutQuery")[-1].params
 
     wrong = pre_checkout(4, 9000)  # without the shipping: not what the order costs
-    assert wrong["ok"] in ("false", False) and "changed" in wrong["error_message"]
+    assert wrong["ok"] in ("false", False) and "a changé" in wrong["error_message"]
     right = pre_checkout(5, 9490)
     assert right["ok"] in ("true", True)
     order.refresh_from_db()
@@ -208,7 +208,7 @@ def test_pre_checkout_refuses_when_the_reservation_is_gone(
     )
     answer = fake_telegram.requests_for("answerPreCheckoutQuery")[-1].params
     assert answer["ok"] in ("false", False)
-    assert "expired" in answer["error_message"]
+    assert "a expiré" in answer["error_message"]  # Léa, of a French shop, reads French
 
 
 def test_pre_checkout_is_answered_in_the_webhook_request_even_when_the_queue_is_stuck(
