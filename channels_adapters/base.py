@@ -22,7 +22,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from channels_adapters.messages import Carousel, InboundEvent, OutboundMessage, QuickReplies
+from channels_adapters.messages import (
+    Card,
+    Carousel,
+    InboundEvent,
+    OutboundMessage,
+    QuickReplies,
+)
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,11 @@ class Capabilities:
     templates: bool = False
 
 
+def card_payload(card: Card) -> str:
+    """What a card's number picks: the card's own payload, else its first postback button's."""
+    return card.payload or next((b.payload for b in card.buttons if b.payload), "")
+
+
 class WebhookRejected(Exception):
     """The body is not what the platform sends (400)."""
 
@@ -170,12 +181,12 @@ class ChannelAdapter(ABC):
 
     def numbered_payloads(self, message: OutboundMessage) -> list[str]:
         """What numbers 1..n of `message` stand for when the shopper types one: its options
-        with a payload, or its cards' first postback then `more`. A channel that renders
-        menus as numbered lines (SMS) says what it shows."""
+        with a payload, or its cards' own payload (else their first postback) then `more`. A
+        channel that renders menus as numbered lines (SMS) says what it shows."""
         if isinstance(message, QuickReplies):
             return [option.payload for option in message.options if option.payload]
         if isinstance(message, Carousel):
-            firsts = [next((b.payload for b in c.buttons if b.payload), "") for c in message.cards]
+            firsts = [card_payload(card) for card in message.cards]
             more = [message.more.payload] if message.more and message.more.payload else []
             return [payload for payload in firsts if payload] + more
         return []

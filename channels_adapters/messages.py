@@ -35,13 +35,16 @@ SHARE_LOCATION = "location"
 
 @dataclass(frozen=True)
 class Card:
-    """A product-like card: title, subtitle, an image, a price already formatted, buttons."""
+    """A product-like card: title, subtitle, an image, a price already formatted, buttons.
+    `payload`: what choosing the card itself means (its number where menus are numbered, as
+    on SMS, whose lines show no buttons); empty, its first postback button's."""
 
     title: str
     subtitle: str = ""
     image_url: str = ""
     price: str = ""
     buttons: tuple[Button, ...] = ()
+    payload: str = ""
 
 
 @dataclass(frozen=True)

@@ -22,17 +22,40 @@ from shops.translations import shop_text
 REFUNDED = (PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED)
 
 
-def order_status(*, shop: Shop, customer, language: str) -> Reply:
-    """The last order's status, with its carrier, tracking number and tracking link once it
-    has shipped."""
-    order = orders.last_order(shop=shop, customer=customer)
+def order_status(*, shop: Shop, customer, language: str, order_id: int | None = None) -> Reply:
+    """The status of the shopper's last order (or of `order_id`, one of theirs), with its
+    carrier, tracking number and tracking link once it has shipped, and a way to the others
+    when more than one is under way."""
+    if order_id is None:
+        order = orders.last_order(shop=shop, customer=customer)
+    else:
+        order = orders.customer_order(shop=shop, customer=customer, order_id=order_id)
     if order is None:
         return Reply([m.Text(say("order_none", language))])
     text = _order_status_text(order, language)
+    buttons = []
     if order.tracking_url and order.fulfillment_status == FulfillmentStatus.FULFILLED:
-        button = m.Button(say("track_button", language), url=order.tracking_url)
-        return Reply([m.QuickReplies(text, (button,))])
+        buttons.append(m.Button(say("track_button", language), url=order.tracking_url))
+    if orders.open_orders(shop=shop, customer=customer).exclude(pk=order.pk).exists():
+        buttons.append(m.Button(say("other_orders", language), encode("orders")))
+    if buttons:
+        return Reply([m.QuickReplies(text, tuple(buttons))])
     return Reply([m.Text(text)])
+
+
+OPEN_ORDERS_SHOWN = 9
+
+
+def open_orders(*, shop: Shop, customer, language: str) -> Reply:
+    """The shopper's orders under way, one button each: a tap tells where that one is."""
+    under_way = list(orders.open_orders(shop=shop, customer=customer)[:OPEN_ORDERS_SHOWN])
+    if not under_way:
+        return order_status(shop=shop, customer=customer, language=language)
+    options = tuple(
+        m.Button(say("order_button", language, number=o.number), encode("order", o.pk))
+        for o in under_way
+    )
+    return Reply([m.QuickReplies(say("orders_open", language), options)])
 
 
 def _order_status_text(order: Order, language: str) -> str:
@@ -91,7 +114,8 @@ def sizes(*, shop: Shop, language: str, product: Product | None = None, query: s
 
 
 def _about(product: Product, text: str, language: str) -> Reply:
-    see = m.Button(say("see_product", language), encode("p", product.pk))
+    # "See it" shows the product and its choices; "p" would put it in the cart.
+    see = m.Button(say("see_product", language), encode("show", product.pk))
     return Reply([m.QuickReplies(text, (see,))])
 
 

@@ -89,9 +89,7 @@ class ShoppingBot:
         if intent == Intent.BROWSE:
             return self.categories()
         if intent == Intent.ORDER_STATUS:
-            return self._with_menu(
-                answers.order_status(shop=self.shop, customer=self.customer, language=self.lang)
-            )
+            return self.order_status()
         if intent == Intent.DELIVERY:
             return self._with_menu(answers.delivery(shop=self.shop, language=self.lang))
         if intent == Intent.RETURNS:
@@ -115,6 +113,20 @@ class ShoppingBot:
         if not text:
             return reply
         return Reply([*before, m.QuickReplies(text, self.menu_options())])
+
+    # --- where is my order ---------------------------------------------------------------------
+
+    def order_status(self, order_id: int | None = None) -> Reply:
+        """ "Where is my order?", typed or tapped: the last order's status (or `order_id`'s),
+        with the menu when the answer offers nothing else."""
+        return self._with_menu(
+            answers.order_status(
+                shop=self.shop, customer=self.customer, language=self.lang, order_id=order_id
+            )
+        )
+
+    def open_orders(self) -> Reply:
+        return answers.open_orders(shop=self.shop, customer=self.customer, language=self.lang)
 
     # --- screens ----------------------------------------------------------------------------------
 
@@ -211,6 +223,18 @@ class ShoppingBot:
 
     def _active_product(self, product_id: int) -> Product | None:
         return catalog.product_list(shop=self.shop, active=True).filter(pk=product_id).first()
+
+    def show(self, product_id: int) -> Reply:
+        """A product chosen by its number (an SMS list shows no buttons): its card as text,
+        with the card's own choices, so a number picks a product and never buys one."""
+        product = self._active_product(product_id)
+        if product is None:
+            return self.menu(say("unavailable", self.lang))
+        card = showcase.product_card(product, shop=self.shop, lang=self.lang)
+        heading = " - ".join(part for part in (card.title, card.price) if part)
+        about = "\n".join(part for part in (heading, card.subtitle) if part)
+        keep_browsing = m.Button(say("keep_browsing", self.lang), encode("browse"))
+        return self.ask(about, (*card.buttons, keep_browsing))
 
     def product(self, product_id: int) -> Reply:
         """ "Add to cart" on a card with several variants: which one (nothing else, the card is
@@ -331,13 +355,6 @@ class ShoppingBot:
             }
             self.customer.save(update_fields=["preferences"])
 
-    def _line_buttons(self, line) -> tuple[m.Button, ...]:
-        if self.capabilities.numbered_menus:
-            # One number per cart line, which opens that line's choices: every number the
-            # shopper sees stands for one thing (engine/numbering.py).
-            return (m.Button(say("change", self.lang), encode("line", line.pk)),)
-        return self._line_choices(line)
-
     def _line_choices(self, line) -> tuple[m.Button, ...]:
         return (
             m.Button(say("plus_one", self.lang), encode("l", line.pk, line.quantity + 1)),
@@ -356,7 +373,9 @@ class ShoppingBot:
                     line.variant.price * line.quantity, self.shop.currency, self.lang
                 ),
                 image_url=showcase.variant_image_url(line.variant),
-                buttons=self._line_buttons(line),
+                buttons=self._line_choices(line),
+                # A line's number (SMS) opens its choices: never one of its buttons.
+                payload=encode("line", line.pk),
             )
             for line in view.lines[:10]
         )
@@ -373,7 +392,7 @@ class ShoppingBot:
         )
 
     def line(self, line_id: int) -> Reply:
-        """One cart line's choices (+1, -1, remove), on channels without buttons on cards."""
+        """One cart line's choices (+1, -1, remove), for a line chosen by its number."""
         line = cart_selectors.cart_line_for(cart=self.open_cart(), line_id=line_id)
         if line is None:
             return self.cart()

@@ -99,7 +99,12 @@ class CheckoutFlow:
             or {},
         }
         rate_id = preferences.get("shipping_rate")
-        if rate_id:
+        if not rate_id and last is not None and self._saved_method() is not None:
+            # Paying with the saved card, the summary is the one confirmation: it states the
+            # option chosen last time (on a payment page too), with "Change delivery". A
+            # payment page still offers the choice itself, so nothing is chosen for it.
+            rate_id = last.shipping_rate_id
+        if rate_id:  # used while the shop still offers it
             details["shipping_rate"] = shipping_rates(shop=self.shop).filter(pk=rate_id).first()
         return details
 
@@ -221,6 +226,14 @@ class CheckoutFlow:
         checkouts.checkout_update(checkout=checkout, shipping_rate=rate)
         return self._next(checkout)
 
+    def change_rate(self) -> Reply:
+        """ "Change delivery" on the summary: the options again."""
+        checkout = self._open_checkout()
+        if checkout is None:
+            return self._expired()
+        self.state.step = Step.SHIPPING
+        return self._ask_rate(checkout, list(shipping_rates(shop=self.shop)))
+
     def change_address(self) -> Reply:
         checkout = self._checkout()
         if checkout is None or checkout.status != CheckoutStatus.OPEN:
@@ -313,6 +326,8 @@ class CheckoutFlow:
             options.append(
                 m.Button(self._say("pay_amount", total=self._money(totals.total)), encode("pay"))
             )
+        if shipping_rates(shop=self.shop)[1:2].exists():
+            options.append(m.Button(self._say("change_delivery"), encode("chship")))
         if checkout.shipping_address:
             options.append(m.Button(self._say("change_address"), encode("chaddr")))
         options.append(m.Button(self._say("cancel"), encode("cancel")))

@@ -19,9 +19,10 @@ from channels_adapters import messages as m
 from channels_adapters.base import PERMANENT_WINDOW_CLOSED
 from conversations.checkout_flow import address_text
 from conversations.composer import conversation_reply_window
+from conversations.engine.offers import menus_offered
 from conversations.language import shopper_language
 from conversations.models import Conversation
-from conversations.payloads import decode, encode
+from conversations.payloads import encode
 from conversations.phrases import say
 from conversations.services import conversation_send
 from orders.models import Order
@@ -55,6 +56,9 @@ def order_event_notify(event_type: str, order_id: int, details: dict) -> None:
         return
     refused = PERMANENT_WINDOW_CLOSED if _window_closed(conversation) else ""
     with transaction.atomic():
+        if not refused:
+            # A number typed next answers this news ("1. Track my order"), not an older menu.
+            messages = menus_offered(conversation, messages)
         conversation_send(
             conversation=conversation, messages=messages, post_purchase=True, refused=refused
         )
@@ -170,8 +174,11 @@ def _shipping(order: Order, lang: str) -> str:
         return pgettext("delivery", "free")
 
 
-# Answered by the bot with the last order's status once its table knows the tap.
-TRACK_ORDER = encode("status")
+def track_order(order: Order, lang: str) -> m.Button:
+    """A tap the bot answers with where `order` is now (conversations/engine/table.py): with
+    a tracking link or without, paid, preparing, shipped or delivered."""
+    with translation.override(lang):
+        return m.Button(gettext("Track my order"), encode("order", order.pk))
 
 
 def next_steps(order: Order, lang: str) -> m.QuickReplies:
@@ -181,12 +188,8 @@ def next_steps(order: Order, lang: str) -> m.QuickReplies:
             "We will write here when order #%(number)s ships. Ask “where is my order?” at any "
             "time to follow it."
         ) % {"number": order.number}
-        options = [m.Button(gettext("Shop again"), encode("browse"))]
-        if order.tracking_url:
-            options.insert(0, m.Button(gettext("Track my order"), url=order.tracking_url))
-        elif decode(TRACK_ORDER) is not None:
-            options.insert(0, m.Button(gettext("Track my order"), TRACK_ORDER))
-    return m.QuickReplies(text, tuple(options))
+        shop_again = m.Button(gettext("Shop again"), encode("browse"))
+    return m.QuickReplies(text, (track_order(order, lang), shop_again))
 
 
 def _paid(order: Order, details: dict, lang: str) -> list[m.OutboundMessage]:
@@ -198,10 +201,10 @@ def _fulfilled(order: Order, details: dict, lang: str) -> list[m.OutboundMessage
     tracking = order.tracking_number
     if tracking:
         text += "\n" + say("tracking", lang, tracking=tracking)
+    options = [track_order(order, lang)]
     if order.tracking_url:
-        button = m.Button(say("track_button", lang), url=order.tracking_url)
-        return [m.QuickReplies(text, (button,))]
-    return [m.Text(text)]
+        options.insert(0, m.Button(say("track_button", lang), url=order.tracking_url))
+    return [m.QuickReplies(text, tuple(options))]
 
 
 def _refunded(order: Order, details: dict, lang: str) -> list[m.OutboundMessage]:

@@ -131,6 +131,7 @@ PHRASES = {
     "pay_other": pgettext_lazy("pay_other", "Another card"),
     "pay_amount": pgettext_lazy("pay_amount", "Pay {total}"),
     "change_address": pgettext_lazy("change_address", "Change address"),
+    "change_delivery": pgettext_lazy("change_delivery", "Change delivery"),
     "checkout_expired": pgettext_lazy(
         "checkout_expired",
         "That checkout has ended. Your items are back in the shop: here is what I can do.",
@@ -232,6 +233,10 @@ PHRASES = {
     "order_delivered": pgettext_lazy("order_delivered", "Order #{number} has been delivered."),
     "order_cancelled": pgettext_lazy("order_cancelled", "Order #{number} was cancelled."),
     "order_refunded": pgettext_lazy("order_refunded", "Order #{number} has been refunded."),
+    # More than one order under way: a button to the others, then one button per order.
+    "other_orders": pgettext_lazy("other_orders", "My other orders"),
+    "orders_open": pgettext_lazy("orders_open", "Your orders under way:"),
+    "order_button": pgettext_lazy("order_button", "Order #{number}"),
     "delivery_ask_team": pgettext_lazy(
         "delivery_ask_team",
         "Our team will tell you about delivery times and costs.",

@@ -54,7 +54,9 @@ def variant_image_url(variant: Variant) -> str:
 
 def product_card(product: Product, *, shop: Shop, lang: str) -> m.Card:
     """The card carries the choice: "Buy now" beside "Add to cart". With one variant in stock
-    the tap buys or adds it at once; with several, it asks which one."""
+    the tap buys or adds it at once; with several, it asks which one. Choosing the card itself
+    (its number in an SMS list, which shows no buttons) opens it with those two choices: a
+    number picks a product, never buys one."""
     return m.Card(
         title=product_title(product, lang),
         subtitle=(product_description(product, lang) or "")[:200],
@@ -64,6 +66,7 @@ def product_card(product: Product, *, shop: Shop, lang: str) -> m.Card:
             m.Button(say("buy_now", lang), encode("buy", product.pk)),
             m.Button(say("add_to_cart", lang), encode("p", product.pk)),
         ),
+        payload=encode("show", product.pk),
     )
 
 

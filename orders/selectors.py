@@ -80,6 +80,20 @@ def last_order(*, shop, customer) -> Order | None:
     )
 
 
+def customer_order(*, shop, customer, order_id: int) -> Order | None:
+    """One of the shopper's own orders (None for anybody else's)."""
+    return Order.objects.for_shop(shop).filter(customer=customer, pk=order_id).first()
+
+
+def open_orders(*, shop, customer) -> QuerySet[Order]:
+    """The shopper's orders still under way (awaiting payment, paid, shipped), newest first."""
+    return (
+        Order.objects.for_shop(shop)
+        .filter(customer=customer, status__in=[OrderStatus.PENDING, OrderStatus.CONFIRMED])
+        .order_by("-created_at", "-id")
+    )
+
+
 @dataclass(frozen=True)
 class ReorderChange:
     kind: str  # "gone" (no longer sold or not enough left) or "price"

@@ -10,8 +10,8 @@ Numbered menus
   (set by conversations/engine/numbering.py so they run on across the messages of one reply:
   a cart's lines 1-2, then Checkout 3); number_from + i stands for the i-th payload of
   `SmsAdapter.numbered_payloads(message)` (options with a payload for QuickReplies; for a
-  Carousel its first `max_cards` cards that have a postback button, by their first postback
-  payload, then `more`) — what the bot keeps in its state's `options`.
+  Carousel its first `max_cards` cards that have a payload, their own or else their first
+  postback button's, then `more`) — what the bot keeps in its state's `options`.
 
   The adapter does not know the shop's language, so it adds no words: the menu ends with a
   language-neutral "(1-4)" (`menu_footer`, the menu's first number to its last). Words such
@@ -29,7 +29,10 @@ the 320 of shared/channel-limits.md, or 134 UTF-16 units once one character need
                 characters. Lines are packed into as few SMS as fit; a line is cut only when
                 it cannot fit in one SMS on its own (a title of 60 emoji in UCS-2).
   Carousel      the intro text, then a line per card, its first `max_cards`: "3. Title - price"
-                (title ≤ 60, price ≤ 30) for a card with a postback button, "Title - price:
+                (title ≤ 60, price ≤ 30) for a card with a payload of its own or a postback
+                button (the number picks the card's payload, else its first postback: its
+                other buttons are not shown, so a card's number never means one of them),
+                "Title - price:
                 https://…" for a card with only a link, "Title - price" otherwise; `more` as
                 the last number; the footer. Subtitles and images are left out: every line
                 costs the shop money and the shopper scrolling. Cards past `max_cards` (the
@@ -71,6 +74,7 @@ from channels_adapters.base import (
     SendResult,
     TransientSendError,
     WebhookRejected,
+    card_payload,
 )
 from channels_adapters.messages import (
     Button,
@@ -421,7 +425,7 @@ def _card_line(card: Card) -> tuple[str, str]:
     price = one_line(card.price)
     if price:
         text += " - " + label(price, PRICE_MAX)
-    postback = next((b.payload for b in card.buttons if b.payload), "")
+    postback = card_payload(card)
     if postback:
         return text, postback
     link = next((b.url.strip() for b in card.buttons if b.url.strip()), "")

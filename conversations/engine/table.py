@@ -38,7 +38,9 @@ TABLE: dict[tuple[Step | None, str], Route] = {
     (ANY, "tap:human"): Route(ShoppingBot.handoff),
     (ANY, "tap:cat"): Route(ShoppingBot.products, arity=2),  # category (0: all), page
     (ANY, "tap:sr"): Route(ShoppingBot.search_page, arity=1),  # page of the last search
-    # A product's card: add to cart, or buy now (which variant first, when there are several).
+    # A product's card: add to cart, or buy now (which variant first, when there are several);
+    # the card chosen by its number (SMS) shows those two choices.
+    (ANY, "tap:show"): Route(ShoppingBot.show, arity=1),
     (ANY, "tap:p"): Route(ShoppingBot.product, arity=1),
     (ANY, "tap:buy"): Route(ShoppingBot.buy, arity=1),
     (ANY, "tap:v"): Route(ShoppingBot.variant, arity=1),
@@ -49,12 +51,17 @@ TABLE: dict[tuple[Step | None, str], Route] = {
     (ANY, "tap:line"): Route(ShoppingBot.line, arity=1),
     (ANY, "tap:l"): Route(ShoppingBot.set_line, arity=2),  # line, new quantity (0 removes)
     (ANY, "cart"): Route(ShoppingBot.cart_submitted),
+    # Where is my order: the last one, the ones under way, one of them.
+    (ANY, "tap:status"): Route(ShoppingBot.order_status),
+    (ANY, "tap:orders"): Route(ShoppingBot.open_orders),
+    (ANY, "tap:order"): Route(ShoppingBot.order_status, arity=1),
     # Checkout and paying.
     (ANY, "tap:checkout"): Route(lambda bot: bot.checkout.start()),
     (ANY, "tap:ship"): Route(lambda bot, rate: bot.checkout.choose_rate(rate), arity=1),
     (ANY, "tap:pay"): Route(lambda bot: bot.checkout.pay(saved=False)),
     (ANY, "tap:okpay"): Route(lambda bot: bot.checkout.pay(saved=True)),
     (ANY, "tap:chaddr"): Route(lambda bot: bot.checkout.change_address()),
+    (ANY, "tap:chship"): Route(lambda bot: bot.checkout.change_rate()),
     (ANY, "tap:cancel"): Route(lambda bot: bot.checkout.cancel()),
     (ANY, "tap:reorder"): Route(lambda bot: bot.checkout.reorder()),
     (Step.NAME, "text"): Route(lambda bot, text: bot.checkout.name_typed(text)),

@@ -136,7 +136,7 @@ def test_sizes_of_the_product_in_view_leave_out_the_sold_out_ones(shop):
     message = only_message(answers.sizes(shop=shop, language="fr", product=dress))
 
     assert message.text == "Robe portefeuille rouge est disponible en\u00a0: 38, 40."
-    assert message.options == (m.Button("Voir l'article", f"p:{dress.pk}"),)
+    assert message.options == (m.Button("Voir l'article", f"show:{dress.pk}"),)
 
 
 def test_sizes_of_the_item_the_sentence_names(shop):
@@ -147,7 +147,7 @@ def test_sizes_of_the_item_the_sentence_names(shop):
     nothing = only_message(answers.sizes(shop=shop, language="fr", query="chapeau"))
 
     assert shoes.text == "Escarpins rouges est disponible en\u00a0: 37, 38, 39."
-    assert shoes.options[0].payload == f"p:{products['Escarpins rouges'].pk}"
+    assert shoes.options[0].payload == f"show:{products['Escarpins rouges'].pk}"
     assert bag.text == "Sac cabas en toile existe en taille unique."
     assert nothing == m.Text(
         "De quel article parlez-vous\u202f? Donnez-moi son nom, par exemple «\u00a0tailles de la "
