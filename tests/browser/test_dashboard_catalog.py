@@ -54,8 +54,8 @@ def test_an_owner_adds_a_product_that_shoppers_then_find_in_the_chat(
     page.get_by_role("link", name="New product").click()
     expect(page.get_by_role("heading", name="New product")).to_be_visible()
 
-    page.get_by_label("Title").fill(TITLE)
-    page.get_by_label("Description").fill("Lin lavé, coupe ample.")
+    page.get_by_label("Title", exact=True).fill(TITLE)
+    page.get_by_label("Description", exact=True).fill("Lin lavé, coupe ample.")
     page.get_by_label("Category").select_option(label="Robes")
     page.get_by_label("Tags").fill("lin, été")
     fill_variant(page, 0, name="38", sku="LIN-38", price="24,90", stock="3")
