@@ -352,3 +352,71 @@ def test_ok_without_a_saved_card_sends_the_payment_link_of_the_same_order(shop, 
     assert second.payment_status == PaymentStatus.PAID
     assert second.contact_phone == "+33 6 12 34 56 78"
     assert lea.actions == 3
+
+
+@pytest.fixture
+def pickup(shop):
+    return ShippingRate.objects.create(
+        shop=shop, name="Retrait boutique", kind="pickup", position=2
+    )
+
+
+def test_a_returning_shopper_with_a_saved_card_pays_a_new_cart_in_one_confirmation_tap(
+    shop, catalog, colissimo, pickup
+):
+    lea = WebShopper(shop)
+    lea.write("chemise")
+    lea.tap("Acheter", on="Chemise blanche")
+    path = lea.open_payment_link()
+    details = {"contact_name": "Léa Martin", "contact_phone": "+33 6 12 34 56 78"}
+    address = {"street": "1 rue X", "postal_code": "75001", "city": "Paris", "country": "FR"}
+    delivery = {"shipping_rate": str(colissimo.pk)}  # the shop has two: chosen on the page
+    lea.submit_pay_form(path, {**details, **address, **delivery, "save_card": "on"})
+
+    lea.write("une robe")  # another day, another item
+    lea.tap("Acheter", on="Robe portefeuille rouge")
+    lea.tap("Rouge 38")
+    summary = lea.shown()[-1]
+
+    # One message says it all: the item, last time's delivery option, the address, the card.
+    assert "Colissimo · 4,90\u00a0€" in summary["text"]
+    assert "1 rue X, 75001 Paris" in summary["text"]
+    assert [o["title"] for o in summary["options"]][:3] == [
+        "Payer avec Visa •••• 4242",
+        "Autre carte",
+        "Changer de livraison",
+    ]
+    lea.actions = 0
+    lea.tap("Payer avec Visa •••• 4242")
+
+    second = Order.objects.get(number=1002)
+    assert (second.payment_status, second.total) == (PaymentStatus.PAID, 8990 + 490)
+    assert second.shipping_method == "Colissimo"
+    assert lea.actions == 1  # the one confirmation
+
+
+def test_change_delivery_on_the_summary_offers_the_options_again(shop, catalog, colissimo, pickup):
+    lea = WebShopper(shop)
+    lea.write("chemise")
+    lea.tap("Acheter", on="Chemise blanche")
+    path = lea.open_payment_link()
+    details = {"contact_name": "Léa Martin", "contact_phone": "+33 6 12 34 56 78"}
+    address = {"street": "1 rue X", "postal_code": "75001", "city": "Paris", "country": "FR"}
+    delivery = {"shipping_rate": str(colissimo.pk)}
+    lea.submit_pay_form(path, {**details, **address, **delivery, "save_card": "on"})
+
+    lea.write("chemise")
+    lea.tap("Acheter", on="Chemise blanche")
+    lea.tap("Changer de livraison")
+    lea.tap("Retrait boutique · offert")
+    summary = lea.shown()[-1]
+    assert "Retrait boutique · offert" in summary["text"]
+    assert "Total\u00a0: 45,00\u00a0€" in summary["text"]
+    lea.tap("Payer avec Visa •••• 4242")
+
+    second = Order.objects.get(number=1002)
+    assert (second.payment_status, second.shipping_method, second.total) == (
+        PaymentStatus.PAID,
+        "Retrait boutique",
+        4500,
+    )
