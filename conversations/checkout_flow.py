@@ -127,8 +127,10 @@ class CheckoutFlow:
 
     def _page_collects_details(self) -> bool:
         """Whether the payment page the link opens asks name, phone and address itself."""
-        provider = payments.default_provider(shop_id=self.shop.pk)
-        return provider_for(provider).collects_details
+        return self._page_provider().collects_details
+
+    def _page_provider(self):
+        return provider_for(payments.default_provider(shop_id=self.shop.pk))
 
     # --- entry points from the bot -----------------------------------------------------------
 
@@ -255,8 +257,15 @@ class CheckoutFlow:
         missing = checkouts.missing_details(checkout, rates_exist=bool(rates))
         page_asks = self._saved_method() is None and self._page_collects_details()
         if page_asks:
-            # The payment page asks them in one form the browser fills: not asked here.
-            missing = [d for d in missing if d not in PAGE_COLLECTS]
+            # The payment page asks them in one form the browser fills: not asked here (the
+            # delivery option too, unless the shop has more than the page can offer).
+            limit = self._page_provider().delivery_options_max
+            page_rates = limit is None or len(rates) <= limit
+            missing = [
+                d
+                for d in missing
+                if d not in PAGE_COLLECTS or (d == "shipping_rate" and not page_rates)
+            ]
         if "contact_name" in missing:
             self.state.step = Step.NAME
             return self._question("ask_name")
