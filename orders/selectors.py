@@ -232,6 +232,7 @@ EVENT_TITLES = {
     "order.payment_unavailable": "Payment provider unreachable; the shopper was told",
     "order.paid": "Paid",
     "order.paid_too_late": "Paid after the items sold out; refunded in full",
+    "order.amount_reconciled": "Total set to what the payment provider charged",
     "order.fulfilled": "Marked shipped",
     "order.delivered": "Marked delivered",
     "order.cancelled": "Cancelled",

@@ -4,8 +4,9 @@ task (payments.tasks.stripe_event_process).
 Stripe delivers an event at least once, in no particular order, and a body is only a
 snapshot of the moment it was sent. So an event is never acted on alone: it names the Payment
 (our metadata, else the Stripe id we stored), and `payment_refresh` asks Stripe where that
-payment stands now and records it. A redelivered, late or out-of-order event therefore finds
-the payment already recorded and changes nothing.
+payment stands now and records it, with what Stripe's page collected (name, phone, address,
+delivery option: payments/collected.py). A redelivered, late or out-of-order event therefore
+finds the payment already recorded and changes nothing.
 """
 
 import json

@@ -1,6 +1,8 @@
 """The Stripe provider: Stripe Checkout hosts the page where the shopper pays and saves a card
-(`setup_future_usage=off_session`); a saved card is charged later with an off-session
-PaymentIntent. Webhooks only tell us something changed: `refresh` re-reads the truth.
+(`setup_future_usage=off_session`), and types the name, phone, address and delivery option the
+order lacks (stripe_details.py); a saved card is charged later with an off-session
+PaymentIntent. Webhooks only tell us something changed: `refresh` re-reads the truth, details
+included.
 
 Every create carries an idempotency key derived from our row (`souk-payment-<id>`,
 `souk-refund-<id>`), and the same row always sends the same parameters, so a task retried after

@@ -190,3 +190,25 @@ def test_a_shop_with_more_delivery_options_than_stripe_shows_asks_the_option_in_
     order = Order.objects.get()
     assert (order.shipping_method, order.total) == ("Relais 5", 4500 + 305)
     assert order.payment_status == PaymentStatus.PAID
+
+
+def test_a_returning_shopper_reorders_with_one_ok_on_the_card_saved_on_stripe(
+    shop,
+    catalog,
+    delivery_options,
+    fake_stripe,  # noqa: F811
+):
+    lea = WebShopper(shop, fake_stripe)
+    lea.write("chemise")
+    lea.tap("Acheter", on="Chemise blanche")
+    lea.pay_on_stripe(lea.open_payment_link(), address=ADDRESS, shipping_option=1)
+    lea.actions = 0  # another day
+
+    lea.write("OK")  # the same shirt, address and delivery, on the card Stripe saved
+
+    second = Order.objects.get(number=1002)
+    assert (second.payment_status, second.total) == (PaymentStatus.PAID, 4500 + 990)
+    assert second.shipping_address["text"] == "12 rue de la Paix, 75002 Paris, FR"
+    intent = fake_stripe.last("payment_intents.create").meta["params"]
+    assert (intent["amount"], intent["off_session"]) == (second.total, True)
+    assert lea.actions == 1
