@@ -1,12 +1,11 @@
 """The conversation engine: its state survives JSON, every entry of its table answers, a
-shopper can reach every step, and one conversation's events are answered one at a time."""
+shopper can reach every step, and an SMS reply is numbered once. (Two events of one
+conversation at once, on PostgreSQL: test_concurrent_taps.py.)"""
 
 import json
 import re
-import threading
 
 import pytest
-from django.db import connection, transaction
 from django.urls import reverse
 
 from channels_adapters import messages as m
@@ -22,8 +21,7 @@ from conversations.engine.state import (
     state_load,
 )
 from conversations.engine.table import TABLE
-from conversations.models import Conversation, Customer, CustomerIdentity, Message
-from conversations.services import inbound_handle
+from conversations.models import Conversation, Customer, CustomerIdentity
 from orders.models import ShippingRate
 from payments.models import Payment
 from payments.providers.sandbox import SandboxProvider
@@ -233,83 +231,6 @@ def test_sms_numbers_a_cart_once_and_a_number_picks_what_it_stands_for(sms_conve
     assert not Payment.objects.exists()
     respond(conversation, m.TextReceived(sender=SHOPPER, text="1"))  # +1
     assert cart.lines.get(variant__sku="CH-1").quantity == 2
-
-
-def _tap_in_its_own_transaction(account, payload, *, hold=None, ready=None, errors):
-    try:
-        with transaction.atomic():
-            if ready is not None:
-                ready.wait(10)
-            inbound_handle(
-                account=account, events=[m.ButtonPressed(sender=SHOPPER, payload=payload)]
-            )
-            if hold is not None:
-                hold.set()  # the first tap is answered but not committed yet
-                threading.Event().wait(0.5)  # time for the second tap to try the lock
-    except Exception as exc:
-        errors.append(exc)
-    finally:
-        connection.close()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_two_quick_events_are_answered_one_after_the_other(require_postgres, shop, catalog):
-    from catalog.services import product_create
-
-    account = ChannelAccount.objects.create(
-        shop=shop, kind="telegram", external_id="777", credentials={"token": "777:abc"}
-    )
-    inbound_handle(account=account, events=[m.ButtonPressed(sender=SHOPPER, payload="start")])
-    for n in range(12):
-        product_create(
-            shop=shop,
-            title=f"Robe {n:02}",
-            variants=[{"sku": f"R{n}", "name": "x", "price": 100, "stock": 1}],
-        )
-    # The first event searches; the second, sent while the first is still being answered,
-    # asks the search's next page: it can only be right if it reads the first one's state.
-    first_answered, errors = threading.Event(), []
-    first = threading.Thread(
-        target=_in_its_own_transaction,
-        args=(account, m.TextReceived(sender=SHOPPER, text="robe")),
-        kwargs={"hold": first_answered, "errors": errors},
-    )
-    second = threading.Thread(
-        target=_in_its_own_transaction,
-        args=(account, m.ButtonPressed(sender=SHOPPER, payload="sr:1")),
-        kwargs={"ready": first_answered, "errors": errors},
-    )
-    first.start()
-    second.start()
-    first.join(20)
-    second.join(20)
-
-    assert errors == []
-    conversation = Conversation.objects.get()
-    replies = list(
-        Message.objects.filter(conversation=conversation, direction="out").order_by("id")
-    )[1:]
-    assert [r.kind for r in replies] == ["carousel", "carousel"]  # one reply each, in order
-    first_page, second_page = (r.body["cards"] for r in replies)
-    assert len(first_page) == 10 and len(second_page) == 3  # 13 dresses in all
-    state = state_load(conversation.bot_state)
-    assert state.query == "robe"
-    assert state.options == [button["buttons"][0]["payload"] for button in second_page]
-
-
-def _in_its_own_transaction(account, event, *, hold=None, ready=None, errors):
-    try:
-        if ready is not None:
-            ready.wait(10)
-        with transaction.atomic():
-            inbound_handle(account=account, events=[event])
-            if hold is not None:
-                hold.set()  # answered, not committed: the second event tries the lock now
-                threading.Event().wait(0.5)
-    except Exception as exc:
-        errors.append(exc)
-    finally:
-        connection.close()
 
 
 @pytest.mark.parametrize("typed", ["0612345678", "9" * 5000])
