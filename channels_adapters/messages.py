@@ -163,7 +163,8 @@ def receipt_text(receipt: Receipt) -> str:
     """The receipt as plain text, for channels without a receipt template."""
     labels = dict(receipt.labels)
     rows = [receipt.heading] if receipt.heading else []
-    rows += [f"{line.quantity} x {line.title}: {line.price}" for line in receipt.lines]
+    colon = labels.get("line_price", ":")  # "\u00a0:" in French
+    rows += [f"{line.quantity} x {line.title}{colon} {line.price}" for line in receipt.lines]
     rows.append(f"{labels.get('shipping', 'Shipping:')} {receipt.shipping}")
     rows.append(f"{labels.get('total_label', 'Total:')} {receipt.total}")
     if receipt.payment_method:

@@ -152,7 +152,7 @@ def receipt(order: Order, lang: str) -> m.Receipt:
         heading=say("receipt_heading", lang, number=order.number),
         labels=tuple(
             (key, say(key, lang))
-            for key in ("subtotal", "shipping", "total_label", "paid_with", "ship_to")
+            for key in ("subtotal", "shipping", "total_label", "paid_with", "ship_to", "line_price")
         ),
     )
 

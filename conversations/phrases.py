@@ -186,6 +186,8 @@ PHRASES = {
     "total_label": pgettext_lazy("total_label", "Total:"),
     "paid_with": pgettext_lazy("paid_with", "Paid with:"),
     "ship_to": pgettext_lazy("ship_to", "Ship to:"),
+    # Between a receipt line and its price: French puts a no-break space before the colon.
+    "line_price": pgettext_lazy("line_price", ":"),
     "shipped": pgettext_lazy("shipped", "Good news: order #{number} is on its way!"),
     "tracking": pgettext_lazy("tracking", "Tracking: {tracking}"),
     "track_button": pgettext_lazy("track_button", "Track parcel"),

@@ -25,13 +25,15 @@ def demo_team(shop: Shop, *, password: str) -> None:
 
 # In the demo shop's language (French); a shopper asking "combien de temps pour la livraison ?"
 # gets these words, which the brand edits in Settings → Shop.
+# French typography: no-break spaces in "48 h", "60 €", before ":" and inside « ».
 DEMO_DELIVERY_INFO = (
-    "Livraison en 48 h ouvrées en France métropolitaine (Colissimo), offerte dès 60 €. "
+    "Livraison en 48\u00a0h ouvrées en France métropolitaine (Colissimo), offerte dès 60\u00a0€. "
     "Vous recevez le numéro de suivi dès l'expédition."
 )
 DEMO_RETURNS_INFO = (
-    "Retours gratuits sous 30 jours : répondez « retour » avec votre numéro de commande et "
-    "nous vous envoyons l'étiquette. Remboursement sous 5 jours après réception."
+    "Retours gratuits sous 30\u00a0jours\u00a0: répondez «\u00a0retour\u00a0» avec votre numéro "
+    "de commande et nous vous envoyons l'étiquette. Remboursement sous 5\u00a0jours après "
+    "réception."
 )
 
 

@@ -120,7 +120,7 @@ def test_an_english_shoppers_receipt_in_a_french_shop_is_all_english(shop, hot):
     assert "1 x Tote bag (Naturel): €24.99" in english
     assert "Shipping: free" in english
     assert "Sac cabas" not in english
-    assert "1 x Sac cabas (Naturel): 24,99" in french
+    assert "1 x Sac cabas (Naturel)\u00a0: 24,99" in french
 
 
 @pytest.mark.django_db
