@@ -111,6 +111,12 @@ def _assert_paid_once_and_told_once(payment, fake_stripe, fake_telegram):  # noq
     texts = _texts_to_shopper(fake_telegram)
     receipts = [t for t in texts if t.startswith(heading)]
     assert len(receipts) == 1, f"receipts sent to the shopper: {texts}"
+    # The address Stripe's page asked is on the order and its receipt, written once, and the
+    # total is what Stripe charged.
+    assert order.shipping_address["text"] == "12 rue de la Paix, 75002 Paris, FR"
+    assert "12 rue de la Paix, 75002 Paris, FR" in receipts[0]
+    assert order.total == fake_stripe.sessions[payment.provider_ref]["amount_total"]
+    assert order.total == charges[0]["amount"]
     return order, texts
 
 

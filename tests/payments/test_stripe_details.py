@@ -291,6 +291,30 @@ def test_redelivered_and_out_of_order_events_write_the_details_once(
     assert Payment.objects.get(pk=payment.pk).state == PaymentState.SUCCEEDED
 
 
+def test_overlong_details_from_stripe_are_cut_to_what_the_order_keeps(
+    order_for, pay_link, fake_stripe, deliver
+):
+    order = order_for()
+    payment = pay_link(order)
+    long_street = "Résidence des Lilas, bâtiment " + "B" * 300
+
+    deliver(
+        fake_stripe.complete_session(
+            payment.provider_ref,
+            name="L" * 400,
+            phone="+33 6 12 34 56 78 poste 1234567890123456789",
+            address={**ADDRESS, "line1": long_street},
+        )
+    )
+
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.PAID
+    assert order.contact_name == "L" * 150
+    assert order.contact_phone == "+33 6 12 34 56 78 poste 12345678"
+    assert order.shipping_address["street_line1"] == long_street[:100]
+    assert len(order.shipping_address["text"]) == 300
+
+
 def test_a_charge_that_differs_from_the_order_is_reconciled_on_the_timeline(
     order_for, rates, pay_link, fake_stripe, deliver
 ):
