@@ -99,15 +99,21 @@ def _shipping_option(order: Order, rate: ShippingRate) -> dict[str, Any]:
     }
 
 
-def _needs_address(order: Order) -> bool:
-    rate = order.shipping_rate
-    return (rate is None or rate.needs_address) and not order.shipping_address
+def _needs_address(order: Order, options: list[ShippingRate]) -> bool:
+    """Stripe's address form does not depend on the option chosen: it is shown unless the
+    order's option, or every option offered, is a pickup."""
+    if order.shipping_address:
+        return False
+    if order.shipping_rate is not None:
+        return order.shipping_rate.needs_address
+    return not options or any(rate.needs_address for rate in options)
 
 
 def details_params(order: Order, *, customer_ref: str = "") -> dict[str, Any]:
     """The Checkout Session parameters that ask what the order still lacks, and only that."""
     params: dict[str, Any] = {}
-    asks_address = _needs_address(order)
+    options = delivery_options(order)
+    asks_address = _needs_address(order, options)
     if asks_address:
         # The address form asks the recipient's name too.
         params["shipping_address_collection"] = {
@@ -117,7 +123,6 @@ def details_params(order: Order, *, customer_ref: str = "") -> dict[str, Any]:
         params["name_collection"] = {"individual": {"enabled": True}}
     if not order.contact_phone.strip():
         params["phone_number_collection"] = {"enabled": True}
-    options = delivery_options(order)
     if options:
         params["shipping_options"] = [_shipping_option(order, rate) for rate in options]
     if customer_ref and (asks_address or "name_collection" in params):

@@ -151,6 +151,21 @@ def test_a_pickup_order_asks_the_name_but_no_address(shop, order_for, pay_link, 
     assert form["name_collection[individual][enabled]"] == "true"
 
 
+def test_a_choice_of_pickup_points_asks_no_address(shop, order_for, pay_link, fake_stripe):
+    for name in ("Boutique Marais", "Boutique Batignolles"):
+        ShippingRate.objects.create(shop=shop, name=name, kind=ShippingKind.PICKUP)
+    pay_link(order_for(contact_name="Léa Martin", contact_phone="+33612345678"))
+
+    params, _ = _sent(fake_stripe)
+    assert "shipping_address_collection" not in params
+    assert [
+        o["shipping_rate_data"]["fixed_amount"]["amount"] for o in params["shipping_options"]
+    ] == [
+        0,
+        0,
+    ]
+
+
 def test_a_shop_with_more_than_five_rates_offers_its_first_five(
     shop, order_for, pay_link, fake_stripe
 ):
