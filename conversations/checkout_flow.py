@@ -125,11 +125,9 @@ class CheckoutFlow:
             (self.channel.credentials or {}).get("payment_provider_token")
         )
 
-    def _page_collects_details(self) -> bool:
-        """Whether the payment page the link opens asks name, phone and address itself."""
-        return self._page_provider().collects_details
-
     def _page_provider(self):
+        """The provider whose payment page the link opens: whether it asks name, phone and
+        address itself (`collects_details`), and how many delivery options it can offer."""
         return provider_for(payments.default_provider(shop_id=self.shop.pk))
 
     # --- entry points from the bot -----------------------------------------------------------
@@ -255,11 +253,12 @@ class CheckoutFlow:
         if len(rates) == 1 and checkout.shipping_rate_id is None:
             checkouts.checkout_update(checkout=checkout, shipping_rate=rates[0])
         missing = checkouts.missing_details(checkout, rates_exist=bool(rates))
-        page_asks = self._saved_method() is None and self._page_collects_details()
+        page = self._page_provider() if self._saved_method() is None else None
+        page_asks = page is not None and page.collects_details
         if page_asks:
             # The payment page asks them in one form the browser fills: not asked here (the
             # delivery option too, unless the shop has more than the page can offer).
-            limit = self._page_provider().delivery_options_max
+            limit = page.delivery_options_max
             page_rates = limit is None or len(rates) <= limit
             missing = [
                 d
