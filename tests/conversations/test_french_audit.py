@@ -17,6 +17,7 @@ from channels_adapters import messages as m
 from channels_adapters.setup import webchat_channel
 from conversations import answers, notifications
 from conversations.models import Customer
+from conversations.phrases import PHRASES
 from orders.checkout import checkout_complete, checkout_start
 from orders.models import Order
 from orders.services import cart_add, cart_open
@@ -26,7 +27,14 @@ from payments.decline_reasons import REASONS, decline_reason
 from payments.providers.registry import provider_for
 from payments.telegram_invoices import CANNOT_SHIP, CHANGED, EXPIRED, SOLD_OUT, invoice_text
 from shops.demo import demo_answers
-from tests.conversations.test_french import ENGLISH_WORDS, NBSP, NNBSP, SHARED_WORDS, words
+from tests.conversations.test_french import (
+    ENGLISH_WORDS,
+    NBSP,
+    NNBSP,
+    SHARED_WORDS,
+    french_and_english,
+    words,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +119,13 @@ def texts_of(message: m.OutboundMessage) -> list[str]:
     if isinstance(message, m.Text):
         return [message.text]
     raise AssertionError(f"no text read from {message!r}")
+
+
+@pytest.mark.parametrize("key", sorted(PHRASES))
+def test_every_phrase_an_english_shopper_reads_is_free_of_french(key):
+    # test_french.py checks the French of each phrase; this checks its English.
+    for _french, english in french_and_english(key):
+        assert_one_language(english, "en")
 
 
 def test_every_order_news_is_in_the_shoppers_language(order, language):
