@@ -129,13 +129,17 @@ def outbound_queue(
     tag: str = "",
     refused: str = "",
     last_inbound_at: datetime | None = None,
+    after_empty_queue: bool = False,
 ) -> list[OutboundMessage]:
     """Renders and stores messages, and enqueues sending after the caller's commit. `tag`
     names why a message may go outside the channel's reply window (base.TAG_*). `refused` is
     a base.PERMANENT_* reason the channel's rules forbid sending now (WhatsApp outside its
     24 hours): the messages are stored as failed with it, visible in the conversation, and
     never sent. `last_inbound_at` (when the shopper last wrote) bounds the retries by the end
-    of the channel's messaging window; unknown, only the send budget does."""
+    of the channel's messaging window; unknown, only the send budget does.
+    `after_empty_queue`: the caller read, in this transaction, that the conversation had
+    nothing queued (the inbound handler, under the conversation's lock): a collecting task
+    may then send these rows as they are, without reading the queue (`SendCollector.hold`)."""
     from channels_adapters.tasks import outbound_send
 
     adapter = adapter_for(account.kind)
@@ -169,7 +173,8 @@ def outbound_queue(
     if rows and not refused:
         collector = _collecting.current
         if collector is not None:
-            transaction.on_commit(lambda: collector.add(conversation_key))
+            head = rows if after_empty_queue and collector.hold(conversation_key) else None
+            transaction.on_commit(lambda: collector.add(conversation_key, head))
         else:
             taskqueue.enqueue_on_commit(outbound_send, [(conversation_key,)])
     return rows
@@ -183,11 +188,43 @@ class SendCollector:
     def __init__(self) -> None:
         self.keys: list[str] = []
         self.open = True
+        # Conversations whose send lock this task took before its rows were committed, and
+        # those rows once committed: they are the head of the queue and nobody else can have
+        # sent them, so they go out without reading the queue again (docs/performance.md,
+        # "Queries per message").
+        self.locks: dict[str, _ConversationLock] = {}
+        self.heads: dict[str, list[OutboundMessage] | None] = {}
 
-    def add(self, conversation_key: str) -> None:
+    def hold(self, conversation_key: str) -> bool:
+        """Takes the conversation's send lock until the rows are sent; False if another
+        worker is sending it (then the queue is read as usual)."""
+        if conversation_key in self.locks:
+            return True
+        lock = _ConversationLock(conversation_key)
+        if not lock.acquire():
+            return False
+        self.locks[conversation_key] = lock
+        return True
+
+    def release(self, conversation_key: str) -> None:
+        """Lets the sweeper have the conversation at once after a failed send (the lock
+        would otherwise keep it for lock_seconds())."""
+        lock = self.locks.pop(conversation_key, None)
+        if lock is not None:
+            try:
+                lock.release()
+            except Exception:
+                logger.warning("send lock of %s not released", conversation_key, exc_info=True)
+
+    def add(self, conversation_key: str, rows: list[OutboundMessage] | None = None) -> None:
         if self.open:
             if conversation_key not in self.keys:
                 self.keys.append(conversation_key)
+                self.heads[conversation_key] = rows
+            elif rows is None or self.heads.get(conversation_key) is None:
+                self.heads[conversation_key] = None
+            else:
+                self.heads[conversation_key] = [*self.heads[conversation_key], *rows]
             return
         from channels_adapters.tasks import outbound_send
 
@@ -211,9 +248,18 @@ def sends_collected() -> Iterator[SendCollector]:
     _collecting.current = collector
     try:
         yield collector
+    except BaseException:
+        collector.heads.clear()
+        raise
     finally:
         collector.open = False
         _collecting.current = previous
+        # A lock held for rows that were not committed (rolled back) or that must be read
+        # from the queue after all is released now.
+        for key, lock in list(collector.locks.items()):
+            if collector.heads.get(key) is None:
+                lock.release()
+                del collector.locks[key]
 
 
 def _backoff(attempts: int) -> float:
@@ -257,6 +303,9 @@ class _ConversationLock:
             cache.touch(self.key, lock_seconds())
             self.renewed = now
 
+    def held(self) -> bool:
+        return cache.get(self.key) == self.token
+
     def release(self) -> None:
         if cache.get(self.key) == self.token:
             cache.delete(self.key)
@@ -264,6 +313,10 @@ class _ConversationLock:
 
 def _lock_key(conversation_key: str) -> str:
     return f"souk:send-lock:{conversation_key}"
+
+
+def _pending_key(conversation_key: str) -> str:
+    return f"souk:send-pending:{conversation_key}"
 
 
 def _wakeup_key(conversation_key: str) -> str:
@@ -448,32 +501,50 @@ def _status_announce(message: OutboundMessage) -> None:
     )
 
 
-def outbound_send_conversation(*, conversation_key: str, in_process: bool = False) -> Retry | None:
+def outbound_send_conversation(
+    *,
+    conversation_key: str,
+    in_process: bool = False,
+    lock: "_ConversationLock | None" = None,
+    head: list[OutboundMessage] | None = None,
+) -> Retry | None:
     """Sends the conversation's queued messages in order. Returns a Retry when the task should
     run again in a few seconds (this task claimed the conversation's one wake-up); None when
     the queue is empty, another worker holds it (that worker continues), a wake-up is already
     scheduled, or the wait is long enough for the sweeper. `in_process`: the task runs in
-    the caller (no broker), where a delayed task would run at once: waits are the sweeper's."""
+    the caller (no broker), where a delayed task would run at once: waits are the sweeper's.
+    `lock` and `head`: a lock the caller took before committing `head`, the first rows of the
+    queue, which are then sent without reading it (SendCollector)."""
     queued = OutboundMessage.objects.select_related("channel__shop").filter(
         conversation_key=conversation_key, status=OutboundStatus.QUEUED
     )
-    lock = _ConversationLock(conversation_key)
+    if lock is None or head is None or not lock.held():
+        # Not held (any more): the lock may have expired, the queue is read as usual.
+        lock, head = _ConversationLock(conversation_key), None
     while True:
-        if not lock.acquire():
-            return None
+        if head is None and not lock.acquire():
+            # The holder looks for this flag once it has released the lock and reads the
+            # queue again, so this task's messages do not wait for the sweeper. Then one
+            # more try, in case it released the lock before the flag was up.
+            cache.set(_pending_key(conversation_key), 1, lock_seconds())
+            if not lock.acquire():
+                return None
         try:
             sender = _Sender(lock, in_process=in_process)
             # The queue as it is now, in one query: fetching message by message, then once
             # more to find the queue empty, cost the worker more ORM time than the sending.
-            for message in queued.order_by("id")[:SEND_BATCH]:
+            batch = head if head is not None else list(queued.order_by("id")[:SEND_BATCH])
+            head = None
+            for message in batch:
                 until = sender.send(message)
                 if until is not None:  # the messages behind it wait with it
                     return None if in_process else _wakeup(conversation_key, until)
         finally:
             lock.release()
-        # A message queued while we held the lock had its task turned away (or the queue was
-        # longer than a batch): loop for it.
-        if not queued.exists():
+        # A message queued while we held the lock had its task turned away (it raised the
+        # flag), or the queue was longer than a batch: loop for it. The flag spares the
+        # query that looked for such messages after every send.
+        if not cache.delete(_pending_key(conversation_key)) and len(batch) < SEND_BATCH:
             return None
 
 

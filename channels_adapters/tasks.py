@@ -5,6 +5,7 @@ from celery import shared_task
 
 from channels_adapters import outbound, services, taskqueue
 from config.celery import ConnectionTask
+from shops.live import live_events_deferred
 
 logger = logging.getLogger(__name__)
 
@@ -24,13 +25,24 @@ def inbound_event_process(event_id: int) -> None:
     worker's time per event went to the sending task, docs/performance.md). The sending is
     exactly `outbound_send`'s: the conversation's lock keeps one sender and the order, waits
     become its wake-up or the sweeper's."""
+    # The live events of the answer and of its delivery are written together, after both.
+    with live_events_deferred():
+        _process_and_send(event_id)
+
+
+def _process_and_send(event_id: int) -> None:
     with outbound.sends_collected() as collected:
         services.inbound_event_process(event_id=event_id)
     # Without a broker a delayed task would run at once: short waits are slept instead.
     in_process = inbound_event_process.request.is_eager or app_eager()
     for conversation_key in collected.keys:
         try:
-            _send(conversation_key, in_process=in_process)
+            _send(
+                conversation_key,
+                in_process=in_process,
+                lock=collected.locks.get(conversation_key),
+                head=collected.heads.get(conversation_key),
+            )
         except Exception:
             # The event is answered and committed: retrying this task would not send again.
             # The replies stay queued and due; the outbound sweeper starts them in seconds.
@@ -38,6 +50,7 @@ def inbound_event_process(event_id: int) -> None:
                 "sending the replies of conversation %s failed; left to the sweeper",
                 conversation_key,
             )
+            collected.release(conversation_key)
 
 
 # Unprocessed events younger than this are left to the task enqueued with them (a webhook's
@@ -72,9 +85,9 @@ def app_eager() -> bool:
     return bool(outbound_send.app.conf.task_always_eager)
 
 
-def _send(conversation_key: str, *, in_process: bool) -> None:
+def _send(conversation_key: str, *, in_process: bool, lock=None, head=None) -> None:
     retry = outbound.outbound_send_conversation(
-        conversation_key=conversation_key, in_process=in_process
+        conversation_key=conversation_key, in_process=in_process, lock=lock, head=head
     )
     if retry is not None:
         outbound_send.apply_async((conversation_key,), countdown=retry.countdown)

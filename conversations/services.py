@@ -6,12 +6,13 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import CharField, Exists, OuterRef
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from channels_adapters import messages as m
 from channels_adapters.base import TAG_POST_PURCHASE
-from channels_adapters.models import ChannelAccount
+from channels_adapters.models import ChannelAccount, OutboundMessage, OutboundStatus
 from channels_adapters.outbound import outbound_queue
 from conversations.engine.dispatch import respond
 from conversations.handed_off import bot_answers_while_handed_off
@@ -61,7 +62,17 @@ def conversation_for_sender(*, account: ChannelAccount, sender: m.Sender) -> Con
         .select_for_update(of=("self",))
         # Whether "OK" has anything to buy again, in the same query: the greeting of a
         # returning shopper asks, and most have no paid order (orders.selectors).
-        .annotate(customer_has_paid_order=Exists(paid_orders_of(OuterRef("customer_id"))))
+        .annotate(
+            customer_has_paid_order=Exists(paid_orders_of(OuterRef("customer_id"))),
+            # And whether replies wait to be sent: if none, this event's replies are the head
+            # of the queue and the worker sends them without reading it (outbound.py).
+            send_queue_empty=~Exists(
+                OutboundMessage.objects.filter(
+                    conversation_key=Cast(OuterRef("pk"), CharField()),
+                    status=OutboundStatus.QUEUED,
+                )
+            ),
+        )
         .filter(identity__channel=account, identity__external_id=sender.external_id)
         .first()
     )
@@ -90,6 +101,7 @@ def conversation_for_sender(*, account: ChannelAccount, sender: m.Sender) -> Con
             shop=account.shop, customer=customer, identity=identity, channel=account
         )
     customer.has_paid_order = False  # a new customer
+    conversation.send_queue_empty = True
     live_event(
         shop_id=account.shop_id,
         kind="conversation.created",
@@ -121,6 +133,8 @@ def conversation_send(
     with transaction.atomic(savepoint=False):
         queued = outbound_queue(
             account=conversation.channel,
+            # Known only to the inbound handler, which read it with the conversation's lock.
+            after_empty_queue=getattr(conversation, "send_queue_empty", False),
             recipient=conversation.identity.external_id,
             conversation_key=str(conversation.pk),
             messages=messages,

@@ -29,7 +29,10 @@ Cleanup: `live_events_prune` (beat, hourly) deletes events older than RETENTION;
 whose last successful read is older than that reloads its page (live.js).
 """
 
+import contextlib
 import logging
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -60,7 +63,37 @@ KINDS = frozenset(
 )
 
 
+class _Deferred(threading.local):
+    events: list[LiveEvent] | None = None
+
+
+_deferred = _Deferred()
+
+
+@contextlib.contextmanager
+def live_events_deferred() -> Iterator[None]:
+    """Within it, the events due to be written (their transaction committed) are kept and
+    written together, in one INSERT, when it ends. A worker that answers a shopper and sends
+    the reply wraps both: the message, the reply and its delivery are one INSERT instead of
+    two (docs/performance.md, "Queries per message"); the inbox learns of them once the reply
+    is sent, milliseconds later (at worst the platform call's timeout). Nested, the outermost
+    writes."""
+    if _deferred.events is not None:
+        yield
+        return
+    _deferred.events = []
+    try:
+        yield
+    finally:
+        events, _deferred.events = _deferred.events, None
+        if events:
+            _write(events)
+
+
 def _write(events: list[LiveEvent]) -> None:
+    if _deferred.events is not None:
+        _deferred.events.extend(events)
+        return
     try:
         LiveEvent.objects.bulk_create(events)
     except Exception:
