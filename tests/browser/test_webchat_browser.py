@@ -15,7 +15,8 @@ DRESS = "Robe portefeuille rouge"
 
 @pytest.fixture
 def browser_context_args(browser_context_args, playwright):
-    return {**browser_context_args, **playwright.devices["Pixel 7"]}
+    # A French shopper: the chat answers in the browser's language (navigator.languages).
+    return {**browser_context_args, **playwright.devices["Pixel 7"], "locale": "fr-FR"}
 
 
 @pytest.fixture
