@@ -114,7 +114,7 @@ def test_an_owner_adds_a_product_that_shoppers_then_find_in_the_chat(
     expect(row.get_by_role("link", name="Adjust")).to_be_focused()
 
     # A shopper on a phone, in the web chat of the shop.
-    phone = browser.new_context(**playwright.devices["Pixel 7"])
+    phone = browser.new_context(**playwright.devices["Pixel 7"], locale="fr-FR")
     chat = phone.new_page()
     watch_console(chat, console_errors)
     try:

@@ -14,7 +14,7 @@ from tests.dashboard.inbox_helpers import conversation, minutes_ago
 
 @pytest.fixture
 def shopper(browser, live_server, shop, playwright, console_errors):
-    context = browser.new_context(**playwright.devices["Pixel 7"])
+    context = browser.new_context(**playwright.devices["Pixel 7"], locale="fr-FR")
     page = watch_console(context.new_page(), console_errors)
     page.goto(f"{live_server.url}/chat/{shop.slug}/")
     expect(page.get_by_text("Bienvenue chez Maison Rouge")).to_be_visible()
@@ -44,7 +44,7 @@ def test_a_shopper_asks_for_a_person_and_an_agent_answers_from_the_inbox(
     agent.evaluate("window.notReloaded = true")
 
     # The shopper opens the chat while the agent watches, and asks for a person.
-    context = browser.new_context(**playwright.devices["Pixel 7"])
+    context = browser.new_context(**playwright.devices["Pixel 7"], locale="fr-FR")
     shopper = watch_console(context.new_page(), console_errors)
     shopper.goto(f"{live_server.url}/chat/{shop.slug}/")
     expect(shopper.get_by_text("Bienvenue chez Maison Rouge")).to_be_visible()

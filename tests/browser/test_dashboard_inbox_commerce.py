@@ -17,7 +17,7 @@ from tests.browser.pay_page import expect_paid, pay_with_card
 
 @pytest.fixture
 def shopper(browser, live_server, shop, playwright, console_errors):
-    context = browser.new_context(**playwright.devices["Pixel 7"])
+    context = browser.new_context(**playwright.devices["Pixel 7"], locale="fr-FR")
     page = watch_console(context.new_page(), console_errors)
     page.goto(f"{live_server.url}/chat/{shop.slug}/")
     expect(page.get_by_text("Bienvenue chez Maison Rouge")).to_be_visible()
