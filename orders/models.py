@@ -65,12 +65,22 @@ class ShippingRate(ShopOwned):
     free_above = models.BigIntegerField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
+    # How long delivery takes, in business days, when the brand says (Stripe Checkout shows it
+    # beside the option); blank: nothing promised.
+    delivery_days_min = models.PositiveSmallIntegerField(null=True, blank=True)
+    delivery_days_max = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["position", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gte=0), name="shipping_amount_not_negative")
+            models.CheckConstraint(condition=Q(amount__gte=0), name="shipping_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(delivery_days_min__isnull=True)
+                | Q(delivery_days_max__isnull=True)
+                | Q(delivery_days_min__lte=models.F("delivery_days_max")),
+                name="shipping_delivery_days_in_order",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -99,5 +99,15 @@ class ShippingRateSerializer(StrictModelSerializer):
 
     class Meta:
         model = ShippingRate
-        fields = ["id", "name", "kind", "amount", "free_above", "is_active", "position"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "amount",
+            "free_above",
+            "is_active",
+            "position",
+            "delivery_days_min",
+            "delivery_days_max",
+        ]
         # The rules between fields (free_above needs its threshold) are in orders/shipping.py.

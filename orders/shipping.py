@@ -13,9 +13,22 @@ from shops.models import Shop, User
 
 logger = logging.getLogger(__name__)
 
-RATE_FIELDS = frozenset({"name", "kind", "amount", "free_above", "is_active", "position"})
+RATE_FIELDS = frozenset(
+    {
+        "name",
+        "kind",
+        "amount",
+        "free_above",
+        "is_active",
+        "position",
+        "delivery_days_min",
+        "delivery_days_max",
+    }
+)
 FREE_ABOVE_REQUIRED = "Required for a 'free_above' rate: the amount from which it is free."
 NOT_NEGATIVE = "Cannot be negative."
+AT_LEAST_A_DAY = "At least 1 business day (leave it blank to promise nothing)."
+DAYS_IN_ORDER = "Cannot be fewer days than the shortest delivery."
 
 
 def shipping_rate_list(*, shop: Shop):
@@ -32,6 +45,12 @@ def _validate(rate: ShippingRate) -> None:
         value = getattr(rate, name)
         if value is not None and value < 0:
             errors.setdefault(name, []).append(NOT_NEGATIVE)
+    shortest, longest = rate.delivery_days_min, rate.delivery_days_max
+    for name, days in (("delivery_days_min", shortest), ("delivery_days_max", longest)):
+        if days is not None and days < 1:
+            errors.setdefault(name, []).append(AT_LEAST_A_DAY)
+    if shortest is not None and longest is not None and 1 <= longest < shortest:
+        errors.setdefault("delivery_days_max", []).append(DAYS_IN_ORDER)
     if errors:
         raise ValidationError(errors)
     rate.full_clean(exclude=["shop"])

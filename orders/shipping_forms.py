@@ -16,6 +16,17 @@ class ShippingRateForm(forms.Form):
     )
     kind = forms.ChoiceField(label="Kind", choices=ShippingKind.choices)
     is_active = forms.BooleanField(label="Offered to shoppers", required=False, initial=True)
+    # Checked in orders/shipping.py (the API's rules too), so the message is the same.
+    delivery_days_min = forms.IntegerField(
+        label="Delivery from (business days)",
+        required=False,
+        help_text="Such as 2; shown on Stripe's payment page. Blank: no promise.",
+    )
+    delivery_days_max = forms.IntegerField(
+        label="Delivery up to (business days)",
+        required=False,
+        help_text="Such as 4; the same number for an exact delay.",
+    )
 
     def __init__(self, *args, shop: Shop, rate: ShippingRate | None = None, **kwargs):
         if rate is not None:
@@ -27,6 +38,8 @@ class ShippingRateForm(forms.Form):
                     "amount": rate.amount,
                     "free_above": rate.free_above,
                     "is_active": rate.is_active,
+                    "delivery_days_min": rate.delivery_days_min,
+                    "delivery_days_max": rate.delivery_days_max,
                 },
             )
         super().__init__(*args, **kwargs)
@@ -44,7 +57,17 @@ class ShippingRateForm(forms.Form):
             help_text="For “free above an amount”: orders whose goods reach it ship free.",
             **money,
         )
-        self.order_fields(["name", "kind", "amount", "free_above", "is_active"])
+        self.order_fields(
+            [
+                "name",
+                "kind",
+                "amount",
+                "free_above",
+                "delivery_days_min",
+                "delivery_days_max",
+                "is_active",
+            ]
+        )
 
     def clean(self):
         data = super().clean()

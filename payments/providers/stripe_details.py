@@ -83,20 +83,27 @@ def delivery_options(order: Order) -> list[ShippingRate]:
     return list(shipping_rates(shop=order.shop)[:DELIVERY_OPTIONS_MAX])
 
 
+def _delivery_estimate(rate: ShippingRate) -> dict[str, Any]:
+    """The brand's own promise in business days; nothing when it made none (a made-up
+    estimate would be a promise the brand never made)."""
+    bounds = (("minimum", rate.delivery_days_min), ("maximum", rate.delivery_days_max))
+    return {bound: {"unit": "business_day", "value": days} for bound, days in bounds if days}
+
+
 def _shipping_option(order: Order, rate: ShippingRate) -> dict[str, Any]:
-    # No delivery estimate: a shop's rates do not say how long they take (Stripe's is
-    # optional, and a made-up one would be a promise the brand never made).
-    return {
-        "shipping_rate_data": {
-            "type": "fixed_amount",
-            "display_name": rate.name,
-            "fixed_amount": {
-                "amount": rate.cost_for(order.subtotal),
-                "currency": order.currency.lower(),
-            },
-            "metadata": {RATE_METADATA_KEY: str(rate.pk)},
-        }
+    data: dict[str, Any] = {
+        "type": "fixed_amount",
+        "display_name": rate.name,
+        "fixed_amount": {
+            "amount": rate.cost_for(order.subtotal),
+            "currency": order.currency.lower(),
+        },
+        "metadata": {RATE_METADATA_KEY: str(rate.pk)},
     }
+    estimate = _delivery_estimate(rate)
+    if estimate:
+        data["delivery_estimate"] = estimate
+    return {"shipping_rate_data": data}
 
 
 def _needs_address(order: Order, options: list[ShippingRate]) -> bool:

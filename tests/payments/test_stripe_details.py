@@ -120,6 +120,31 @@ def test_a_new_shoppers_page_asks_address_phone_and_delivery_option(
     assert session["amount_total"] == order.subtotal + 490
 
 
+def test_a_rate_with_a_promised_delay_shows_it_on_stripes_page(
+    shop, order_for, pay_link, fake_stripe
+):
+    ShippingRate.objects.create(
+        shop=shop, name="Colissimo", amount=490, delivery_days_min=2, delivery_days_max=4
+    )
+    ShippingRate.objects.create(shop=shop, name="Coursier", amount=1500, delivery_days_max=1)
+    ShippingRate.objects.create(shop=shop, name="Lettre suivie", amount=250)
+    pay_link(order_for())
+
+    _, form = _sent(fake_stripe)
+    estimate = "shipping_options[{}][shipping_rate_data][delivery_estimate]"
+    assert form[estimate.format(0) + "[minimum][unit]"] == "business_day"
+    assert form[estimate.format(0) + "[minimum][value]"] == "2"
+    assert form[estimate.format(0) + "[maximum][value]"] == "4"
+    assert form[estimate.format(1) + "[maximum][value]"] == "1"
+    assert not any(key.startswith(estimate.format(1) + "[minimum]") for key in form)
+    assert not any(key.startswith(estimate.format(2)) for key in form)  # nothing promised
+    rates = fake_stripe.shipping_rates.values()
+    assert {r["display_name"]: r["delivery_estimate"] for r in rates}["Colissimo"] == {
+        "minimum": {"unit": "business_day", "value": 2},
+        "maximum": {"unit": "business_day", "value": 4},
+    }
+
+
 def test_a_page_asks_nothing_the_order_already_has(order_for, rates, pay_link, fake_stripe):
     order = order_for(
         contact_name="Léa Martin",
