@@ -1,37 +1,54 @@
-"""Benchmark: end to end, from a Telegram webhook in to the bot's reply received by Telegram.
+"""Benchmark: end to end, from a Telegram webhook in to the bot's reply received by Telegram:
+the highest steady rate at which the reply p99 stays under a second, and the same for
+python-telegram-bot's minimal bot in the same run.
 
-Real servers on 127.0.0.1, as in production but on one 2-CPU machine:
+Real servers on 127.0.0.1, as in production but on one machine, every process on its CPUs:
 
   - a throwaway PostgreSQL database (`souk_bench_e2e_<pid>`, migrated, dropped at the end) and a
     spare Redis database (`--redis`, flushed before and after) as cache and Celery broker;
   - gunicorn with the production config (`config.wsgi`, sync workers) and a real Celery worker
     (`celery -A config worker -Q intake,send,default`), both started here, stopped at the end;
   - a fake Telegram Bot API (tests/fakes FakeTelegram, in this process) as TELEGRAM_API_URL,
-    which notes when the first sendMessage for each chat arrives;
-  - `--bots` shops, each with a few products and its own Telegram bot (Telegram lets one bot
-    send about 30 messages a second, all chats together: one bot cannot answer 100 a second).
+    noting when each bot message arrives in each chat (bench/shoppers.py);
+  - `--bots` shops, each with a category, 3 products of 3 sizes and its own Telegram bot
+    (Telegram lets one bot send about 30 messages a second, all chats together);
+  - the peer: python-telegram-bot's `Application.run_webhook` with one handler that answers every
+    update with a message (bench/ptb_peer.py --reply), against the same fake, after Souk.
 
-Then "hello" Updates from as many distinct chats (first contact: a new customer and
-conversation each) are posted to /webhooks/telegram/<channel>/ with the secret header at a
-steady `--rate` for `--seconds`, on a fixed schedule (open loop: a slow answer delays no other
-request). For each one: acknowledged (webhook 200) after how long, and how long from when it
-was due to be sent until the fake received the bot's greeting for that chat. Events whose
-reply has not arrived `--drain-seconds` after the last one was sent count as missing.
+Traffic: a mix of first messages, searches and taps (`--mix`, bench/shoppers.py) posted to the
+webhooks with the secret header at a steady rate, open loop (a slow answer delays no other
+request), from `--senders` threads each keeping its connection when the server does. For
+each event: acknowledged after how long, and how long from when it was due until the fake
+received the bot's first message to that chat after it.
+
+The search for the highest steady rate (for Souk, then for the peer): probes of
+`--probe-seconds` from `--start-rate`, times 1.5 while the reply p99 stays under `--p99-ms`
+(1 s) with every event answered, one probe between the last good and the first bad rate, then
+the best rate confirmed over `--seconds` (60). `--rate` skips the search: one run at that rate.
+Between two runs the benchmark waits until the queues are empty and the last replies are in.
+
+CPU per event, per process: each process's CPU time (utime + stime, from /proc) over the
+confirmed run, from its first event to its last reply, divided by the events: gunicorn (master
+and workers), Celery's consumer (the main process) and its pool processes, the peer, all of
+PostgreSQL, Redis, this process (the fake and the senders) and the whole machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
+import math
 import os
 import secrets
 import shlex
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import bench
@@ -50,16 +67,31 @@ from bench.intake import (
     server_env,
     spare_redis,
     start_gunicorn,
-    telegram_body,
     throwaway_database,
     tree_cpu_seconds,
     wait_for_http,
 )
+from bench.shoppers import (
+    Event,
+    PendingChats,
+    ReplyClock,
+    Shoppers,
+    message_update,
+    parse_mix,
+)
 
-DESCRIPTION = "Telegram webhook in -> bot reply received by a fake Telegram, at a steady rate"
+DESCRIPTION = (
+    "Telegram webhooks (first messages, searches, taps) -> bot replies at a fake Telegram: "
+    "highest steady rate, CPU per event per process, vs python-telegram-bot"
+)
 
 DEFAULT_REDIS = "redis://127.0.0.1:6379/10"
 TICK = os.sysconf("SC_CLK_TCK")
+# Targets of issue 12.
+RATE_GOAL = 200.0
+PEER_RATIO_GOAL = 0.5
+STEP = 1.5  # rate factor between probes
+PEER_PATH = "bench-peer"
 
 
 def _positive(text: str) -> int:
@@ -69,23 +101,52 @@ def _positive(text: str) -> int:
     return value
 
 
+def _mix(text: str) -> str:
+    try:
+        parse_mix(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return text
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rate", type=float, default=100.0, help="events per second (100)")
-    parser.add_argument("--seconds", type=float, default=20.0, help="how long events are sent (20)")
+    parser.add_argument(
+        "--seconds", type=float, default=60.0, help="length of the confirming run (60)"
+    )
+    parser.add_argument(
+        "--probe-seconds", type=float, default=8.0, help="length of each probe of the search (8)"
+    )
+    parser.add_argument(
+        "--start-rate", type=float, default=20.0, help="first rate probed, events/s (20)"
+    )
+    parser.add_argument("--max-rate", type=float, default=3000.0, help="highest probed (3000)")
+    parser.add_argument(
+        "--rate", type=float, default=None, help="one Souk run at this rate (no search)"
+    )
+    parser.add_argument(
+        "--p99-ms", type=float, default=1000.0, help="reply p99 a steady rate stays under (1000)"
+    )
+    parser.add_argument(
+        "--mix",
+        type=_mix,
+        default="first=1,search=1,tap=2",
+        help="kinds of events and their weights (first=1,search=1,tap=2)",
+    )
     parser.add_argument(
         "--bots",
         type=_positive,
-        default=4,
-        help="shops, each with its own bot; events go round-robin (4: 25 a second each)",
+        default=16,
+        help="shops, each with its own bot (16: Telegram lets a bot send about 30 messages a "
+        "second, and an answer is one to four messages)",
     )
     parser.add_argument(
         "--drain-seconds",
         type=float,
-        default=30.0,
-        help="how long replies are awaited after the last event was sent (30)",
+        default=20.0,
+        help="how long replies are awaited after the last event was sent (20)",
     )
     parser.add_argument(
-        "--warmup", type=int, default=20, help="events sent and answered first, unmeasured (20)"
+        "--warmup", type=int, default=40, help="events sent and answered first, unmeasured (40)"
     )
     parser.add_argument(
         "--workers", type=_positive, default=2, help="gunicorn workers, WEB_CONCURRENCY (2)"
@@ -97,7 +158,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--pool", default="prefork", help="Celery pool: prefork, threads, solo (prefork)"
     )
     parser.add_argument(
-        "--senders", type=_positive, default=16, help="threads posting the webhooks (16)"
+        "--senders", type=_positive, default=32, help="threads posting the webhooks (32)"
+    )
+    parser.add_argument("--no-peer", action="store_true", help="skip python-telegram-bot")
+    parser.add_argument(
+        "--peer-rate", type=float, default=None, help="one peer run at this rate (no search)"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="py-spy the Celery worker during the confirming run; raw profile written here",
     )
     parser.add_argument(
         "--gunicorn-args", default="", help="extra gunicorn options, for experiments"
@@ -106,37 +177,83 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_service_arguments(parser, redis_default=DEFAULT_REDIS)
 
 
-def _timed_telegram(tokens: tuple[str, ...]):
-    from tests.fakes.telegram import FakeTelegram
+class TimedTelegram:
+    """FakeTelegram whose bot messages are noted in a ReplyClock (built lazily: tests.fakes
+    imports Django-free modules only, but keep bench imports cheap)."""
 
-    class TimedTelegram(FakeTelegram):
-        """FakeTelegram noting when the first message for each chat arrived (monotonic)."""
+    @staticmethod
+    def create(tokens: tuple[str, ...], clock: ReplyClock):
+        from tests.fakes.telegram import FakeTelegram
 
-        keep_alive = True  # as api.telegram.org: a worker's connection serves many replies
+        class _Timed(FakeTelegram):
+            keep_alive = True  # as api.telegram.org: a worker's connection serves many replies
 
-        def __init__(self) -> None:
-            super().__init__(tokens)
-            self.first_reply: dict[int, float] = {}
-            self.sends = 0
+            def handle(self, request):
+                response = super().handle(request)
+                if response.status == 200:
+                    result = (response.json or {}).get("result") if response.json else None
+                    clock.note(request.route, request.params, result, request.received_at)
+                return response
 
-        def handle(self, request):
-            response = super().handle(request)  # runs under the fake's lock
-            if request.route == "sendMessage" and response.status == 200:
-                self.sends += 1
-                chat = str(request.params.get("chat_id", ""))
-                if chat.lstrip("-").isdigit():
-                    self.first_reply.setdefault(int(chat), request.received_at)
-            return response
+        return _Timed(tokens)
 
-        def reply_time(self, chat: int) -> float | None:
-            with self._lock:
-                return self.first_reply.get(chat)
 
-        def replied(self) -> int:
-            with self._lock:
-                return len(self.first_reply)
+@dataclass
+class Target:
+    """Where the events go: Souk's webhooks (one per bot) or the peer's."""
 
-    return TimedTelegram()
+    name: str
+    port: int
+    paths: list[str]
+    secret: str
+    pids: dict[str, int]  # process trees whose CPU is counted
+    own_pids: dict[str, int] = field(default_factory=dict)  # processes counted alone
+    queues: object = None  # a Redis client whose intake/send lists must be empty when idle
+    database: str = ""  # PostgreSQL database whose backends' CPU is counted
+
+
+@dataclass
+class Run:
+    rate: float
+    seconds: float
+    events: list[Event]
+    started: float = 0.0
+    sent_until: float = 0.0
+    done_at: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)
+    late_sends: int = 0
+
+    @property
+    def acked(self) -> list[Event]:
+        return [e for e in self.events if e.status == 200]
+
+    @property
+    def replied(self) -> list[Event]:
+        return [e for e in self.events if e.replied is not None]
+
+    def latencies(self) -> list[float]:
+        return [e.replied - e.due for e in self.replied]
+
+    def ack_latencies(self) -> list[float]:
+        return [e.acked - e.due for e in self.acked if e.acked is not None]
+
+    def p99_ms(self) -> float:
+        return _ms(self.latencies(), 99)
+
+    def steady(self, p99_ms: float) -> bool:
+        return len(self.replied) == len(self.events) and self.p99_ms() < p99_ms
+
+
+def run(args: argparse.Namespace) -> int:
+    missing = missing_prerequisites(peer=not args.no_peer)
+    if missing:
+        print("skipped: missing " + "; ".join(missing))
+        return 0
+    workdir = Path(tempfile.mkdtemp(prefix="souk-bench-e2e-"))
+    try:
+        return _run(args, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 SEED = """
@@ -154,7 +271,7 @@ for n, (bot_id, token) in enumerate({bots!r}):
         product_create(
             shop=shop, title=f"Robe {{colour}}", category=category,
             variants=[{{"sku": f"R-{{p}}-{{s}}", "name": s, "options": {{"size": s}},
-                       "price": 8990, "stock": 5}} for s in ("S", "M", "L")],
+                       "price": 8990, "stock": 5000}} for s in ("S", "M", "L")],
         )
     account = ChannelAccount.objects.create(
         shop=shop, kind="telegram", external_id=str(bot_id), name=f"@bench_{{n}}_bot",
@@ -165,66 +282,71 @@ print(json.dumps({{"channels": channels}}))
 """
 
 
-@dataclass
-class Event:
-    index: int
-    chat: int
-    channel: int
-    body: bytes
-    due: float = 0.0  # time.monotonic() when it was scheduled to leave
-    acked: float | None = None
-    status: int | None = None
-    error: str = ""
-    replied: float | None = None
+class Sender:
+    """One thread's connection to the target, kept as long as the server keeps it."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.connection: http.client.HTTPConnection | None = None
+
+    def post(self, path: str, body: bytes, secret: str) -> tuple[int | None, str]:
+        for attempt in (1, 2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            try:
+                self.connection.request(
+                    "POST",
+                    path,
+                    body=body,
+                    headers={
+                        "Content-Type": "application/json",
+                        "X-Telegram-Bot-Api-Secret-Token": secret,
+                    },
+                )
+                response = self.connection.getresponse()
+                response.read()
+                if response.will_close:
+                    self.close()
+                return response.status, ""
+            except (OSError, http.client.HTTPException) as exc:
+                self.close()
+                # A kept connection the server closed meanwhile: once more on a new one.
+                if attempt == 2 or not isinstance(
+                    exc, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+                ):
+                    return None, repr(exc)
+        return None, "unreachable"
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
 
-def run(args: argparse.Namespace) -> int:
-    missing = missing_prerequisites()
-    if missing:
-        print("skipped: missing " + "; ".join(missing))
-        return 0
-    workdir = Path(tempfile.mkdtemp(prefix="souk-bench-e2e-"))
-    try:
-        return _run(args, workdir)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+def _send_all(target: Target, shoppers: Shoppers, events: list[Event], senders: int) -> int:
+    """Posts each event at its due time (event i from thread i % senders); returns how many
+    left more than 50 ms late (the senders could not keep up: the rate is the client's)."""
+    late = [0] * senders
 
-
-def _post(port: int, event: Event, secret: str) -> None:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request(
-            "POST",
-            f"/webhooks/telegram/{event.channel}/",
-            body=event.body,
-            headers={
-                "Content-Type": "application/json",
-                "X-Telegram-Bot-Api-Secret-Token": secret,
-            },
-        )
-        response = connection.getresponse()
-        response.read()
-        event.status = response.status
-    except OSError as exc:
-        event.error = repr(exc)
-    finally:
-        event.acked = time.monotonic()
-        connection.close()
-
-
-def _send_all(port: int, events: list[Event], secret: str, senders: int) -> None:
-    """Posts each event at its due time, from `senders` threads (event i on thread i % senders);
-    a thread whose previous request is still running sends late, and the lateness counts."""
-
-    def sender(offset: int) -> None:
-        for event in events[offset::senders]:
-            wait = event.due - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            _post(port, event, secret)
+    def send(offset: int) -> None:
+        sender = Sender(target.port)
+        try:
+            for event in events[offset::senders]:
+                wait = event.due - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                elif wait < -0.05:
+                    late[offset] += 1
+                shoppers.prepare(event)
+                event.sent = time.monotonic()
+                path = target.paths[event.bot % len(target.paths)]
+                event.status, event.error = sender.post(path, event.body, target.secret)
+                event.acked = time.monotonic()
+        finally:
+            sender.close()
 
     threads = [
-        threading.Thread(target=sender, args=(k,), daemon=True, name=f"sender-{k}")
+        threading.Thread(target=send, args=(k,), daemon=True, name=f"sender-{k}")
         for k in range(min(senders, len(events)))
     ]
     for thread in threads:
@@ -232,25 +354,191 @@ def _send_all(port: int, events: list[Event], secret: str, senders: int) -> None
     deadline = (events[-1].due if events else time.monotonic()) + 60
     for thread in threads:
         thread.join(max(0.1, deadline - time.monotonic()))
+    return sum(late)
 
 
-def _wait_for_replies(fake, events: list[Event], until: float) -> None:
-    pending = list(events)
+def _wait_for_replies(clock: ReplyClock, events: list[Event], until: float) -> None:
+    pending = [e for e in events if e.sent is not None]
     while pending and time.monotonic() < until:
         time.sleep(0.05)
-        pending = [e for e in pending if fake.reply_time(e.chat) is None]
+        for event in pending:
+            event.replied = clock.reply_after(event.chat, event.sent)
+        pending = [e for e in pending if e.replied is None]
     for event in events:
-        event.replied = fake.reply_time(event.chat)
+        if event.sent is not None:
+            event.replied = clock.reply_after(event.chat, event.sent)
 
 
-def _cpu(pids: dict[str, int]) -> dict[str, float]:
-    cpu = {name: tree_cpu_seconds(pid) for name, pid in pids.items()}
-    cpu["postgres"] = command_cpu_seconds(["postgres"])
-    cpu["redis"] = command_cpu_seconds(["redis-server"])
+def _own_cpu_seconds(pid: int) -> float:
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+    return 0.0
+
+
+def database_cpu_seconds(database: str) -> float:
+    """CPU time of the PostgreSQL backends connected to `database` now ("postgres: user
+    database host(port) state"): the server is shared with other work, so the rest of it is
+    left out. A backend that ended during a run takes its CPU with it (the connections of
+    gunicorn and the worker last the whole run)."""
+    total = 0
+    marker = f" {database} ".encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                command = f.read()
+            if not command.startswith(b"postgres: ") or marker not in command:
+                continue
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / TICK
+
+
+def _cpu(target: Target) -> dict[str, float]:
+    cpu = {}
+    for name, pid in target.own_pids.items():
+        cpu[name] = _own_cpu_seconds(pid)
+    for name, pid in target.pids.items():
+        cpu[name] = tree_cpu_seconds(pid) - sum(
+            cpu[own] for own in target.own_pids if own.split()[0] == name.split()[0]
+        )
+    if target.database:
+        cpu["postgres (our backends)"] = database_cpu_seconds(target.database)
+    cpu["redis (whole server)"] = command_cpu_seconds(["redis-server"])
     usage = os.times()
     cpu["bench (fake + senders)"] = usage.user + usage.system
     cpu["machine"] = machine_jiffies()[0] / TICK
     return cpu
+
+
+def _wait_idle(target: Target, clock: ReplyClock, previous: list[Event], timeout: float) -> str:
+    """Waits until the queues are empty and the previous run's events all have replies;
+    returns "" or what was still pending at `timeout`."""
+    deadline = time.monotonic() + timeout
+    queued = 0
+    while time.monotonic() < deadline:
+        queued = 0
+        if target.queues is not None:
+            queued = sum(target.queues.llen(q) for q in ("intake", "send"))
+        missing = [
+            e for e in previous if e.sent is not None and clock.reply_after(e.chat, e.sent) is None
+        ]
+        if not queued and not missing:
+            time.sleep(0.5)  # the last replies' follow-up messages
+            return ""
+        time.sleep(0.2)
+    return f"{queued} tasks queued, {len(missing)} replies missing"
+
+
+def _one_run(
+    target: Target,
+    clock: ReplyClock,
+    shoppers: Shoppers,
+    *,
+    rate: float,
+    seconds: float,
+    args: argparse.Namespace,
+    profile: Path | None = None,
+) -> Run:
+    count = max(1, int(rate * seconds))
+    start = time.monotonic() + 0.3
+    events = shoppers.schedule(count, rate=rate, start=start)
+    result = Run(rate=rate, seconds=seconds, events=events, started=start)
+    before = {**_cpu(target), "_messages": clock.calls}
+    spy = _start_profile(target, profile, seconds) if profile else None
+    result.late_sends = _send_all(target, shoppers, events, args.senders)
+    result.sent_until = time.monotonic()
+    _wait_for_replies(clock, events, result.sent_until + args.drain_seconds)
+    after = {**_cpu(target), "_messages": clock.calls}
+    if spy is not None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            spy.wait(30)
+    result.done_at = max([e.replied for e in events if e.replied] + [result.sent_until])
+    result.cpu = {k: after[k] - before[k] for k in before}
+    return result
+
+
+def _start_profile(target: Target, path: Path, seconds: float) -> subprocess.Popen | None:
+    spy = BIN / "py-spy"
+    pid = target.own_pids.get("celery consumer")
+    if not spy.exists() or pid is None:
+        print(f"(no profile: {spy} missing; pip install py-spy)")
+        return None
+    return subprocess.Popen(  # noqa: S603
+        [
+            spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--subprocesses",
+            "--nonblocking",
+            "--gil",
+            "--rate",
+            "250",
+            "--format",
+            "raw",
+            "-o",
+            str(path),
+            "-d",
+            str(max(1, int(seconds))),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _search(
+    target: Target,
+    clock: ReplyClock,
+    shoppers: Shoppers,
+    args: argparse.Namespace,
+    *,
+    start_rate: float,
+    fixed_rate: float | None,
+) -> tuple[Run | None, list[Run]]:
+    """The highest steady rate: probes, then the confirming run. Returns (confirmed or None,
+    every run)."""
+    runs: list[Run] = []
+
+    def probe(rate: float, seconds: float, profile: Path | None = None) -> Run:
+        result = _one_run(
+            target, clock, shoppers, rate=rate, seconds=seconds, args=args, profile=profile
+        )
+        runs.append(result)
+        _print_run(target.name, result, args.p99_ms)
+        pending = _wait_idle(target, clock, result.events, args.drain_seconds + 30)
+        if pending:
+            print(f"    (still busy after the run: {pending})")
+        return result
+
+    if fixed_rate:
+        return probe(fixed_rate, args.seconds, args.profile), runs
+    good, bad = None, None
+    rate = start_rate
+    while rate <= args.max_rate:
+        result = probe(rate, args.probe_seconds)
+        if result.steady(args.p99_ms):
+            good = rate
+            rate = round(rate * STEP, 1)
+        else:
+            bad = rate
+            break
+    if good is None:
+        good = start_rate / STEP**2  # even the first probe was too fast: try well below it
+    elif bad is not None:
+        middle = round(math.sqrt(good * bad), 1)
+        if probe(middle, args.probe_seconds).steady(args.p99_ms):
+            good = middle
+    for attempt in range(2):
+        confirmed = probe(good, args.seconds, args.profile if attempt == 0 else None)
+        if confirmed.steady(args.p99_ms):
+            return confirmed, runs
+        good = round(good * 0.85, 1)
+    return None, runs
 
 
 def _run(args: argparse.Namespace, workdir: Path) -> int:
@@ -262,13 +550,17 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
     bots = tuple(
         (700000000 + n, f"{700000000 + n}:AAFakeSoukBenchBot{n:02d}") for n in range(args.bots)
     )
-    fake = _timed_telegram(tuple(token for _, token in bots))
+    peer_token = "699999999:AAFakeSoukBenchPeerBot"  # noqa: S105 (a fake)
+    clock = ReplyClock()
+    fake = TimedTelegram.create((*(token for _, token in bots), peer_token), clock)
     port = free_port()
-    total = int(args.rate * args.seconds)
+    pattern = parse_mix(args.mix)
+    souk: Run | None = None
+    peer: Run | None = None
     with (
         fake,
         throwaway_database(postgres_server(args.postgres), "e2e") as database_url,
-        spare_redis(args.redis),
+        spare_redis(args.redis) as redis_client,
         Services(workdir) as services,
     ):
         env = server_env(
@@ -313,50 +605,27 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
             env,
         )
         wait_for_http(services, "gunicorn", f"http://127.0.0.1:{port}/healthz")
-
-        def make_events(first: int, count: int) -> list[Event]:
-            made = []
-            for n in range(first, first + count):
-                chat = 7100000 + n
-                made.append(
-                    Event(
-                        index=n,
-                        chat=chat,
-                        channel=channels[n % len(channels)],
-                        body=telegram_body(100000 + n, chat, text="hello"),
-                    )
-                )
-            return made
-
-        # Warm-up: imports, connections and caches in every process; proves the worker runs.
-        warm = make_events(0, args.warmup)
-        now = time.monotonic()
-        for k, event in enumerate(warm):
-            event.due = now + k * 0.05
-        _send_all(port, warm, secret, args.senders)
-        _wait_for_replies(fake, warm, time.monotonic() + 90)
-        services.check_alive("celery")
-        if warm and any(e.replied is None for e in warm):
-            print(_database_state(database_url))
-            raise RuntimeError(
-                f"warm-up: {sum(e.replied is None for e in warm)} of {len(warm)} events got no "
-                f"reply in 90 s\n--- celery log:\n{services.log_tail('celery')}"
+        target = Target(
+            name="souk",
+            port=port,
+            paths=[f"/webhooks/telegram/{channel}/" for channel in channels],
+            secret=secret,
+            pids={"gunicorn": gunicorn.pid, "celery pool": worker.pid},
+            own_pids={"celery consumer": worker.pid},
+            queues=redis_client,
+            database=database_url.rsplit("/", 1)[-1],
+        )
+        pending = PendingChats(database_url)
+        shoppers = Shoppers(
+            clock=clock, bots=args.bots, pattern=pattern, first_chat=7_100_000, pending=pending
+        )
+        with pending:
+            _warm_up(target, clock, shoppers, args, services)
+            ready_in = time.perf_counter() - started
+            _print_header(args, background, ready_in)
+            souk, souk_runs = _search(
+                target, clock, shoppers, args, start_rate=args.start_rate, fixed_rate=args.rate
             )
-        ready_in = time.perf_counter() - started
-
-        events = make_events(args.warmup, total)
-        pids = {"gunicorn": gunicorn.pid, "celery": worker.pid}
-        cpu_before = _cpu(pids)
-        load_avg_before = os.getloadavg()
-        t0 = time.monotonic() + 0.2
-        for k, event in enumerate(events):
-            event.due = t0 + k / args.rate
-        _send_all(port, events, secret, args.senders)
-        sent_until = time.monotonic()
-        _wait_for_replies(fake, events, sent_until + args.drain_seconds)
-        done_at = max([e.replied for e in events if e.replied] + [sent_until])
-        cpu_after = _cpu(pids)
-        load_avg_after = os.getloadavg()
         state = _database_state(database_url)
         worker_errors = [
             line
@@ -366,21 +635,79 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
         services.stop("gunicorn")
         services.stop("celery", timeout=20)
 
-    _report(
-        args,
-        events,
-        fake_sends=fake.sends,
-        background=background,
-        load_avg=(load_avg_before, load_avg_after),
-        cpu={k: cpu_after[k] - cpu_before[k] for k in cpu_before},
-        window=done_at - t0,
-        send_window=sent_until - t0,
-        ready_in=ready_in,
-        state=state,
-        worker_errors=worker_errors,
-    )
-    ok = all(e.status == 200 and e.replied is not None for e in events)
-    return 0 if ok else 1
+        if not args.no_peer:
+            peer_port = free_port()
+            process = services.start(
+                "ptb_peer",
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.ptb_peer",
+                    "--port",
+                    str(peer_port),
+                    "--url-path",
+                    PEER_PATH,
+                    "--secret",
+                    secret,
+                    "--reply",
+                    "--api-url",
+                    fake.url,
+                    "--token",
+                    peer_token,
+                ],
+                {**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+            peer_target = Target(
+                name="peer",
+                port=peer_port,
+                paths=[f"/{PEER_PATH}"],
+                secret=secret,
+                pids={"ptb peer": process.pid},
+            )
+            wait_for_http(
+                services,
+                "ptb_peer",
+                f"http://127.0.0.1:{peer_port}/{PEER_PATH}",
+                data=message_update(1, 1, "probe"),
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Telegram-Bot-Api-Secret-Token": secret,
+                },
+            )
+            peer_shoppers = Shoppers(clock=clock, bots=1, pattern=pattern, first_chat=9_100_000)
+            _warm_up(peer_target, clock, peer_shoppers, args, services)
+            peer_start = max(args.start_rate, (souk.rate if souk else args.start_rate) * STEP)
+            peer_args = argparse.Namespace(**{**vars(args), "profile": None})
+            peer, _ = _search(
+                peer_target,
+                clock,
+                peer_shoppers,
+                peer_args,
+                start_rate=peer_start,
+                fixed_rate=args.peer_rate,
+            )
+            services.stop("ptb_peer")
+
+    _report(args, souk, peer, state=state, worker_errors=worker_errors, runs=souk_runs)
+    return 0 if souk is not None else 1
+
+
+def _warm_up(target, clock, shoppers, args, services) -> None:
+    """Imports, connections and caches in every process, and chats to come back to."""
+    if not args.warmup:
+        return
+    events = shoppers.schedule(args.warmup, rate=20, start=time.monotonic())
+    _send_all(target, shoppers, events, min(args.senders, 8))
+    _wait_for_replies(clock, events, time.monotonic() + 90)
+    missing = [e for e in events if e.replied is None]
+    if missing:
+        name = "celery" if target.name == "souk" else "ptb_peer"
+        raise RuntimeError(
+            f"warm-up of {target.name}: {len(missing)} of {len(events)} events got no reply in "
+            f"90 s (first: {missing[0].status} {missing[0].error})\n--- log:\n"
+            f"{services.log_tail(name)}"
+        )
+    _wait_idle(target, clock, events, 30)
 
 
 def _database_state(database_url: str) -> dict[str, int]:
@@ -409,104 +736,136 @@ def _database_state(database_url: str) -> dict[str, int]:
     }
 
 
+def _by_kind(result: Run) -> dict[str, list[float]]:
+    kinds: dict[str, list[float]] = {}
+    for event in result.replied:
+        kinds.setdefault(event.kind.split("→")[-1], []).append(event.replied - event.due)
+    return kinds
+
+
 def _ms(values: list[float], p: float) -> float:
     return bench.Timing(samples=values).percentile_ms(p)
 
 
-def _report(
-    args,
-    events: list[Event],
-    *,
-    fake_sends: int,
-    background: float,
-    load_avg,
-    cpu: dict[str, float],
-    window: float,
-    send_window: float,
-    ready_in: float,
-    state: dict[str, int],
-    worker_errors: list[str],
-) -> None:
+def _print_header(args, background: float, ready_in: float) -> None:
     import django
 
     cpus = os.cpu_count() or 1
-    acked = [e for e in events if e.status == 200]
-    replied = [e for e in events if e.replied is not None]
-    ack_latency = [e.acked - e.due for e in acked if e.acked is not None]
-    e2e = [e.replied - e.due for e in replied]
-    extra_gunicorn = f" + {args.gunicorn_args}" if args.gunicorn_args else ""
+    load = os.getloadavg()[0]
     print(
-        f"machine   {cpus} CPUs shared by senders, fake Telegram, gunicorn, Celery, PostgreSQL "
-        f"and Redis; other work kept\n          {background:.2f} CPU busy just before; load "
-        f"average {load_avg[0][0]:.2f} before, {load_avg[1][0]:.2f} after"
+        f"machine   {cpus} CPUs shared by senders, fake Telegram, gunicorn, Celery, PostgreSQL, "
+        f"Redis (and the peer,\n          after Souk); other work kept {background:.2f} CPU "
+        f"busy just before; load average {load:.2f}"
     )
     print(
         f"software  Python {sys.version.split()[0]}, Django {django.get_version()}, gunicorn "
-        f"({args.workers} sync workers, config/gunicorn.conf.py{extra_gunicorn}), "
-        f"Celery worker\n          ({args.pool}, concurrency {args.worker_concurrency}"
-        f"{', ' + args.celery_args if args.celery_args else ''}), python-telegram-bot to a "
-        "fake Bot API in this process"
+        f"({args.workers} sync workers{' + ' + args.gunicorn_args if args.gunicorn_args else ''}"
+        f"), Celery worker ({args.pool}, concurrency {args.worker_concurrency}"
+        f"{', ' + args.celery_args if args.celery_args else ''}),\n          "
+        "python-telegram-bot to a fake Bot API in this process"
     )
     print(
-        f"method    {len(events)} 'hello' Updates from as many new chats, {args.rate:g}/s for "
-        f"{args.seconds:g} s, round-robin over {args.bots} bots\n          "
-        f"({args.rate / args.bots:g}/s each), {args.senders} sender threads, open loop; "
-        f"latencies from when each was due; {args.warmup} warm-up\n          events first; "
-        f"servers ready in {ready_in:.1f} s; sending took {send_window:.1f} s, the last reply "
-        f"came {window - send_window:.1f} s after\n"
+        f"method    mix {args.mix} over {args.bots} bots, open loop, {args.senders} senders; "
+        f"steady: every event answered\n          and reply p99 < {args.p99_ms:g} ms; probes "
+        f"of {args.probe_seconds:g} s from {args.start_rate:g}/s (x{STEP}), confirmed over "
+        f"{args.seconds:g} s;\n          servers ready in {ready_in:.1f} s\n"
     )
-    rows = [
-        [
-            "webhook acknowledged (200)",
-            f"{len(acked)}/{len(events)}",
-            _ms(ack_latency, 50),
-            _ms(ack_latency, 99),
-            max(ack_latency, default=0) * 1000,
-        ],
-        [
-            "reply received by Telegram",
-            f"{len(replied)}/{len(events)}",
-            _ms(e2e, 50),
-            _ms(e2e, 99),
-            max(e2e, default=0) * 1000,
-        ],
-    ]
-    bench.print_table(["from due time to", "events", "p50 ms", "p99 ms", "max ms"], rows)
-    if e2e:
-        thirds = [e2e[: len(e2e) // 3], e2e[len(e2e) // 3 : 2 * len(e2e) // 3]]
-        thirds.append(e2e[2 * len(e2e) // 3 :])
-        medians = [_ms(t, 50) for t in thirds]
-        growing = medians[2] > 2 * medians[0] + 100
+    print(
+        f"{'':6}{'rate/s':>8} {'events':>7} {'acked':>7} {'replied':>8} {'ack p99':>8} "
+        f"{'reply p50':>10} {'reply p99':>10}  result"
+    )
+
+
+def _print_run(name: str, result: Run, p99_ms: float) -> None:
+    events = len(result.events)
+    verdict = "steady" if result.steady(p99_ms) else "too fast"
+    late = f", {result.late_sends} sent late" if result.late_sends > events // 100 else ""
+    print(
+        f"{name:6}{result.rate:8.1f} {events:7} {len(result.acked):7} {len(result.replied):8} "
+        f"{_ms(result.ack_latencies(), 99):8.1f} {_ms(result.latencies(), 50):10.1f} "
+        f"{_ms(result.latencies(), 99):10.1f}  {verdict} ({result.seconds:g} s{late})",
+        flush=True,
+    )
+
+
+def _cpu_table(souk: Run | None, peer: Run | None) -> None:
+    rows = []
+    for label, result in (("souk", souk), ("peer", peer)):
+        if result is None:
+            continue
+        count = len(result.events)
+        window = max(1e-9, result.done_at - result.started)
+        for name, seconds in result.cpu.items():
+            if name in ("machine", "_messages") or (label == "peer" and name.startswith("redis")):
+                continue
+            rows.append([label, name, f"{1e3 * seconds / count:.2f}", f"{seconds / window:.2f}"])
+        rows.append(
+            [
+                label,
+                "whole machine (other work too)",
+                f"{1e3 * result.cpu['machine'] / count:.2f}",
+                f"{result.cpu['machine'] / window:.2f}",
+            ]
+        )
+    bench.print_table(["run", "process", "ms CPU / event", "CPUs busy"], rows)
+
+
+def _report(args, souk: Run | None, peer: Run | None, *, state, worker_errors, runs) -> None:
+    print()
+    if souk is not None:
+        kinds: dict[str, int] = {}
+        for event in souk.events:
+            kinds[event.kind] = kinds.get(event.kind, 0) + 1
         print(
-            "reply p50 by third of the run: "
-            + ", ".join(f"{m:,.0f} ms" for m in medians)
-            + (
-                " (growing: the pipeline does not keep up with this rate)"
-                if growing
-                else " (steady: the pipeline keeps up with this rate)"
+            f"souk confirmed at {souk.rate:g}/s over {souk.seconds:g} s: "
+            + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        )
+        print(
+            f"  webhook ack p50 / p99 {_ms(souk.ack_latencies(), 50):.1f} / "
+            f"{_ms(souk.ack_latencies(), 99):.1f} ms; reply p50 / p99 "
+            f"{_ms(souk.latencies(), 50):.1f} / {_ms(souk.latencies(), 99):.1f} ms; by kind: "
+            + "; ".join(
+                f"{kind} {_ms(values, 50):.0f} / {_ms(values, 99):.0f} ms"
+                for kind, values in _by_kind(souk).items()
             )
         )
-    errors = [e for e in events if e.status != 200]
-    if errors:
-        sample = errors[0].error or f"status {errors[0].status}"
-        print(f"note: {len(errors)} webhooks not acknowledged (first: {sample})")
+        per_bot = souk.cpu.get("_messages", 0) / max(1e-9, souk.seconds) / args.bots
+        print(
+            f"  bot messages: {per_bot:.1f}/s per bot ({args.bots} bots; Telegram allows about "
+            f"30 a second per bot){' — over it: add --bots' if per_bot > 30 else ''}"
+        )
     print(
-        f"\ndatabase: {state.get('events', 0)} events stored (warm-up included), "
+        f"database: {state.get('events', 0)} events stored (warm-up and probes included), "
         f"{state.get('processed', 0)} processed; outbound "
         + ", ".join(f"{k.split()[1]} {v}" for k, v in state.items() if k.startswith("outbound"))
-        + f"; the fake got {fake_sends} sendMessage calls"
     )
-    total_cpu = cpu.get("machine", 0)
-    if window > 0 and events:
-        parts = ", ".join(
-            f"{name} {1e3 * seconds / len(events):.1f}"
-            for name, seconds in cpu.items()
-            if name != "machine"
-        )
-        print(
-            f"CPU per event (ms), from the first event to the last reply: {parts}; whole "
-            f"machine {1e3 * total_cpu / len(events):.1f}\n({total_cpu / window:.2f} of "
-            f"{cpus} CPUs busy on average over {window:.1f} s)"
-        )
+    print("\nCPU per event, per process, over the confirmed runs (first event to last reply):")
+    _cpu_table(souk, peer)
     if worker_errors:
         print("worker log errors:\n  " + "\n  ".join(worker_errors[:10]))
+    print("\ngoals (issue 12):")
+    souk_rate = souk.rate if souk else 0.0
+    print(
+        f"  {'PASS' if souk_rate >= RATE_GOAL else 'FAIL'}  highest steady rate "
+        f"{souk_rate:g} events/s (reply p99 < {args.p99_ms:g} ms), goal {RATE_GOAL:g}"
+    )
+    if peer is not None or args.no_peer:
+        if peer is None:
+            print("  ----  python-telegram-bot peer: skipped (--no-peer)")
+        else:
+            ratio = souk_rate / peer.rate if peer.rate else 0.0
+            print(
+                f"  {'PASS' if ratio >= PEER_RATIO_GOAL else 'FAIL'}  {ratio:.2f} x "
+                f"python-telegram-bot's steady rate ({peer.rate:g} events/s, same run), goal "
+                f"{PEER_RATIO_GOAL:g}"
+            )
+    else:
+        print("  FAIL  python-telegram-bot peer: no steady rate found")
+    if args.profile and args.profile.exists():
+        from bench.flame import print_entries, top_entries, top_own
+
+        print(f"\nCelery worker profile ({args.profile}), top entries:")
+        total, entries = top_entries(args.profile, top=40)
+        print_entries(total, [e for e in entries if e.inclusive < 0.6][:25])
+        print("\nwhere the samples were taken (own):")
+        print_entries(*top_own(args.profile, top=15))
