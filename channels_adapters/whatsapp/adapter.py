@@ -16,8 +16,9 @@ Degradation ladders (limits: shared/channel-limits.md, WhatsApp):
 - Carousel of one card: its image with title, price and subtitle as caption, then its buttons as
   QuickReplies (the ladder above, `more` as one more option).
 - Carousel of several cards: the intro's overflow as text, the first card's image with its
-  caption, then an interactive list with a row per card that has a postback button (row id =
-  its first postback payload; title ≤ 24; description = price · subtitle ≤ 72) and `more` as
+  caption, then an interactive list with a row per card that has a payload of its own or a
+  postback button (row id = the card's payload, else its first postback's: a row chosen opens
+  the card, never one of its buttons; title ≤ 24; description = price · subtitle ≤ 72) and `more` as
   the last row; 10 rows a list, as many lists as needed
   → text: cards without a postback button, and every URL button, as lines with their links.
 - Image: an image with its caption (≤ 1024); a longer caption follows as text.
@@ -265,6 +266,10 @@ def _render_quick_replies(text: str, options: Sequence[Button]) -> list[dict]:
 
 
 def _first_postback(card: Card) -> Button | None:
+    """What the card's row in a list means: the card's own payload (choosing a product opens
+    it, never "Buy now"), else its first button that is not a link."""
+    if card.payload:
+        return Button(card.title, card.payload)
     return next((button for button in card.buttons if not button.url), None)
 
 
