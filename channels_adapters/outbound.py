@@ -201,7 +201,13 @@ class SendCollector:
         if conversation_key in self.locks:
             return True
         lock = _ConversationLock(conversation_key)
-        if not lock.acquire():
+        try:
+            if not lock.acquire():
+                return False
+        except Exception:
+            # The cache unreachable must not fail the answer (it is committed and sent later,
+            # by the sweeper if need be): the queue is read as usual.
+            logger.warning("send lock of %s not taken", conversation_key, exc_info=True)
             return False
         self.locks[conversation_key] = lock
         return True
