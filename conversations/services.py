@@ -48,6 +48,10 @@ def _summary(item) -> str:
             return str(value)
     if isinstance(item, m.Carousel):
         return " · ".join(card.title for card in item.cards)
+    if isinstance(item, m.LocationShared):
+        # What the inbox list shows for it (the conversation page draws the map link).
+        pin = f"📍 {item.latitude:.5f}, {item.longitude:.5f}"
+        return f"{item.address} ({pin})" if item.address else pin
     return ""
 
 

@@ -18,7 +18,7 @@ from channels_adapters import messages as m
 from channels_adapters.models import ChannelAccount
 from conversations.engine.dispatch import respond
 from conversations.engine.state import State, Step, state_dump, state_load
-from conversations.models import Conversation, Customer, CustomerIdentity
+from conversations.models import Conversation, Customer, CustomerIdentity, Message
 from orders.models import Checkout, Order, ShippingRate
 from orders.services import cart_add, cart_open
 from payments.providers.sandbox import SandboxProvider
@@ -160,6 +160,8 @@ def test_telegram_shopper_shares_her_location_and_the_brand_opens_the_pin(lea, s
 
     lea.share_location(PIN)
 
+    # Logged with a summary the inbox list can show.
+    assert Message.objects.get(kind="location").text == "📍 48.86861, 2.33143"
     assert "Pour le livreur" in lea.said()[-1]
     assert set(lea.inline_buttons()) == {"C'est tout", "Annuler"}
     lea.write("Bât. B, 3e étage, code 4821")
