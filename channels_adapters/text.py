@@ -6,6 +6,7 @@ on grapheme boundaries whenever the text has one in reach, so an emoji sequence 
 points, so even a forced cut can never leave half a surrogate pair behind.
 """
 
+import re
 import unicodedata
 
 ELLIPSIS = "…"
@@ -62,9 +63,15 @@ def boundary_before(text: str, index: int) -> int:
     return cut or index
 
 
+# Whitespace other than the no-break spaces French typography puts in "24,90 €" and before
+# "?" (str.split() would break them into plain spaces).
+_BREAKING_SPACE = re.compile(r"[^\S\u00a0\u202f\u2007]+")
+
+
 def one_line(text: str) -> str:
-    """Titles and labels are single lines: newlines and runs of spaces become one space."""
-    return " ".join(text.split())
+    """Titles and labels are single lines: newlines and runs of spaces become one space; no-break
+    spaces stay."""
+    return _BREAKING_SPACE.sub(" ", text).strip()
 
 
 def truncate(text: str, limit: int) -> str:

@@ -108,6 +108,7 @@ from channels_adapters.messages import (
 )
 from channels_adapters.telegram import limits
 from channels_adapters.telegram.limits import utf16_units
+from channels_adapters.text import one_line
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -544,7 +545,7 @@ def truncate(text: str, limit: int) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return one_line(text)  # keeps French no-break spaces
 
 
 def _send_message(text: str, **params: Any) -> dict:

@@ -1,10 +1,10 @@
 """An English-speaking Telegram shopper (`language_code` "en") of a French shop, from "hello" to a
 paid order, with the real python-telegram-bot client against the fake Bot API: every text, card,
-button, invoice line and receipt the bot sends is English. Only what the brand named without a
-translation field (the shop, a variant, a shipping option) stays as the brand wrote it."""
+button, invoice line and receipt the bot sends is English; a French-speaking one of the same shop
+reads French only, typeset the French way. Only what the brand named without a translation field
+(the shop, a variant, a shipping option) stays as the brand wrote it."""
 
 import json
-import re
 
 import pytest
 
@@ -14,14 +14,14 @@ from channels_adapters.registry import adapter_for
 from conversations.services import inbound_handle
 from orders.models import Order, ShippingRate
 from tests.conversations.conftest import catalog  # noqa: F401
-from tests.conversations.test_french import words
-from tests.conversations.test_french_audit import FRENCH_WORDS
+from tests.conversations.test_french import ENGLISH_WORDS, SHARED_WORDS, words
+from tests.conversations.test_french_audit import FRENCH_WORDS, assert_french_typography
 from tests.fakes.conftest_plugin import fake_telegram  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 AMY = {"id": 5151, "is_bot": False, "first_name": "Amy", "language_code": "en"}
-CHAT = {"id": AMY["id"], "type": "private", "first_name": "Amy"}
+LEA = {"id": 4242, "is_bot": False, "first_name": "Léa", "language_code": "fr"}
 # Named by the brand, in French, with no field for another language.
 BRAND_WORDS = ("Maison Rouge", "Rouge 36", "Rouge 38", "Rouge 40", "Unique", "Colissimo")
 ADDRESS = {
@@ -47,10 +47,16 @@ def telegram(shop, settings, fake_telegram):  # noqa: F811
 
 @pytest.fixture
 def translated(shop, catalog):  # noqa: F811
-    english = {"dress": "Red wrap dress", "shirt": "White shirt"}
-    for key, title in english.items():
+    # (title, description) in the shop's French, then in English.
+    texts = {
+        "dress": (("Robe portefeuille rouge", "Robe en lin"), ("Red wrap dress", "Linen dress")),
+        "shirt": (("Chemise blanche", "Chemise en lin"), ("White shirt", "Linen shirt")),
+    }
+    for key, ((title, description), (title_en, description_en)) in texts.items():
         Product.objects.filter(pk=catalog[key].pk).update(
-            translations={"en": {"title": title, "description": f"{title}, in linen"}}
+            title=title,
+            description=description,
+            translations={"en": {"title": title_en, "description": description_en}},
         )
     Category.objects.filter(pk=catalog["dresses"].pk).update(
         translations={"en": {"name": "Dresses"}}
@@ -60,9 +66,10 @@ def translated(shop, catalog):  # noqa: F811
     return catalog
 
 
-class Amy:
-    def __init__(self, account, fake):
-        self.account, self.fake, self.update_id = account, fake, 0
+class Shopper:
+    def __init__(self, account, fake, user: dict):
+        self.account, self.fake, self.user, self.update_id = account, fake, user, 0
+        self.chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
 
     def deliver(self, content: dict) -> None:
         self.update_id += 1
@@ -70,8 +77,8 @@ class Amy:
         inbound_handle(account=self.account, events=adapter_for("telegram").parse(update))
 
     def says(self, text: str) -> None:
-        message = {"message_id": self.update_id, "date": 1763900000, "chat": CHAT, "text": text}
-        self.deliver({"message": {**message, "from": AMY}})
+        message = {"message_id": self.update_id, "date": 1763900000, "chat": self.chat}
+        self.deliver({"message": {**message, "text": text, "from": self.user}})
 
     def taps(self, title: str) -> None:
         """Taps the newest button reading `title`."""
@@ -81,8 +88,8 @@ class Amy:
             for button in reversed(_buttons(request.params))
             if button.get("text") == title and button.get("callback_data")
         )
-        message = {"message_id": 1, "date": 1763900000, "chat": CHAT}
-        query = {"id": f"cb{self.update_id}", "from": AMY, "chat_instance": "1", "data": data}
+        message = {"message_id": 1, "date": 1763900000, "chat": self.chat}
+        query = {"id": f"cb{self.update_id}", "from": self.user, "chat_instance": "1", "data": data}
         self.deliver({"callback_query": {**query, "message": message}})
 
 
@@ -114,32 +121,51 @@ def shown_texts(requests) -> list[str]:
     return [text for text in texts if text]
 
 
-def test_an_english_shopper_of_a_french_shop_reads_english_from_hello_to_receipt(
+WALKS = {
+    "en": {
+        "user": AMY,
+        "words": ("hello", "Browse", "Dresses", "Buy now"),
+        "reads": ("Red wrap dress", "Dresses", "Order #1001 is paid"),
+        "never": ("Robe portefeuille", "Robes"),
+    },
+    "fr": {
+        "user": LEA,
+        "words": ("bonjour", "Parcourir", "Robes", "Acheter"),
+        "reads": ("Robe portefeuille rouge", "Robes", "La commande n°1001 est réglée"),
+        "never": ("Red wrap dress", "Dresses"),
+    },
+}
+
+
+@pytest.mark.parametrize("language", WALKS)
+def test_a_shopper_of_a_french_shop_reads_one_language_from_hello_to_receipt(
     telegram,
     fake_telegram,  # noqa: F811
     translated,
+    language,
 ):
-    amy = Amy(telegram, fake_telegram)
-    amy.says("hello")
-    amy.taps("Browse")
-    amy.taps("Dresses")
-    amy.taps("Buy now")
-    amy.taps("Rouge 38")
-    invoice = fake_telegram.last("sendInvoice").params
-    payload = invoice["payload"]
-    query = {"id": "sq", "from": AMY, "invoice_payload": payload, "shipping_address": ADDRESS}
-    amy.deliver({"shipping_query": query})
+    walk = WALKS[language]
+    shopper = Shopper(telegram, fake_telegram, walk["user"])
+    hello, *buttons = walk["words"]
+    shopper.says(hello)
+    for title in buttons:
+        shopper.taps(title)
+    shopper.taps("Rouge 38")
+    payload = fake_telegram.last("sendInvoice").params["payload"]
+    user = walk["user"]
+    query = {"id": "sq", "from": user, "invoice_payload": payload, "shipping_address": ADDRESS}
+    shopper.deliver({"shipping_query": query})
     rate = ShippingRate.objects.get()
     pre_checkout = {
         "id": "pc",
-        "from": AMY,
+        "from": user,
         "currency": "EUR",
         "total_amount": 8990 + 490,
         "invoice_payload": payload,
         "shipping_option_id": str(rate.pk),
         "order_info": {"name": "Amy Lee", "shipping_address": ADDRESS},
     }
-    amy.deliver({"pre_checkout_query": pre_checkout})
+    shopper.deliver({"pre_checkout_query": pre_checkout})
     paid = {
         "currency": "EUR",
         "total_amount": 8990 + 490,
@@ -148,17 +174,22 @@ def test_an_english_shopper_of_a_french_shop_reads_english_from_hello_to_receipt
         "telegram_payment_charge_id": "tg_1",
         "provider_payment_charge_id": "ch_1",
     }
-    message = {"message_id": 99, "date": 1763900000, "chat": CHAT, "from": AMY}
-    amy.deliver({"message": {**message, "successful_payment": paid}})
+    message = {"message_id": 99, "date": 1763900000, "chat": shopper.chat, "from": user}
+    shopper.deliver({"message": {**message, "successful_payment": paid}})
 
     assert Order.objects.get().payment_status == "paid"
     texts = shown_texts(fake_telegram.requests)
     everything = "\n".join(texts)
-    assert "Red wrap dress" in everything and "Robe portefeuille" not in everything
-    assert "Dresses" in everything and "Robes" not in everything
-    assert re.search(r"Order #\d+ is paid", everything), everything
+    for expected in walk["reads"]:
+        assert expected in everything, everything
+    for other in walk["never"]:
+        assert other not in everything, everything
     for text in texts:
-        for brand in BRAND_WORDS:
+        for brand in (*BRAND_WORDS, ADDRESS["street_line1"], ADDRESS["city"]):
             text = text.replace(brand, " ")
-        leftover = words(text) & FRENCH_WORDS
-        assert not leftover, f"French words {leftover} in “{text}”"
+        if language == "en":
+            leftover = words(text) & FRENCH_WORDS
+        else:
+            leftover = (words(text) & ENGLISH_WORDS) - SHARED_WORDS
+            assert_french_typography(text)
+        assert not leftover, f"{leftover} in “{text}”"
