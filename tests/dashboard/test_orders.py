@@ -230,7 +230,12 @@ def test_a_shared_location_and_the_tracking_show(owner_client, shop, bag):
 
     page = owner_client.get(detail(order)).content.decode()
 
-    assert "Shared location: 48.8566, 2.3522" in page
+    # The pin as a map link the brand opens (no map tiles in the page).
+    osm = (
+        "https://www.openstreetmap.org/?mlat=48.856600&amp;mlon=2.352200#map=18/48.856600/2.352200"
+    )
+    assert f'Shared location: <a href="{osm}"' in page
+    assert "48.85660, 2.35220 (map)</a>" in page
     assert "Colissimo" in page
     assert '<a href="https://track.example/6A123"' in page
 
