@@ -50,7 +50,7 @@ def test_a_product_card_goes_out_as_the_telegram_adapter_renders_it(
     # Telegram's own card: the title in bold, the price (spaces made plain), the description.
     assert (
         payload["params"]["text"]
-        == "<b>Robe portefeuille rouge</b>\n89,90 €\nRed wrap dress in linen"
+        == "<b>Robe portefeuille rouge</b>\n89,90\xa0€\nRed wrap dress in linen"
     )
     keyboard = payload["params"]["reply_markup"]["inline_keyboard"]
     assert [button for row in keyboard for button in row] == [

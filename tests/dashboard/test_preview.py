@@ -56,7 +56,7 @@ def test_a_product_with_five_sizes_on_every_channel(manager_client, shop):
     # adapter cuts to 20 characters.
     whatsapp = phone(html, "whatsapp")
     assert "More than 3 choices → list message" in whatsapp
-    assert "☰ Robe portefeuille :…" in whatsapp
+    assert "☰ Robe portefeuille\xa0:…" in whatsapp  # the French no-break space kept
     assert "<li><span>36</span></li><li><span>38</span></li><li><span>40</span></li>" in whatsapp
     assert payloads(response, "whatsapp")[-1]["interactive"]["type"] == "list"
 
@@ -77,14 +77,14 @@ def test_a_product_with_five_sizes_on_every_channel(manager_client, shop):
         '<span class="key">44</span></div>'
     ) in telegram
     assert payloads(response, "telegram")[0]["params"]["caption"].startswith(
-        # Adapters put the price on one plain line: Babel's no-break space becomes a space.
-        "<b>Robe portefeuille</b>\n49,90 €"
+        # The price on one line, with Babel's no-break space kept (SMS alone replaces it, gsm.py).
+        "<b>Robe portefeuille</b>\n49,90\xa0€"
     )
 
     # Messenger: a generic template card, then the sizes as quick replies.
     messenger = phone(html, "messenger")
     assert "Generic template" in messenger
-    assert "49,90 € · Une robe rouge en lin" in messenger
+    assert "49,90\xa0€ · Une robe rouge en lin" in messenger
     assert '<ul class="chips"><li>36</li><li>38</li><li>40</li><li>42</li><li>44</li></ul>' in (
         messenger
     )
