@@ -1,8 +1,8 @@
 """ "OK" reorders on every channel. A shopper buys once in the chat — the payment link, the pay
 page with the card saved — then, another day, writes one message, "OK": the same order is
 placed and charged to the saved card, and the receipt reaches them on their platform (the fake
-Messenger / WhatsApp Cloud API, the fake Twilio, the web chat's log). Telegram with native
-invoices, where "OK" sends the same order's invoice, is test_actions.py's."""
+Messenger / WhatsApp Cloud API, the fake Twilio, the fake Bot API, the web chat's log).
+Telegram with native invoices, where "OK" sends the same order's invoice, is test_actions.py's."""
 
 import json
 import re
@@ -14,12 +14,13 @@ from channels_adapters import messages as m
 from channels_adapters.models import ChannelAccount, OutboundMessage
 from channels_adapters.setup import webchat_channel
 from channels_adapters.sms.adapter import SmsAdapter
+from channels_adapters.telegram.adapter import TelegramAdapter
 from conversations.models import Message
 from conversations.services import inbound_handle
 from orders.models import Order
 from orders.transitions import PaymentStatus
 from payments.models import Payment
-from tests.fakes.conftest_plugin import fake_graph, fake_twilio  # noqa: F401
+from tests.fakes.conftest_plugin import fake_graph, fake_telegram, fake_twilio  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -94,6 +95,19 @@ def sms(shop, settings, fake_twilio, monkeypatch):  # noqa: F811
 
 
 @pytest.fixture
+def telegram(shop, settings, fake_telegram, monkeypatch):  # noqa: F811
+    """A bot without a payment provider token: no native invoice, the pay page and the saved
+    card as elsewhere (with a token, "OK" sends the invoice: test_actions.py)."""
+    settings.TELEGRAM_API_URL = fake_telegram.url
+    monkeypatch.setattr(TelegramAdapter, "per_recipient_interval", 0.0)  # no pacing in a test
+    account = ChannelAccount.objects.create(
+        shop=shop, kind="telegram", external_id="777", credentials={"token": fake_telegram.token}
+    )
+    shopper = m.Sender(external_id="4242", name="Léa Martin", language="fr")
+    return Platform(account, shopper, _graph_sent(fake_telegram, "sendMessage"))
+
+
+@pytest.fixture
 def webchat(shop):
     account = webchat_channel(shop=shop)
     shopper = m.Sender(external_id="visitor-reorder-0001", name="Léa Martin")
@@ -126,7 +140,7 @@ def first_purchase(lea: Platform, product, client: Client) -> None:
     assert Order.objects.get().payment_status == PaymentStatus.PAID
 
 
-@pytest.mark.parametrize("channel", ["messenger", "whatsapp", "sms", "webchat"])
+@pytest.mark.parametrize("channel", ["messenger", "whatsapp", "sms", "telegram", "webchat"])
 def test_ok_reorders_with_the_saved_card_in_one_message(
     request, channel, catalog, settings, client
 ):
