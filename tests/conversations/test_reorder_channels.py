@@ -48,7 +48,7 @@ class Platform:
         return "\n".join(self._delivered())
 
 
-def _graph_sent(fake, route: str):
+def _requested(fake, route: str):
     return lambda: [json.dumps(r.params, ensure_ascii=False) for r in fake.requests_for(route)]
 
 
@@ -62,7 +62,7 @@ def messenger(shop, settings, fake_graph):  # noqa: F811
         credentials={"access_token": fake_graph.access_token},
     )
     shopper = m.Sender(external_id="psid-lea", name="Léa Martin")
-    return Platform(account, shopper, _graph_sent(fake_graph, "messenger"))
+    return Platform(account, shopper, _requested(fake_graph, "messenger"))
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def whatsapp(shop, settings, fake_graph):  # noqa: F811
         credentials={"access_token": fake_graph.access_token},
     )
     shopper = m.Sender(external_id="33612345678", name="Léa Martin", phone="+33612345678")
-    return Platform(account, shopper, _graph_sent(fake_graph, "whatsapp"))
+    return Platform(account, shopper, _requested(fake_graph, "whatsapp"))
 
 
 @pytest.fixture
@@ -104,7 +104,7 @@ def telegram(shop, settings, fake_telegram, monkeypatch):  # noqa: F811
         shop=shop, kind="telegram", external_id="777", credentials={"token": fake_telegram.token}
     )
     shopper = m.Sender(external_id="4242", name="Léa Martin", language="fr")
-    return Platform(account, shopper, _graph_sent(fake_telegram, "sendMessage"))
+    return Platform(account, shopper, _requested(fake_telegram, "sendMessage"))
 
 
 @pytest.fixture
