@@ -6,4 +6,4 @@ class ChannelsAdaptersConfig(AppConfig):
     verbose_name = "Channels"
 
     def ready(self) -> None:
-        from channels_adapters import account_cache  # noqa: F401  (connects its invalidation)
+        from channels_adapters import account_cache  # noqa: F401  (watches its models from now)

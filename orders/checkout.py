@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from orders import stock
@@ -202,11 +203,16 @@ def checkout_complete(*, checkout: Checkout, require_details: bool = True, actor
     `actor`: the person who placed it for the shopper (an agent's payment request), for the
     order's timeline."""
     with transaction.atomic():
-        locked = Checkout.objects.select_for_update(of=("self",)).select_related(
-            "shop", "shipping_rate", "channel"
+        active_rates = ShippingRate.objects.filter(shop_id=OuterRef("shop_id"), is_active=True)
+        locked = (
+            Checkout.objects.select_for_update(of=("self",))
+            # The order already placed for it (reverse one-to-one) and whether the shop has
+            # shipping rates, in the query that locks it: two queries fewer.
+            .select_related("shop", "shipping_rate", "channel", "order")
+            .annotate(rates_exist=Exists(active_rates))
+            .get(pk=checkout.pk)
         )
-        locked = locked.get(pk=checkout.pk)
-        existing = Order.objects.filter(checkout=locked).first()
+        existing = getattr(locked, "order", None)
         if existing is not None:
             return existing
         if locked.status != CheckoutStatus.OPEN:
@@ -215,8 +221,7 @@ def checkout_complete(*, checkout: Checkout, require_details: bool = True, actor
         if not reservations:
             raise EmptyCart
         if require_details:
-            rates_exist = ShippingRate.objects.for_shop(locked.shop).filter(is_active=True)
-            missing = missing_details(locked, rates_exist=rates_exist.exists())
+            missing = missing_details(locked, rates_exist=locked.rates_exist)
             if missing:
                 raise MissingDetails(missing)
         totals = checkout_totals(locked, reservations)

@@ -21,6 +21,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from orders import lifecycle
@@ -288,19 +289,33 @@ def payment_refresh(*, payment: Payment) -> Payment:
 def _save_card(payment: Payment, card: base.SavedCard) -> PaymentMethod | None:
     if not payment.order.customer_id:
         return None
-    method, _ = PaymentMethod.objects.update_or_create(
+    method = PaymentMethod(
         customer_id=payment.order.customer_id,
         provider=payment.provider,
         provider_method_id=card.provider_method_id,
-        defaults={
-            "shop_id": payment.shop_id,
-            "provider_customer_id": card.provider_customer_id,
-            "brand": card.brand,
-            "last4": card.last4,
-            "exp_month": card.exp_month,
-            "exp_year": card.exp_year,
-            "is_active": True,
-        },
+        shop_id=payment.shop_id,
+        provider_customer_id=card.provider_customer_id,
+        brand=card.brand,
+        last4=card.last4,
+        exp_month=card.exp_month,
+        exp_year=card.exp_year,
+        is_active=True,
+    )
+    # One INSERT … ON CONFLICT DO UPDATE (the card saved before is brought up to date) instead
+    # of a locking read then a write; it returns the row's id either way.
+    PaymentMethod.objects.bulk_create(
+        [method],
+        update_conflicts=True,
+        unique_fields=["customer", "provider", "provider_method_id"],
+        update_fields=[
+            "shop_id",
+            "provider_customer_id",
+            "brand",
+            "last4",
+            "exp_month",
+            "exp_year",
+            "is_active",
+        ],
     )
     return method
 
@@ -309,9 +324,14 @@ def payment_outcome_record(*, payment: Payment, outcome: base.Outcome) -> Paymen
     """Idempotent: the same outcome twice (a webhook and the return page) changes nothing."""
     paid_too_late = duplicate = None
     with transaction.atomic():
+        succeeded_before = Payment.objects.filter(
+            order=OuterRef("order_id"), state=PaymentState.SUCCEEDED
+        ).exclude(pk=OuterRef("pk"))
         locked = (
             Payment.objects.select_for_update(of=("self",))
             .select_related("order")
+            # Whether another attempt of the order was paid, read with the lock: one query.
+            .annotate(paid_otherwise=Exists(succeeded_before))
             .get(pk=payment.pk)
         )
         if locked.state == PaymentState.SUCCEEDED or outcome.status == base.PENDING:
@@ -330,12 +350,7 @@ def payment_outcome_record(*, payment: Payment, outcome: base.Outcome) -> Paymen
             if outcome.collected is not None:
                 collected_details_record(payment=locked, collected=outcome.collected)
             locked.save()
-            paid_otherwise = (
-                Payment.objects.filter(order=order, state=PaymentState.SUCCEEDED)
-                .exclude(pk=locked.pk)
-                .exists()
-            )
-            if paid_otherwise:
+            if locked.paid_otherwise:
                 # Paid twice (an old page of a replaced attempt): this money goes back.
                 duplicate = locked
             else:

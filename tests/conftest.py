@@ -80,12 +80,12 @@ def _fresh_cache():
     with the Celery broker; keys there are per API key id, which never repeat in a run."""
     from django.core.cache import cache
 
-    from channels_adapters.account_cache import clear_process_cache
+    from shops.process_cache import clear_process_caches
 
     if not django_settings.REDIS_URL:
         cache.clear()
-    # Ids repeat across tests on SQLite: no channel cached by an earlier test is seen again.
-    clear_process_cache()
+    # Ids repeat across tests on SQLite: nothing cached by an earlier test is seen again.
+    clear_process_caches()
 
 
 SIGN_IN_RATE_LIMITS = django_settings.ACCOUNT_RATE_LIMITS

@@ -1,4 +1,5 @@
-"""Channel accounts and webhook routes cached in process (channels_adapters/account_cache.py):
+"""Channel accounts and webhook routes cached in process (channels_adapters/account_cache.py,
+on shops/process_cache.py):
 a change made through the dashboard or the API is seen at once, another process's change
 within VERSION_CHECK seconds, a change that bypassed the ORM within MAX_AGE, and webhooks
 keep working when the shared cache is down."""
@@ -8,6 +9,7 @@ from django.core.cache import cache
 
 from channels_adapters import account_cache
 from channels_adapters.models import ChannelAccount, InboundEvent, OutboundMessage
+from shops import process_cache
 from shops.models import Shop
 from tests.fakes.conftest_plugin import fake_telegram  # noqa: F401
 from tests.test_end_to_end import deliver, telegram_shop, update  # noqa: F401
@@ -26,7 +28,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     fake = Clock()
-    monkeypatch.setattr(account_cache, "_clock", fake)
+    monkeypatch.setattr(process_cache, "_clock", fake)
     return fake
 
 
@@ -72,11 +74,11 @@ def test_another_process_change_is_seen_within_the_version_check(shop, clock):
     # Another process renames it: the database changes, no signal here; its commit bumps
     # the shared version.
     ChannelAccount.objects.filter(pk=account.pk).update(name="@new_bot")
-    cache.set(account_cache.VERSION_KEY, "bumped by another process", timeout=None)
+    cache.set(account_cache._cache.version_key, "bumped by another process", timeout=None)
 
-    clock.now += account_cache.VERSION_CHECK / 2
+    clock.now += process_cache.VERSION_CHECK / 2
     assert account_cache.channel_account(account.pk).name == ""  # not checked again yet
-    clock.now += account_cache.VERSION_CHECK
+    clock.now += process_cache.VERSION_CHECK
     assert account_cache.channel_account(account.pk).name == "@new_bot"
 
 
@@ -85,7 +87,7 @@ def test_a_change_that_bypassed_the_orm_is_seen_within_max_age(shop, clock):
     assert account_cache.channel_account(account.pk).status == "active"
     ChannelAccount.objects.filter(pk=account.pk).update(status="disabled")  # no signal, no bump
 
-    clock.now += account_cache.MAX_AGE - 1
+    clock.now += process_cache.MAX_AGE - 1
     assert account_cache.channel_account(account.pk).status == "active"
     clock.now += 2
     assert account_cache.channel_account(account.pk).status == "disabled"
@@ -119,9 +121,9 @@ def test_webhooks_are_stored_and_answered_while_the_shared_cache_is_down(
     def down(*args, **kwargs):
         raise ConnectionError("cache unreachable")
 
-    account_cache.clear_process_cache()
+    process_cache.clear_process_caches()
     for method in ("get", "add", "set", "delete", "touch", "get_many"):
-        monkeypatch.setattr(account_cache.cache, method, down)
+        monkeypatch.setattr(process_cache.cache, method, down)
 
     response = deliver(client, telegram_shop, fake_telegram, update(1, text="Bonjour"))
 
