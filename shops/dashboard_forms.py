@@ -122,11 +122,14 @@ class ShopProfileForm(forms.Form):
         (delivery_info_en…), filled from Shop.translations."""
         self.translation_fields = []
         for field in SHOP_FIELDS:
+            main = self.fields[field]
+            label = main.label
+            main.label = f"{label} in {language_name(shop.language)}"
+            main.widget.attrs["lang"] = shop.language
             for language in translation_languages(shop.language):
                 name = translation_key(field, language)
-                main = self.fields[field]
                 self.fields[name] = forms.CharField(
-                    label=f"{main.label} in {language_name(language)}",
+                    label=f"{label} in {language_name(language)}",
                     max_length=SHOP_FIELDS[field],
                     required=False,
                     widget=forms.Textarea(attrs={"rows": 3, "lang": language}),

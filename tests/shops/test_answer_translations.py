@@ -61,6 +61,7 @@ def test_the_bot_answers_an_english_question_about_delivery_in_english(shop, con
 def test_the_owner_writes_each_answer_in_english_beside_the_french(shop):
     owner = signed_in(member(shop, Role.OWNER))
     page = owner.get(SETTINGS).content.decode()
+    assert "Delivery: the bot&#x27;s answer in French" in page
     assert "Delivery: the bot&#x27;s answer in English" in page
     assert "Returns: the bot&#x27;s answer in English" in page
     assert 'name="delivery_info_fr"' not in page  # French is the shop's own: the main field
