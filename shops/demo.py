@@ -66,10 +66,17 @@ def demo_answers(shop: Shop) -> None:
         english = dict((shop.translations or {}).get("en") or {})
         for field, text in DEMO_ANSWERS_EN.items():
             # Only beside the demo's own French: a brand's answer is not "translated" by ours.
-            if not english.get(field) and getattr(shop, field) == DEMO_FRENCH[field]:
+            ours = _words(getattr(shop, field)) == _words(DEMO_FRENCH[field])
+            if ours and not english.get(field):
                 english[field] = text
                 changed.add("translations")
         if english:
             shop.translations = {**(shop.translations or {}), "en": english}
     if changed:
         shop.save(update_fields=sorted(changed))
+
+
+def _words(text: str) -> list[str]:
+    # The same words whatever the spaces: a demo seeded before its text gained no-break spaces
+    # still counts as the demo's own.
+    return text.split()

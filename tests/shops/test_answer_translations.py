@@ -187,3 +187,14 @@ def test_the_demo_does_not_translate_an_answer_the_brand_rewrote(shop):
     assert answers.returns(shop=shop, language="en").messages == [
         m.Text("Pas de retour sur les soldes.")
     ]
+
+
+def test_a_demo_shop_seeded_before_the_no_break_spaces_also_gets_the_english(shop):
+    shop.delivery_info = " ".join(DEMO_DELIVERY_INFO.split())  # plain spaces, as seeded then
+    shop.save()
+
+    demo_answers(shop)
+
+    shop.refresh_from_db()
+    assert shop.delivery_info == " ".join(DEMO_DELIVERY_INFO.split())  # kept as it was
+    assert shop.translations["en"]["delivery_info"] == DEMO_ANSWERS_EN["delivery_info"]
