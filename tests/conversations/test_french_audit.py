@@ -8,8 +8,11 @@ address) is theirs and left out of the check."""
 import html
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
+from django.conf import settings
 from django.utils import timezone
 
 from catalog.services import product_create
@@ -108,6 +111,7 @@ def assert_french_typography(text: str) -> None:
     for mark in re.finditer(r"(.)([?!;:»])", text):
         space = NBSP if mark.group(2) in ":»" else NNBSP
         assert mark.group(1) in (space, NBSP), f"{mark.group(2)!r} without its space in “{text}”"
+    assert "« " not in text, f"a breaking space after « in “{text}”"
     assert not re.search(r"\d [€$£]", text), f"a breaking space before a currency in “{text}”"
 
 
@@ -275,3 +279,17 @@ def test_the_telegram_invoice_and_its_refusals_are_in_the_shoppers_language(orde
     with translation.override(language):
         for refusal in (SOLD_OUT, CHANGED, EXPIRED, CANNOT_SHIP):
             assert_one_language(str(refusal), language)
+
+
+def test_every_french_text_of_the_po_file_is_typeset_the_french_way():
+    # The phrases are checked one by one in test_french.py; this covers every other text the
+    # .po translates too (pay page, order news, decline reasons, invoices).
+    path = Path(settings.LOCALE_PATHS[0]) / "fr" / "LC_MESSAGES" / "django.po"
+    with path.open("rb") as po:
+        catalog = read_po(po, locale="fr")
+    for message in catalog:
+        if not message.id:
+            continue
+        for text in message.string if isinstance(message.string, tuple) else (message.string,):
+            # Placeholders are filled in later: "%(total)s" or "{total}" is not text.
+            assert_french_typography(re.sub(r"%\(\w+\)s|\{\w+\}", "", text))
