@@ -57,9 +57,10 @@ def test_a_product_card_goes_out_as_the_telegram_adapter_renders_it(
         {"text": "Acheter", "callback_data": f"buy:{dress.pk}"},
         {"text": "Ajouter au panier", "callback_data": f"p:{dress.pk}"},
     ]
-    # A typed "1" picks the card just sent, as the engine numbers it.
+    # A typed "1" picks the card just sent, as the engine numbers it: it opens the product
+    # (its choices), never buys it.
     telegram.refresh_from_db()
-    assert telegram.bot_state["options"] == [f"buy:{dress.pk}"]
+    assert telegram.bot_state["options"] == [f"show:{dress.pk}"]
 
 
 def test_without_htmx_the_agent_is_sent_back_to_the_conversation(agent_client, chat, goods):  # noqa: F811
