@@ -19,12 +19,15 @@ from channels_adapters.models import ChannelAccount
 from conversations.engine.dispatch import respond
 from conversations.engine.state import State, Step, state_dump, state_load
 from conversations.models import Conversation, Customer, CustomerIdentity, Message
+from conversations.phrases import say
+from conversations.services import inbound_handle
 from orders.models import Checkout, Order, ShippingRate
 from orders.services import cart_add, cart_open
 from payments.providers.sandbox import SandboxProvider
 from shops.models import Membership, Role, User
 from tests.conftest import client_for
-from tests.fakes.conftest_plugin import fake_telegram  # noqa: F401
+from tests.fakes.conftest_plugin import fake_graph, fake_telegram  # noqa: F401
+from tests.fakes.graph import hub_signature
 
 CHAT_ID = 4242
 USER = {"id": CHAT_ID, "is_bot": False, "first_name": "Léa", "language_code": "fr"}
@@ -206,6 +209,76 @@ def test_typing_the_address_still_works_where_a_location_could_be_shared(lea):
 
     assert "12 rue de la Paix, 75002 Paris" in lea.said()[-1]
     assert Checkout.objects.get().shipping_address == {"text": "12 rue de la Paix, 75002 Paris"}
+
+
+# --- WhatsApp: a location request message, a location message back ----------------------------
+
+
+def whatsapp_webhook(phone_number_id: str, location: dict) -> dict:
+    """What Meta posts when Léa sends a location (messages[].type = location)."""
+    message = {
+        "from": "33612345678",
+        "id": "wamid.pin1",
+        "timestamp": "1763900000",
+        "type": "location",
+        "location": location,
+    }
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550783881", "phone_number_id": phone_number_id},
+        "contacts": [{"profile": {"name": "Léa Martin"}, "wa_id": "33612345678"}],
+        "messages": [message],
+    }
+    change = {"field": "messages", "value": value}
+    return {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [change]}]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_whatsapp_shopper_answers_the_location_request_with_her_pin(
+    shop,
+    settings,
+    fake_graph,  # noqa: F811
+    client,
+    at_the_address,
+):
+    settings.META_GRAPH_URL = fake_graph.url
+    settings.META_APP_SECRET = "meta-app-secret"
+    conversation = at_the_address("whatsapp")
+    ChannelAccount.objects.filter(pk=conversation.channel.pk).update(
+        external_id=fake_graph.phone_number_id,
+        credentials={"access_token": fake_graph.access_token},
+    )
+    conversation.channel.refresh_from_db()
+    sender = m.Sender(external_id="33612345678")
+    inbound_handle(
+        account=conversation.channel, events=[m.ButtonPressed(sender, payload="checkout")]
+    )
+
+    request, cancel = [r.params for r in fake_graph.requests_for("whatsapp")][-2:]
+    assert request["interactive"] == {
+        "type": "location_request_message",
+        "body": {"text": say("ask_address", "fr")},
+        "action": {"name": "send_location"},
+    }
+    assert cancel["interactive"]["action"]["buttons"][0]["reply"]["title"] == "Annuler"
+
+    location = {**PIN, "name": "Maison", "address": "12 rue de la Paix, Paris"}
+    body = json.dumps(whatsapp_webhook(fake_graph.phone_number_id, location)).encode()
+    response = client.post(
+        "/webhooks/whatsapp/",
+        body,
+        content_type="application/json",
+        headers={"X-Hub-Signature-256": hub_signature("meta-app-secret", body)},
+    )
+
+    assert response.status_code == 200
+    assert Checkout.objects.get().shipping_address == {
+        **PIN,
+        "text": "Maison, 12 rue de la Paix, Paris",
+    }
+    details = fake_graph.requests_for("whatsapp")[-1].params["interactive"]
+    assert details["body"]["text"].startswith("Position reçue")
+    assert [b["reply"]["title"] for b in details["action"]["buttons"]] == ["C'est tout", "Annuler"]
 
 
 # --- The bot's side, channel by channel ---------------------------------------------------------

@@ -367,7 +367,14 @@ def _check_interactive(interactive: dict[str, Any]) -> None:
         )
         if not parameters.get("url"):
             raise Invalid("interactive[action][parameters][url] is required")
-    elif kind not in {"product", "location_request_message", "flow", "carousel"}:
+    elif kind == "location_request_message":
+        # Body text and WhatsApp's own "Send location" button: nothing else fits.
+        _length("interactive[body][text]", body_text, 1024, minimum=1)
+        if action.get("name") != "send_location":
+            raise Invalid("interactive[action][name] must be send_location")
+        if set(action) != {"name"} or header or footer:
+            raise Invalid("A location request message has only a body and its action")
+    elif kind not in {"product", "flow", "carousel"}:
         raise Invalid(f"Unsupported interactive type {kind}")
 
 
