@@ -152,7 +152,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--workers", type=_positive, default=2, help="gunicorn workers, WEB_CONCURRENCY (2)"
     )
     parser.add_argument(
-        "--worker-concurrency", type=_positive, default=2, help="Celery worker processes (2)"
+        "--worker-concurrency",
+        type=_positive,
+        default=None,
+        help="Celery worker processes (the settings' default: 2 per CPU)",
     )
     parser.add_argument(
         "--pool", default="prefork", help="Celery pool: prefork, threads, solo (prefork)"
@@ -591,8 +594,11 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
                 "worker",
                 "-Q",
                 "intake,send,default",
-                "--concurrency",
-                str(args.worker_concurrency),
+                *(
+                    ["--concurrency", str(args.worker_concurrency)]
+                    if args.worker_concurrency
+                    else []
+                ),
                 "--pool",
                 args.pool,
                 "--loglevel",
@@ -760,7 +766,7 @@ def _print_header(args, background: float, ready_in: float) -> None:
     print(
         f"software  Python {sys.version.split()[0]}, Django {django.get_version()}, gunicorn "
         f"({args.workers} sync workers{' + ' + args.gunicorn_args if args.gunicorn_args else ''}"
-        f"), Celery worker ({args.pool}, concurrency {args.worker_concurrency}"
+        f"), Celery worker ({args.pool}, concurrency {args.worker_concurrency or '2 per CPU'}"
         f"{', ' + args.celery_args if args.celery_args else ''}),\n          "
         "python-telegram-bot to a fake Bot API in this process"
     )
