@@ -94,6 +94,8 @@ def conversation_for_sender(*, account: ChannelAccount, sender: m.Sender) -> Con
             name=sender.name[:150],
             phone=sender.phone[:32],
             language=sender.language[:8],
+            # Seen now: spares the "last seen" UPDATE that follows the first message.
+            last_seen_at=timezone.now(),
         )
         identity = CustomerIdentity.objects.create(
             shop_id=account.shop_id,
