@@ -3,8 +3,9 @@
 `bench/wsgi_bench.py` points ROOT_URLCONF here, so the gunicorn the intake benchmark starts
 serves the real webhooks and, in the same processes, the cheapest possible POST endpoint:
 `POST /bench/bare/` reads the body (as a webhook does) and answers the same 11 bytes a
-webhook answers, through the same middleware, with no signature check, no database and no
-queue. The application code is untouched.
+webhook answers, through the site's middleware (as a page), with no signature check, no
+database and no queue; `POST /webhooks/bench-bare/` is the same view on the webhooks' lean
+path. The application code is untouched.
 """
 
 from django.http import HttpResponse
@@ -14,6 +15,9 @@ from django.views.decorators.csrf import csrf_exempt
 from config import urls as site_urls
 
 BARE_PATH = "/bench/bare/"
+# The same view under /webhooks/: served as the webhooks are, without the pages' middleware
+# (config/webhooks_wsgi.py), so the webhooks can be compared with both.
+BARE_WEBHOOK_PATH = "/webhooks/bench-bare/"
 
 
 @csrf_exempt
@@ -22,5 +26,9 @@ def bare(request):
     return HttpResponse(b'{"ok":true}', content_type="application/json")
 
 
-urlpatterns = [path(BARE_PATH.lstrip("/"), bare), *site_urls.urlpatterns]
+urlpatterns = [
+    path(BARE_PATH.lstrip("/"), bare),
+    path(BARE_WEBHOOK_PATH.lstrip("/"), bare),
+    *site_urls.urlpatterns,
+]
 handler500 = site_urls.handler500
