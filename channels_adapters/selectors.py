@@ -29,15 +29,6 @@ def channels_by_external_id(*, kind: str, external_ids: Iterable[str]) -> dict[s
     return {account.external_id: account for account in accounts}
 
 
-def channel_for_webhook(*, kind: str, channel_id: int) -> ChannelAccount | None:
-    """Routing for platforms whose webhook URL carries our channel id (Telegram, SMS)."""
-    return (
-        ChannelAccount.objects.filter(kind=kind, pk=channel_id)
-        .exclude(status=ChannelStatus.DISABLED)
-        .first()
-    )
-
-
 def channel_overview(*, shop: Shop, failures_since: datetime):
     """The shop's channels for the dashboard, each with when its last event came in and its
     latest failed send since `failures_since`: one query, however many channels."""
