@@ -12,6 +12,7 @@ from catalog.serializers import MAX_OPTIONS, MAX_TAGS
 from catalog.translations import (
     CATEGORY_FIELDS,
     PRODUCT_FIELDS,
+    VARIANT_FIELDS,
     TranslationError,
     translation_key,
     translation_languages,
@@ -221,7 +222,9 @@ class ProductForm(TranslatedFieldsMixin, forms.Form):
         }
 
 
-class VariantForm(forms.Form):
+class VariantForm(TranslatedFieldsMixin, forms.Form):
+    translatable = VARIANT_FIELDS
+
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     name = forms.CharField(max_length=120, help_text="What the shopper picks: Red, 38.")
     sku = forms.CharField(max_length=64, label="SKU")
@@ -240,6 +243,7 @@ class VariantForm(forms.Form):
         )
         # Field order: price after the SKU, where people expect it.
         self.order_fields(["id", "name", "sku", "price", "options", "stock", "track_stock"])
+        self.add_translation_fields(shop)
         if self.initial.get("id"):
             # An existing variant's stock changes through "Adjust stock" (logged, never lost
             # to a concurrent sale), not by overwriting the number here.
@@ -260,6 +264,7 @@ class VariantForm(forms.Form):
             "options": data["options"],
             "price": data["price"],
             "track_stock": data["track_stock"],
+            "translations": data["translations"],
         }
         if data.get("id"):
             values["id"] = data["id"]
@@ -277,6 +282,7 @@ class VariantForm(forms.Form):
             "price": variant.price,
             "stock": variant.stock,
             "track_stock": variant.track_stock,
+            **VariantForm.translation_initial(variant),
         }
 
 

@@ -17,6 +17,7 @@ from catalog.services import (
     image_add,
     product_create,
     product_update,
+    variant_update,
 )
 from shops.models import ApiKey, Membership, Role, Shop, User
 from shops.services import api_key_create, api_key_revoke, shop_create
@@ -53,6 +54,23 @@ COLOURS: dict[str, tuple[int, int, int]] = {
     "Naturel": (222, 204, 166),
     "Rayé marine": (30, 44, 78),
     "Rayé rouge": (184, 32, 48),
+}
+# The colours' English names: a variant is "Rouge · 38" in the shop's French, its translation
+# "Red · 38" (sizes read the same in both).
+COLOURS_EN = {
+    "Rouge": "Red",
+    "Bordeaux": "Burgundy",
+    "Bleu ciel": "Sky blue",
+    "Marine": "Navy",
+    "Vert sauge": "Sage green",
+    "Blanc": "White",
+    "Noir": "Black",
+    "Camel": "Camel",
+    "Cognac": "Cognac",
+    "Gris chiné": "Heather grey",
+    "Naturel": "Natural",
+    "Rayé marine": "Navy stripes",
+    "Rayé rouge": "Red stripes",
 }
 _IVORY = (246, 243, 236)
 _GOLD = (222, 190, 110)
@@ -296,7 +314,8 @@ def variant_rows(product: DemoProduct) -> list[dict]:
             rows.append(
                 {
                     "sku": sku,
-                    "name": f"{colour} · {size}" if size else colour,
+                    "name": _variant_name(colour, size),
+                    "translations": {"en": {"name": _variant_name(COLOURS_EN[colour], size)}},
                     "options": options,
                     "price": product.price,
                     "stock": _stock(sku, product.track_stock),
@@ -304,6 +323,10 @@ def variant_rows(product: DemoProduct) -> list[dict]:
                 }
             )
     return rows
+
+
+def _variant_name(colour: str, size: str | None) -> str:
+    return f"{colour} · {size}" if size else colour
 
 
 def _stock(sku: str, track_stock: bool) -> int:
@@ -365,6 +388,7 @@ def demo_seed() -> DemoSeedResult:
             )
         owner = _demo_owner(shop, password_is_set=new_shop)
         _one_language_titles(shop)
+        _english_variant_names(shop)
         categories = _demo_categories(shop)
         created = _demo_products(shop, categories)
         for key in ApiKey.objects.filter(shop=shop, name=API_KEY_NAME, revoked_at__isnull=True):
@@ -414,6 +438,18 @@ def _one_language_titles(shop: Shop) -> None:
                 description=spec.description,
                 translations={"en": {"title": spec.title_en, "description": spec.description_en}},
             )
+
+
+def _english_variant_names(shop: Shop) -> None:
+    """A demo seeded before variants had translations gets their English names; a variant the
+    visitor renamed or translated is left alone."""
+    rows = {row["sku"]: row for spec in PRODUCTS for row in variant_rows(spec)}
+    untranslated = Variant.objects.for_shop(shop).filter(sku__in=list(rows), translations={})
+    for variant in untranslated.select_related("product"):
+        row = rows[variant.sku]
+        if variant.name == row["name"]:
+            # Through the service: search finds the variant by its English name too.
+            variant_update(variant=variant, translations=row["translations"])
 
 
 def _demo_categories(shop: Shop) -> dict[str, Category]:

@@ -61,6 +61,9 @@ class Variant(ShopOwned):
     name = models.CharField(max_length=120)
     # Option name → value, e.g. {"size": "38", "colour": "Red"}.
     options = models.JSONField(default=dict, blank=True)
+    # The name in the shop's other languages, {"en": {"name": "Red · 38"}}; `name` is in the
+    # shop's own language (catalog/translations.py).
+    translations = models.JSONField(default=dict, blank=True)
     # In the shop currency's minor units: 1999 is 19.99 EUR.
     price = models.BigIntegerField()
     stock = models.IntegerField(default=0)

@@ -84,6 +84,8 @@ def build_search_document(
     parts = [category_name or "", " ".join(tags or []), description or ""]
     for variant in variants:
         parts.append(variant.name)
+        # "red 38" finds "Rouge · 38" through its English name.
+        parts.extend(texts.get("name", "") for texts in (variant.translations or {}).values())
         parts.append(variant.sku)
         parts.extend(str(value) for value in (variant.options or {}).values())
     # The title alone on the first line: the ranking weighs it above the rest.

@@ -5,6 +5,7 @@ from catalog.selectors import public_media_url
 from catalog.translations import (
     CATEGORY_FIELDS,
     PRODUCT_FIELDS,
+    VARIANT_FIELDS,
     TranslationError,
     translations_clean,
 )
@@ -74,6 +75,7 @@ class VariantSerializer(StrictModelSerializer):
         child=serializers.CharField(max_length=60), required=False, help_text="e.g. {'size': '38'}"
     )
     price_display = serializers.SerializerMethodField()
+    translations = TranslationsField(VARIANT_FIELDS)
 
     class Meta:
         model = Variant
@@ -81,6 +83,7 @@ class VariantSerializer(StrictModelSerializer):
             "id",
             "sku",
             "name",
+            "translations",
             "options",
             "price",
             "price_display",

@@ -17,7 +17,16 @@ from shops.models import Shop, User
 
 logger = logging.getLogger(__name__)
 
-VARIANT_FIELDS = ("sku", "name", "options", "price", "stock", "track_stock", "position")
+VARIANT_FIELDS = (
+    "sku",
+    "name",
+    "options",
+    "price",
+    "stock",
+    "track_stock",
+    "position",
+    "translations",
+)
 PRODUCT_FIELDS = ("title", "description", "category", "active", "tags", "translations")
 
 

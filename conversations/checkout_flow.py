@@ -32,6 +32,7 @@ from orders.models import Checkout, CheckoutStatus, Order, ShippingRate
 from orders.selectors import reorder_quote, shipping_rates
 from orders.services import cart_add, cart_open
 from orders.transitions import OrderStatus, PaymentStatus
+from orders.translations import rate_name
 from payments import services as payments
 from payments.providers.registry import provider_for
 from payments.telegram_invoices import invoice_text
@@ -295,7 +296,7 @@ class CheckoutFlow:
     def _rate_label(self, rate: ShippingRate, subtotal: int) -> str:
         cost = rate.cost_for(subtotal)
         price = self._money(cost) if cost else self._say("free")
-        return f"{rate.name} · {price}"
+        return f"{rate_name(rate, self.bot.lang)} · {price}"
 
     def _ask_rate(self, checkout: Checkout, rates: list[ShippingRate]) -> Reply:
         subtotal = checkouts.checkout_totals(checkout, checkouts.held_reservations(checkout))
@@ -321,7 +322,9 @@ class CheckoutFlow:
     def _summary(self, checkout: Checkout) -> Reply:
         totals = checkouts.checkout_totals(checkout, checkouts.held_reservations(checkout))
         rows = self._summary_rows(checkout)
-        rows.append(self._say("deliver_to", who=_who(checkout), where=address_text(checkout)))
+        rows.append(
+            self._say("deliver_to", who=_who(checkout), where=address_text(checkout, self.bot.lang))
+        )
         method = self._saved_method()
         options: list[m.Button] = []
         if method is not None:
@@ -542,10 +545,11 @@ def _who(checkout: Checkout) -> str:
     return ", ".join(v for v in (checkout.contact_name, checkout.contact_phone) if v)
 
 
-def address_text(holder) -> str:
-    """A checkout's or order's shipping address as one line."""
+def address_text(holder, language: str = "") -> str:
+    """A checkout's or order's shipping address as one line; `language`: the shopper's, for
+    a pickup's rate name."""
     line = checkout_location.address_line(holder.shipping_address or {})
     if line:
         return line
     rate = holder.shipping_rate
-    return rate.name if rate else "-"  # pickup: where to collect it
+    return rate_name(rate, language) if rate else "-"  # pickup: where to collect it

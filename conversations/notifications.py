@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext, pgettext
 
-from catalog.translations import product_title
 from channels_adapters import messages as m
 from channels_adapters.base import PERMANENT_WINDOW_CLOSED
 from conversations.checkout_flow import address_text
@@ -26,6 +25,7 @@ from conversations.payloads import encode
 from conversations.phrases import say
 from conversations.services import conversation_send
 from orders.models import Order
+from orders.translations import line_title
 from payments.decline_reasons import last_decline_reason
 from payments.models import Payment, PaymentState
 from shops.money import format_amount
@@ -134,7 +134,7 @@ def receipt(order: Order, lang: str) -> m.Receipt:
         lines=tuple(
             m.ReceiptLine(
                 # The size or colour in the title: text receipts show titles only.
-                title=_line_title(line, lang, order.shop.language),
+                title=line_title(line, lang, order.shop.language),
                 quantity=line.quantity,
                 price=_money(order, line.line_total, lang),
                 amount=line.line_total,
@@ -148,22 +148,13 @@ def receipt(order: Order, lang: str) -> m.Receipt:
         shipping_amount=order.shipping_total,
         total_amount=order.total,
         payment_method=method,
-        address=address_text(order),
+        address=address_text(order, lang),
         heading=say("receipt_heading", lang, number=order.number),
         labels=tuple(
             (key, say(key, lang))
             for key in ("subtotal", "shipping", "total_label", "paid_with", "ship_to", "line_price")
         ),
     )
-
-
-def _line_title(line, lang: str, shop_language: str) -> str:
-    # The title as it was sold; for a shopper of another language, the product's translation
-    # while the product still exists.
-    product = line.variant.product if line.variant_id else None
-    translated = product is not None and lang != shop_language
-    title = product_title(product, lang) if translated else line.product_title
-    return f"{title} ({line.variant_name})" if line.variant_name else title
 
 
 def _shipping(order: Order, lang: str) -> str:

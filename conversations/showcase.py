@@ -9,6 +9,7 @@ shows what shoppers really get.
 from catalog import selectors as catalog
 from catalog.models import Product, Variant
 from catalog.translations import product_description, product_title
+from catalog.translations import variant_label as translated_label
 from channels_adapters import messages as m
 from conversations.payloads import encode
 from conversations.phrases import say
@@ -84,15 +85,16 @@ def in_stock_variants(product: Product) -> list[Variant]:
     return [v for v in product.variants.all() if v.in_stock]
 
 
-def variant_label(variant: Variant) -> str:
-    return variant.name or " / ".join(str(v) for v in (variant.options or {}).values())
+def variant_label(variant: Variant, lang: str = "") -> str:
+    """`lang`: the shopper's; without it, the shop's own name."""
+    return translated_label(variant, lang)
 
 
 def item_name(variant: Variant, lang: str = "") -> str:
     """`lang`: the shopper's; without it, the shop's own title."""
     title = product_title(variant.product, lang)
-    label = variant_label(variant)
-    same = not label or label in (title, variant.product.title)
+    label = variant_label(variant, lang)
+    same = not label or label in (title, variant.product.title, variant.name)
     return title if same else f"{title} ({label})"
 
 
@@ -103,6 +105,7 @@ def variant_question(
     again. `buy`: the chosen variant goes straight to checkout (Buy now)."""
     action = "bv" if buy else "v"
     options = tuple(
-        m.Button(variant_label(v), encode(action, v.pk)) for v in variants[:VARIANT_CHOICES_MAX]
+        m.Button(variant_label(v, lang), encode(action, v.pk))
+        for v in variants[:VARIANT_CHOICES_MAX]
     )
     return m.QuickReplies(say("pick_variant", lang, product=product_title(product, lang)), options)

@@ -60,6 +60,9 @@ class ShippingRate(ShopOwned):
     units; a `free_above` rate costs nothing once the goods reach `free_above`."""
 
     name = models.CharField(max_length=60)
+    # The name in the shop's other languages, {"en": {"name": "Pickup in store"}}; `name` is
+    # in the shop's own language (orders/translations.py).
+    translations = models.JSONField(default=dict, blank=True)
     kind = models.CharField(max_length=12, choices=ShippingKind.choices, default=ShippingKind.FLAT)
     amount = models.BigIntegerField(default=0)
     free_above = models.BigIntegerField(null=True, blank=True)

@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 
 from catalog.models import Variant
-from catalog.translations import product_title
 from orders.models import Cart, CartLine, Order, OrderEvent, ShippingRate
 from orders.transitions import FulfillmentStatus, OrderStatus, PaymentStatus
+from orders.translations import line_title
 from shops.models import Shop
 
 
@@ -128,10 +128,7 @@ def reorder_quote(*, shop, customer, language: str = "") -> ReorderQuote | None:
     buyable, items, changes = [], [], []
     for line in lines:
         variant = variants.get(line.variant_id)
-        title = line.product_title
-        if variant is not None and language and language != shop.language:
-            title = product_title(variant.product, language)
-        title = f"{title} ({line.variant_name})" if line.variant_name else title
+        title = line_title(line, language, shop.language)
         if (
             variant is None
             or not variant.product.active

@@ -2,7 +2,9 @@
 
 from rest_framework import serializers
 
+from catalog.serializers import TranslationsField
 from orders.models import Order, OrderLine, ShippingRate
+from orders.translations import RATE_TEXT_FIELDS
 from shops.rest.serializers import (
     MinorUnitsField,
     PositionField,
@@ -96,12 +98,14 @@ class ShippingRateSerializer(StrictModelSerializer):
     amount = MinorUnitsField(required=False, default=0)
     free_above = MinorUnitsField(required=False, allow_null=True, default=None)
     position = PositionField()
+    translations = TranslationsField(RATE_TEXT_FIELDS)
 
     class Meta:
         model = ShippingRate
         fields = [
             "id",
             "name",
+            "translations",
             "kind",
             "amount",
             "free_above",

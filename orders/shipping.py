@@ -23,6 +23,7 @@ RATE_FIELDS = frozenset(
         "position",
         "delivery_days_min",
         "delivery_days_max",
+        "translations",  # checked by the caller (orders.translations.RATE_TEXT_FIELDS)
     }
 )
 FREE_ABOVE_REQUIRED = "Required for a 'free_above' rate: the amount from which it is free."

@@ -3,12 +3,18 @@ rules between fields (a free_above rate needs its threshold) are in orders/shipp
 
 from django import forms
 
+from catalog.dashboard_forms import TranslatedFieldsMixin
 from orders.models import ShippingKind, ShippingRate
+from orders.translations import RATE_TEXT_FIELDS
 from shops.form_fields import MoneyField
 from shops.models import Shop
 
 
-class ShippingRateForm(forms.Form):
+class ShippingRateForm(TranslatedFieldsMixin, forms.Form):
+    # The name in the shop's other languages, one field each ("name_en"), checked as the API
+    # checks them.
+    translatable = RATE_TEXT_FIELDS
+
     name = forms.CharField(
         label="Name",
         max_length=60,
@@ -40,6 +46,7 @@ class ShippingRateForm(forms.Form):
                     "is_active": rate.is_active,
                     "delivery_days_min": rate.delivery_days_min,
                     "delivery_days_max": rate.delivery_days_max,
+                    **ShippingRateForm.translation_initial(rate),
                 },
             )
         super().__init__(*args, **kwargs)
@@ -68,6 +75,7 @@ class ShippingRateForm(forms.Form):
                 "is_active",
             ]
         )
+        self.add_translation_fields(shop)
 
     def clean(self):
         data = super().clean()
@@ -79,4 +87,5 @@ class ShippingRateForm(forms.Form):
         return data
 
     def service_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.fields}
+        names = [name for name in self.fields if name not in self.translation_fields]
+        return {name: self.cleaned_data[name] for name in [*names, "translations"]}

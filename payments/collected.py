@@ -49,7 +49,8 @@ def collected_details_record(*, payment: Payment, collected: CollectedDetails) -
         contact_phone=collected.contact_phone,
         shipping_address=collected.shipping_address,
         shipping_rate=rate,
-        shipping_method=collected.shipping_method,
+        # The rate's own name (the shop's language): the page showed the shopper's.
+        shipping_method=rate.name if rate else collected.shipping_method,
         shipping_total=collected.shipping_amount,
     )
     if charged is not None and charged != order.total:

@@ -20,10 +20,10 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from catalog.translations import product_title
-from orders.models import Order, OrderLine, ReservationState, ShippingRate
+from orders.models import Order, ReservationState, ShippingRate
 from orders.selectors import shipping_rates
 from orders.transitions import OrderStatus, PaymentStatus
+from orders.translations import line_title, rate_name
 from payments import services
 from payments.models import Payment, PaymentState, Provider
 from payments.pay_page import shopper_language
@@ -55,7 +55,7 @@ def invoice_text(*, order: Order, language: str) -> InvoiceText:
     """The invoice's title, description and price lines in `language`."""
     lines = list(order.lines.select_related("variant__product"))
     shop_language = order.shop.language
-    items = [f"{line.quantity} x {_line_title(line, language, shop_language)}" for line in lines]
+    items = [f"{line.quantity} x {line_title(line, language, shop_language)}" for line in lines]
     with translation.override(language):
         title = pgettext("invoice_title", "{shop} #{number}").format(
             shop=order.shop.name, number=order.number
@@ -65,15 +65,6 @@ def invoice_text(*, order: Order, language: str) -> InvoiceText:
         description=", ".join(items),
         prices=tuple((item, line.line_total) for item, line in zip(items, lines, strict=True)),
     )
-
-
-def _line_title(line: OrderLine, language: str, shop_language: str) -> str:
-    # As the receipt does (conversations/notifications.py): the title as sold, or for a shopper
-    # of another language the product's translation while the product still exists.
-    product = line.variant.product if line.variant_id else None
-    translated = product is not None and language != shop_language
-    title = product_title(product, language) if translated else line.product_title
-    return f"{title} ({line.variant_name})" if line.variant_name else title
 
 
 def _refusal(text, language: str) -> str:
@@ -108,7 +99,7 @@ def shipping_options(*, shop_id: int, payload: str) -> Answer:
     with translation.override(language):
         label = pgettext("telegram invoice", "Shipping")
     options = tuple(
-        (str(rate.pk), rate.name, ((label, rate.cost_for(order.subtotal)),))
+        (str(rate.pk), rate_name(rate, language), ((label, rate.cost_for(order.subtotal)),))
         for rate in shipping_rates(shop=order.shop)
     )
     return Answer(options=options) if options else Answer(error=_refusal(CANNOT_SHIP, language))

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from orders.transitions import OrderStatus
+from orders.translations import rate_name
 from payments import services
 from payments.decline_reasons import decline_reason
 from payments.models import Payment, PaymentState, Provider
@@ -56,7 +57,7 @@ def _rate_label(order, rate, language: str) -> str:
     price = format_amount(cost, order.currency, language) if cost else _("free")
     total = format_amount(order.subtotal + cost, order.currency, language)
     return _("%(rate)s · %(price)s (total %(total)s)") % {
-        "rate": rate.name,
+        "rate": rate_name(rate, language),
         "price": price,
         "total": total,
     }

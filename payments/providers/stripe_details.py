@@ -22,6 +22,8 @@ from stripe.params.checkout import SessionCreateParamsShippingAddressCollection
 
 from orders.models import Order, ShippingRate
 from orders.selectors import shipping_rates
+from orders.translations import rate_name
+from payments.pay_page import shopper_language
 from payments.providers.base import CollectedDetails
 
 # Stripe Checkout offers at most five delivery options (`shipping_options`, "Up to a maximum
@@ -90,10 +92,10 @@ def _delivery_estimate(rate: ShippingRate) -> dict[str, Any]:
     return {bound: {"unit": "business_day", "value": days} for bound, days in bounds if days}
 
 
-def _shipping_option(order: Order, rate: ShippingRate) -> dict[str, Any]:
+def _shipping_option(order: Order, rate: ShippingRate, language: str) -> dict[str, Any]:
     data: dict[str, Any] = {
         "type": "fixed_amount",
-        "display_name": rate.name,
+        "display_name": rate_name(rate, language),
         "fixed_amount": {
             "amount": rate.cost_for(order.subtotal),
             "currency": order.currency.lower(),
@@ -131,7 +133,8 @@ def details_params(order: Order, *, customer_ref: str = "") -> dict[str, Any]:
     if not order.contact_phone.strip():
         params["phone_number_collection"] = {"enabled": True}
     if options:
-        params["shipping_options"] = [_shipping_option(order, rate) for rate in options]
+        language = shopper_language(order)  # the page's (stripe.py sets its locale)
+        params["shipping_options"] = [_shipping_option(order, r, language) for r in options]
     if customer_ref and (asks_address or "name_collection" in params):
         # A shopper Stripe knows keeps what they typed on their Stripe customer, so Stripe's
         # page (and Link) fills it for them next time.
