@@ -28,6 +28,7 @@ from orders.models import Order
 from orders.translations import line_title
 from payments.decline_reasons import last_decline_reason
 from payments.models import Payment, PaymentState
+from payments.pay_page import delivery_options
 from shops.money import format_amount
 
 
@@ -74,17 +75,28 @@ def _money(order: Order, amount: int, lang: str) -> str:
     return format_amount(amount, order.currency, lang)
 
 
+def _delivery_still_to_choose(order: Order) -> bool:
+    # The payment page offers the delivery options when the chat left the choice to it
+    # (Stripe Checkout, the test page): a paid one may still be added to the total, so the
+    # link must not promise the goods' total alone.
+    return any(rate.amount > 0 for rate in delivery_options(order))
+
+
 def _pay_link(order: Order, details: dict, lang: str) -> list[m.OutboundMessage]:
     total = _money(order, order.total, lang)
+    plus_delivery = _delivery_still_to_choose(order)
     text = say(
-        "pay_link",
+        "pay_link_plus_delivery" if plus_delivery else "pay_link",
         lang,
         number=order.number,
         total=total,
         minutes=settings.SOUK_RESERVATION_MINUTES,
     )
+    button = (
+        say("pay_button_plain", lang) if plus_delivery else say("pay_button", lang, total=total)
+    )
     options = (
-        m.Button(say("pay_button", lang, total=total), url=details["url"]),
+        m.Button(button, url=details["url"]),
         m.Button(say("cancel", lang), encode("cancel")),
     )
     return [m.QuickReplies(text, options)]

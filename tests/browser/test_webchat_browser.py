@@ -158,7 +158,9 @@ def test_a_shopper_checks_out_pays_and_gets_a_receipt(chat: Page, context):
 
     # Buy now goes straight to the order: no question in the chat, the payment link at once
     # (the pay page asks the delivery option, name, phone and address in one form).
-    pay = page.get_by_role("link", name="Payer 89,90\xa0€")
+    # The delivery option is still to choose: the link shows the goods' total "plus delivery".
+    expect(page.get_by_text("89,90\xa0€ plus la livraison")).to_be_visible()
+    pay = page.get_by_role("link", name="Payer en sécurité")
     expect(pay).to_be_visible()
     expect(page.get_by_text("Au nom de qui")).to_have_count(0)
     with context.expect_page() as opened:

@@ -124,8 +124,10 @@ def test_first_purchase_asks_in_the_chat_only_what_the_page_cannot(chat, catalog
         ("CH-1", 2, 4500)
     ]
     assert Variant.objects.get(pk=shirt.pk).stock == 8  # reserved for the order
-    link = last_options(replies)["Payer 90,00 €"]["url"]
+    # Delivery is still to choose on the page: the link promises the goods' total plus it.
+    link = last_options(replies)["Payer en sécurité"]["url"]
     assert "Commande n°1001" in replies[-1]["text"]
+    assert "90,00 € plus la livraison" in replies[-1]["text"].replace("\xa0", " ")
     page = client.get(re.sub(r"^https?://[^/]+", "", link)).content.decode()
     assert 'autocomplete="tel"' in page and 'autocomplete="street-address"' in page
     assert 'autocomplete="name"' not in page  # the name came with the channel

@@ -112,4 +112,6 @@ def test_an_sms_shopper_checks_out_with_numbers(sms, fake_twilio, shop):  # noqa
     assert (order.total, order.shipping_method, order.contact_phone) == (4500, "", "+33612345678")
     link = bodies(fake_twilio)[-1]
     assert "1. Annuler" in link  # the one action after the link, numbered
-    assert "Payer 45,00 €: http" in link and "/pay/test/" in link
+    # Colissimo costs 4,90 € on top, chosen on the page: the link says so, not "Payer 45,00 €".
+    assert "45,00 € plus la livraison" in "\n".join(bodies(fake_twilio))
+    assert "Payer en sécurité: http" in link and "/pay/test/" in link

@@ -25,6 +25,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ADDRESS = {"line1": "12 rue de la Paix", "postal_code": "75002", "city": "Paris", "country": "FR"}
 # What the chat would have asked had Stripe's page not (conversations/phrases: ask_*).
 QUESTIONS = ("nom", "téléphone", "adresse", "livraison")
+# The link's own message says the delivery is chosen on the payment page: not a question.
+PAY_LINK = "à choisir sur la page de paiement"
 
 
 @pytest.fixture(autouse=True)
@@ -111,7 +113,10 @@ def test_a_new_shopper_pays_on_stripe_in_five_actions_with_nothing_asked_in_the_
     lea.write("une robe rouge")
     lea.tap("Acheter", on="Robe portefeuille rouge")
     lea.tap("Rouge 38")  # → the order and its Stripe link: nothing asked in the chat
-    asked_in_chat = [t for t in lea.texts() if any(q in t.lower() for q in QUESTIONS)]
+    asked_in_chat = [
+        t for t in lea.texts() if any(q in t.lower() for q in QUESTIONS) and PAY_LINK not in t
+    ]
+    assert any(PAY_LINK in t for t in lea.texts())  # the total shown is before delivery
     session_id = lea.open_payment_link()
     lea.pay_on_stripe(
         session_id, name="Léa Martin", phone="+33612345678", address=ADDRESS, shipping_option=1
