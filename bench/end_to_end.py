@@ -91,6 +91,7 @@ TICK = os.sysconf("SC_CLK_TCK")
 RATE_GOAL = 200.0
 PEER_RATIO_GOAL = 0.5
 STEP = 1.5  # rate factor between probes
+STALL = 8.0  # seconds without a new reply, queues empty, after which a reply is given up
 PEER_PATH = "bench-peer"
 
 
@@ -419,10 +420,11 @@ def _cpu(target: Target) -> dict[str, float]:
 
 
 def _wait_idle(target: Target, clock: ReplyClock, previous: list[Event], timeout: float) -> str:
-    """Waits until the queues are empty and the previous run's events all have replies;
-    returns "" or what was still pending at `timeout`."""
+    """Waits until the queues are empty and the previous run's events all have replies, or
+    nothing has moved for STALL seconds with the queues empty (a reply the peer lost never
+    comes); returns "" or what was still pending."""
     deadline = time.monotonic() + timeout
-    queued = 0
+    queued, missing, last_change, last_count = 0, [], time.monotonic(), -1
     while time.monotonic() < deadline:
         queued = 0
         if target.queues is not None:
@@ -433,6 +435,10 @@ def _wait_idle(target: Target, clock: ReplyClock, previous: list[Event], timeout
         if not queued and not missing:
             time.sleep(0.5)  # the last replies' follow-up messages
             return ""
+        if len(missing) != last_count or queued:
+            last_change, last_count = time.monotonic(), len(missing)
+        elif time.monotonic() - last_change > STALL:
+            break
         time.sleep(0.2)
     return f"{queued} tasks queued, {len(missing)} replies missing"
 
