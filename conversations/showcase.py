@@ -94,7 +94,7 @@ def item_name(variant: Variant, lang: str = "") -> str:
     """`lang`: the shopper's; without it, the shop's own title."""
     title = product_title(variant.product, lang)
     label = variant_label(variant, lang)
-    same = not label or label in (title, variant.product.title, variant.name)
+    same = not label or label in (title, variant.product.title)
     return title if same else f"{title} ({label})"
 
 
