@@ -17,11 +17,10 @@ from django.db.models import QuerySet
 from catalog import selectors as catalog
 from catalog.models import Category, Product, Variant
 from channels_adapters import messages as m
-from channels_adapters.registry import adapter_for
 from conversations import showcase
 from conversations.bot import ShoppingBot
 from conversations.composer import conversation_reply_window
-from conversations.engine.numbering import numbered
+from conversations.engine.offers import menus_offered
 from conversations.engine.state import Step, state_dump, state_load
 from conversations.language import shopper_language
 from conversations.models import Conversation, Customer, CustomerIdentity
@@ -190,11 +189,7 @@ def _send(conversation: Conversation, messages: list[m.OutboundMessage], author)
 def _offer_taps(conversation: Conversation, messages: list[m.OutboundMessage]) -> None:
     """As the bot does after a carousel: a shopper who answers "2" (SMS) picks the second
     card just sent, not an item of an older menu."""
-    _, payloads = numbered(messages, adapter_for(conversation.channel.kind))
-    state = state_load(conversation.bot_state)
-    state.options, state.step = payloads, Step.MENU
-    conversation.bot_state = state_dump(state)
-    conversation.save(update_fields=["bot_state"])
+    menus_offered(conversation, messages, step=Step.MENU)
 
 
 def product_card_send(*, conversation: Conversation, product: Product, author) -> None:
@@ -294,6 +289,9 @@ def payment_request_send(*, conversation: Conversation, recipient: Recipient, au
         raise NothingToSend(window.explanation)
     customer = conversation.customer
     with transaction.atomic():
+        # The conversation first, as the bot's events lock it (conversations/services.py): the
+        # same lock order, and a bot reply being written now is not overwritten below.
+        locked = Conversation.objects.select_for_update().only("bot_state").get(pk=conversation.pk)
         cart = carts.cart_open(shop=conversation.shop, owner_key=cart_owner_key(customer))
         # A checkout the shopper left open (with the bot, maybe on another channel) gives its
         # stock back: the new one carries this conversation's channel and these details.
@@ -312,7 +310,7 @@ def payment_request_send(*, conversation: Conversation, recipient: Recipient, au
         order = checkouts.checkout_complete(checkout=checkout, actor=author)
         # The bot's memory of the shopper (name, phone, address, rate): it will not ask again.
         ShoppingBot(conversation).checkout._remember(checkout)
-        state = state_load(conversation.bot_state)
+        state = state_load(locked.bot_state)
         state.step, state.options, state.reorder = Step.MENU, [], None
         state.checkout, state.order = checkout.pk, order.pk
         conversation.bot_state = state_dump(state)

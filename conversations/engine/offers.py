@@ -10,17 +10,18 @@ was "Rouge 38" of a dress already bought).
 from channels_adapters import messages as m
 from channels_adapters.registry import adapter_for
 from conversations.engine.numbering import numbered
-from conversations.engine.state import state_dump, state_load
+from conversations.engine.state import Step, state_dump, state_load
 from conversations.models import Conversation
 
 
 def menus_offered(
-    conversation: Conversation, messages: list[m.OutboundMessage]
+    conversation: Conversation, messages: list[m.OutboundMessage], *, step: Step | None = None
 ) -> list[m.OutboundMessage]:
     """`messages` numbered for the conversation's channel; when they hold a menu, its payloads
-    become what typed numbers pick. Call inside the transaction that sends them: the
-    conversation's row is locked first, so a bot reply being written at the same moment is
-    not overwritten (its events hold the same lock, conversations/services.py)."""
+    become what typed numbers pick (and `step`, when given, the conversation's step). Call
+    inside the transaction that sends them: the conversation's row is locked first, so a bot
+    reply being written at the same moment is not overwritten (its events hold the same
+    lock, conversations/services.py)."""
     messages, payloads = numbered(messages, adapter_for(conversation.channel.kind))
     if not payloads:
         return messages
@@ -32,6 +33,8 @@ def menus_offered(
     )
     state = state_load(stored)
     state.options = payloads
+    if step is not None:
+        state.step = step
     conversation.bot_state = state_dump(state)
     Conversation.objects.filter(pk=conversation.pk).update(bot_state=conversation.bot_state)
     return messages
