@@ -15,20 +15,29 @@ from babel.messages.pofile import read_po
 from django.conf import settings
 from django.utils import timezone
 
+from catalog import demo_seed
+from catalog.models import Product
 from catalog.services import product_create
 from channels_adapters import messages as m
 from channels_adapters.setup import webchat_channel
-from conversations import answers, notifications
+from conversations import answers, notifications, showcase
 from conversations.models import Customer
 from conversations.phrases import PHRASES
 from orders.checkout import checkout_complete, checkout_start
-from orders.models import Order
+from orders.demo import demo_shipping_rates
+from orders.models import Order, ShippingRate
 from orders.services import cart_add, cart_open
 from orders.transitions import FulfillmentStatus, OrderStatus, PaymentStatus
 from payments import services as payments
 from payments.decline_reasons import REASONS, decline_reason
 from payments.providers.registry import provider_for
-from payments.telegram_invoices import CANNOT_SHIP, CHANGED, EXPIRED, SOLD_OUT, invoice_text
+from payments.telegram_invoices import (
+    CANNOT_SHIP,
+    CHANGED,
+    EXPIRED,
+    SOLD_OUT,
+    invoice_text,
+)
 from shops.demo import demo_answers
 from tests.conversations.test_french import (
     ENGLISH_WORDS,
@@ -49,6 +58,15 @@ FRENCH_WORDS = set(
         paiement payer panier merci article articles taille tailles retour retours carte
         offerte gratuit gratuite avec pour dans pas été réglée expédiée remboursée annulée
         livrée bonjour désolé équipe quelqu retourner suivre sous expiré échoué refusée""",
+    )
+)
+# The French of colours and delivery options (the brand's words, which the bot's phrases never
+# hold): an English shopper reading one has a variant or a rate left in the shop's language.
+BRAND_FRENCH_WORDS = set(
+    re.findall(
+        r"\w+",
+        """rouge bordeaux bleu ciel marine vert sauge blanc noir gris chiné naturel rayé
+        retrait atelier boutique domicile""",
     )
 )
 NEXT_YEAR = f"12 / {(date.today().year + 1) % 100:02d}"
@@ -293,3 +311,43 @@ def test_every_french_text_of_the_po_file_is_typeset_the_french_way():
         for text in message.string if isinstance(message.string, tuple) else (message.string,):
             # Placeholders are filled in later: "%(total)s" or "{total}" is not text.
             assert_french_typography(re.sub(r"%\(\w+\)s|\{\w+\}", "", text))
+
+
+def test_the_demos_variants_and_delivery_options_are_named_in_the_shoppers_language(
+    client, shop, language
+):
+    """Every size and colour button of the demo's catalog, a receipt and a Telegram invoice
+    of each of its variants, and its delivery options on the pay page."""
+    for spec in demo_seed.PRODUCTS:
+        product_create(
+            shop=shop,
+            title=spec.title,
+            translations={"en": {"title": spec.title_en}},
+            variants=demo_seed.variant_rows(spec),
+        )
+    demo_shipping_rates(shop)
+    lea = Customer.objects.create(shop=shop, name="Léa Martin", language=language)
+    read = []
+    for product in Product.objects.for_shop(shop).prefetch_related("variants"):
+        variants = list(product.variants.all())
+        read += texts_of(showcase.variant_question(product, variants, lang=language, buy=False))
+        cart = cart_open(shop=shop, owner_key=f"audit:{product.pk}")
+        for variant in variants:
+            if variant.in_stock:  # the demo sells a few out
+                cart_add(cart=cart, variant=variant, quantity=1)
+        order = checkout_complete(
+            checkout=checkout_start(cart=cart, customer=lea, channel=webchat_channel(shop=shop)),
+            require_details=False,
+        )
+        read.append(m.receipt_text(notifications.receipt(order, language)))
+        read.append(invoice_text(order=order, language=language).description)
+    page = client.get(page_path(order)).content.decode()
+    offered = re.findall(r'<label class="pay-choice"[^>]*>.*?<span>(.*?)</span>', page, re.S)
+    assert len(offered) == ShippingRate.objects.for_shop(shop).count() == 2
+    read += [html.unescape(label) for label in offered]
+
+    for text in read:
+        assert_one_language(text, language)
+        if language == "en":
+            leftover = words(shopper_text(text)) & BRAND_FRENCH_WORDS
+            assert not leftover, f"French {leftover} in “{text}”"
