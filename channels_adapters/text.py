@@ -1,6 +1,7 @@
 """Fitting text into platform limits without mangling it.
 
-Limits here are counted in code points (Python `len`), as Meta counts "characters". Cuts fall
+Limits here are counted in code points (Python `len`), as Meta counts "characters", unless a
+`length` function says how the platform counts (`utf8_bytes` for WeChat's byte limits). Cuts fall
 on grapheme boundaries whenever the text has one in reach, so an emoji sequence (👩🏽‍💻, 🇫🇷,
 1️⃣) or a letter with its accents is never split into pieces; a Python `str` is a sequence of code
 points, so even a forced cut can never leave half a surrogate pair behind.
@@ -8,6 +9,9 @@ points, so even a forced cut can never leave half a surrogate pair behind.
 
 import re
 import unicodedata
+from collections.abc import Callable
+
+Length = Callable[[str], int]
 
 ELLIPSIS = "…"
 ZWJ = "\u200d"
@@ -74,20 +78,41 @@ def one_line(text: str) -> str:
     return _BREAKING_SPACE.sub(" ", text).strip()
 
 
-def truncate(text: str, limit: int) -> str:
+def utf8_bytes(text: str) -> int:
+    """Length as platforms that count bytes of UTF-8 do (WeChat): a Chinese character is 3."""
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def prefix_within(text: str, limit: int, length: Length = len) -> int:
+    """How many code points of `text` fit in `limit` as `length` counts (any count that grows
+    with the text: characters, UTF-16 units, UTF-8 bytes)."""
+    if length is len:
+        return max(0, min(limit, len(text)))
+    low, high = 0, len(text)
+    while low < high:  # the largest prefix that fits, by bisection
+        middle = (low + high + 1) // 2
+        if length(text[:middle]) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def truncate(text: str, limit: int, *, length: Length = len) -> str:
     """`text` if it fits, else its longest whole-grapheme prefix that fits with an ellipsis."""
-    if len(text) <= limit:
+    if length(text) <= limit:
         return text
-    if limit <= len(ELLIPSIS):
-        return ELLIPSIS[:limit]
-    cut = boundary_before(text, limit - len(ELLIPSIS))
+    if limit <= length(ELLIPSIS):
+        return ELLIPSIS[: prefix_within(ELLIPSIS, limit, length)]
+    cut = boundary_before(text, prefix_within(text, limit - length(ELLIPSIS), length))
     return text[:cut].rstrip() + ELLIPSIS
 
 
-def label(text: str, limit: int, fallback: str = ELLIPSIS) -> str:
+def label(text: str, limit: int, fallback: str = ELLIPSIS, *, length: Length = len) -> str:
     """A button or row title: one line, within `limit`, never empty (platforms refuse empty
     titles; `fallback` stands in for a blank one)."""
-    return truncate(one_line(text), limit) or fallback[:limit]
+    fitted = truncate(one_line(text), limit, length=length)
+    return fitted or fallback[: prefix_within(fallback, limit, length)]
 
 
 def joined(*parts: str, separator: str = " · ") -> str:
@@ -95,28 +120,29 @@ def joined(*parts: str, separator: str = " · ") -> str:
     return separator.join(one_line(part) for part in parts if part and part.strip())
 
 
-def _break_point(text: str, limit: int) -> int:
-    """Where to end a chunk of at most `limit` characters of `text`: after a paragraph, else a
-    line, else a space, as long as that keeps at least half the room; else a grapheme
-    boundary (looked for in the whole text: a cluster may run past the limit)."""
-    window = text[:limit]
+def _break_point(text: str, limit: int, length: Length = len) -> int:
+    """Where to end a chunk of at most `limit` (as `length` counts) of `text`: after a
+    paragraph, else a line, else a space, as long as that keeps at least half the room; else a
+    grapheme boundary (looked for in the whole text: a cluster may run past the limit)."""
+    room = prefix_within(text, limit, length)
+    window = text[:room]
     for separator in ("\n\n", "\n", " "):
         position = window.rfind(separator)
-        if position >= limit // 2:
+        if position >= room // 2:
             return position + len(separator)
-    return boundary_before(text, limit)
+    return boundary_before(text, room)
 
 
-def split_text(text: str, limit: int) -> list[str]:
-    """`text` in chunks of at most `limit` characters, cut between paragraphs, lines or words
-    where possible. Blank text gives no chunk at all."""
+def split_text(text: str, limit: int, *, length: Length = len) -> list[str]:
+    """`text` in chunks of at most `limit` characters (or what `length` counts), cut between
+    paragraphs, lines or words where possible. Blank text gives no chunk at all."""
     chunks: list[str] = []
     rest = text.strip()
     while rest:
-        if len(rest) <= limit:
+        if length(rest) <= limit:
             chunks.append(rest)
             break
-        cut = _break_point(rest, limit) or limit
+        cut = _break_point(rest, limit, length) or max(1, prefix_within(rest, limit, length))
         chunk = rest[:cut].rstrip()
         if chunk:
             chunks.append(chunk)
@@ -124,14 +150,16 @@ def split_text(text: str, limit: int) -> list[str]:
     return chunks
 
 
-def split_with_tail(text: str, limit: int, tail_limit: int) -> tuple[list[str], str]:
+def split_with_tail(
+    text: str, limit: int, tail_limit: int, *, length: Length = len
+) -> tuple[list[str], str]:
     """`text` as chunks of at most `limit` plus a last chunk of at most `tail_limit`, apart:
     for a message whose text sits in a tighter field (a template body) after plain texts."""
-    chunks = split_text(text, limit)
+    chunks = split_text(text, limit, length=length)
     if not chunks:
         return [], ""
     *head, tail = chunks
-    if len(tail) > tail_limit:
-        *more, tail = split_text(tail, tail_limit)
+    if length(tail) > tail_limit:
+        *more, tail = split_text(tail, tail_limit, length=length)
         head += more
     return head, tail
