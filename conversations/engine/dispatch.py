@@ -16,6 +16,7 @@ from conversations.engine.table import route
 from conversations.models import Conversation
 from conversations.payloads import decode
 from conversations.reply import Reply
+from conversations.variant_choice import typed_variant_choice
 
 
 def respond(conversation: Conversation, event: m.InboundEvent) -> Reply:
@@ -37,6 +38,9 @@ def _dispatch(bot: ShoppingBot, state: State, event: m.InboundEvent) -> Reply:
         # A number picks from the last reply's numbered options, on every channel.
         if typed.isdigit() and len(typed) <= 3 and 1 <= int(typed) <= len(state.options):
             return _tap(bot, state, state.options[int(typed) - 1])
+        # "red 38" or "taille M" while the sizes are on screen: that variant, in any language.
+        if chosen := typed_variant_choice(typed, state.options, shop=bot.shop):
+            return _tap(bot, state, chosen)
         found = route(state.step, "text")
         return found.handler(bot, event.text)
     name = {

@@ -18,7 +18,7 @@ from conversations import notifications
 from conversations.engine.dispatch import respond
 from conversations.models import Customer
 from orders.checkout import checkout_complete, checkout_start
-from orders.models import Order, ShippingKind, ShippingRate
+from orders.models import CartLine, Order, ShippingKind, ShippingRate
 from orders.services import cart_add, cart_open
 from payments import services as payments
 from payments.providers.registry import provider_for
@@ -122,6 +122,51 @@ def test_the_size_buttons_and_the_cart_name_the_variant_in_the_shoppers_language
 
     cart = tap("cart").messages[0]
     assert [card.title for card in cart.cards] == [f"1 x {TITLE[language]} ({names['38']})"]
+
+
+@pytest.mark.parametrize(
+    "typed, picked",
+    [
+        ("red 38", "ROBE-R-38"),
+        ("Rouge 40", "ROBE-R-40"),
+        ("Red · 40", "ROBE-R-40"),
+        ("taille 38", "ROBE-R-38"),
+        ("I'll take the red one in 40 please", "ROBE-R-40"),
+    ],
+)
+def test_a_variant_typed_in_either_language_while_the_sizes_are_shown_is_picked(
+    conversation, dress, typed, picked
+):
+    conversation.customer.language = "en"
+    conversation.customer.save(update_fields=["language"])
+    respond(conversation, m.ButtonPressed(sender=AMY, payload=f"p:{dress.pk}"))
+
+    reply = respond(conversation, m.TextReceived(sender=AMY, text=typed))
+
+    [line] = CartLine.objects.all()
+    assert line.variant.sku == picked
+    assert f"({NAMES['en'][picked[-2:]]})" in reply.messages[-1].text
+
+
+def test_words_naming_several_variants_or_none_pick_nothing(conversation, dress):
+    tops = product_create(
+        shop=dress.shop,
+        title="Marinière",
+        variants=[
+            {"sku": f"MAR-{colour}-M", "name": f"{colour} · M", "price": 3900, "stock": 2}
+            for colour in ("Rouge", "Noir")
+        ],
+    )
+    respond(conversation, m.ButtonPressed(sender=AMY, payload=f"p:{tops.pk}"))
+
+    for typed in ("taille M", "vert M"):  # two are M; none is green
+        respond(conversation, m.TextReceived(sender=AMY, text=typed))
+        respond(conversation, m.ButtonPressed(sender=AMY, payload=f"p:{tops.pk}"))
+
+    assert not CartLine.objects.exists()
+    picked = respond(conversation, m.TextReceived(sender=AMY, text="noir"))
+    assert CartLine.objects.get().variant.sku == "MAR-Noir-M"
+    assert "Marinière (Noir · M)" in picked.messages[-1].text
 
 
 def test_the_pay_page_offers_the_delivery_options_in_the_shoppers_language(
