@@ -175,3 +175,37 @@ def test_query_budget_of_one_inbound_text_handled_end_to_end(
     # live events (the two messages and the delivery, one INSERT). The channel comes from the
     # process's cache.
     assert len(queries) <= 8, "\n".join(queries)
+
+
+def _queries_of(client, channel, fake, body) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        deliver(client, channel, fake, body)
+    control = ("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT", "ROLLBACK")
+    return [q["sql"] for q in captured if not q["sql"].startswith(control)]
+
+
+def test_query_budget_of_a_new_shoppers_first_message_and_of_a_tap(
+    client,
+    telegram_shop,
+    fake_telegram,  # noqa: F811
+):
+    """A new shopper's first message: at most 11 queries (customer, identity and conversation
+    created); a tap that shows a category's products: at most 13 (the catalog's reads, and one
+    "sent" UPDATE per payload of a two-payload reply). docs/performance.md."""
+    deliver(client, telegram_shop, fake_telegram, update(30, text="bonjour"))  # the bot's first
+    newcomer = update(31, text="bonjour")
+    for who in (newcomer["message"]["from"], newcomer["message"]["chat"]):
+        who["id"] = 5151
+
+    first = _queries_of(client, telegram_shop, fake_telegram, newcomer)
+    tap = _queries_of(client, telegram_shop, fake_telegram, update(32, data="browse"))
+
+    print(f"a new shopper's first message: {len(first)} queries; a tap: {len(tap)}")
+    replies = fake_telegram.requests_for("sendMessage")
+    assert replies[1].params["chat_id"] in (5151, "5151")
+    assert "Robe portefeuille rouge" in replies[-1].params["text"]
+    assert len(first) <= 11, "\n".join(first)
+    assert len(tap) <= 13, "\n".join(tap)
