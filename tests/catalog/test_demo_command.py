@@ -21,7 +21,9 @@ from catalog.demo_seed import (
     variant_rows,
 )
 from catalog.models import Product, ProductImage, Variant
-from orders.models import Order
+from catalog.translations import variant_label
+from orders.models import Order, ShippingRate
+from orders.translations import rate_name
 from shops.demo import DEMO_TEAM
 from shops.models import ApiKey, Membership, Role, Shop, User
 
@@ -190,3 +192,35 @@ def test_demo_photos_are_deterministic_per_product_and_differ_between_products()
         assert (picture.format, picture.size) == ("JPEG", (1200, 1200))
         # A real picture, not a flat fill: many distinct colours.
         assert len(picture.getcolors(maxcolors=1_000_000)) > 1000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_variants_and_delivery_options_have_english_names_older_demos_too(demo_settings):
+    run_demo()
+    shop = Shop.objects.get(slug=SHOP_SLUG)
+    red = Variant.objects.for_shop(shop).get(sku="MS-ROBE-ROUGE-38")
+    assert (variant_label(red, "fr"), variant_label(red, "en")) == ("Rouge · 38", "Red · 38")
+    rates = ShippingRate.objects.for_shop(shop).order_by("position")
+    assert [rate_name(rate, "en") for rate in rates] == [
+        "Colissimo, 48 hours",
+        "Pickup at the workshop (Paris 11th)",
+    ]
+
+    # A demo seeded before variants and rates had translations, one variant renamed since.
+    Variant.objects.for_shop(shop).update(translations={})
+    rates.update(translations={})
+    Variant.objects.for_shop(shop).filter(sku="MS-ROBE-ROUGE-40").update(name="Rouge vif · 40")
+    run_demo()
+
+    red.refresh_from_db()
+    assert red.translations == {"en": {"name": "Red · 38"}}
+    renamed = Variant.objects.for_shop(shop).get(sku="MS-ROBE-ROUGE-40")
+    assert renamed.translations == {}  # the visitor's own name is theirs
+    assert [rate_name(rate, "en") for rate in rates.all()][1] == (
+        "Pickup at the workshop (Paris 11th)"
+    )
+    # Search reads the English names again: "burgundy" is only in "Burgundy" (Bordeaux).
+    found = api_get(run_demo()[1], "/api/v1/products/", q="burgundy").json()["results"]
+    assert found and all(
+        any("Bordeaux" in v["name"] for v in product["variants"]) for product in found
+    )
