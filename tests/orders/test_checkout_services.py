@@ -259,3 +259,48 @@ def test_payment_completion_query_budget(
     assert "orders.tasks.order_event_notify" in queued  # the receipt
     # 9 without saving the card and 11 with it before (docs/performance.md).
     assert len(queries) <= 10, "\n".join(queries)
+
+
+def test_pay_page_submitted_query_budget(
+    client, shop, hot, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The whole pay page POST as a shopper sends it: the payment and the delivery options
+    read, the order locked to record what the page collected, the test provider's charge, the
+    outcome recorded (order paid, stock committed, receipt queued), the redirect: at most 10
+    queries of ours, plus the one row the test provider writes where a real one is called."""
+    import re
+    from datetime import date
+
+    from celery.app.task import Task
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from payments import services as payments
+    from payments.providers.registry import provider_for
+
+    order = buy(shop, hot["tracked"], 2)
+    payment = payments.payment_link_start(order=order)
+    path = re.sub(r"^https?://[^/]+", "", provider_for("test").link_create(payment))
+    queued = []
+    monkeypatch.setattr(Task, "apply_async", lambda task, *a, **k: queued.append(task.name))
+    expiry = f"12 / {(date.today().year + 1) % 100:02d}"
+    form = {"step": "pay", "card_number": "4242 4242 4242 4242", "expiry": expiry, "cvc": "123"}
+
+    with (
+        CaptureQueriesContext(connection) as captured,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(path, form)
+
+    queries = [q["sql"] for q in captured if not q["sql"].startswith(CONTROL)]
+    print(f"pay page submitted: {len(queries)} queries")
+    for number, sql in enumerate(queries, 1):
+        print(f"{number:2}. {sql[:200]}")
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert (order.payment_status, order.status) == ("paid", "confirmed")
+    assert "orders.tasks.order_event_notify" in queued
+    provider = [sql for sql in queries if "payments_sandboxcharge" in sql]
+    assert len(provider) == 1  # the charge, at the provider
+    ours = [sql for sql in queries if sql not in provider]
+    assert len(ours) <= 10, "\n".join(ours)
