@@ -1,5 +1,5 @@
-"""Talking to Meta's Graph API (Messenger and WhatsApp): one POST with a timeout, and Graph's
-error answers mapped to the send pipeline's errors.
+"""Talking to Meta's Graph API (Messenger, Instagram and WhatsApp): one call with a timeout, and
+Graph's error answers mapped to the send pipeline's errors.
 
 Graph answers an error as `{"error": {"message", "type", "code", "error_subcode",
 "error_data", "is_transient", "fbtrace_id"}}`. What a failure means lives in `code` (and
@@ -127,18 +127,49 @@ def graph_post(
     rules: ErrorRules,
     access_token: str,
     token_in_query: bool = False,
+    params: dict | None = None,
 ) -> dict:
     """POST `json` to `{META_GRAPH_URL}/{path}` within PLATFORM_TIMEOUT_SECONDS and return the
     answer, or raise the SendError `rules` give. The token goes in the Authorization header
-    (WhatsApp's way) or, for the Messenger APIs, the `access_token` query parameter."""
+    (WhatsApp's way) or, for the Messenger APIs, the `access_token` query parameter; `params`
+    are further query parameters (`platform=instagram`)."""
+    return _call(
+        "POST",
+        path,
+        json=json,
+        params=params,
+        rules=rules,
+        access_token=access_token,
+        token_in_query=token_in_query,
+    )
+
+
+def graph_get(path: str, *, params: dict, rules: ErrorRules, access_token: str) -> dict:
+    """GET `{META_GRAPH_URL}/{path}` (a node's `fields`, to check a token), as `graph_post`."""
+    return _call("GET", path, json=None, params=params, rules=rules, access_token=access_token)
+
+
+def _call(
+    method: str,
+    path: str,
+    *,
+    json: dict | None,
+    params: dict | None,
+    rules: ErrorRules,
+    access_token: str,
+    token_in_query: bool = False,
+) -> dict:
     token = require_token(access_token)
-    params = {"access_token": token} if token_in_query else None
+    params = dict(params or {})
+    if token_in_query:
+        params["access_token"] = token
     headers = None if token_in_query else {"Authorization": f"Bearer {token}"}
     try:
-        response = _client(os.getpid()).post(
+        response = _client(os.getpid()).request(
+            method,
             graph_url(path),
             json=json,
-            params=params,
+            params=params or None,
             headers=headers,
             timeout=settings.PLATFORM_TIMEOUT_SECONDS,
         )

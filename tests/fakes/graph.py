@@ -4,6 +4,11 @@ Routes (an optional `/vNN.N` version prefix is accepted, as pymessenger and Meta
 - `messenger`: `POST /me/messages` or `/{page_id}/messages` -> `{"recipient_id", "message_id"}`
 - `whatsapp`: `POST /{phone_number_id}/messages` with `"messaging_product": "whatsapp"`
 - `messenger_profile`: `POST|GET|DELETE /me/messenger_profile`
+- `instagram`: `POST /me/messages` with a Page token whose Page has an Instagram professional
+  account (`instagram_tokens`): the Messenger API for Instagram, with Instagram's limits (text
+  ≤ 1000 UTF-8 bytes, no receipt template, HUMAN_AGENT the only tag)
+- `instagram_profile`: `POST|GET /me/messenger_profile?platform=instagram` (ice breakers)
+- `me`: `GET /me?fields=…` -> the Page, with `instagram_business_account` for Instagram tokens
 
 The access token (query `access_token`, body field, or `Authorization: Bearer`) is recorded in
 `request.meta["access_token"]` and checked. Payloads breaking shared/channel-limits.md get Graph's
@@ -28,8 +33,12 @@ from tests.fakes.server import FakeServer, RecordedRequest, Response
 DEFAULT_ACCESS_TOKEN = "EAAFakeSoukPageAccessToken0123456789"
 DEFAULT_PAGE_ID = "104000000000001"
 DEFAULT_PHONE_NUMBER_ID = "109000000000001"
+DEFAULT_INSTAGRAM_TOKEN = "EAAFakeSoukInstagramPageToken0123456789"
+DEFAULT_INSTAGRAM_ACCOUNT_ID = "17841400000000001"
+DEFAULT_INSTAGRAM_USERNAME = "maison.souk"
 
 _PATH = re.compile(r"^(?:/v\d+(?:\.\d+)?)?/(?P<node>[^/]+)/(?P<edge>messages|messenger_profile)/?$")
+_ME = re.compile(r"^(?:/v\d+(?:\.\d+)?)?/me/?$")
 
 # Named errors for `fail_with`, as the platforms document them.
 GRAPH_ERRORS: dict[str, dict[str, Any]] = {
@@ -52,6 +61,21 @@ GRAPH_ERRORS: dict[str, dict[str, Any]] = {
     "api_throttled": {
         "code": 613,
         "message": "(#613) Calls to this api have exceeded the rate limit.",
+    },
+    # Instagram's own subcodes (Messenger API for Instagram)
+    "ig_outside_window": {
+        "code": 10,
+        "subcode": 2534022,
+        "message": "(#10) This message is sent outside of allowed window.",
+    },
+    "ig_no_matching_user": {
+        "code": 100,
+        "subcode": 2534014,
+        "message": "(#100) No matching Instagram user",
+    },
+    "ig_rate_limit": {
+        "code": 80002,
+        "message": "(#80002) There have been too many calls to this Instagram account.",
     },
     "invalid_token": {
         "code": 190,
@@ -111,10 +135,18 @@ class FakeGraph(FakeServer):
         access_tokens: tuple[str, ...] = (DEFAULT_ACCESS_TOKEN,),
         phone_number_ids: tuple[str, ...] = (DEFAULT_PHONE_NUMBER_ID,),
         app_secret: str | None = None,
+        instagram_tokens: tuple[str, ...] = (DEFAULT_INSTAGRAM_TOKEN,),
     ) -> None:
         super().__init__()
         self.access_token = access_tokens[0]
-        self.access_tokens = set(access_tokens)
+        self.access_tokens = set(access_tokens) | set(instagram_tokens)
+        # Page tokens of Pages linked to an Instagram professional account: `/me/messages`
+        # with one of them speaks to Instagram-scoped ids, under Instagram's rules.
+        self.instagram_token = instagram_tokens[0] if instagram_tokens else ""
+        self.instagram_tokens = set(instagram_tokens)
+        self.instagram_account_id = DEFAULT_INSTAGRAM_ACCOUNT_ID
+        self.instagram_username = DEFAULT_INSTAGRAM_USERNAME
+        self.instagram_profile: dict[str, Any] = {}
         self.page_id = DEFAULT_PAGE_ID
         self.phone_number_id = phone_number_ids[0]
         self.phone_number_ids = set(phone_number_ids)
@@ -146,13 +178,21 @@ class FakeGraph(FakeServer):
 
     # -- dispatch --------------------------------------------------------------------------
     def route_of(self, request: RecordedRequest) -> str:
+        if request.method == "GET" and _ME.match(request.path):
+            request.meta["access_token"] = _access_token(request)
+            return "me"
         match = _PATH.match(request.path)
         if not match:
             return "unknown"
         request.meta["node"] = match["node"]
         request.meta["access_token"] = _access_token(request)
+        instagram = request.meta["access_token"] in self.instagram_tokens
         if match["edge"] == "messenger_profile":
+            if request.params.get("platform") == "instagram":
+                return "instagram_profile"
             return "messenger_profile"
+        if instagram and match["node"] in {"me", self.page_id}:
+            return "instagram"
         body = request.params
         if body.get("messaging_product") or match["node"] in self.phone_number_ids:
             return "whatsapp"
@@ -170,6 +210,9 @@ class FakeGraph(FakeServer):
             "messenger": self._messenger_send,
             "whatsapp": self._whatsapp_send,
             "messenger_profile": self._messenger_profile,
+            "instagram": self._instagram_send,
+            "instagram_profile": self._instagram_profile,
+            "me": self._me,
         }[request.route]
         try:
             return Response(json=handler(request, _decoded(request.params)))
@@ -284,6 +327,102 @@ class FakeGraph(FakeServer):
         self.messenger_profile.update(update)
         return {"result": "success"}
 
+    # -- Messenger API for Instagram -------------------------------------------------------
+    def _me(self, request, body) -> dict[str, Any]:
+        page: dict[str, Any] = {"id": self.page_id, "name": "Maison Souk"}
+        if request.meta["access_token"] in self.instagram_tokens:
+            page["instagram_business_account"] = {
+                "id": self.instagram_account_id,
+                "username": self.instagram_username,
+            }
+        return page
+
+    def _instagram_send(self, request, body) -> dict[str, Any]:
+        recipient = body.get("recipient")
+        if not isinstance(recipient, dict) or not recipient.get("id"):
+            raise Invalid("param recipient must be non-empty.")
+        messaging_type = body.get("messaging_type", "RESPONSE")
+        if messaging_type not in {"RESPONSE", "UPDATE", "MESSAGE_TAG"}:
+            raise Invalid("param messaging_type must be RESPONSE, UPDATE or MESSAGE_TAG")
+        # Instagram takes one tag only: POST_PURCHASE_UPDATE and the others are Messenger's.
+        if messaging_type == "MESSAGE_TAG" and body.get("tag") != "HUMAN_AGENT":
+            raise Invalid("param tag must be HUMAN_AGENT on Instagram")
+        message = body.get("message")
+        if not isinstance(message, dict):
+            raise Invalid("Must send either message or state")
+        has_text, attachment = "text" in message, message.get("attachment")
+        if has_text == (attachment is not None):
+            raise Invalid("message must have exactly one of text or attachment")
+        if has_text:
+            _utf8_length("message[text]", message["text"], 1000)
+        if attachment is not None:
+            self._check_instagram_attachment(attachment)
+        quick_replies = message.get("quick_replies")
+        if quick_replies is not None:
+            _count("message[quick_replies]", quick_replies, 13, minimum=1)
+            for i, reply in enumerate(quick_replies):
+                kind = reply.get("content_type")
+                if kind not in {"text", "user_phone_number", "user_email"}:
+                    raise Invalid(f"message[quick_replies][{i}][content_type] is not supported")
+                if kind == "text":
+                    _length(f"message[quick_replies][{i}][title]", reply.get("title"), 20, 1)
+                    _length(f"message[quick_replies][{i}][payload]", reply.get("payload"), 1000, 1)
+        return {
+            "recipient_id": str(recipient["id"]),
+            "message_id": "aWdf" + secrets.token_urlsafe(40),
+        }
+
+    def _check_instagram_attachment(self, attachment: dict[str, Any]) -> None:
+        payload = attachment.get("payload") or {}
+        kind = attachment.get("type")
+        where = "message[attachment][payload]"
+        if kind in {"image", "video", "audio", "file"}:
+            if not (payload.get("url") or payload.get("attachment_id")):
+                raise Invalid(f"{where} needs a url or an attachment_id")
+            return
+        if kind != "template":
+            raise Invalid(f"message[attachment][type] {kind} is not supported on Instagram")
+        template = payload.get("template_type")
+        if template == "generic":
+            elements = payload.get("elements")
+            _count(f"{where}[elements]", elements, 10, minimum=1)
+            for i, element in enumerate(elements):
+                _length(f"{where}[elements][{i}][title]", element.get("title"), 80, minimum=1)
+                _length(f"{where}[elements][{i}][subtitle]", element.get("subtitle"), 80)
+                _buttons(f"{where}[elements][{i}][buttons]", element.get("buttons"), minimum=0)
+                if not set(element) - {"title"}:
+                    raise Invalid(f"{where}[elements][{i}] needs a subtitle, image or button")
+        elif template == "button":
+            _length(f"{where}[text]", payload.get("text"), 640, minimum=1)
+            _buttons(f"{where}[buttons]", payload.get("buttons"), minimum=1)
+        else:
+            raise Invalid(f"{where}[template_type] {template} is not supported on Instagram")
+
+    def _instagram_profile(self, request, body) -> dict[str, Any]:
+        if request.method == "GET":
+            fields = (body.get("fields") or "").split(",")
+            return {"data": [{k: v for k, v in self.instagram_profile.items() if k in fields}]}
+        if request.meta["access_token"] not in self.instagram_tokens:
+            raise Invalid("This Page has no Instagram professional account")
+        ice_breakers = body.get("ice_breakers")
+        _count("ice_breakers", ice_breakers, 20, minimum=1)
+        locales = [entry.get("locale") for entry in ice_breakers]
+        if "default" not in locales:
+            raise Invalid("ice_breakers needs an entry with locale default")
+        _unique("ice_breakers locale", locales)
+        for entry in ice_breakers:
+            actions = entry.get("call_to_actions")
+            _count(f"ice_breakers[{entry.get('locale')}][call_to_actions]", actions, 4, 1)
+            for i, action in enumerate(actions):
+                _length(
+                    f"ice_breakers[][call_to_actions][{i}][question]", action.get("question"), 80, 1
+                )
+                _length(
+                    f"ice_breakers[][call_to_actions][{i}][payload]", action.get("payload"), 1000, 1
+                )
+        self.instagram_profile["ice_breakers"] = ice_breakers
+        return {"result": "success"}
+
     # -- WhatsApp Cloud API ----------------------------------------------------------------
     def _whatsapp_send(self, request, body) -> dict[str, Any]:
         if body.get("messaging_product") != "whatsapp":
@@ -387,6 +526,13 @@ def _length(where: str, value: Any, maximum: int, minimum: int = 0) -> None:
         raise Invalid(
             f"{where} length invalid ({size}). Min length: {minimum}, Max length: {maximum}"
         )
+
+
+def _utf8_length(where: str, value: Any, maximum_bytes: int) -> None:
+    """Instagram counts its text limit in UTF-8 bytes, not characters."""
+    if not isinstance(value, str) or not 1 <= len(value.encode("utf-8")) <= maximum_bytes:
+        size = len(value.encode("utf-8")) if isinstance(value, str) else "missing"
+        raise Invalid(f"{where} must be 1-{maximum_bytes} bytes of UTF-8, got {size}")
 
 
 def _count(where: str, value: Any, maximum: int, minimum: int = 0) -> None:

@@ -1,0 +1,112 @@
+"""Connecting an Instagram professional account: the Page token is checked with Graph (it must
+belong to a Facebook Page linked to an Instagram professional account, whose id then routes
+the `instagram` webhooks), then the account's ice breakers are set.
+
+Raises django's ValidationError for credentials that are missing or name no Instagram account,
+and SendError (code `bad_credentials` for a token Graph refuses) when a Graph call fails: the
+caller (channels_adapters.setup) turns the latter into its PlatformRefused, as for the other
+channels. Nothing is stored here; the caller stores the account with what `Connected` says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import pgettext
+
+from channels_adapters import meta
+from channels_adapters import payload as read
+from channels_adapters.instagram.errors import ERROR_RULES
+from channels_adapters.text import label
+
+ICE_BREAKERS_MAX = 4  # Meta: at most 4 questions
+# Meta documents no length for a question; Souk keeps them to one line a phone shows whole.
+QUESTION_MAX = 80
+# Instagram locales for the languages Souk speaks: a shopper whose app is in one of them sees
+# the questions in it; everyone else sees the shop's language ("default").
+LOCALES = {"en": ("en_US", "en_GB"), "fr": ("fr_FR", "fr_CA")}
+
+
+@dataclass(frozen=True)
+class Connected:
+    """What to store for the account: its id (what webhooks are routed by), a name to show,
+    and the credentials to keep (encrypted)."""
+
+    external_id: str
+    name: str
+    credentials: dict
+
+
+def ice_breakers(language: str) -> list[dict]:
+    """The ice breaker questions a shopper can tap to start, in `language`, with the bot
+    payloads they stand for (the Messenger menu's: browse, cart, human)."""
+    with translation.override(language):
+        questions = [
+            (pgettext("instagram ice breaker", "What's new in the shop?"), "browse"),
+            (pgettext("instagram ice breaker", "What's in my cart?"), "cart"),
+            (pgettext("instagram ice breaker", "Can I talk to a person?"), "human"),
+        ]
+    return [
+        {"question": label(question, QUESTION_MAX), "payload": payload}
+        for question, payload in questions[:ICE_BREAKERS_MAX]
+    ]
+
+
+def _profile(language: str) -> dict:
+    spoken = [code for code, _ in settings.LANGUAGES]
+    default = language if language in spoken else settings.LANGUAGE_CODE
+    entries = [{"locale": "default", "call_to_actions": ice_breakers(default)}]
+    for code in spoken:
+        if code != default:
+            entries += [
+                {"locale": locale, "call_to_actions": ice_breakers(code)}
+                for locale in LOCALES.get(code, ())
+            ]
+    return {"platform": "instagram", "ice_breakers": entries}
+
+
+def _linked_account(page: Mapping) -> tuple[str, str]:
+    """(id, username) of the Instagram account linked to the Page Graph described."""
+    try:
+        account = read.obj(page.get("instagram_business_account"), "instagram_business_account")
+        account_id = read.ident(account.get("id"), "instagram_business_account.id")
+        username = read.text(account.get("username"), "instagram_business_account.username")
+    except read.Unreadable:
+        raise ValidationError(
+            {
+                "credentials.access_token": "This Facebook Page has no Instagram professional "
+                "account linked to it: link one in the Page's settings, then connect again."
+            }
+        ) from None
+    return account_id, username
+
+
+def instagram_connect(credentials: Mapping, *, language: str = "en") -> Connected:
+    """Check the Page token, find the linked Instagram account and set its ice breakers (in the
+    shop's `language`, others for shoppers whose app speaks another Souk language)."""
+    token = str(credentials.get("access_token") or "").strip()
+    if not token:
+        raise ValidationError({"credentials.access_token": "This field is required."})
+    page = meta.graph_get(
+        "me",
+        params={"fields": "id,name,instagram_business_account{id,username}"},
+        rules=ERROR_RULES,
+        access_token=token,
+    )
+    account_id, username = _linked_account(page)
+    meta.graph_post(
+        "me/messenger_profile",
+        json=_profile(language),
+        params={"platform": "instagram"},
+        rules=ERROR_RULES,
+        access_token=token,
+    )
+    return Connected(
+        external_id=account_id,
+        name=f"@{username}" if username else account_id,
+        credentials={"access_token": token},
+    )

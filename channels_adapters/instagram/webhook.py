@@ -1,0 +1,162 @@
+"""Reading Instagram's messaging webhooks (object `instagram`, Messenger API for Instagram).
+
+A body is `{"object": "instagram", "entry": [{"id": <Instagram professional account id>,
+"time", "messaging": [event, …]}]}`; each event has `sender.id` (the shopper's
+Instagram-scoped id, IGSID, or the account itself for an echo), `recipient.id`, `timestamp` and
+one of `message`, `postback`, `reaction`, `read`, `referral` (docs/channels.md, "Instagram",
+lists the shapes and Meta's pages). `instagram_split` runs in the request and cuts a verified
+body into RawEvents routed by `entry.id`; `instagram_parse` runs in the worker and reads one of
+them into normalized events. Both read only through `channels_adapters.payload`.
+"""
+
+from __future__ import annotations
+
+from channels_adapters import payload as read
+from channels_adapters.base import RawEvent, WebhookRejected
+from channels_adapters.messages import (
+    ButtonPressed,
+    InboundEvent,
+    Sender,
+    TextReceived,
+    Unsupported,
+)
+
+KIND = "instagram"
+# Entries in one webhook: Meta batches up to 1000.
+ENTRIES_MAX = 1000
+# A kind key names the event in its id; a longer key is not Meta's.
+KIND_MAX = 32
+# What a story reply reads as in the conversation: Instagram sends the shopper's words, and the
+# story they answer only as `reply_to.story`; without it "How much?" means nothing to an agent.
+STORY_REPLY = "Replied to your story: {url}"
+STORY_REPLY_WITHOUT_URL = "Replied to your story"
+
+
+def _event_id(event: dict, sender: str) -> str:
+    """The id an event is deduplicated on. A message and a postback carry a `mid`; a deletion
+    carries the `mid` of the message deleted, so it gets its own id (else it would pass for a
+    redelivery of that message). Reactions (whose `mid` is the message reacted to), reads and
+    referrals use kind + IGSID + timestamp: one person does not react twice in a millisecond."""
+    timestamp = read.ident(event.get("timestamp"), "timestamp", required=False)
+    message = event.get("message")
+    if isinstance(message, dict) and message.get("mid"):
+        mid = read.ident(message["mid"], "message.mid")
+        return f"deleted:{mid}" if message.get("is_deleted") else mid
+    postback = event.get("postback")
+    if isinstance(postback, dict) and postback.get("mid"):
+        return read.ident(postback["mid"], "postback.mid")
+    kind = next((key for key in event if key not in {"sender", "recipient", "timestamp"}), "event")
+    return f"{kind[:KIND_MAX]}:{sender}:{timestamp}"
+
+
+def _entry_events(entry: object) -> list[RawEvent]:
+    """The events of one entry; an entry or event that cannot be read is left out (logged)."""
+    try:
+        entry = read.obj(entry, "entry")
+        account_id = read.ident(entry.get("id"), "entry.id")
+        # Entries without `messaging` (comments, mentions in captions: `changes`) carry
+        # nothing for the conversation.
+        events = read.items(entry.get("messaging"), "entry.messaging")
+    except read.Unreadable as exc:
+        read.skipped(KIND, exc.reason)
+        return []
+    raw = []
+    for event in events:
+        try:
+            event = read.obj(event, "messaging event")
+            sender = read.ident(read.obj(event.get("sender"), "sender").get("id"), "sender.id")
+            raw.append(
+                RawEvent(event_id=_event_id(event, sender), payload=event, account_id=account_id)
+            )
+        except read.Unreadable as exc:
+            read.skipped(KIND, exc.reason)
+    return raw
+
+
+def instagram_split(body: dict) -> list[RawEvent]:
+    """The events of a verified webhook body, each routed by its Instagram account id.
+    Raises WebhookRejected when the body is not an `instagram` webhook at all."""
+    if body.get("object") != "instagram":
+        raise WebhookRejected(f"object must be 'instagram', not {str(body.get('object'))[:40]!r}")
+    if not isinstance(body.get("entry"), list):
+        raise WebhookRejected("entry must be a list")
+    try:
+        entries = read.items(body["entry"], "entry", limit=ENTRIES_MAX)
+    except read.Unreadable as exc:
+        raise WebhookRejected(exc.reason) from None
+    return [event for entry in entries for event in _entry_events(entry)]
+
+
+def _story_reply(message: dict, text: str) -> str:
+    story = read.obj(read.obj(message.get("reply_to"), "message.reply_to").get("story"), "story")
+    if not story:
+        return text
+    url = read.text(story.get("url"), "reply_to.story.url").strip()
+    context = STORY_REPLY.format(url=url) if url else STORY_REPLY_WITHOUT_URL
+    return f"{context}\n{text}" if text else context
+
+
+def _attachments(message: dict) -> list[str]:
+    """The kinds of the message's attachments (image, video, audio, file, share, ig_post,
+    ig_reel, reel, story_mention…)."""
+    kinds = []
+    for attachment in read.objects(message.get("attachments"), "message.attachments"):
+        kind = read.text(attachment.get("type"), "attachment.type")[:KIND_MAX] or "unknown"
+        read.obj(attachment.get("payload"), "attachment.payload")
+        kinds.append(kind)
+    return kinds
+
+
+def _parse_message(sender: Sender, message: dict) -> list[InboundEvent]:
+    if message.get("is_echo"):
+        return []  # the account's own messages: sent by Souk, or typed in the Instagram app
+    mid = read.ident(message.get("mid"), "message.mid", required=False)
+    if message.get("is_deleted"):
+        # The shopper unsent a message: the conversation keeps what it was told; nothing to
+        # answer.
+        return []
+    quick_reply = read.obj(message.get("quick_reply"), "message.quick_reply")
+    text = read.text(message.get("text"), "message.text")
+    if quick_reply.get("payload"):
+        payload = read.text(quick_reply["payload"], "quick_reply.payload")
+        return [ButtonPressed(sender=sender, message_id=mid, payload=payload, title=text)]
+    text = _story_reply(message, text)
+    kinds = _attachments(message)
+    if text.strip():
+        return [TextReceived(sender=sender, message_id=mid, text=text)]
+    if message.get("is_unsupported"):
+        kinds.append("unsupported")  # a GIF, a sticker: Instagram does not say which
+    # A photo, a shared post or reel, a mention in the shopper's story: nothing the bot can
+    # read, so it answers with its menu rather than silence.
+    what = ",".join(dict.fromkeys(kinds)) or "unknown"
+    return [Unsupported(sender=sender, message_id=mid, what=what)]
+
+
+def _parse_postback(sender: Sender, postback: dict) -> list[InboundEvent]:
+    # Ice breaker taps and template buttons arrive as postbacks.
+    return [
+        ButtonPressed(
+            sender=sender,
+            message_id=read.ident(postback.get("mid"), "postback.mid", required=False),
+            payload=read.text(postback.get("payload"), "postback.payload"),
+            title=read.text(postback.get("title"), "postback.title"),
+        )
+    ]
+
+
+def instagram_parse(payload: dict) -> list[InboundEvent]:
+    """Normalized events of one stored Instagram event. Raises `payload.Unreadable` only."""
+    event = read.obj(payload, "messaging event")
+    sender_id = read.ident(read.obj(event.get("sender"), "sender").get("id"), "sender.id")
+    sender = Sender(external_id=sender_id)
+    if "message" in event or "postback" in event:
+        # The shopper said something: if it cannot be read, the bot still answers.
+        try:
+            if "message" in event:
+                return _parse_message(sender, read.obj(event["message"], "message"))
+            return _parse_postback(sender, read.obj(event["postback"], "postback"))
+        except read.Unreadable as exc:
+            raise read.from_shopper(exc, sender) from None
+    # Reactions, reads (messaging_seen), referrals: nothing the bot answers, and Instagram's
+    # read receipt names one message only, not a delivery Souk records.
+    return []
