@@ -1,0 +1,12 @@
+"""WeChat Official Accounts: signed (plain or AES) XML pushes in, the customer-service message
+API out, one access token per account shared by every worker.
+
+Not yet in the registry: the later wiring calls `webhook` from the view, `connect` from the
+channel setup, and registers `WeChatAdapter` (docs/channels.md, "WeChat").
+"""
+
+from channels_adapters.wechat.adapter import WeChatAdapter
+from channels_adapters.wechat.connect import connect, default_menu
+from channels_adapters.wechat.webhook import WebhookAnswer, webhook
+
+__all__ = ["WeChatAdapter", "WebhookAnswer", "connect", "default_menu", "webhook"]

@@ -1,0 +1,86 @@
+"""Connecting a WeChat Official Account: the credentials checked, the AppID and AppSecret
+proved by fetching an access token (it becomes the shared one), and the account's custom menu
+set to the shop's three entries (Browse, My cart, My orders), click buttons whose keys are the
+bot's payloads, so a tap comes back as that ButtonPressed.
+
+`connect` raises ValidationError naming the field for malformed credentials and SendError when
+WeChat refuses (its reason in the message); it returns the credentials to store.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, pgettext_lazy
+
+from channels_adapters.messages import Button
+from channels_adapters.text import label, truncate, utf8_bytes
+from channels_adapters.wechat import api
+from channels_adapters.wechat.limits import (
+    ACCOUNT_MENU_BUTTONS_MAX,
+    ACCOUNT_MENU_KEY_MAX_BYTES,
+    ACCOUNT_MENU_NAME_MAX_BYTES,
+)
+from channels_adapters.wechat.token import access_token
+
+# The formats WeChat's admin console shows: an AppID is "wx" and 16 hex digits, an AppSecret
+# 32 hex digits, the server token 3 to 32 letters and digits, the EncodingAESKey 43 characters.
+FORMATS = {
+    "app_id": re.compile(r"^wx[0-9a-f]{16}$"),
+    "app_secret": re.compile(r"^[0-9a-f]{32}$"),
+    "token": re.compile(r"^[A-Za-z0-9]{3,32}$"),
+    "encoding_aes_key": re.compile(r"^[A-Za-z0-9]{43}$"),
+}
+
+
+def default_menu() -> list[Button]:
+    """The shop's menu, in the active language (the caller activates the shop's)."""
+    return [
+        Button(str(pgettext_lazy("browse", "Browse")), payload="browse"),
+        Button(str(pgettext_lazy("my_cart", "My cart")), payload="cart"),
+        Button(str(pgettext_lazy("wechat_menu", "My orders")), payload="orders"),
+    ]
+
+
+def cleaned(credentials: Mapping[str, object]) -> dict[str, str]:
+    values = {name: str(credentials.get(name) or "").strip() for name in FORMATS}
+    errors = {}
+    for name, pattern in FORMATS.items():
+        if not values[name]:
+            errors[f"credentials.{name}"] = gettext("This field is required.")
+        elif not pattern.match(values[name]):
+            errors[f"credentials.{name}"] = _format_error(name)
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _format_error(name: str) -> str:
+    return {
+        "app_id": gettext("An AppID is “wx” followed by 16 hexadecimal digits."),
+        "app_secret": gettext("An AppSecret is 32 hexadecimal digits."),
+        "token": gettext("The server token is 3 to 32 letters or digits."),
+        "encoding_aes_key": gettext("The EncodingAESKey is 43 letters or digits."),
+    }[name]
+
+
+def menu_body(menu: Sequence[Button]) -> dict:
+    buttons = []
+    for button in menu[:ACCOUNT_MENU_BUTTONS_MAX]:
+        name = label(button.title, ACCOUNT_MENU_NAME_MAX_BYTES, length=utf8_bytes)
+        if button.url:
+            buttons.append({"type": "view", "name": name, "url": button.url})
+        else:
+            key = truncate(button.payload, ACCOUNT_MENU_KEY_MAX_BYTES, length=utf8_bytes)
+            buttons.append({"type": "click", "name": name, "key": key})
+    return {"button": buttons}
+
+
+def connect(credentials: Mapping[str, object], *, menu: Sequence[Button] = ()) -> dict[str, str]:
+    values = cleaned(credentials)
+    app = api.app_of(values)
+    access_token(app, fresh=True)  # proves the AppID and AppSecret; becomes the shared token
+    api.call(app, api.MENU_CREATE, menu_body(menu or default_menu()))
+    return values
