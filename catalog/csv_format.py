@@ -11,8 +11,9 @@ option clears it. Columns left out of the file are not touched: a file with only
 `stock` updates stock and nothing else.
 
 `title_en`, `description_en`, `title_fr`… are the product's text in the shop's other languages
-(catalog/translations.py); a blank one removes that translation. The shop's own language has no
-such columns: its text is `title` and `description`.
+(catalog/translations.py), `variant_name_en`… the variant's name ("Red · 38"); a blank one
+removes that translation. The shop's own language has no such columns: its text is `title`,
+`description` and `variant_name`.
 """
 
 import csv
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from catalog.models import Product
+from catalog.models import Product, Variant
 from catalog.serializers import MAX_OPTIONS, MAX_TAGS
 from shops.money import AmountError, amount_input_value, parse_amount
 
@@ -39,7 +40,13 @@ TRANSLATED_FIELDS = ("title", "description")
 TRANSLATION_COLUMNS = tuple(
     f"{name}_{language}" for language, _label in settings.LANGUAGES for name in TRANSLATED_FIELDS
 )
-COLUMNS = (*PRODUCT_COLUMNS, *VARIANT_COLUMNS, *TRANSLATION_COLUMNS)
+VARIANT_TRANSLATED_FIELDS = ("variant_name",)
+VARIANT_TRANSLATION_COLUMNS = tuple(
+    f"{name}_{language}"
+    for language, _label in settings.LANGUAGES
+    for name in VARIANT_TRANSLATED_FIELDS
+)
+COLUMNS = (*PRODUCT_COLUMNS, *VARIANT_COLUMNS, *TRANSLATION_COLUMNS, *VARIANT_TRANSLATION_COLUMNS)
 REQUIRED_COLUMNS = ("sku",)
 
 # What a spreadsheet would run as a formula: such cells are written with a leading apostrophe
@@ -64,7 +71,7 @@ MAX_LENGTHS = {
 
 def columns_for(language: str) -> tuple[str, ...]:
     """The columns of a shop writing in `language`: no translation columns for its own."""
-    own = {f"{name}_{language}" for name in TRANSLATED_FIELDS}
+    own = {f"{name}_{language}" for name in (*TRANSLATED_FIELDS, *VARIANT_TRANSLATED_FIELDS)}
     return tuple(column for column in COLUMNS if column not in own)
 
 
@@ -85,6 +92,17 @@ def translations_with(current: dict, values: dict) -> dict:
         else:
             texts.pop(name, None)
     return {language: texts for language, texts in merged.items() if texts}
+
+
+def variant_translations_with(current: dict, values: dict) -> dict:
+    """As translations_with, for the variant_name_<language> columns (the variant's `name`)."""
+    renamed = {f"name_{translation_of(column)[1]}": text for column, text in values.items()}
+    return translations_with(current, renamed)
+
+
+def variant_translated_cell(variant: Variant, column: str) -> str:
+    language = translation_of(column)[1]
+    return ((variant.translations or {}).get(language) or {}).get("name", "")
 
 
 def translated_cell(product: Product, column: str) -> str:
@@ -298,7 +316,7 @@ def read_row(csv_row: CsvRow, *, currency: str, language: str = "") -> RowValues
             row.errors.append(("tags", f"Tag “{long[0][:50]}” is over 40 characters."))
         row.product["tags"] = list(dict.fromkeys(tags))
 
-    for column in TRANSLATION_COLUMNS:
+    for column in (*TRANSLATION_COLUMNS, *VARIANT_TRANSLATION_COLUMNS):
         if column not in present:
             continue
         text = cells[column].replace("\r\n", "\n").strip()
@@ -310,7 +328,11 @@ def read_row(csv_row: CsvRow, *, currency: str, language: str = "") -> RowValues
             continue
         if error := _too_long(column, text, name):
             row.errors.append((column, error))
-        row.product[column] = text
+        if column in VARIANT_TRANSLATION_COLUMNS:
+            if text or row.sku:  # an export's row of a product without variants has it blank
+                row.variant[column] = text
+        else:
+            row.product[column] = text
 
     if (name := given("variant_name")) is not None:
         if error := _too_long("variant_name", name):
@@ -394,9 +416,12 @@ def product_rows(product: Product, *, currency: str, language: str) -> Iterator[
         for column in columns_for(language)
         if column in TRANSLATION_COLUMNS
     ]
+    variant_columns = [c for c in columns_for(language) if c in VARIANT_TRANSLATION_COLUMNS]
     variants = list(product.variants.all())
     if not variants:
-        yield [escape(cell) for cell in head + [""] * len(VARIANT_COLUMNS) + translated]
+        blank = [""] * len(VARIANT_COLUMNS)
+        cells = head + blank + translated + [""] * len(variant_columns)
+        yield [escape(cell) for cell in cells]
         return
     for variant in variants:
         options = list((variant.options or {}).items())[:MAX_OPTIONS]
@@ -413,5 +438,6 @@ def product_rows(product: Product, *, currency: str, language: str) -> Iterator[
             str(variant.stock),
             yes_no(variant.track_stock),
             *translated,
+            *(variant_translated_cell(variant, column) for column in variant_columns),
         ]
         yield [escape(cell) for cell in cells]

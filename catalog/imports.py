@@ -25,12 +25,15 @@ from catalog import services
 from catalog.csv_format import (
     MAX_LENGTHS,
     TRANSLATION_COLUMNS,
+    VARIANT_TRANSLATION_COLUMNS,
     CsvFile,
     RowValues,
     parse_text,
     read_row,
     translated_cell,
     translations_with,
+    variant_translated_cell,
+    variant_translations_with,
     yes_no,
 )
 from catalog.models import (
@@ -391,6 +394,7 @@ def _plan_variants(plan: ProductPlan, variants: list[Variant], display: _Display
                 "stock": given.get("stock", 0),
                 "track_stock": given.get("track_stock", True),
                 "position": position,
+                "translations": variant_translations_with({}, _translated(given)),
             }
             position += 1
             plan.variants.append(VariantPlan(row=row, variant=None, values=values))
@@ -408,7 +412,22 @@ def _plan_variants(plan: ProductPlan, variants: list[Variant], display: _Display
                 variant_plan.changes.append(
                     (column, display(name, before), display(name, given[name]))
                 )
+        translated = _translated(given)
+        for column, text in translated.items():
+            before = variant_translated_cell(current, column)
+            if text != before:
+                variant_plan.changes.append(
+                    (column, display(column, before), display(column, text))
+                )
+        wanted = variant_translations_with(current.translations, translated)
+        if wanted != (current.translations or {}):
+            variant_plan.values["translations"] = wanted
         plan.variants.append(variant_plan)
+
+
+def _translated(given: dict) -> dict:
+    """The row's variant_name_<language> cells (blank ones remove that translation)."""
+    return {column: given[column] for column in VARIANT_TRANSLATION_COLUMNS if column in given}
 
 
 # --- Preview -----------------------------------------------------------------------------------

@@ -1,11 +1,17 @@
 """A variant's name ("Rouge · 38", what the shopper picks) in the shop's other languages:
-written through the API (inside a product or on the variant's own endpoint) and the
-dashboard's product form, refused with a message naming the field when wrong, found by
-search, and read for a shopper in their language (the shop's own name where none was written)."""
+written through the API (inside a product or on the variant's own endpoint), the dashboard's
+product form and the CSV import (which the export feeds back), refused with a message naming
+the field when wrong, found by search, and read for a shopper in their language (the shop's
+own name where none was written)."""
+
+import csv
+import io
 
 import pytest
 from django.urls import reverse
 
+from catalog import csv_format
+from catalog.imports import catalog_import_create, catalog_import_start
 from catalog.models import Product, Variant
 from catalog.services import product_create
 from catalog.translations import variant_label
@@ -141,3 +147,67 @@ def test_the_product_form_writes_a_variants_english_name_beside_its_own(shop, cl
     variant.refresh_from_db()
     assert variant.translations == {"en": {"name": "Red · 38"}}
     assert 'value="Red · 38"' in client.get(url).content.decode()
+
+
+def _import(shop, text: str, capture):
+    parsed = csv_format.parse_text(text)
+    owner = Membership.objects.get(shop=shop, role=Role.OWNER).user
+    catalog_import = catalog_import_create(
+        shop=shop, user=owner, file_name="produits.csv", csv_file=parsed
+    )
+    with capture(execute=True):  # the import's task runs once the confirmation commits
+        catalog_import_start(catalog_import=catalog_import)
+    catalog_import.refresh_from_db()
+    return catalog_import
+
+
+def test_the_csv_import_reads_variant_name_en_and_the_export_writes_it(
+    shop, client, django_capture_on_commit_callbacks
+):
+    done = _import(
+        shop,
+        "sku;title;variant_name;variant_name_en;price;stock\n"
+        "ROBE-38;Robe portefeuille;Rouge · 38;Red · 38;49,90;3\n"
+        "ROBE-40;Robe portefeuille;Rouge · 40;;49,90;3\n",
+        django_capture_on_commit_callbacks,
+    )
+
+    assert done.error_count == 0, done.errors
+    assert Variant.objects.get(sku="ROBE-38").translations == {"en": {"name": "Red · 38"}}
+    assert Variant.objects.get(sku="ROBE-40").translations == {}
+
+    # A later file: one translation added, the other removed by a blank cell.
+    _import(
+        shop,
+        "sku;variant_name_en\nROBE-38;\nROBE-40;Red · 40\n",
+        django_capture_on_commit_callbacks,
+    )
+    assert Variant.objects.get(sku="ROBE-38").translations == {}
+    assert variant_label(Variant.objects.get(sku="ROBE-40"), "en") == "Red · 40"
+
+    client.force_login(Membership.objects.get(shop=shop, role=Role.OWNER).user)
+    response = client.get(reverse("dashboard:product_export"))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, *rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert "variant_name_fr" not in header  # the shop's own language is variant_name
+    cells = {row[header.index("sku")]: dict(zip(header, row, strict=True)) for row in rows}
+    assert cells["ROBE-40"]["variant_name_en"] == "Red · 40"
+    assert cells["ROBE-38"]["variant_name_en"] == ""
+
+    # The export imports back unchanged.
+    again = _import(shop, text, django_capture_on_commit_callbacks)
+    assert (again.error_count, again.updated_count) == (0, 0), again.errors
+
+
+def test_a_variant_name_in_the_shops_own_language_is_a_row_error(
+    shop, django_capture_on_commit_callbacks
+):
+    done = _import(
+        shop,
+        "sku;title;variant_name_fr;price\nROBE-38;Robe;Rouge · 38;49,90\n",
+        django_capture_on_commit_callbacks,
+    )
+
+    assert [error["column"] for error in done.errors] == ["variant_name_fr"]
+    assert "variant_name column" in done.errors[0]["message"]
+    assert not Product.objects.exists()

@@ -93,6 +93,7 @@ def test_the_export_is_the_import_format_one_row_per_variant(agent_client, catal
         "track_stock": "yes",
         "title_en": "",
         "description_en": "",
+        "variant_name_en": "",
     }
     assert by_sku["ROBE-40"]["price"] == "1234,56"
     assert by_sku["ROBE-40"]["track_stock"] == "no"
