@@ -127,11 +127,7 @@ class FakeWeChat(FakeServer):
         openid = body.get("touser")
         if not isinstance(openid, str) or not openid:
             raise WeChatRefusal(40003, "invalid openid")
-        kind = body.get("msgtype")
-        checks = {"text": _check_text, "news": _check_news, "msgmenu": _check_msgmenu}
-        if kind not in checks or not isinstance(body.get(kind), dict):
-            raise WeChatRefusal(40008, "invalid message type")
-        checks[kind](body[kind])
+        check_message(body)
         wrote = self._last_wrote.get(openid)
         if wrote is None or self.clock() - wrote > WINDOW_SECONDS:
             raise WeChatRefusal(45015, "response out of time limit or subscription is canceled")
@@ -251,6 +247,15 @@ def _sha1(*parts: str) -> str:
 
 def _rid() -> str:
     return f"{secrets.token_hex(4)}-{secrets.token_hex(4)}-{secrets.token_hex(4)}"
+
+
+def check_message(body: dict[str, Any]) -> None:
+    """Raises WeChatRefusal, with WeChat's code, for a customer-service message it refuses."""
+    kind = body.get("msgtype")
+    checks = {"text": _check_text, "news": _check_news, "msgmenu": _check_msgmenu}
+    if kind not in checks or not isinstance(body.get(kind), dict):
+        raise WeChatRefusal(40008, "invalid message type")
+    checks[kind](body[kind])
 
 
 def _check_text(text: dict[str, Any]) -> None:
