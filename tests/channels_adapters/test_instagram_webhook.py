@@ -8,13 +8,26 @@ import json
 import logging
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from channels_adapters import payload as read
 from channels_adapters.base import WebhookRejected
 from channels_adapters.instagram import InstagramAdapter, instagram_parse, instagram_split
 from channels_adapters.messages import ButtonPressed, Sender, TextReceived, Unsupported
 from channels_adapters.signatures import meta_signature_valid
+from shops import untrusted
 from tests.fakes.graph import hub_signature
+from tests.fuzz.strategies import (
+    big_ids,
+    field,
+    hostile_values,
+    mids,
+    names,
+    payload_strings,
+    psids,
+    texts,
+)
 
 IG_ACCOUNT = "17841400000000001"
 IGSID = "1254477777772919"
@@ -292,3 +305,98 @@ def test_the_signature_is_checked_on_the_raw_body_with_the_app_secret():
     assert not meta_signature_valid(raw_body=reencoded, header_value=header, app_secret=secret)
     assert not meta_signature_valid(raw_body=raw, header_value=header, app_secret="other")
     assert not meta_signature_valid(raw_body=raw, header_value="sha256=é", app_secret=secret)
+
+
+# --- Hostile bodies -------------------------------------------------------------------------------
+
+ig_attachment = st.fixed_dictionaries(
+    {"type": field(st.sampled_from(["image", "share", "ig_reel", "story_mention", "video"]))},
+    optional={"payload": field(st.fixed_dictionaries({}, optional={"url": field(names)}))},
+)
+ig_message = st.fixed_dictionaries(
+    {"mid": field(mids)},
+    optional={
+        "text": field(texts),
+        "quick_reply": field(st.fixed_dictionaries({"payload": field(payload_strings)})),
+        "attachments": field(st.lists(field(ig_attachment), max_size=3)),
+        "reply_to": field(
+            st.one_of(
+                st.fixed_dictionaries({"mid": field(mids)}),
+                st.fixed_dictionaries(
+                    {
+                        "story": field(
+                            st.fixed_dictionaries({"url": field(names), "id": field(mids)})
+                        )
+                    }
+                ),
+            )
+        ),
+        "is_echo": field(st.booleans()),
+        "is_deleted": field(st.booleans()),
+        "is_unsupported": field(st.booleans()),
+    },
+)
+ig_events = st.builds(
+    lambda sender, timestamp, content: {"sender": sender, "timestamp": timestamp, **content},
+    field(st.fixed_dictionaries({"id": field(psids)})),
+    field(big_ids),
+    st.one_of(
+        st.fixed_dictionaries({"message": field(ig_message)}),
+        st.fixed_dictionaries(
+            {
+                "postback": field(
+                    st.fixed_dictionaries(
+                        {"payload": field(payload_strings)},
+                        optional={"title": field(names), "mid": field(mids)},
+                    )
+                )
+            }
+        ),
+        st.fixed_dictionaries({"read": field(st.fixed_dictionaries({"mid": field(mids)}))}),
+        st.fixed_dictionaries({"reaction": field(hostile_values)}),
+    ),
+)
+ig_bodies = st.fixed_dictionaries(
+    {
+        "object": field(st.just("instagram")),
+        "entry": field(
+            st.lists(
+                field(
+                    st.fixed_dictionaries(
+                        {
+                            "id": field(st.just(IG_ACCOUNT)),
+                            "messaging": field(st.lists(field(ig_events), min_size=1, max_size=3)),
+                        }
+                    )
+                ),
+                min_size=1,
+                max_size=2,
+            )
+        ),
+    }
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=ig_bodies)
+def test_a_hostile_body_is_refused_whole_or_read_event_by_event_never_crashing(document):
+    """What the webhook view will do: parse the bytes with shops.untrusted (repairing what
+    storage cannot hold), split, then parse each stored event: WebhookRejected and Unreadable
+    are the only failures, and an Unreadable from a known shopper still gets an answer."""
+    try:
+        parsed = untrusted.loads(json.dumps(document).encode(), repair=True)
+    except untrusted.UntrustedInput:
+        return  # a 400, nothing stored
+    try:
+        raw = instagram_split(parsed)
+    except WebhookRejected:
+        return
+    for stored in raw:
+        assert stored.account_id == IG_ACCOUNT and 0 < len(stored.event_id) <= 2 * read.ID_MAX
+        try:
+            events = instagram_parse(json.loads(json.dumps(stored.payload)))
+        except read.Unreadable as exc:
+            assert all(isinstance(e, Unsupported) for e in exc.fallback)
+            continue
+        for heard in events:
+            assert heard.sender.external_id
