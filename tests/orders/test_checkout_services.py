@@ -173,7 +173,8 @@ def test_checkout_completion_query_budget(
 ):
     """The order placed: numbered, lines written, stock moved to the order, checkout and cart
     closed, its timeline, the integrators' webhooks and the dashboard's live events: at most
-    10 queries (transaction control excluded), 13 before, counted the same way (docs/performance.md)."""
+    10 queries (transaction control excluded); 13 before, counted the same way
+    (docs/performance.md)."""
     from celery.app.task import Task
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
