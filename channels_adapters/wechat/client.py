@@ -62,7 +62,8 @@ def get(path: str, params: Mapping[str, str]) -> dict:
 
 def post(path: str, params: Mapping[str, str], body: dict) -> dict:
     # WeChat shows \uXXXX escapes literally in menus and texts: send the characters as UTF-8.
-    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    # A lone surrogate cannot be UTF-8: it becomes "?" rather than an exception in the send.
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8", "replace")
     headers = {"Content-Type": "application/json; charset=utf-8"}
     return _answer(
         lambda: requests.post(

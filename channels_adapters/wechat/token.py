@@ -56,7 +56,8 @@ def _lock_seconds() -> int:
 
 def access_token(app: App, *, fresh: bool = False, now: Callable[[], float] = time.time) -> str:
     """The account's current token, fetched when there is none, it is due for refresh, or
-    `fresh` (connecting: proves the AppSecret). Raises SendError when WeChat refuses."""
+    `fresh` (connecting: proves this AppSecret, so never a token another worker fetched).
+    Raises SendError when WeChat refuses."""
     deadline = time.monotonic() + _lock_seconds() + 1
     while True:
         entry = cache.get(_key(app.app_id))
@@ -74,12 +75,11 @@ def access_token(app: App, *, fresh: bool = False, now: Callable[[], float] = ti
         if time.monotonic() > deadline:
             raise TransientSendError("WeChat access token: another worker is still fetching it")
         time.sleep(POLL_SECONDS)
-        fresh = fresh and cache.get(_key(app.app_id)) == entry  # a newer token is fresh enough
 
 
 def _refresh(app: App, seen: dict | None, *, fresh: bool, now: Callable[[], float]) -> str:
     current = cache.get(_key(app.app_id))
-    if current and current != seen and now() < current["refresh_at"]:
+    if not fresh and current and current != seen and now() < current["refresh_at"]:
         return current["token"]  # refreshed by another worker between our read and our lock
     try:
         token, expires_in = _fetch(app)

@@ -223,6 +223,11 @@ def test_news_and_image_are_delivered(fake):
     assert sent[0]["news"]["articles"][0]["title"] == "新品"
 
 
+def test_a_lone_surrogate_is_replaced_not_an_exception(fake):
+    [sent] = send_all(fake, Text("\ud800 衬衫"))
+    assert sent["text"]["content"] == "? 衬衫"
+
+
 def test_out_of_the_48_hour_window_is_window_closed(fake):
     fake.shopper_writes(OPENID, at=time.time() - 49 * 3600)
     with pytest.raises(PermanentSendError) as caught:
@@ -375,6 +380,13 @@ def test_connect_with_a_wrong_secret_is_refused_and_sets_nothing(fake):
         connect(wrong)
     assert caught.value.code == PERMANENT_BAD_CREDENTIALS
     assert "40125" in str(caught.value) and fake.menu is None
+
+
+def test_connect_checks_the_secret_even_with_a_token_in_the_cache(fake):
+    connect(credentials(fake))
+    with pytest.raises(PermanentSendError) as caught:
+        connect({**credentials(fake), "app_secret": "e" * 32})
+    assert caught.value.code == PERMANENT_BAD_CREDENTIALS
 
 
 def test_connect_names_each_malformed_credential(fake):
