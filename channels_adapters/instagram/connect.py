@@ -85,9 +85,9 @@ def _linked_account(page: Mapping) -> tuple[str, str]:
     return account_id, username
 
 
-def instagram_connect(credentials: Mapping, *, language: str = "en") -> Connected:
-    """Check the Page token, find the linked Instagram account and set its ice breakers (in the
-    shop's `language`, others for shoppers whose app speaks another Souk language)."""
+def instagram_check(credentials: Mapping) -> Connected:
+    """Check the Page token with Graph and find the Instagram account linked to its Page: what
+    to store, before anything is stored or changed on the platform."""
     token = str(credentials.get("access_token") or "").strip()
     if not token:
         raise ValidationError({"credentials.access_token": "This field is required."})
@@ -98,15 +98,27 @@ def instagram_connect(credentials: Mapping, *, language: str = "en") -> Connecte
         access_token=token,
     )
     account_id, username = _linked_account(page)
-    meta.graph_post(
-        "me/messenger_profile",
-        json=_profile(language),
-        params={"platform": "instagram"},
-        rules=ERROR_RULES,
-        access_token=token,
-    )
     return Connected(
         external_id=account_id,
         name=f"@{username}" if username else account_id,
         credentials={"access_token": token},
     )
+
+
+def instagram_set_ice_breakers(access_token: str, *, language: str) -> None:
+    """The account's ice breakers, in the shop's `language` (the `default` locale) and in
+    Souk's other languages for their locales. Raises SendError."""
+    meta.graph_post(
+        "me/messenger_profile",
+        json=_profile(language),
+        params={"platform": "instagram"},
+        rules=ERROR_RULES,
+        access_token=access_token,
+    )
+
+
+def instagram_connect(credentials: Mapping, *, language: str = "en") -> Connected:
+    """Both steps: check the token, then set the ice breakers."""
+    connected = instagram_check(credentials)
+    instagram_set_ice_breakers(connected.credentials["access_token"], language=language)
+    return connected

@@ -22,7 +22,12 @@ from channels_adapters.base import (
     SendError,
     TransientSendError,
 )
-from channels_adapters.instagram import InstagramAdapter, instagram_connect
+from channels_adapters.instagram import (
+    InstagramAdapter,
+    instagram_check,
+    instagram_connect,
+    instagram_set_ice_breakers,
+)
 from channels_adapters.messages import Button, Card, Carousel, Image, QuickReplies, Text
 from tests.fakes.conftest_plugin import fake_graph  # noqa: F401
 
@@ -264,3 +269,20 @@ def test_capabilities():
     assert capabilities.reply_window is True
     assert (capabilities.location_sharing, capabilities.native_invoice) == (False, False)
     assert (capabilities.numbered_menus, capabilities.templates) == (False, False)
+
+
+def test_checking_changes_nothing_on_instagram(fake_graph, settings):  # noqa: F811
+    settings.META_GRAPH_URL = fake_graph.url
+    connected = instagram_check({"access_token": fake_graph.instagram_token})
+    assert connected.external_id == fake_graph.instagram_account_id
+    assert [r.route for r in fake_graph.requests] == ["me"]
+    assert fake_graph.instagram_profile == {}
+
+
+def test_ice_breakers_graph_refuses_are_a_send_error(fake_graph, settings):  # noqa: F811
+    settings.META_GRAPH_URL = fake_graph.url
+    fake_graph.error_next("instagram_profile", 100, "(#100) Invalid parameter")
+    with pytest.raises(SendError) as caught:
+        instagram_set_ice_breakers(fake_graph.instagram_token, language="fr")
+    assert caught.value.code == PERMANENT_REJECTED
+    assert fake_graph.instagram_profile == {}
