@@ -410,6 +410,8 @@ class FakeGraph(FakeServer):
         if "default" not in locales:
             raise Invalid("ice_breakers needs an entry with locale default")
         _unique("ice_breakers locale", locales)
+        # Meta documents at most 4 questions but no length: 80 is Souk's own cap, kept here so
+        # a test notices a question that grew.
         for entry in ice_breakers:
             actions = entry.get("call_to_actions")
             _count(f"ice_breakers[{entry.get('locale')}][call_to_actions]", actions, 4, 1)
