@@ -10,8 +10,8 @@ Instagram), degrading along this ladder when the rich form cannot hold a message
   plain text first.
 - Carousel: the intro text, then generic templates of up to 10 cards each (title ≤ 80; price ·
   subtitle ≤ 80; image; the card's first 3 buttons) → a bulleted text for cards that carry
-  nothing but a title; `more` is a one-button template (quick replies ride only on text on
-  Instagram, never on a template).
+  nothing but a title; `more` is a one-button template (Meta documents Instagram's quick
+  replies on a text message only; whether a template may carry them is not said).
 - Image: an image attachment, then the caption as text.
 - Receipt, Template: text (Instagram has neither a receipt template nor templates to approve).
 

@@ -51,7 +51,7 @@ def assert_within_limits(payload: dict) -> None:
         assert 1 <= utf8(message["text"]) <= 1000, "Instagram counts 1000 UTF-8 bytes"
     replies = message.get("quick_replies", [])
     assert len(replies) <= 13
-    assert not replies or "text" in message, "quick replies ride on text only"
+    assert not replies or "text" in message, "quick replies go on text, as documented"
     for reply in replies:
         assert reply["content_type"] == "text"
         assert 1 <= len(reply["title"]) <= 20
