@@ -115,8 +115,8 @@ def _item_id(button: Button) -> str:
     return truncate(wanted, MENU_ITEM_ID_MAX_BYTES, length=utf8_bytes) or ELLIPSIS
 
 
-def _item(button: Button, title: str = "") -> dict:
-    content = label(title or button.title, MENU_ITEM_CONTENT_MAX_BYTES, length=utf8_bytes)
+def _item(button: Button) -> dict:
+    content = label(button.title, MENU_ITEM_CONTENT_MAX_BYTES, length=utf8_bytes)
     return {"id": _item_id(button), "content": content}
 
 
@@ -176,25 +176,27 @@ def _card_line(card: Card) -> str:
     return joined(card.title, card.price)
 
 
+def _card_details(card: Card) -> str:
+    return joined(card.price, card.subtitle)
+
+
 def _render_single(card: Card, intro: str, more: Button | None) -> list[dict]:
     payloads = _text(intro)
     link = _card_link(card)
     if link:
         picture = card.image_url if _fits_url(card.image_url) else ""
-        payloads.append(_news(card.title, joined(card.price, card.subtitle), link, picture))
-        head = ""
+        payloads.append(_news(card.title, _card_details(card), link, picture))
+        head = one_line(card.title)
     else:
-        head = "\n".join(part for part in (one_line(card.title), _card_line_rest(card)) if part)
-    taps = [b for b in card.buttons if not b.url] + ([more] if more else [])
+        head = "\n".join(part for part in (one_line(card.title), _card_details(card)) if part)
+    buttons = [*card.buttons, *([more] if more else [])]
+    taps = [b for b in buttons if not b.url]
+    links = [b for b in buttons if b.url and b.url != link]
     if taps:
-        payloads += _menus(head or one_line(card.title), [_item(b) for b in taps])
-    elif head:
+        payloads += _menus(head, [_item(b) for b in taps])
+    elif not link:
         payloads += _text(head)
-    return payloads
-
-
-def _card_line_rest(card: Card) -> str:
-    return joined(card.price, card.subtitle)
+    return payloads + _links(links)
 
 
 def _render_carousel(carousel: Carousel) -> list[dict]:

@@ -185,6 +185,15 @@ def test_one_product_is_a_news_card_then_its_choices():
     assert menu["msgmenu"]["list"] == [{"id": "q:7:1", "content": "加入购物车"}]
 
 
+def test_a_button_that_opens_a_page_is_a_link_never_a_menu_option():
+    card = Card("衬衫", price="¥99.00", buttons=(Button("加入购物车", payload="q:7:1"),))
+    more = Button("全部商品", url="https://shop.example/all")
+    menu, links = adapter.render(Carousel((card,), more=more))
+    assert menu["msgmenu"]["list"] == [{"id": "q:7:1", "content": "加入购物车"}]
+    assert menu["msgmenu"]["head_content"] == "衬衫\n¥99.00"
+    assert links["text"]["content"] == "全部商品: https://shop.example/all"
+
+
 def test_a_long_chinese_title_is_cut_on_bytes_with_an_ellipsis():
     [news] = adapter.render(Image("https://cdn.example/p.jpg", caption="衬" * 100))
     title = news["news"]["articles"][0]["title"]
