@@ -6,7 +6,15 @@ channel setup, and registers `WeChatAdapter` (docs/channels.md, "WeChat").
 """
 
 from channels_adapters.wechat.adapter import WeChatAdapter
-from channels_adapters.wechat.connect import connect, default_menu
+from channels_adapters.wechat.connect import connect, connect_check, connect_setup, default_menu
 from channels_adapters.wechat.webhook import WebhookAnswer, webhook
 
-__all__ = ["WeChatAdapter", "WebhookAnswer", "connect", "default_menu", "webhook"]
+__all__ = [
+    "WeChatAdapter",
+    "WebhookAnswer",
+    "connect",
+    "connect_check",
+    "connect_setup",
+    "default_menu",
+    "webhook",
+]

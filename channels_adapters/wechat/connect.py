@@ -3,8 +3,9 @@ proved by fetching an access token (it becomes the shared one), and the account'
 set to the shop's three entries (Browse, My cart, My orders), click buttons whose keys are the
 bot's payloads, so a tap comes back as that ButtonPressed.
 
-`connect` raises ValidationError naming the field for malformed credentials and SendError when
-WeChat refuses (its reason in the message); it returns the credentials to store.
+`connect_check` (nothing changed on WeChat's side) then `connect_setup` (the menu), or both as
+`connect`: ValidationError naming the field for malformed credentials, SendError when WeChat
+refuses (its reason in the message). The AppID is the account's natural `external_id`.
 """
 
 from __future__ import annotations
@@ -78,9 +79,20 @@ def menu_body(menu: Sequence[Button]) -> dict:
     return {"button": buttons}
 
 
-def connect(credentials: Mapping[str, object], *, menu: Sequence[Button] = ()) -> dict[str, str]:
+def connect_check(credentials: Mapping[str, object]) -> dict[str, str]:
+    """The credentials to store, checked: their format, then the AppID and AppSecret by
+    fetching a fresh token (which becomes the shared one). Changes nothing on the account."""
     values = cleaned(credentials)
-    app = api.app_of(values)
-    access_token(app, fresh=True)  # proves the AppID and AppSecret; becomes the shared token
-    api.call(app, api.MENU_CREATE, menu_body(menu or default_menu()))
+    access_token(api.app_of(values), fresh=True)
+    return values
+
+
+def connect_setup(credentials: Mapping[str, str], *, menu: Sequence[Button] = ()) -> None:
+    """The account's custom menu: `menu`, else the shop's default (in the active language)."""
+    api.call(api.app_of(credentials), api.MENU_CREATE, menu_body(menu or default_menu()))
+
+
+def connect(credentials: Mapping[str, object], *, menu: Sequence[Button] = ()) -> dict[str, str]:
+    values = connect_check(credentials)
+    connect_setup(values, menu=menu)
     return values

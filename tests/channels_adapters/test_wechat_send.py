@@ -33,7 +33,7 @@ from channels_adapters.messages import (
     Text,
 )
 from channels_adapters.text import utf8_bytes
-from channels_adapters.wechat import WeChatAdapter, connect, webhook
+from channels_adapters.wechat import WeChatAdapter, connect, connect_check, webhook
 from channels_adapters.wechat.token import App, access_token
 from tests.channels_adapters.catalog_strategies import CLUSTERS, property_test, repeated
 from tests.fakes.wechat import APP_ID, FakeWeChat, WeChatRefusal, check_message
@@ -370,6 +370,12 @@ def test_connect_sets_the_menu_to_the_bots_payloads(fake):
     query, body = fake.push(click)
     [event] = adapter.parse(webhook(credentials(fake), "POST", query, body).events[0].payload)
     assert event.payload == "orders"
+
+
+def test_checking_the_credentials_changes_nothing_on_the_account(fake):
+    assert connect_check(credentials(fake)) == credentials(fake)
+    assert len(fake.requests_for("token")) == 1
+    assert fake.menu is None and fake.requests_for("menu_create") == []
 
 
 def test_connect_in_french_names_the_menu_in_french(fake):
