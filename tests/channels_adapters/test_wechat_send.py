@@ -425,3 +425,16 @@ def test_reply_window():
     closed = adapter.reply_window(now - timezone.timedelta(hours=49), now)
     assert not closed.open and "48" in closed.explanation
     assert not adapter.reply_window(None, now).open
+
+
+def test_the_reply_window_reads_in_french_for_a_french_agent():
+    now = timezone.now()
+    with translation.override("fr"):
+        window = adapter.reply_window(now - timezone.timedelta(hours=2), now)
+    assert window.explanation.startswith("WeChat\u00a0: dans la fenêtre de 48 heures")
+
+
+def test_what_the_bot_may_ask_of_wechat():
+    capabilities = adapter.capabilities
+    assert capabilities.reply_window and capabilities.location_sharing
+    assert not capabilities.numbered_menus and not capabilities.native_invoice
