@@ -21,6 +21,7 @@ from orders.checkout import checkout_complete, checkout_start
 from orders.models import CartLine, Order, ShippingKind, ShippingRate
 from orders.services import cart_add, cart_open
 from payments import services as payments
+from payments.models import PaymentMethod
 from payments.providers.registry import provider_for
 from tests.fakes.conftest_plugin import fake_stripe, fake_telegram  # noqa: F401
 from tests.payments.test_telegram_invoice_language import AMY as AMY_ON_TELEGRAM
@@ -122,6 +123,35 @@ def test_the_size_buttons_and_the_cart_name_the_variant_in_the_shoppers_language
 
     cart = tap("cart").messages[0]
     assert [card.title for card in cart.cards] == [f"1 x {TITLE[language]} ({names['38']})"]
+
+
+def test_the_delivery_question_and_the_summary_are_in_the_shoppers_language(
+    conversation, dress, rates, language
+):
+    # A returning shopper with a saved card: the chat asks the delivery option itself and
+    # sums up before "OK" pays.
+    customer = conversation.customer
+    customer.language, customer.phone = language, "+33612345678"
+    customer.save(update_fields=["language", "phone"])
+    PaymentMethod.objects.create(
+        shop=customer.shop, customer=customer, provider="test", provider_method_id="pm_1"
+    )
+    names = NAMES[language]
+
+    def tap(payload: str):
+        return respond(conversation, m.ButtonPressed(sender=AMY, payload=payload)).messages[-1]
+
+    tap(f"v:{dress.variants.get(sku='ROBE-R-38').pk}")
+    question = tap("checkout")
+    options = [button.title.split(" · ")[0] for button in question.options]
+    assert options[:2] == [names["home"], names["pickup"]]
+
+    summary = tap(question.options[1].payload).text
+    assert f"1 x {TITLE[language]} ({names['38']})" in summary
+    assert f"{names['pickup']} · " in summary  # the option chosen, and where to collect it
+    assert summary.count(names["pickup"]) == 2
+    other = NAMES["fr" if language == "en" else "en"]
+    assert other["pickup"] not in summary and other["38"] not in summary
 
 
 @pytest.mark.parametrize(
