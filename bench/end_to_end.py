@@ -381,12 +381,11 @@ def _own_cpu_seconds(pid: int) -> float:
     return 0.0
 
 
-def database_cpu_seconds(database: str) -> float:
-    """CPU time of the PostgreSQL backends connected to `database` now ("postgres: user
-    database host(port) state"): the server is shared with other work, so the rest of it is
-    left out. A backend that ended during a run takes its CPU with it (the connections of
-    gunicorn and the worker last the whole run)."""
-    total = 0
+def backend_cpu(database: str) -> dict[int, int]:
+    """CPU ticks of each PostgreSQL backend connected to `database` now ("postgres: user
+    database host(port) state"), by pid: the server is shared with other work, so the rest of
+    it is left out."""
+    ticks = {}
     marker = f" {database} ".encode()
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -398,8 +397,36 @@ def database_cpu_seconds(database: str) -> float:
                 continue
             with open(f"/proc/{entry}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / TICK
+            ticks[int(entry)] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+class BackendWatch:
+    """The CPU our database's backends use during a run. Connections are replaced during a run
+    (CONN_MAX_AGE) and an ended backend's CPU is gone from /proc, so each backend is read every
+    PERIOD seconds and its last reading kept."""
+
+    PERIOD = 0.5
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.start = backend_cpu(database)
+        self.last = dict(self.start)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True, name="backends")
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.PERIOD):
+            self.last.update(backend_cpu(self.database))
+
+    def seconds(self) -> float:
+        """CPU seconds used since the watch started (stops it)."""
+        self._stop.set()
+        self._thread.join(5)
+        self.last.update(backend_cpu(self.database))
+        used = sum(ticks - self.start.get(pid, 0) for pid, ticks in self.last.items())
+        return used / TICK
 
 
 def _cpu(target: Target) -> dict[str, float]:
@@ -410,8 +437,6 @@ def _cpu(target: Target) -> dict[str, float]:
         cpu[name] = tree_cpu_seconds(pid) - sum(
             cpu[own] for own in target.own_pids if own.split()[0] == name.split()[0]
         )
-    if target.database:
-        cpu["postgres (our backends)"] = database_cpu_seconds(target.database)
     cpu["redis (whole server)"] = command_cpu_seconds(["redis-server"])
     usage = os.times()
     cpu["bench (fake + senders)"] = usage.user + usage.system
@@ -458,11 +483,15 @@ def _one_run(
     events = shoppers.schedule(count, rate=rate, start=start)
     result = Run(rate=rate, seconds=seconds, events=events, started=start)
     before = {**_cpu(target), "_messages": clock.calls}
+    backends = BackendWatch(target.database) if target.database else None
     spy = _start_profile(target, profile, seconds) if profile else None
     result.late_sends = _send_all(target, shoppers, events, args.senders)
     result.sent_until = time.monotonic()
     _wait_for_replies(clock, events, result.sent_until + args.drain_seconds)
     after = {**_cpu(target), "_messages": clock.calls}
+    if backends is not None:
+        before["postgres (our backends)"] = 0.0
+        after["postgres (our backends)"] = backends.seconds()
     if spy is not None:
         with contextlib.suppress(subprocess.TimeoutExpired):
             spy.wait(30)
