@@ -32,7 +32,7 @@ def menu(page: Page, name: str) -> None:
 
 def fill_variant(page: Page, index: int, *, name: str, sku: str, price: str, stock: str):
     row = page.locator("#variants-rows .variant-row").nth(index)
-    row.get_by_label("Name").fill(name)
+    row.get_by_label("Name", exact=True).fill(name)
     row.get_by_label("SKU").fill(sku)
     row.get_by_label("Price").fill(price)
     row.get_by_label("Options").fill(f"taille={name}")

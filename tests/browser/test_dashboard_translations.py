@@ -40,7 +40,7 @@ def test_an_english_title_typed_in_the_dashboard_is_what_an_english_shopper_sees
     page.get_by_label("Description in English").fill("Linen, wraps and ties at the waist.")
     page.get_by_label("Category").select_option(label="Robes")
     row = page.locator("#variants-rows .variant-row").first
-    row.get_by_label("Name").fill("38")
+    row.get_by_label("Name", exact=True).fill("38")
     row.get_by_label("SKU").fill("ROBE-38")
     row.get_by_label("Price").fill("89,90")
     row.get_by_label("Stock", exact=True).fill("4")
