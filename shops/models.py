@@ -61,13 +61,38 @@ def shop_logo_path(shop: "Shop", filename: str) -> str:
 class Language(models.TextChoices):
     ENGLISH = "en", "English"
     FRENCH = "fr", "Français"
+    CHINESE = "zh-hans", "简体中文"
+
+
+def validate_languages(value) -> None:
+    """Shop.languages: a list of the codes of settings.LANGUAGES (Language), each once."""
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        raise ValidationError("Expected a list of language codes.", code="languages")
+    unknown = [code for code in value if code not in Language.values]
+    if unknown:
+        raise ValidationError(
+            f"Unknown language “{unknown[0]}”; use some of: {', '.join(Language.values)}.",
+            code="languages",
+        )
+
+
+def default_languages() -> list[str]:
+    # What every shop offered before a shop chose (Souk then spoke these two): a new shop
+    # gets no Chinese fields on its forms until it offers Chinese.
+    return [Language.ENGLISH.value, Language.FRENCH.value]
 
 
 class Shop(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
-    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    language = models.CharField(max_length=7, choices=Language.choices, default=Language.ENGLISH)
+    # The other languages offered to shoppers: a shopper speaking one is answered in it, and the
+    # brand gets a translation field per language (shops/languages.py). Listing the shop's own
+    # language does no harm; it is skipped.
+    languages = models.JSONField(
+        default=default_languages, blank=True, validators=[validate_languages]
+    )
     timezone = models.CharField(
         max_length=64, default="Europe/Paris", validators=[validate_timezone]
     )
