@@ -110,7 +110,7 @@ def test_an_owner_sets_the_logo_and_manages_shipping_rates(owner_page: Page, sho
     page.get_by_role("link", name="Shipping").click()
     for name, amount in (("Colissimo", "4,90"), ("Retrait boutique", "")):
         page.get_by_role("link", name="Add a rate").click()
-        page.get_by_label("Name").fill(name)
+        page.get_by_label("Name", exact=True).fill(name)
         if not amount:
             page.get_by_label("Kind").select_option("pickup")
         page.get_by_label("Cost (EUR)").fill(amount)
