@@ -9,8 +9,9 @@ Each takes what Telegram sent (already normalized) and returns what to answer; t
 sends the answers. Payments know no chat. `invoice_text` words the invoice itself.
 
 Everything the shopper reads on the invoice and in Telegram's payment sheet is in their language:
-the items by their translated titles (as the receipt names them), the shipping line and the
-refusals through gettext. Only a shipping option's name is the brand's own word, as written.
+the items by their translated titles and variants (as the receipt names them), the shipping
+options by their translated names (orders/translations.py), the shipping line and the refusals
+through gettext.
 """
 
 from dataclasses import dataclass
