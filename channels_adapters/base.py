@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
+
 from channels_adapters.messages import (
     Card,
     Carousel,
@@ -150,6 +152,64 @@ class WebhookRejected(Exception):
     """The body is not what the platform sends (400)."""
 
 
+class PlatformRefused(Exception):
+    """Connecting: the platform said no (bad token, unknown page…); the message is its reason."""
+
+
+@dataclass(frozen=True)
+class ConnectField:
+    """One value a brand gives to connect a channel: `external_id` (the page, number… Souk
+    routes by) or a key of the credentials. The API's serializer documents these and the
+    dashboard builds its connect form from them; the adapter's `connect_check` validates."""
+
+    name: str
+    label: str
+    help_text: str
+    secret: bool = True  # a password input, never rendered back
+    required: bool = True
+    input_type: str = ""  # the HTML input type when not text ("tel")
+
+
+@dataclass(frozen=True)
+class ConnectGuide:
+    """How the dashboard's connect page explains the channel: a title, where each value is
+    found on the platform, step by step, and what to do with the webhook URL (if anything)."""
+
+    title: str
+    steps: tuple[str, ...]
+    webhook_help: str = ""
+    # Said once connected, instead of the webhook help, when Souk set the webhook itself.
+    connected_note: str = ""
+
+
+@dataclass(frozen=True)
+class Connection:
+    """What `connect_check` established: the account as it will be stored. `webhook_secret`
+    is a secret the platform will echo on every webhook (kept only as a digest)."""
+
+    external_id: str
+    name: str
+    credentials: dict
+    webhook_secret: str = ""
+
+
+@dataclass(frozen=True)
+class ShopContext:
+    """What connecting needs of the shop (adapters never import the shop models)."""
+
+    name: str
+    language: str
+    slug: str
+
+
+def require(values: Mapping[str, object], *names: str, prefix: str = "credentials.") -> None:
+    """A ValidationError naming every blank required value (`credentials.token`), as the API
+    names fields."""
+    missing = [n for n in names if not str(values.get(n) or "").strip()]
+    if missing:
+        raise ValidationError({f"{prefix}{n}": "This field is required." for n in missing})
+
+
 class ChannelAdapter(ABC):
     kind: str = ""
     # Sends per second allowed per account, and the least interval between two sends to one
@@ -215,6 +275,42 @@ class ChannelAdapter(ABC):
         """Tell the platform an event was received when it wants to know (Telegram
         callback queries spin until answered). Default: nothing to do."""
         return None
+
+    # --- Connecting (channels_adapters.setup calls these; the API and dashboard call setup) ---
+
+    # What a brand gives to connect (empty for a built-in channel), and how it is explained.
+    connect_fields: tuple[ConnectField, ...] = ()
+    connect_guide: ConnectGuide | None = None
+
+    def connect_check(
+        self, *, credentials: Mapping[str, str], external_id: str, name: str, shop: ShopContext
+    ) -> Connection:
+        """Validates what the brand gave (ValidationError naming `external_id` or
+        `credentials.<key>`) and checks it with the platform (PlatformRefused with its
+        reason), before anything is stored. No platform-side change yet."""
+        raise ValidationError({"kind": f"{self.kind} channels cannot be connected this way."})
+
+    def connect_setup(self, account: AccountContext, *, shop: ShopContext, secret: str) -> None:
+        """The platform-side setup that needs the stored account (its webhook URL carries our
+        id): a webhook, a menu, a greeting. PlatformRefused makes setup remove the account
+        again, so a channel is connected completely or not at all. Default: nothing."""
+        return None
+
+    def disconnect(self, account: AccountContext) -> None:
+        """Undo the platform-side setup before the account is deleted (Telegram's webhook).
+        Best effort: the account goes even if this raises SendError. Default: nothing."""
+        return None
+
+    def webhook_path(self, *, account_id: int, shop_slug: str) -> str:
+        """The path the platform sends this account's events to (the web chat: its page); ""
+        when the channel has none."""
+        return ""
+
+    def chat_link(self, account: AccountContext, *, shop_slug: str, name: str) -> str:
+        """A link that opens the shopper's conversation with the account from a web page (the
+        payment page's "back to the chat"); "" when there is none. `name` is the account's
+        display name (a bot's @username, a WhatsApp number). Default: none."""
+        return ""
 
 
 def header(headers: Mapping[str, str], name: str) -> str:

@@ -20,9 +20,9 @@ from django.utils.html import escape
 from django.views.decorators.debug import sensitive_post_parameters
 from PIL import Image
 
-from channels_adapters import base, selectors, setup
-from channels_adapters.dashboard_forms import CONNECT_FORMS, SECRET_FIELDS
-from channels_adapters.models import ChannelAccount, ChannelKind
+from channels_adapters import base, registry, selectors, setup
+from channels_adapters.dashboard_forms import connect_form, connectable
+from channels_adapters.models import ChannelAccount
 from shops.dashboard_access import dashboard_view
 from shops.tenancy import get_for_shop_or_404
 
@@ -50,8 +50,8 @@ class ChannelRow:
     webhook_help: str
 
     @property
-    def is_webchat(self) -> bool:
-        return self.account.kind == ChannelKind.WEBCHAT
+    def is_built_in(self) -> bool:
+        return registry.is_built_in(self.account.kind)
 
     @property
     def failure_reason(self) -> str:
@@ -66,33 +66,34 @@ class ChannelRow:
 
 
 def _webhook_help(kind: str) -> str:
-    form = CONNECT_FORMS.get(kind)
-    return form.webhook_help if form else ""
+    guide = registry.adapter_for(kind).connect_guide
+    return guide.webhook_help if guide else ""
 
 
 @dashboard_view("channels.manage")
 def channel_list(request):
-    setup.webchat_channel(shop=request.shop)  # every shop has one, made on first use
+    setup.built_in_channels(shop=request.shop)  # every shop has them, made on first use
     since = timezone.now() - FAILURES_SHOWN_FOR
     accounts = selectors.channel_overview(shop=request.shop, failures_since=since)
     rows = [
         ChannelRow(account, setup.webhook_url(account), _webhook_help(account.kind))
         for account in accounts
     ]
-    webchat = next(row for row in rows if row.is_webchat)
+    # The built-in channel is the shop's web chat: its page, link and widget are shown apart.
+    webchat = next(row for row in rows if row.is_built_in)
     color = request.GET.get("color", "")
     color = color if WIDGET_COLOR.match(color) else logo_colour(request.shop)
     return render(
         request,
         "channels_adapters/dashboard/channel_list.html",
         {
-            "rows": [row for row in rows if not row.is_webchat],
+            "rows": [row for row in rows if not row.is_built_in],
             "webchat": webchat,
             "chat_url": webchat.webhook_url,
             "embed_snippet": _embed_snippet(webchat.webhook_url, request.shop.language),
             "widget_snippet": _widget_snippet(request.shop, color),
             "widget_color": color,
-            "connectable": [(kind, form.title) for kind, form in CONNECT_FORMS.items()],
+            "connectable": connectable(),
         },
     )
 
@@ -131,10 +132,10 @@ def _embed_snippet(chat_url: str, language: str) -> str:
     return f'<a href="{escape(chat_url)}" target="_blank" rel="noopener">{label}</a>'
 
 
-@sensitive_post_parameters(*SECRET_FIELDS)
+@sensitive_post_parameters()  # every value: which ones are secrets is the adapter's
 @dashboard_view("channels.manage", post="channels.manage")
 def channel_connect(request, kind: str):
-    form_class = CONNECT_FORMS.get(kind)
+    form_class = connect_form(kind)
     if form_class is None:
         raise Http404("No such channel kind.")
     form = form_class(request.POST or None)
@@ -167,8 +168,9 @@ def channel_connect(request, kind: str):
 
 def _connected_message(account: ChannelAccount, webhook_url: str) -> str:
     done = f"{account} is connected."
-    if account.kind == ChannelKind.TELEGRAM:
-        return f"{done} Shoppers who write to the bot now get answers."
+    guide = registry.adapter_for(account.kind).connect_guide
+    if guide and guide.connected_note:
+        return f"{done} {guide.connected_note}"
     return f"{done} {_webhook_help(account.kind)} Webhook URL: {webhook_url}"
 
 

@@ -7,16 +7,16 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from channels_adapters import registry
 from shops.crypto import EncryptedJSONField
 from shops.tenancy import ShopOwned
 
-
-class ChannelKind(models.TextChoices):
-    MESSENGER = "messenger", "Messenger"
-    TELEGRAM = "telegram", "Telegram"
-    WHATSAPP = "whatsapp", "WhatsApp"
-    SMS = "sms", "SMS"
-    WEBCHAT = "webchat", "Web chat"
+# The registered kinds as an enum, for code that iterates them or wants their labels
+# (`ChannelKind(kind).label`, `ChannelKind.choices`). Built from the registry: a new channel
+# adds no member here and no migration (ChannelAccount.kind has no model-level choices).
+ChannelKind = models.TextChoices(
+    "ChannelKind", [(c.kind.upper(), (c.kind, c.label)) for c in registry.CHANNELS]
+)
 
 
 class ChannelStatus(models.TextChoices):
@@ -26,7 +26,8 @@ class ChannelStatus(models.TextChoices):
 
 
 class ChannelAccount(ShopOwned):
-    kind = models.CharField(max_length=12, choices=ChannelKind.choices)
+    # One of registry.kinds(), checked by the services, forms and serializers that write it.
+    kind = models.CharField(max_length=registry.KIND_MAX_LENGTH)
     # The platform's id: page id, Telegram bot id, WhatsApp phone number id, SMS number.
     external_id = models.CharField(max_length=64)
     name = models.CharField(max_length=120, blank=True)
@@ -58,6 +59,10 @@ class ChannelAccount(ShopOwned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.name or self.external_id}"
+
+    def get_kind_display(self) -> str:
+        """The channel's name for people, from the registry (templates call it by this name)."""
+        return registry.label(self.kind)
 
 
 class InboundEvent(ShopOwned):

@@ -1,21 +1,81 @@
-"""Which adapter speaks for which channel kind. Imported lazily: a process that never talks to
-Telegram never imports python-telegram-bot."""
+"""The channels Souk speaks: the one shared place that names them.
 
+A channel is one package under channels_adapters/ (its adapter: parsing, rendering, sending,
+connecting, its reply window…) and one line in `CHANNELS`. Everything else asks this module
+which kinds exist (`kinds`, `choices`, `label`) and the adapter what the channel does
+(`adapter_for`); nothing outside the packages tests which channel it is
+(tests/channels_adapters/test_registry_is_the_only_shared_place.py keeps it so).
+
+Adapters are imported lazily: a process that never talks to Telegram never imports
+python-telegram-bot.
+"""
+
+from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
 
 from channels_adapters.base import ChannelAdapter
 
-ADAPTERS = {
-    "messenger": "channels_adapters.messenger.MessengerAdapter",
-    "telegram": "channels_adapters.telegram.TelegramAdapter",
-    "whatsapp": "channels_adapters.whatsapp.WhatsAppAdapter",
-    "sms": "channels_adapters.sms.SmsAdapter",
-    "webchat": "channels_adapters.webchat.WebChatAdapter",
-}
+
+@dataclass(frozen=True)
+class Channel:
+    kind: str  # stored in ChannelAccount.kind (at most KIND_MAX_LENGTH characters)
+    adapter: str  # dotted path of the adapter class
+    label: str  # the platform's name as people write it
+    # Every shop has exactly one account of it, made by Souk (the web chat): never connected
+    # with credentials, never disconnected. Declared here rather than asked of the adapter so
+    # that listing kinds imports no platform library.
+    built_in: bool = False
+
+
+KIND_MAX_LENGTH = 12
+
+CHANNELS: tuple[Channel, ...] = (
+    Channel("messenger", "channels_adapters.messenger.MessengerAdapter", "Messenger"),
+    Channel("telegram", "channels_adapters.telegram.TelegramAdapter", "Telegram"),
+    Channel("whatsapp", "channels_adapters.whatsapp.WhatsAppAdapter", "WhatsApp"),
+    Channel("sms", "channels_adapters.sms.SmsAdapter", "SMS"),
+    Channel("webchat", "channels_adapters.webchat.WebChatAdapter", "Web chat", built_in=True),
+)
+
+_BY_KIND = {channel.kind: channel for channel in CHANNELS}
+
+
+def kinds() -> tuple[str, ...]:
+    return tuple(_BY_KIND)
+
+
+def is_kind(kind: object) -> bool:
+    return isinstance(kind, str) and kind in _BY_KIND
+
+
+def label(kind: str) -> str:
+    """The channel's name for people ("whatsapp" → "WhatsApp"); the kind itself if unknown."""
+    channel = _BY_KIND.get(kind)
+    return channel.label if channel else kind
+
+
+def choices() -> list[tuple[str, str]]:
+    """(kind, label) of every channel, for a form's or a serializer's choices."""
+    return [(channel.kind, channel.label) for channel in CHANNELS]
+
+
+def connectable_choices() -> list[tuple[str, str]]:
+    """(kind, label) of the channels a shop connects with credentials (not its built-in ones)."""
+    return [(channel.kind, channel.label) for channel in CHANNELS if not channel.built_in]
+
+
+def is_built_in(kind: str) -> bool:
+    channel = _BY_KIND.get(kind)
+    return bool(channel and channel.built_in)
+
+
+def built_in_kinds() -> tuple[str, ...]:
+    """Kinds every shop has one account of, made by Souk itself (the web chat)."""
+    return tuple(channel.kind for channel in CHANNELS if channel.built_in)
 
 
 @cache
 def adapter_for(kind: str) -> ChannelAdapter:
-    module_name, _, class_name = ADAPTERS[kind].rpartition(".")
+    module_name, _, class_name = _BY_KIND[kind].adapter.rpartition(".")
     return getattr(import_module(module_name), class_name)()

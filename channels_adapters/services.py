@@ -22,22 +22,12 @@ from channels_adapters.models import (
     WhatsAppTemplate,
 )
 from channels_adapters.registry import adapter_for
-from channels_adapters.setup import webhook_url
+from channels_adapters.setup import account_context
 
 logger = logging.getLogger(__name__)
 
 # An event failing this many times stops being retried by the sweeper and waits for a person.
 MAX_PROCESSING_ATTEMPTS = 8
-
-
-def account_context(account: ChannelAccount) -> AccountContext:
-    return AccountContext(
-        id=account.pk,
-        kind=account.kind,
-        external_id=account.external_id,
-        credentials=account.credentials or {},
-        webhook_url=webhook_url(account),
-    )
 
 
 def _inbound_handler():

@@ -69,6 +69,7 @@ from channels_adapters.messages import (
     TextReceived,
     Unsupported,
 )
+from channels_adapters.messenger.connect import MessengerConnect
 from channels_adapters.text import (
     ELLIPSIS,
     joined,
@@ -455,7 +456,7 @@ def _parse_delivery(sender: Sender, delivery: dict) -> list[InboundEvent]:
     ]
 
 
-class MessengerAdapter(ChannelAdapter):
+class MessengerAdapter(MessengerConnect, ChannelAdapter):
     kind = "messenger"
     # No location_sharing: Messenger removed the location quick reply (Send API v4.0, 2019) and
     # its quick replies now ask only for text, a phone number or an e-mail, so the bot cannot

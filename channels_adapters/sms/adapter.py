@@ -96,6 +96,7 @@ from channels_adapters.messages import (
     receipt_text,
 )
 from channels_adapters.sms import gsm
+from channels_adapters.sms.connect import SmsConnect
 from channels_adapters.text import boundary_before, label, one_line
 
 logger = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ _INVALID_RECIPIENT_CODES = frozenset({21211, 21614, 21612, 21407})
 _BAD_CREDENTIALS_CODES = frozenset({20003, 20005, 20008})  # authenticate, suspended, test creds
 
 
-class SmsAdapter(ChannelAdapter):
+class SmsAdapter(SmsConnect, ChannelAdapter):
     kind = "sms"
     capabilities = Capabilities(numbered_menus=True)
     # A US long code sends about 1 segment a second (Twilio queues the excess); toll-free

@@ -107,6 +107,7 @@ from channels_adapters.messages import (
     receipt_text,
 )
 from channels_adapters.telegram import limits
+from channels_adapters.telegram.connect import TelegramConnect
 from channels_adapters.telegram.limits import utf16_units
 from channels_adapters.text import one_line
 
@@ -154,7 +155,7 @@ TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 CONNECT_TIMEOUT_MAX = 5.0
 
 
-class TelegramAdapter(ChannelAdapter):
+class TelegramAdapter(TelegramConnect, ChannelAdapter):
     kind = "telegram"
     capabilities = Capabilities(native_invoice=True, location_sharing=True)
     rate_per_second = float(limits.MESSAGES_PER_SECOND)

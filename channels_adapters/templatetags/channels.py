@@ -2,14 +2,11 @@
 
 from django import template
 
-from channels_adapters.models import ChannelKind
+from channels_adapters import registry
 
 register = template.Library()
 
 
 @register.filter
 def channel_label(kind: str) -> str:
-    try:
-        return ChannelKind(kind).label
-    except ValueError:
-        return kind or "—"
+    return registry.label(kind) if kind else "—"

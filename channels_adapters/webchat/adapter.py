@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.urls import reverse
 
 from channels_adapters import payload as read
 from channels_adapters.base import (
@@ -119,6 +120,10 @@ class WebChatAdapter(ChannelAdapter):
     capabilities = Capabilities(location_sharing=True)
     # Nothing leaves the server: the limit only stops a runaway bot from flooding the table.
     rate_per_second = 50.0
+
+    def webhook_path(self, *, account_id: int, shop_slug: str) -> str:
+        # Built in (registry): no webhook, the shop's chat page is where the channel lives.
+        return reverse("webchat-page", kwargs={"slug": shop_slug})
 
     def split(self, body: dict) -> list[RawEvent]:
         event = visitor_message(body)  # InvalidField (a WebhookRejected) names the bad field

@@ -78,6 +78,7 @@ from channels_adapters.text import (
     split_with_tail,
     truncate,
 )
+from channels_adapters.whatsapp.connect import WhatsAppConnect
 from shops.money import minor_unit_exponent
 
 TEXT_MAX = 4096
@@ -582,7 +583,7 @@ def _parse_status(status: dict) -> list[InboundEvent]:
     ]
 
 
-class WhatsAppAdapter(ChannelAdapter):
+class WhatsAppAdapter(WhatsAppConnect, ChannelAdapter):
     kind = "whatsapp"
     capabilities = Capabilities(location_sharing=True, reply_window=True, templates=True)
     rate_per_second = 80.0  # Cloud API default throughput per number (up to 1000)

@@ -1,0 +1,83 @@
+"""Connecting a Telegram bot: its token checked with getMe, the webhook set with a secret
+Telegram echoes on every Update (kept only as a digest), deleted on disconnect."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+
+from django.urls import reverse
+
+from channels_adapters.base import (
+    AccountContext,
+    ConnectField,
+    ConnectGuide,
+    Connection,
+    PlatformRefused,
+    SendError,
+    ShopContext,
+    require,
+)
+
+
+class TelegramConnect:
+    connect_fields = (
+        ConnectField("token", "Bot token", "From @BotFather, such as 123456789:AAH…"),
+        ConnectField(
+            "payment_provider_token",
+            "Payment provider token",
+            "To take payments inside Telegram: @BotFather → /mybots → your bot → "
+            "Payments → choose a provider, then copy the token it gives.",
+            required=False,
+        ),
+    )
+    connect_guide = ConnectGuide(
+        title="Connect a Telegram bot",
+        steps=(
+            "In Telegram, open a chat with @BotFather.",
+            "Send /newbot to create a bot (or /mybots, pick your bot, then “API Token”).",
+            "Copy the token it gives you, such as 123456789:AAH…, into the field below.",
+        ),
+        webhook_help=(
+            "Souk tells Telegram where to send messages itself: there is nothing to paste."
+        ),
+        connected_note="Shoppers who write to the bot now get answers.",
+    )
+
+    def connect_check(
+        self, *, credentials: Mapping[str, str], external_id: str, name: str, shop: ShopContext
+    ) -> Connection:
+        from channels_adapters.telegram.adapter import telegram_get_me
+
+        require(credentials, "token")
+        token = credentials["token"].strip()
+        try:
+            me = telegram_get_me(token)
+        except SendError as exc:
+            raise PlatformRefused(f"Telegram refused the token: {exc}") from exc
+        stored = {"token": token}
+        if credentials.get("payment_provider_token"):
+            stored["payment_provider_token"] = credentials["payment_provider_token"]
+        return Connection(
+            external_id=str(me["id"]),
+            # The pay page's way back to the chat reads the bot's @username from this name.
+            name=name or f"@{me.get('username', me['id'])}",
+            credentials=stored,
+            webhook_secret=secrets.token_urlsafe(32),
+        )
+
+    def connect_setup(self, account: AccountContext, *, shop: ShopContext, secret: str) -> None:
+        from channels_adapters.telegram.adapter import telegram_set_webhook
+
+        try:
+            telegram_set_webhook(account.credentials["token"], account.webhook_url, secret)
+        except SendError as exc:
+            raise PlatformRefused(f"Telegram refused the webhook: {exc}") from exc
+
+    def disconnect(self, account: AccountContext) -> None:
+        from channels_adapters.telegram.adapter import telegram_delete_webhook
+
+        telegram_delete_webhook(account.credentials["token"])
+
+    def webhook_path(self, *, account_id: int, shop_slug: str) -> str:
+        return reverse("webhook-telegram", kwargs={"channel_id": account_id})

@@ -1,0 +1,56 @@
+"""Connecting a WhatsApp number: its phone number id (Meta's, which routes events) and an
+access token. Events come through Souk's Meta app, whose one webhook serves every number."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from channels_adapters.base import ConnectField, ConnectGuide, Connection, ShopContext, require
+
+
+class WhatsAppConnect:
+    connect_fields = (
+        ConnectField(
+            "external_id",
+            "Phone number ID",
+            "Digits only, such as 109876543210987.",
+            secret=False,
+        ),
+        ConnectField(
+            "access_token", "Access token", "A permanent system-user token; stored encrypted."
+        ),
+    )
+    connect_guide = ConnectGuide(
+        title="Connect a WhatsApp number",
+        steps=(
+            "In Meta for Developers, open the Souk app → WhatsApp → API Setup.",
+            "Phone number ID: shown under your number in “From” (digits, not the phone number).",
+            "Access token: a permanent one from Business Settings → Users → System users → "
+            "Generate new token, with whatsapp_business_messaging allowed.",
+        ),
+        webhook_help=(
+            "Messages reach Souk through its Meta app: the app's webhook (this URL) is set once "
+            "by whoever runs Souk."
+        ),
+    )
+
+    def connect_check(
+        self, *, credentials: Mapping[str, str], external_id: str, name: str, shop: ShopContext
+    ) -> Connection:
+        require(credentials, "access_token")
+        if not external_id.isdigit():
+            raise ValidationError(
+                {"external_id": "The WhatsApp phone number id (digits) is required."}
+            )
+        return Connection(
+            external_id=external_id,
+            # The pay page's way back to the chat reads the number from this name.
+            name=name or external_id,
+            credentials={"access_token": credentials["access_token"].strip()},
+        )
+
+    def webhook_path(self, *, account_id: int, shop_slug: str) -> str:
+        return reverse("webhook-whatsapp")
