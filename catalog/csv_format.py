@@ -37,12 +37,23 @@ OPTION_COLUMNS = tuple(
 )
 VARIANT_COLUMNS = ("sku", "variant_name", *OPTION_COLUMNS, "price", "stock", "track_stock")
 TRANSLATED_FIELDS = ("title", "description")
+
+
+def column_language(language: str) -> str:
+    """A language code as column names write it: "zh-hans" → "zh_hans" (headers are read
+    with hyphens as underscores)."""
+    return language.replace("-", "_")
+
+
+# Every language Souk speaks: a file can carry any of them; an export writes the shop's.
 TRANSLATION_COLUMNS = tuple(
-    f"{name}_{language}" for language, _label in settings.LANGUAGES for name in TRANSLATED_FIELDS
+    f"{name}_{column_language(language)}"
+    for language, _label in settings.LANGUAGES
+    for name in TRANSLATED_FIELDS
 )
 VARIANT_TRANSLATED_FIELDS = ("variant_name",)
 VARIANT_TRANSLATION_COLUMNS = tuple(
-    f"{name}_{language}"
+    f"{name}_{column_language(language)}"
     for language, _label in settings.LANGUAGES
     for name in VARIANT_TRANSLATED_FIELDS
 )
@@ -69,14 +80,27 @@ MAX_LENGTHS = {
 }
 
 
-def columns_for(language: str) -> tuple[str, ...]:
-    """The columns of a shop writing in `language`: no translation columns for its own."""
-    own = {f"{name}_{language}" for name in (*TRANSLATED_FIELDS, *VARIANT_TRANSLATED_FIELDS)}
-    return tuple(column for column in COLUMNS if column not in own)
+def columns_for(language: str, offered: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """The columns of a shop writing in `language`: no translation columns for its own, and
+    given the languages it `offered` (Shop.languages), none for the others either."""
+    translated = {*TRANSLATION_COLUMNS, *VARIANT_TRANSLATION_COLUMNS}
+    return tuple(
+        column
+        for column in COLUMNS
+        if column not in translated
+        or (
+            translation_of(column)[1] != language
+            and (offered is None or translation_of(column)[1] in offered)
+        )
+    )
 
 
 def translation_of(column: str) -> tuple[str, str]:
-    """("title", "en") for "title_en"."""
+    """("title", "en") for "title_en", ("title", "zh-hans") for "title_zh_hans"."""
+    for language, _label in settings.LANGUAGES:
+        suffix = f"_{column_language(language)}"
+        if column.endswith(suffix):
+            return column.removesuffix(suffix), language
     name, language = column.rsplit("_", 1)
     return name, language
 
@@ -399,9 +423,11 @@ def yes_no(value: bool) -> str:
     return "yes" if value else "no"
 
 
-def product_rows(product: Product, *, currency: str, language: str) -> Iterator[list[str]]:
-    """The product's rows in columns_for(language) order, one per variant (one if it has none),
-    escaped.
+def product_rows(
+    product: Product, *, currency: str, language: str, offered: tuple[str, ...] | None = None
+) -> Iterator[list[str]]:
+    """The product's rows in columns_for(language, offered) order, one per variant (one if it
+    has none), escaped.
     Expects `category` and `variants` loaded (catalog.selectors.product_list does)."""
     head = [
         str(product.pk),
@@ -413,10 +439,12 @@ def product_rows(product: Product, *, currency: str, language: str) -> Iterator[
     ]
     translated = [
         translated_cell(product, column)
-        for column in columns_for(language)
+        for column in columns_for(language, offered)
         if column in TRANSLATION_COLUMNS
     ]
-    variant_columns = [c for c in columns_for(language) if c in VARIANT_TRANSLATION_COLUMNS]
+    variant_columns = [
+        c for c in columns_for(language, offered) if c in VARIANT_TRANSLATION_COLUMNS
+    ]
     variants = list(product.variants.all())
     if not variants:
         blank = [""] * len(VARIANT_COLUMNS)

@@ -105,10 +105,10 @@ class TranslatedFieldsMixin:
     translation_fields: list[str]
 
     def add_translation_fields(self, shop) -> None:
-        self.shop_language = shop.language
+        self.shop_language = shop  # the Shop: its own language and those it offers
         self.translation_fields = []
         self.translation_groups = []  # (language name, [field names]) for the template
-        for language in translation_languages(shop.language):
+        for language in translation_languages(shop):
             names = []
             for field, longest in self.translatable.items():
                 main = self.fields[field]

@@ -16,6 +16,7 @@ from catalog.import_selectors import catalog_import_detail_queryset, catalog_imp
 from catalog.models import CatalogImport, ImportStatus
 from catalog.selectors import ProductFilters, product_admin_list
 from shops.dashboard_access import dashboard_view
+from shops.languages import offered_languages
 from shops.tenancy import get_for_shop_or_404
 
 IMPORTS_PER_PAGE = 25
@@ -67,7 +68,13 @@ def import_start(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "catalog/imports/start.html",
-        {"form": form, "page": page, "columns": csv_format.columns_for(request.shop.language)},
+        {
+            "form": form,
+            "page": page,
+            "columns": csv_format.columns_for(
+                request.shop.language, offered_languages(request.shop)
+            ),
+        },
     )
 
 
@@ -143,10 +150,11 @@ def product_export(request: HttpRequest) -> StreamingHttpResponse:
 
     def lines():
         # The BOM tells Excel the file is UTF-8 (accents intact).
-        yield "\ufeff" + writer.writerow(csv_format.columns_for(shop.language))
+        offered = offered_languages(shop)
+        yield "\ufeff" + writer.writerow(csv_format.columns_for(shop.language, offered))
         for product in products.iterator(chunk_size=500):
             for cells in csv_format.product_rows(
-                product, currency=shop.currency, language=shop.language
+                product, currency=shop.currency, language=shop.language, offered=offered
             ):
                 yield writer.writerow(cells)
 

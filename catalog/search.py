@@ -7,6 +7,7 @@ or english) over a GIN-indexed weighted vector (title A, everything else B), plu
 similarity for typos (migration catalog 0006). SQLite (development, the default test run) has
 neither, so it does the same in Python with the same Snowball stemmers, over the same
 accent-folded `Product.search_document`. The sentence file in tests/conversations runs on both.
+Chinese, which has no spaces between words, is matched by substring on both.
 
 `search_document`'s first line is the product's title (folded); the rest is the category, tags,
 description and variants. Both backends read the title from that first line.
@@ -280,6 +281,20 @@ def _python_search(
     )
 
 
+# --- Chinese -------------------------------------------------------------------------------------
+
+# Chinese is written without spaces and neither backend stems it (PostgreSQL has no Chinese
+# text search configuration): a term with Han characters matches anywhere in the folded
+# document, "连衣裙" in "真丝连衣裙". LIKE '%…%', served by the trigram GIN index on PostgreSQL.
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _substring_search(queryset: QuerySet, terms: list[str], *, every_word: bool) -> QuerySet:
+    matches = [Q(search_document__contains=term) for term in terms]
+    combine = operator.and_ if every_word else operator.or_
+    return queryset.filter(reduce(combine, matches)).order_by("created_at", "id")
+
+
 def search_products(
     queryset: QuerySet, query: str, *, language: str | None = None, every_word: bool = True
 ) -> QuerySet:
@@ -289,6 +304,8 @@ def search_products(
     terms = search_terms(query)
     if not terms:
         return queryset.none()
+    if any(_HAN.search(term) for term in terms):
+        return _substring_search(queryset, terms, every_word=every_word)
     language = language_of(language)
     if connection.vendor == "postgresql":
         return _postgresql_search(queryset, terms, language, every_word=every_word)

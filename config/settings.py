@@ -283,7 +283,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("zh-hans", "简体中文")]
 TIME_ZONE = "UTC"
 USE_I18N = True
-# The shopper-facing French and Chinese (.po in git, .mo compiled by `make install`: config/locale_compile.py).
+# The shopper-facing French and Chinese (.po in git, .mo compiled by `make install`:
+# config/locale_compile.py).
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 

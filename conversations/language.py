@@ -4,18 +4,17 @@ conversation is in it, so no reply mixes two.
 In order: the language the customer is known by (their platform profile, e.g. Telegram's
 `language_code`, or an earlier detection), else the language their own messages are written in
 (the word lists of conversations/understanding.py), else the shop's. Only languages the shop can
-answer in count: the shop's own, and those Souk has translations for (settings.LANGUAGES). A
+answer in count: the shop's own, and those it offers (Shop.languages, shops/languages.py). A
 language found in the messages is stored on the customer, so it holds for every later reply
 (order news too) and a short "OK" does not switch it back.
 """
 
 import re
 
-from django.conf import settings
-
 from catalog.search import fold
 from conversations.models import Conversation, Customer, Direction
-from conversations.understanding import ENGLISH_WORDS, FRENCH_WORDS
+from conversations.understanding import ENGLISH_WORDS, FRENCH_WORDS, is_chinese
+from shops.languages import souk_language, spoken_languages
 from shops.models import Shop
 
 # The latest texts a language is read from, while none is known.
@@ -25,20 +24,22 @@ CLEAR_MARGIN = 2
 
 
 def supported_languages(shop: Shop) -> tuple[str, ...]:
-    others = tuple(code for code, _name in settings.LANGUAGES if code != shop.language)
-    return (shop.language, *others)
+    return spoken_languages(shop)
 
 
 def supported(code: str, shop: Shop) -> str:
-    """`code` as one of the shop's languages ("fr-CA" → "fr"), or "" when it speaks none."""
-    base = (code or "").strip().lower().replace("_", "-").split("-")[0]
-    return base if base in supported_languages(shop) else ""
+    """`code` as one of the shop's languages ("fr-CA" → "fr", "zh-CN" → "zh-hans"), or ""
+    when it speaks none."""
+    language = souk_language(code)
+    return language if language in supported_languages(shop) else ""
 
 
 def written_language(text: str) -> str:
     """The language `text` is clearly written in, or "" when its words do not tell. Clearly:
     two more words of one language than of the other, so a lone "hi" or "ok" (said in every
     language) never moves a shopper out of the shop's language."""
+    if is_chinese(text):
+        return "zh-hans"
     words = _WORDS.findall(fold(text).replace("'", " "))
     french = sum(1 for word in words if word in FRENCH_WORDS)
     english = sum(1 for word in words if word in ENGLISH_WORDS)

@@ -1,9 +1,9 @@
-"""What a shopper's sentence means, in French or English: an intent (search, where is my order,
-delivery, returns, sizes, a person…), the words to search for, and the attributes read from it
-(colour, size, a price ceiling, "cheap" as a sort). Rules over folded words, no model: every
-rule is a word list a newcomer can extend, and tests/conversations/sentences.py says what each
-sentence must give. The bot (conversations/bot.py) decides what to do with the result;
-conversations/answers.py builds the replies for the intents that are not a search.
+"""What a shopper's sentence means, in French, English or Chinese: an intent (search, where is
+my order, delivery, returns, sizes, a person…), the words to search for, and the attributes
+read from it (colour, size, a price ceiling, "cheap" as a sort). Rules over folded words, no
+model: every rule is a word list a newcomer can extend, and tests/conversations/sentences.py
+says what each sentence must give. The bot (conversations/bot.py) decides what to do with the
+result; conversations/answers.py builds the replies for the intents that are not a search.
 """
 
 import re
@@ -48,7 +48,7 @@ class Understanding:
     intent: Intent
     query: str = ""  # the words left to search for, folded, fillers removed
     attributes: Attributes = field(default_factory=Attributes)
-    language: str = ""  # "fr" or "en": what the sentence is written in
+    language: str = ""  # "fr", "en" or "zh-hans": what the sentence is written in
 
     def shopper_search(self) -> ShopperSearch:
         return ShopperSearch(
@@ -85,7 +85,18 @@ ENGLISH_WORDS = _word_set(
 )
 
 
+# Han characters (Japanese kana aside: a Japanese sentence is not Chinese).
+CHINESE_CHARACTERS = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile("[\u3040-\u30ff]")
+
+
+def is_chinese(text: str) -> bool:
+    return bool(CHINESE_CHARACTERS.search(text)) and not _KANA.search(text)
+
+
 def detect_language(words: list[str], default: str) -> str:
+    if is_chinese(" ".join(words)):
+        return "zh-hans"
     french = sum(1 for w in words if w in FRENCH_WORDS)
     english = sum(1 for w in words if w in ENGLISH_WORDS)
     if french > english:
@@ -318,6 +329,83 @@ FILLER_PHRASES = (
     " available",
 )
 
+# Chinese is written without spaces between words: its phrases are found anywhere in the
+# sentence, and what is left once the fillers are out is searched as it is (catalog/search.py
+# matches Chinese by substring). Most specific first, as the intents above.
+CHINESE_HUMAN = ("人工", "客服", "真人", "找人", "有人吗")
+CHINESE_ORDER = ("订单在哪", "我的订单", "订单状态", "查订单", "物流", "快递到哪", "包裹", "没收到")
+CHINESE_RETURNS = ("退货", "退款", "换货", "退换")
+CHINESE_DELIVERY = ("发货", "配送", "运费", "邮费", "送货", "几天到", "多久到", "多久能到")
+CHINESE_BROWSE = ("所有商品", "全部商品", "看看商品", "有什么商品", "卖什么", "逛逛", "目录")
+# A short message that is only one of these (and particles such as 吧 or 啊).
+CHINESE_CART = {"购物车", "我的购物车", "看购物车", "查看购物车"}
+CHINESE_GREETING = {"你好", "您好", "嗨", "哈喽", "在吗", "早上好", "晚上好", "开始"}
+CHINESE_THANKS = {"谢谢", "多谢", "感谢", "谢谢你", "谢谢您"}
+CHINESE_YES = {"好", "好的", "可以", "行", "是", "是的", "对", "嗯", "没问题", "好啊"}
+CHINESE_NO = {"不", "不要", "不用", "不了", "算了", "不用了", "不需要"}
+_CHINESE_PARTICLES = re.compile("[吧啊呀了哦呢嘛]+$")
+CHINESE_FILLERS = (
+    "请问",
+    "我想要",
+    "我想买",
+    "我想找",
+    "我在找",
+    "我要买",
+    "我要",
+    "想要",
+    "想买",
+    "帮我找",
+    "帮我",
+    "你们有没有",
+    "有没有",
+    "你们有",
+    "你们",
+    "请",
+    "一件",
+    "一条",
+    "一双",
+    "一个",
+    "吗",
+    "呢",
+    "你好",
+    "您好",
+    "谢谢",
+)
+
+
+def _interpret_chinese(normalized: str, understood) -> "Understanding":
+    compact = "".join(normalized.split())
+    short = _CHINESE_PARTICLES.sub("", compact)
+    if _has(compact, CHINESE_HUMAN):
+        return understood(Intent.HUMAN)
+    if _has(compact, CHINESE_ORDER):
+        return understood(Intent.ORDER_STATUS)
+    if _has(compact, CHINESE_RETURNS):
+        return understood(Intent.RETURNS)
+    if _has(compact, CHINESE_DELIVERY):
+        return understood(Intent.DELIVERY)
+    for words, intent in (
+        (CHINESE_CART, Intent.CART),
+        (CHINESE_NO, Intent.NO),
+        (CHINESE_THANKS, Intent.THANKS),
+        (CHINESE_YES, Intent.YES),
+        (CHINESE_GREETING, Intent.GREETING),
+    ):
+        if short in words:
+            return understood(intent)
+    if _has(compact, CHINESE_BROWSE):
+        return understood(Intent.BROWSE)
+    query = normalized
+    for filler in CHINESE_FILLERS:
+        query = query.replace(filler, " ")
+    query = " ".join(w for w in _WORDS.findall(query) if w not in STOPWORDS)
+    if query:
+        return understood(Intent.SEARCH, query=query)
+    if _has(compact, tuple(CHINESE_GREETING)):
+        return understood(Intent.GREETING)
+    return understood(Intent.UNKNOWN)
+
+
 # --- Attributes ----------------------------------------------------------------------------------
 
 CHEAP_PHRASES = (
@@ -439,6 +527,8 @@ def interpret(text: str, *, shop: Shop, language: str, customer=None) -> Underst
 
     if not words:
         return understood(Intent.UNKNOWN)
+    if spoken == "zh-hans":
+        return _interpret_chinese(normalized, understood)
     if _has(normalized, HUMAN_PHRASES) or (
         set(words) <= HELP_WORDS and set(words) - {"please", "svp", "stp", "pls"}
     ):

@@ -54,6 +54,17 @@ class ShopProfileForm(forms.Form):
         choices=Language.choices,
         help_text="The shopping bot speaks it to shoppers; amounts are written its way.",
     )
+    languages = forms.MultipleChoiceField(
+        label="Languages offered",
+        choices=Language.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=(
+            "Besides the shop's language: a shopper who speaks one of these is answered in it, "
+            "and products get a translation field for each. Others are answered in the shop's "
+            "language."
+        ),
+    )
     currency = forms.CharField(
         label="Currency",
         min_length=3,
@@ -96,6 +107,7 @@ class ShopProfileForm(forms.Form):
             {
                 "name": shop.name,
                 "language": shop.language,
+                "languages": list(shop.languages or ()),
                 "currency": shop.currency,
                 "timezone": shop.timezone,
                 "contact_email": shop.contact_email,
@@ -126,7 +138,7 @@ class ShopProfileForm(forms.Form):
             label = main.label
             main.label = f"{label} in {language_name(shop.language)}"
             main.widget.attrs["lang"] = shop.language
-            for language in translation_languages(shop.language):
+            for language in translation_languages(shop):
                 name = translation_key(field, language)
                 self.fields[name] = forms.CharField(
                     label=f"{label} in {language_name(language)}",
@@ -184,8 +196,16 @@ class ShopProfileForm(forms.Form):
         """What shop_update receives: the logo only when it changes."""
         skipped = {"logo", "remove_logo", *self.translation_fields}
         data = {k: v for k, v in self.cleaned_data.items() if k not in skipped}
-        data["translations"] = translations_from_flat(
-            self.cleaned_data, fields=SHOP_FIELDS, shop_language=self.shop.language
+        # Answers in a language the shop no longer offers have no field: they are kept, so
+        # offering it again brings them back.
+        kept = {
+            language: texts
+            for language, texts in (self.shop.translations or {}).items()
+            if language not in translation_languages(self.shop)
+            and language != self.cleaned_data.get("language")
+        }
+        data["translations"] = kept | translations_from_flat(
+            self.cleaned_data, fields=SHOP_FIELDS, shop_language=self.shop
         )
         if self.cleaned_data.get("logo") is not None:
             data["logo"] = self.cleaned_data["logo"]

@@ -15,6 +15,17 @@ class ShopSerializer(StrictModelSerializer):
         ),
     )
 
+    languages = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text=(
+            "The languages the shop offers its shoppers besides its own (`language`), as codes "
+            "of: en, fr, zh-hans. A shopper speaking one is answered in it, others in the "
+            "shop's language; `translations` and the catalogue's translations are written for "
+            "them."
+        ),
+    )
+
     class Meta:
         model = Shop
         fields = [
@@ -23,6 +34,7 @@ class ShopSerializer(StrictModelSerializer):
             "slug",
             "currency",
             "language",
+            "languages",
             "timezone",
             "contact_email",
             "contact_phone",

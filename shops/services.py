@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from shops.languages import souk_languages
 from shops.models import ApiKey, Membership, Role, Shop, User
 from shops.selectors import API_KEY_PREFIX, api_key_digest, shop_has_orders
 from shops.translations import SHOP_FIELDS, TranslationError, translations_clean
@@ -17,6 +18,7 @@ SHOP_EDITABLE_FIELDS = frozenset(
         "name",
         "logo",
         "language",
+        "languages",
         "currency",
         "timezone",
         "contact_email",
@@ -94,6 +96,8 @@ def shop_update(*, shop: Shop, actor: User | None = None, **fields) -> Shop:
             fields["translations"] = _translations_checked(
                 fields["translations"], shop_language=fields.get("language", locked.language)
             )
+        if "languages" in fields:
+            fields["languages"] = _languages_checked(fields["languages"])
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.full_clean()
@@ -105,6 +109,18 @@ def shop_update(*, shop: Shop, actor: User | None = None, **fields) -> Shop:
         "shop %s profile updated by %s: %s", locked.pk, _who(actor), ", ".join(sorted(fields))
     )
     return locked
+
+
+def _languages_checked(value) -> list[str]:
+    """The offered languages as stored: each once, in settings.LANGUAGES order."""
+    if isinstance(value, (list, tuple)) and all(isinstance(code, str) for code in value):
+        value = list(value)
+        try:
+            Shop._meta.get_field("languages").run_validators(value)
+        except ValidationError as exc:  # names the unknown code
+            raise ValidationError({"languages": exc.messages}) from exc
+        return [code for code in souk_languages() if code in value]
+    raise ValidationError({"languages": 'Expected a list of language codes, such as ["en"].'})
 
 
 def _translations_checked(value, *, shop_language: str) -> dict:

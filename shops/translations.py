@@ -11,6 +11,7 @@ as they are stored.)
 from django.conf import settings
 from django.utils.translation import get_language_info
 
+from shops.languages import offered_languages
 from shops.models import Shop
 
 # field → longest text accepted
@@ -34,9 +35,17 @@ def shop_text(shop: Shop, field: str, language: str) -> str:
     return translated(shop, language, field)
 
 
-def translation_languages(shop_language: str) -> tuple[str, ...]:
-    """The languages a shop offers besides its own: each gets its own translation fields."""
-    return tuple(code for code, _name in settings.LANGUAGES if code != shop_language)
+def translation_languages(shop: "Shop | str") -> tuple[str, ...]:
+    """The languages a shop offers besides its own (Shop.languages): each gets its own
+    translation fields. Given only a language code (no shop at hand), every other language of
+    Souk's."""
+    if isinstance(shop, str):
+        return tuple(code for code, _name in settings.LANGUAGES if code != shop)
+    return offered_languages(shop)
+
+
+def _own_language(shop: "Shop | str") -> str:
+    return shop if isinstance(shop, str) else shop.language
 
 
 def language_name(code: str) -> str:
@@ -52,9 +61,10 @@ def translation_key(field: str, language: str) -> str:
     return f"{field}_{language}"
 
 
-def translations_from_flat(values: dict, *, fields, shop_language: str) -> dict:
+def translations_from_flat(values: dict, *, fields, shop_language: "Shop | str") -> dict:
     """{"title_en": "…"} → {"en": {"title": "…"}}, for the languages the shop offers besides
-    its own; blank texts are left out (a blank field removes that translation)."""
+    its own (`shop_language`: the Shop, or its language for all of Souk's); blank texts are
+    left out (a blank field removes that translation)."""
     result = {}
     for language in translation_languages(shop_language):
         texts = {}
@@ -67,7 +77,7 @@ def translations_from_flat(values: dict, *, fields, shop_language: str) -> dict:
     return result
 
 
-def translations_clean(value, *, fields: dict[str, int], shop_language: str) -> dict:
+def translations_clean(value, *, fields: dict[str, int], shop_language: "Shop | str") -> dict:
     """`value` checked and tidied for storing: known languages other than the shop's, known
     fields, texts within their length; blank texts dropped. Raises TranslationError saying
     what is wrong."""
@@ -76,6 +86,9 @@ def translations_clean(value, *, fields: dict[str, int], shop_language: str) -> 
     if not isinstance(value, dict):
         example = next(iter(fields), "text")
         raise TranslationError(f'Expected an object such as {{"en": {{"{example}": "…"}}}}.')
+    # Any of Souk's other languages, offered or not: a language the shop stops offering keeps
+    # its texts (unused until offered again), so a GET → PUT round trip never fails on them.
+    shop_language = _own_language(shop_language)
     allowed = translation_languages(shop_language)
     cleaned = {}
     for language, texts in value.items():

@@ -13,8 +13,9 @@ from catalog.models import CatalogImport, Product, Variant
 from catalog.services import category_create, product_create
 
 EXPORT = reverse("dashboard:product_export")
-# The `shop` fixture writes in French: its file has title_en and description_en, no title_fr.
-COLUMNS = columns_for("fr")
+# The `shop` fixture writes in French and offers English: its file has title_en and
+# description_en, no title_fr (nor the Chinese it does not offer).
+COLUMNS = columns_for("fr", offered=("en",))
 
 
 def exported(client, **params) -> tuple[bytes, list[list[str]]]:

@@ -18,7 +18,14 @@ from tests.dashboard.conftest import member, signed_in
 pytestmark = pytest.mark.django_db
 
 SETTINGS = reverse("dashboard:settings_shop")
-PROFILE = {"name": "Maison Rouge", "language": "fr", "currency": "EUR", "timezone": "Europe/Paris"}
+# "languages": English stays offered, as the page's ticked box posts it.
+PROFILE = {
+    "name": "Maison Rouge",
+    "language": "fr",
+    "languages": ["en"],
+    "currency": "EUR",
+    "timezone": "Europe/Paris",
+}
 FRENCH = "Livraison en 48 h, offerte dès 60 €."
 ENGLISH = "Delivered in 2 days, free from €60."
 
