@@ -280,6 +280,7 @@ PHRASES = {
 WEEKDAYS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
     "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "zh-hans": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
 }
 
 

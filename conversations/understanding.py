@@ -103,7 +103,7 @@ def detect_language(words: list[str], default: str) -> str:
         return "fr"
     if english > french:
         return "en"
-    return default if default in ("fr", "en") else "en"
+    return default if default in ("fr", "en", "zh-hans") else "en"
 
 
 # --- Intents -------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from payments.providers.sandbox import NotATestCard, sandbox_card
+from shops.money import LOCALES
 
 NAME_AND_PHONE = ("contact_name", "contact_phone")
 ADDRESS = ("street", "postal_code", "city", "country")
@@ -25,7 +26,7 @@ NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
 def _countries(language: str) -> list[tuple[str, str]]:
     # Babel's territory names in the shopper's language; two-letter codes are the countries
     # (less the groupings and placeholders that share the format).
-    names = Locale.parse(language).territories
+    names = Locale.parse(LOCALES.get(language, language)).territories
     countries = [
         (code, name)
         for code, name in names.items()

@@ -23,12 +23,17 @@ def minor_unit_exponent(currency: str) -> int:
     return get_currency_precision(currency)
 
 
+# Souk's language codes (settings.LANGUAGES) as Babel's locales; "zh-hans" is not one Babel
+# parses.
+LOCALES = {"fr": "fr_FR", "en": "en_US", "zh-hans": "zh_Hans_CN"}
+
+
 @lru_cache(maxsize=8192)  # Babel's formatting is slow and prices repeat
 def format_amount(amount_minor: int, currency: str, language: str = "en") -> str:
     """`format_amount(2499, "EUR", "fr")` → '24,99 €'."""
     exponent = minor_unit_exponent(currency)
     value = amount_minor / (10**exponent) if exponent else amount_minor
-    locale = Locale.parse({"fr": "fr_FR", "en": "en_US"}.get(language, language))
+    locale = Locale.parse(LOCALES.get(language, language.replace("-", "_")))
     return format_currency(value, currency, locale=locale)
 
 
