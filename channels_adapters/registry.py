@@ -75,6 +75,12 @@ def built_in_kinds() -> tuple[str, ...]:
     return tuple(channel.kind for channel in CHANNELS if channel.built_in)
 
 
+def kinds_with(capability: str) -> tuple[str, ...]:
+    """Kinds whose adapter has `capability` (a `base.Capabilities` field, e.g. "templates").
+    Imports those adapters."""
+    return tuple(kind for kind in _BY_KIND if getattr(adapter_for(kind).capabilities, capability))
+
+
 @cache
 def adapter_for(kind: str) -> ChannelAdapter:
     module_name, _, class_name = _BY_KIND[kind].adapter.rpartition(".")

@@ -3,6 +3,7 @@ from datetime import datetime
 
 from django.db.models import OuterRef, Subquery
 
+from channels_adapters import registry
 from channels_adapters.models import (
     ChannelAccount,
     ChannelStatus,
@@ -46,6 +47,11 @@ def channel_overview(*, shop: Shop, failures_since: datetime):
             failed_send_at=Subquery(failures.values("created_at")[:1]),
         )
     )
+
+
+def template_channels(*, shop: Shop):
+    """The shop's accounts on channels that send approved templates (WhatsApp numbers)."""
+    return channel_list(shop=shop).filter(kind__in=registry.kinds_with("templates"))
 
 
 def whatsapp_templates(*, shop: Shop):

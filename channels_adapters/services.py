@@ -17,7 +17,6 @@ from channels_adapters.base import AccountContext
 from channels_adapters.models import (
     TEMPLATE_PLACEHOLDER,
     ChannelAccount,
-    ChannelKind,
     InboundEvent,
     WhatsAppTemplate,
 )
@@ -172,7 +171,7 @@ def _template_errors(
     *, channel: ChannelAccount, name: str, language: str, body_text: str, param_labels: list[str]
 ) -> dict[str, str]:
     errors = {}
-    if channel.kind != ChannelKind.WHATSAPP:
+    if not adapter_for(channel.kind).capabilities.templates:
         errors["channel"] = "Templates belong to a WhatsApp number."
     if not TEMPLATE_NAME.match(name):
         errors["name"] = (

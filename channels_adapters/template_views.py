@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
 from channels_adapters import selectors, services
-from channels_adapters.models import ChannelKind, WhatsAppTemplate
+from channels_adapters.models import WhatsAppTemplate
 from channels_adapters.template_forms import WhatsAppTemplateForm
 from shops.dashboard_access import dashboard_view
 from shops.tenancy import get_for_shop_or_404
@@ -18,7 +18,7 @@ PER_PAGE = 50
 
 @dashboard_view("channels.manage", post="channels.manage")
 def whatsapp_templates(request):
-    numbers = selectors.channel_list(shop=request.shop).filter(kind=ChannelKind.WHATSAPP)
+    numbers = selectors.template_channels(shop=request.shop)
     form = WhatsAppTemplateForm(request.POST or None, channels=numbers)
     if request.method == "POST" and form.is_valid():
         try:

@@ -7,21 +7,18 @@ The contract with checkout (orders/checkout.py): an order placed with
 and records them on the order before the card is charged; it never asks one twice.
 """
 
-import re
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 
-from channels_adapters.models import ChannelAccount, ChannelKind
+from channels_adapters.base import AccountContext
+from channels_adapters.models import ChannelAccount
+from channels_adapters.registry import adapter_for
 from orders.details import order_details_fill
 from orders.models import Order, ShippingRate
 from orders.transitions import OrderStatus
 from payments.models import Payment
 from payments.pay_forms import ADDRESS, NAME_AND_PHONE, SHIPPING_RATE
-
-TELEGRAM_USERNAME = re.compile(r"^@?([A-Za-z0-9_]{5,32})$")
-PHONE_NUMBER = re.compile(r"^\+?[\d\s().-]{8,24}$")
 
 
 def shopper_language(order: Order) -> str:
@@ -34,27 +31,19 @@ def shopper_language(order: Order) -> str:
 
 
 def back_to_chat_url(account: ChannelAccount | None) -> str:
-    """A link that opens the conversation the payment link came from ("" when the channel has
-    none: an SMS shopper goes back to their messages app)."""
+    """A link that opens the conversation the payment link came from, as its channel's adapter
+    writes it ("" when the channel has none: an app without links to a chat)."""
     if account is None:
         return ""
-    if account.kind == ChannelKind.WEBCHAT:
-        path = reverse("webchat-page", kwargs={"slug": account.shop.slug})
-        return settings.SOUK_PUBLIC_URL.rstrip("/") + path
-    if account.kind == ChannelKind.TELEGRAM:
-        # Connecting a bot names the account "@<bot username>" (channels_adapters/setup.py).
-        match = TELEGRAM_USERNAME.match(account.name)
-        return f"https://t.me/{match.group(1)}" if match else ""
-    if account.kind == ChannelKind.MESSENGER:
-        return f"https://m.me/{account.external_id}" if account.external_id.isdigit() else ""
-    if account.kind == ChannelKind.WHATSAPP:
-        # The account's id is Meta's phone number id; the number itself is its display name.
-        if not PHONE_NUMBER.match(account.name):
-            return ""
-        return "https://wa.me/" + "".join(ch for ch in account.name if ch.isdigit())
-    if account.kind == ChannelKind.SMS:
-        return f"sms:{account.external_id}"
-    return ""
+    context = AccountContext(
+        id=account.pk,
+        kind=account.kind,
+        external_id=account.external_id,
+        credentials={},  # a link never needs the secrets
+    )
+    return adapter_for(account.kind).chat_link(
+        context, shop_slug=account.shop.slug, name=account.name
+    )
 
 
 def delivery_options(order: Order) -> list[ShippingRate]:

@@ -87,3 +87,6 @@ class MessengerConnect:
 
     def webhook_path(self, *, account_id: int, shop_slug: str) -> str:
         return reverse("webhook-messenger")
+
+    def chat_link(self, account: AccountContext, *, shop_slug: str, name: str) -> str:
+        return f"https://m.me/{account.external_id}" if account.external_id.isdigit() else ""

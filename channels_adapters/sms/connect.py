@@ -9,7 +9,14 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from channels_adapters.base import ConnectField, ConnectGuide, Connection, ShopContext, require
+from channels_adapters.base import (
+    AccountContext,
+    ConnectField,
+    ConnectGuide,
+    Connection,
+    ShopContext,
+    require,
+)
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
@@ -57,3 +64,7 @@ class SmsConnect:
 
     def webhook_path(self, *, account_id: int, shop_slug: str) -> str:
         return reverse("webhook-sms", kwargs={"channel_id": account_id})
+
+    def chat_link(self, account: AccountContext, *, shop_slug: str, name: str) -> str:
+        # Opens the phone's messages app on the shop's number.
+        return f"sms:{account.external_id}"

@@ -3,6 +3,7 @@ Telegram echoes on every Update (kept only as a digest), deleted on disconnect."
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 
@@ -18,6 +19,8 @@ from channels_adapters.base import (
     ShopContext,
     require,
 )
+
+USERNAME = re.compile(r"^@?([A-Za-z0-9_]{5,32})$")
 
 
 class TelegramConnect:
@@ -81,3 +84,8 @@ class TelegramConnect:
 
     def webhook_path(self, *, account_id: int, shop_slug: str) -> str:
         return reverse("webhook-telegram", kwargs={"channel_id": account_id})
+
+    def chat_link(self, account: AccountContext, *, shop_slug: str, name: str) -> str:
+        # Connecting names the account "@<bot username>" (connect_check above).
+        match = USERNAME.match(name)
+        return f"https://t.me/{match.group(1)}" if match else ""

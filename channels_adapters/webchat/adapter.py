@@ -125,6 +125,10 @@ class WebChatAdapter(ChannelAdapter):
         # Built in (registry): no webhook, the shop's chat page is where the channel lives.
         return reverse("webchat-page", kwargs={"slug": shop_slug})
 
+    def chat_link(self, account: AccountContext, *, shop_slug: str, name: str) -> str:
+        path = self.webhook_path(account_id=account.id, shop_slug=shop_slug)
+        return settings.SOUK_PUBLIC_URL.rstrip("/") + path
+
     def split(self, body: dict) -> list[RawEvent]:
         event = visitor_message(body)  # InvalidField (a WebhookRejected) names the bad field
         # Scoped by visitor so one visitor's ids can never shadow another's messages.

@@ -3,12 +3,22 @@ access token. Events come through Souk's Meta app, whose one webhook serves ever
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from channels_adapters.base import ConnectField, ConnectGuide, Connection, ShopContext, require
+from channels_adapters.base import (
+    AccountContext,
+    ConnectField,
+    ConnectGuide,
+    Connection,
+    ShopContext,
+    require,
+)
+
+PHONE_NUMBER = re.compile(r"^\+?[\d\s().-]{8,24}$")
 
 
 class WhatsAppConnect:
@@ -54,3 +64,9 @@ class WhatsAppConnect:
 
     def webhook_path(self, *, account_id: int, shop_slug: str) -> str:
         return reverse("webhook-whatsapp")
+
+    def chat_link(self, account: AccountContext, *, shop_slug: str, name: str) -> str:
+        # The account's id is Meta's phone number id; the number itself is its display name.
+        if not PHONE_NUMBER.match(name):
+            return ""
+        return "https://wa.me/" + "".join(ch for ch in name if ch.isdigit())

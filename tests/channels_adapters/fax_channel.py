@@ -49,6 +49,9 @@ class FaxAdapter(ChannelAdapter):
     def disconnect(self, account: AccountContext):
         calls.append(("disconnect", account.external_id, account.credentials["api_key"]))
 
+    def chat_link(self, account: AccountContext, *, shop_slug, name):
+        return f"fax:{account.external_id}"
+
     def webhook_path(self, *, account_id, shop_slug):
         return f"/webhooks/fax/{account_id}/"
 

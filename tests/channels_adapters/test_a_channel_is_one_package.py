@@ -6,6 +6,7 @@ behind (the dashboard's side: tests/dashboard/test_channels_new_kind.py)."""
 import pytest
 
 from channels_adapters.models import ChannelAccount
+from payments.pay_page import back_to_chat_url
 from tests.channels_adapters.fax_channel import calls, fax_registered  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +57,9 @@ def test_a_failed_platform_setup_removes_the_account_again(api):
     assert response.status_code == 400
     assert "refused the webhook" in response.json()["fields"]["credentials"][0]
     assert not ChannelAccount.objects.filter(kind="fax").exists()
+
+
+def test_the_pay_page_links_back_to_the_chat_as_the_adapter_writes_it(shop):
+    account = ChannelAccount.objects.create(shop=shop, kind="fax", external_id="3315550001")
+
+    assert back_to_chat_url(account) == "fax:3315550001"
