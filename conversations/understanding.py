@@ -345,6 +345,7 @@ CHINESE_YES = {"好", "好的", "可以", "行", "是", "是的", "对", "嗯", 
 CHINESE_NO = {"不", "不要", "不用", "不了", "算了", "不用了", "不需要"}
 _CHINESE_PARTICLES = re.compile("[吧啊呀了哦呢嘛]+$")
 CHINESE_FILLERS = (
+    "请问有",
     "请问",
     "我想要",
     "我想买",
@@ -360,6 +361,7 @@ CHINESE_FILLERS = (
     "有没有",
     "你们有",
     "你们",
+    "有卖",
     "请",
     "一件",
     "一条",
@@ -527,7 +529,7 @@ def interpret(text: str, *, shop: Shop, language: str, customer=None) -> Underst
 
     if not words:
         return understood(Intent.UNKNOWN)
-    if spoken == "zh-hans":
+    if is_chinese(normalized):
         return _interpret_chinese(normalized, understood)
     if _has(normalized, HUMAN_PHRASES) or (
         set(words) <= HELP_WORDS and set(words) - {"please", "svp", "stp", "pls"}
