@@ -75,6 +75,23 @@ UI = {
         "previous": "Précédent",
         "next": "Suivant",
     },
+    "zh-hans": {
+        "placeholder": "输入消息……",
+        "send": "发送",
+        "status": "通常会立即回复",
+        "typing": "{shop}正在输入",
+        "not_sent": "未发送。",
+        "retry": "重试",
+        "log": "与{shop}的对话",
+        "no_script": "此聊天需要启用 JavaScript。",
+        "counter": "{count} / {limit}",
+        "too_long": "太长了\uff1a最多{limit}个字符\uff08现在{count}个\uff09。请缩短后发送。",
+        "share_location": "发送我的位置",
+        "location_sent": "📍 已发送位置",
+        "location_denied": "未发送位置\uff1a请直接输入地址。",
+        "previous": "上一页",
+        "next": "下一页",
+    },
 }
 
 

@@ -5,6 +5,7 @@ shopper in French, and one that offers it in Chinese. Telegram's fake Bot API, r
 import re
 
 import pytest
+from django.test import Client
 
 from catalog.services import category_create, product_create
 from channels_adapters.models import ChannelAccount
@@ -127,3 +128,25 @@ def test_a_chinese_sentence_is_read_as_chinese_when_the_platform_says_nothing(
     assert "您的购物车是空的。" in texts
     assert all(HAN.search(text) for text in texts), texts
     assert Customer.objects.get().language == "zh-hans"
+
+
+@pytest.mark.parametrize(
+    ("shop_language", "offered", "accept", "page_language", "placeholder"),
+    [
+        ("zh-hans", ["en"], "zh-CN,zh;q=0.9", "zh-hans", "输入消息……"),
+        ("fr", ["zh-hans"], "zh-CN,zh;q=0.9", "zh-hans", "输入消息……"),
+        ("fr", ["en"], "zh-CN,zh;q=0.9", "fr", "Écrivez un message…"),  # Chinese not offered
+        ("fr", ["zh-hans"], "zh-TW,zh;q=0.5", "zh-hans", "输入消息……"),  # zh: simplified
+    ],
+)
+def test_the_web_chat_page_is_in_chinese_for_a_chinese_browser_when_the_shop_offers_it(
+    make_shop, shop_language, offered, accept, page_language, placeholder
+):
+    shop = make_shop("丝绸之家", currency="CNY", language=shop_language)
+    shop.languages = offered
+    shop.save()
+
+    page = Client(HTTP_ACCEPT_LANGUAGE=accept).get(f"/chat/{shop.slug}/").content.decode()
+
+    assert f'<html lang="{page_language}"' in page
+    assert f'placeholder="{placeholder}"' in page
