@@ -7,8 +7,6 @@ The contract with checkout (orders/checkout.py): an order placed with
 and records them on the order before the card is charged; it never asks one twice.
 """
 
-
-from django.conf import settings
 from django.db import transaction
 
 from channels_adapters.base import AccountContext
@@ -19,15 +17,16 @@ from orders.models import Order, ShippingRate
 from orders.transitions import OrderStatus
 from payments.models import Payment
 from payments.pay_forms import ADDRESS, NAME_AND_PHONE, SHIPPING_RATE
+from shops.languages import souk_language, spoken_languages
 
 
 def shopper_language(order: Order) -> str:
     """The customer's own language when the platform told us (Telegram's language_code,
-    Messenger's locale), else the shop's."""
-    known = {code for code, _ in settings.LANGUAGES}
+    Messenger's locale) and the shop speaks it (its own or one it offers), else the shop's:
+    the language the chat answered in."""
     customer = order.customer
-    spoken = (customer.language if customer else "")[:2].lower()
-    return spoken if spoken in known else order.shop.language
+    spoken = souk_language(customer.language if customer else "")
+    return spoken if spoken in spoken_languages(order.shop) else order.shop.language
 
 
 def back_to_chat_url(account: ChannelAccount | None) -> str:

@@ -6,7 +6,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from shops.accounts import password_set_url
-from shops.models import User
+from shops.models import Language, User
 from shops.services import api_key_create, shop_create
 
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("name")
         parser.add_argument("--owner", required=True, help="The owner's e-mail address.")
         parser.add_argument("--currency", default="EUR", help="ISO 4217 code (default EUR).")
-        parser.add_argument("--language", default="en", choices=["en", "fr"])
+        parser.add_argument("--language", default="en", choices=Language.values)
         parser.add_argument("--timezone", default="Europe/Paris")
         parser.add_argument("--slug", default=None)
 
