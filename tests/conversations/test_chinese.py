@@ -3,6 +3,7 @@ with no English word; a French shop that does not offer Chinese answers the same
 shopper in French, and one that offers it in Chinese. Telegram's fake Bot API, real client."""
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
@@ -11,7 +12,7 @@ from catalog.services import category_create, product_create
 from channels_adapters.models import ChannelAccount
 from conversations.models import Customer
 from tests.conversations.test_french import ENGLISH_WORDS, SHARED_WORDS, words
-from tests.conversations.test_french_audit_walk import Shopper, shown_texts
+from tests.conversations.test_french_audit_walk import Shopper, _buttons, shown_texts
 from tests.fakes.conftest_plugin import fake_telegram  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,6 +86,20 @@ def test_a_chinese_shopper_of_a_chinese_shop_reads_chinese_from_hello_to_the_pay
     for text in texts:
         assert HAN.search(text) or text in {"+1", "-1"}, f"not Chinese: “{text}”"
         assert not english_left(text), f"{english_left(text)} in “{text}”"
+
+    # The pay page the link opens speaks Chinese too.
+    link = next(
+        button["url"]
+        for request in reversed(fake_telegram.requests)
+        for button in _buttons(request.params)
+        if button.get("url")
+    )
+    page = Client().get(urlsplit(link).path)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert '<html lang="zh-hans"' in html and "订单摘要" in html
+    visible = re.sub(r"<[^>]+>", " ", html)
+    assert not re.findall(r"[A-Za-z]{2,}", visible), visible
 
 
 @pytest.mark.parametrize(
