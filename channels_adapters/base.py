@@ -17,6 +17,7 @@ out as strings of at most `payload.ID_MAX` characters.
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,10 +28,17 @@ from django.core.exceptions import ValidationError
 from channels_adapters.messages import (
     Card,
     Carousel,
+    Image,
     InboundEvent,
+    Invoice,
     OutboundMessage,
     QuickReplies,
+    Receipt,
+    Text,
+    receipt_text,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -143,6 +151,21 @@ class Capabilities:
     templates: bool = False
 
 
+def plain_text(message: OutboundMessage) -> str:
+    """A message as plain text, the last rung of every channel's ladder: its text, a
+    carousel's card titles, an image's caption and address, a receipt or an invoice as words."""
+    if isinstance(message, Receipt):
+        return receipt_text(message)
+    if isinstance(message, Invoice):
+        return "\n".join(part for part in (message.title, message.description) if part)
+    if isinstance(message, Image):
+        return "\n".join(part for part in (message.caption, message.url) if part)
+    if isinstance(message, Carousel):
+        titles = [f"• {card.title}" for card in message.cards if card.title]
+        return "\n".join(part for part in (message.text, *titles) if part)
+    return str(getattr(message, "text", "") or "")
+
+
 def card_payload(card: Card) -> str:
     """What a card's number picks: the card's own payload, else its first postback button's."""
     return card.payload or next((b.payload for b in card.buttons if b.payload), "")
@@ -238,6 +261,21 @@ class ChannelAdapter(ABC):
     def send(self, account: AccountContext, recipient: str, payload: dict) -> SendResult:
         """Deliver one rendered payload, with a timeout. Raises TransientSendError,
         RateLimited or PermanentSendError."""
+
+    def unrenderable(self, message: OutboundMessage) -> list[dict]:
+        """What `render` returns for a message type the channel has no form for
+        (docs/channels.md, "What a channel cannot say or read"): the message's plain text as a
+        Text, the last rung of every ladder, and one ERROR naming the channel and the type;
+        nothing when it has no text. Never raises: `render` runs inside the inbound event's
+        processing transaction, where an exception would roll back the bot's whole turn and
+        retry it to no end, leaving the shopper with silence."""
+        logger.error(
+            "%s cannot render %s messages: sent as plain text",
+            self.kind,
+            message.type or type(message).__name__,
+        )
+        text = plain_text(message)
+        return self.render(Text(text)) if text.strip() else []
 
     def numbered_payloads(self, message: OutboundMessage) -> list[str]:
         """What numbers 1..n of `message` stand for when the shopper types one: its options

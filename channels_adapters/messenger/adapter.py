@@ -508,7 +508,7 @@ class MessengerAdapter(MessengerConnect, ChannelAdapter):
             return _render_receipt(message)
         if isinstance(message, Template):
             return _text(message.text)  # Messenger has no templates to approve: say it
-        raise TypeError(f"Messenger cannot render {type(message).__name__}")
+        return self.unrenderable(message)
 
     def reply_window(self, last_inbound_at: datetime | None, now: datetime) -> ReplyWindow:
         if last_inbound_at is None:

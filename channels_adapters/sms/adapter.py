@@ -224,8 +224,7 @@ class SmsAdapter(SmsConnect, ChannelAdapter):
             return self._render_image(message)
         if isinstance(message, Receipt):
             return [{"body": body} for body in self._pack([receipt_text(message)])]
-        logger.error("sms cannot render %s", type(message).__name__)
-        return []
+        return self.unrenderable(message)
 
     def _menu_lines(self, message: OutboundMessage) -> list[tuple[str, str]]:
         """(line, payload) for each line of a menu; lines with a payload get a number."""

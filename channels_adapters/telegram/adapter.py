@@ -150,6 +150,74 @@ MEDIA_KINDS = (
     "story",
     "paid_media",
 )
+# A Message's fields that are not what the shopper sent: its metadata, and the service
+# messages a private chat gets (pins, auto-delete timers, access granted, shared chats…).
+NOT_CONTENT = frozenset(
+    {
+        "message_id",
+        "message_thread_id",
+        "from",
+        "sender_chat",
+        "sender_boost_count",
+        "sender_business_bot",
+        "date",
+        "business_connection_id",
+        "chat",
+        "forward_origin",
+        "is_topic_message",
+        "is_automatic_forward",
+        "reply_to_message",
+        "external_reply",
+        "quote",
+        "reply_to_story",
+        "via_bot",
+        "edit_date",
+        "has_protected_content",
+        "is_from_offline",
+        "is_paid_post",
+        "media_group_id",
+        "author_signature",
+        "paid_star_count",
+        "effect_id",
+        "link_preview_options",
+        "reply_markup",
+        "entities",
+        "caption",
+        "caption_entities",
+        "show_caption_above_media",
+        "has_media_spoiler",
+        "pinned_message",
+        "message_auto_delete_timer_changed",
+        "write_access_allowed",
+        "users_shared",
+        "chat_shared",
+        "web_app_data",
+        "connected_website",
+        "passport_data",
+        "refunded_payment",
+        "chat_background_set",
+        "proximity_alert_triggered",
+        "gift",
+        "unique_gift",
+        "paid_message_price_changed",
+        "direct_message_price_changed",
+        "new_chat_members",
+        "left_chat_member",
+        "new_chat_title",
+        "new_chat_photo",
+        "delete_chat_photo",
+        "group_chat_created",
+        "supergroup_chat_created",
+        "channel_chat_created",
+        "migrate_to_chat_id",
+        "migrate_from_chat_id",
+        "invoice",
+        "boost_added",
+        "checklist_tasks_done",
+        "checklist_tasks_added",
+    }
+)
+KIND_MAX = 40
 URL_SCHEMES = ("https://", "http://", "tg://")
 TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 CONNECT_TIMEOUT_MAX = 5.0
@@ -211,7 +279,7 @@ class TelegramAdapter(TelegramConnect, ChannelAdapter):
             return _text_payloads(receipt_text(message))
         if isinstance(message, Invoice):
             return [_invoice_payload(message)]
-        raise ValueError(f"the Telegram adapter cannot render {type(message).__name__} messages")
+        return self.unrenderable(message)
 
     def reply_window(self, last_inbound_at: datetime | None, now: datetime) -> ReplyWindow:
         return ReplyWindow(
@@ -310,8 +378,12 @@ def _message_events(message: dict, chat_id: str, message_id: str) -> list[Inboun
         contact = read.obj(message["contact"], "message.contact")
         return [_contact(sender, message_id, contact, user)]
     what = next((kind for kind in MEDIA_KINDS if kind in message), None)
+    if what is None:
+        # A kind of content this adapter does not know (one the Bot API adds later) is still
+        # something the shopper sent: it gets the same help as a sticker, not silence.
+        what = next((key for key in message if key not in NOT_CONTENT), None)
     if what is not None:
-        return [Unsupported(sender=sender, message_id=message_id, what=what)]
+        return [Unsupported(sender=sender, message_id=message_id, what=what[:KIND_MAX])]
     # Service messages (pinned, web_app_data, chat settings...): nothing the shopper said.
     return []
 

@@ -32,9 +32,12 @@ from channels_adapters.base import (
 )
 from channels_adapters.messages import (
     ButtonPressed,
+    Carousel,
+    Image,
     InboundEvent,
     LocationShared,
     OutboundMessage,
+    QuickReplies,
     Receipt,
     Sender,
     Template,
@@ -114,6 +117,10 @@ def spoken_language(tags: list) -> str:
     return ""
 
 
+# What the chat page (static/webchat/chat.js) draws.
+DRAWN = (Text, QuickReplies, Carousel, Image)
+
+
 class WebChatAdapter(ChannelAdapter):
     kind = "webchat"
     # The page's location button uses the browser's geolocation (static/webchat/chat.js).
@@ -171,6 +178,8 @@ class WebChatAdapter(ChannelAdapter):
             message = Text(receipt_text(message))
         elif isinstance(message, Template):
             message = Text(message.text)
+        if not isinstance(message, DRAWN):
+            return self.unrenderable(message)  # the page draws only these
         return [bounded(message.to_dict())]
 
     def reply_window(self, last_inbound_at: datetime | None, now: datetime) -> ReplyWindow:

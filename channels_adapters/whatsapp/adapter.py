@@ -648,7 +648,7 @@ class WhatsAppAdapter(WhatsAppConnect, ChannelAdapter):
             return _texts(receipt_text(message))
         if isinstance(message, Template):
             return _render_template(message)
-        raise TypeError(f"WhatsApp cannot render {type(message).__name__}")
+        return self.unrenderable(message)
 
     def reply_window(self, last_inbound_at: datetime | None, now: datetime) -> ReplyWindow:
         if last_inbound_at is not None and now - last_inbound_at < SERVICE_WINDOW:

@@ -549,13 +549,14 @@ def test_image_with_a_long_caption_puts_the_caption_after_the_photo():
     assert [params(p)["text"] for p in rest] == [long_caption.strip()]
 
 
-def test_other_messages_cannot_be_rendered():
+def test_other_messages_are_not_raised_inside_the_bots_turn():
+    """The rule of every channel (test_what_a_channel_cannot_say_or_read.py): no text, nothing."""
+
     @dataclass(frozen=True)
     class Receipt(OutboundMessage):
         order_id: int
 
-    with pytest.raises(ValueError, match="Receipt"):
-        adapter.render(Receipt(12))
+    assert adapter.render(Receipt(12)) == []
 
 
 # --- Every rendering within Telegram's limits -------------------------------------------------
