@@ -27,16 +27,6 @@ from shops.models import Shop
 
 logger = logging.getLogger(__name__)
 
-__all__ = [
-    "PlatformRefused",
-    "account_context",
-    "built_in_channel",
-    "channel_connect",
-    "channel_disconnect",
-    "webchat_channel",
-    "webhook_url",
-]
-
 
 def webhook_url(account: ChannelAccount) -> str:
     path = registry.adapter_for(account.kind).webhook_path(

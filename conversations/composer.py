@@ -115,7 +115,7 @@ def _message(
         return m.Text(text)
     if template.shop_id != conversation.shop_id or template.channel_id != conversation.channel_id:
         raise ReplyRefused(
-            "This template belongs to another WhatsApp number.", code=PERMANENT_REJECTED
+            "This template belongs to another number of the shop.", code=PERMANENT_REJECTED
         )
     values = tuple(str(value).strip() for value in params)
     if len(values) != template.param_count or not all(values):
