@@ -4,6 +4,7 @@ matches product text by substring (PostgreSQL has no Chinese text search configu
 SQLite and PostgreSQL alike."""
 
 import pytest
+from django.db import connection
 
 from catalog.models import Product
 from catalog.search import search_products
@@ -96,3 +97,19 @@ def test_the_chinese_shop_finds_a_dress_the_shopper_asked_for_in_a_sentence(chin
 
     assert understood.query == "连衣裙"
     assert [product.title for product in found] == ["真丝连衣裙", "棉质衬衫"]
+
+
+@pytest.mark.services
+def test_a_chinese_search_is_served_by_the_trigram_index_on_postgresql(
+    require_postgres, chinese_shop
+):
+    with connection.cursor() as cursor:
+        # Three products are cheaper to scan; forbid that to see whether the index fits.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        # pg_trgm makes trigrams of Han characters too, so LIKE '%…%' can use the index.
+        cursor.execute("SELECT show_trgm('连衣裙')")
+        assert cursor.fetchone()[0]
+
+    plan = search_products(Product.objects.all(), "连衣裙", language="zh-hans").explain()
+
+    assert "catalog_product_search_trgm" in plan
