@@ -20,7 +20,7 @@ from catalog.translations import (
     translations_from_flat,
 )
 from shops.form_fields import MoneyField
-from shops.translations import language_name
+from shops.translations import language_name, unoffered_translations
 
 MAX_OPTION_NAME, MAX_OPTION_VALUE, MAX_TAG = 30, 60, 40
 
@@ -140,9 +140,15 @@ class TranslatedFieldsMixin:
         return data
 
     def _translations(self) -> dict:
+        # Texts in a language the shop no longer offers have no field: kept as they were.
+        stored = translations_from_flat(
+            self.initial, fields=self.translatable, shop_language=self.shop_language.language
+        )
+        kept = unoffered_translations(stored, self.shop_language)
         try:
             return translations_clean(
-                translations_from_flat(
+                kept
+                | translations_from_flat(
                     self.cleaned_data, fields=self.translatable, shop_language=self.shop_language
                 ),
                 fields=self.translatable,

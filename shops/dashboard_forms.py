@@ -17,6 +17,7 @@ from shops.translations import (
     translation_key,
     translation_languages,
     translations_from_flat,
+    unoffered_translations,
 )
 
 
@@ -200,9 +201,8 @@ class ShopProfileForm(forms.Form):
         # offering it again brings them back.
         kept = {
             language: texts
-            for language, texts in (self.shop.translations or {}).items()
-            if language not in translation_languages(self.shop)
-            and language != self.cleaned_data.get("language")
+            for language, texts in unoffered_translations(self.shop.translations, self.shop).items()
+            if language != self.cleaned_data.get("language")
         }
         data["translations"] = kept | translations_from_flat(
             self.cleaned_data, fields=SHOP_FIELDS, shop_language=self.shop

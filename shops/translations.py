@@ -44,6 +44,17 @@ def translation_languages(shop: "Shop | str") -> tuple[str, ...]:
     return offered_languages(shop)
 
 
+def unoffered_translations(translations: dict, shop: Shop) -> dict:
+    """The texts of `translations` in languages `shop` does not offer (any more). A form has no
+    field for them, so it keeps them as they are, for when the language is offered again."""
+    offered = translation_languages(shop)
+    return {
+        language: texts
+        for language, texts in (translations or {}).items()
+        if language not in offered and language != shop.language
+    }
+
+
 def _own_language(shop: "Shop | str") -> str:
     return shop if isinstance(shop, str) else shop.language
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from catalog.services import product_create
 from shops.models import Role, Shop
 from tests.conftest import client_for
+from tests.dashboard.catalog_helpers import edit_rows, make_product, product_form_data
 from tests.dashboard.conftest import member, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +151,27 @@ def test_the_api_refuses_an_unknown_language_naming_it(shop, languages, message)
     assert message in refused.json()["fields"]["languages"][0]
     shop.refresh_from_db()
     assert (shop.name, shop.languages) == ("Maison Rouge", ["en", "fr"])
+
+
+def test_editing_a_product_keeps_its_texts_in_a_language_no_longer_offered(shop):
+    shop.languages = ["zh-hans"]
+    shop.save()
+    product = make_product(shop, translations={"en": {"title": "Wrap dress"}})
+    manager = signed_in(member(shop, Role.MANAGER))
+
+    response = manager.post(
+        f"/dashboard/products/{product.pk}/",
+        product_form_data(
+            title=product.title,
+            **{"title_zh-hans": "裹身连衣裙"},
+            variants=edit_rows(product),
+            initial_count=1,
+        ),
+    )
+
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert product.translations == {
+        "en": {"title": "Wrap dress"},  # no field for it, kept for when English is back
+        "zh-hans": {"title": "裹身连衣裙"},
+    }
