@@ -336,6 +336,12 @@ CHINESE_HUMAN = ("人工", "客服", "真人", "找人", "有人吗")
 CHINESE_ORDER = ("订单在哪", "我的订单", "订单状态", "查订单", "物流", "快递到哪", "包裹", "没收到")
 CHINESE_RETURNS = ("退货", "退款", "换货", "退换")
 CHINESE_DELIVERY = ("发货", "配送", "运费", "邮费", "送货", "几天到", "多久到", "多久能到")
+CHINESE_SIZES = ("尺码表", "尺码", "码数", "尺寸", "什么码", "几码", "多大码")
+# "38码", "M码": a size; "200元以下", "不超过200元": a price ceiling.
+CHINESE_SIZE = re.compile(r"(\d{2}|xxs|xs|s|m|l|xl|xxl)\s*码")
+CHINESE_PRICE_CEILING = re.compile(
+    r"(\d+(?:\.\d{1,2})?)\s*(?:元|块|欧元|美元)?\s*(?:以下|以内)|(?:不超过|低于)\s*(\d+(?:\.\d{1,2})?)"
+)
 CHINESE_BROWSE = ("所有商品", "全部商品", "看看商品", "有什么商品", "卖什么", "逛逛", "目录")
 # A short message that is only one of these (and particles such as 吧 or 啊).
 CHINESE_CART = {"购物车", "我的购物车", "看购物车", "查看购物车"}
@@ -375,7 +381,15 @@ CHINESE_FILLERS = (
 )
 
 
-def _interpret_chinese(normalized: str, understood) -> "Understanding":
+def _chinese_query(text: str, also=()) -> str:
+    """What is left to search for: fillers out, and "的" ("红色的连衣裙") between words, each
+    then matched on its own."""
+    for filler in (*also, *CHINESE_FILLERS, "的"):
+        text = text.replace(filler, " ")
+    return " ".join(w for w in _WORDS.findall(text) if w not in STOPWORDS)
+
+
+def _interpret_chinese(normalized: str, shop: Shop, understood) -> "Understanding":
     compact = "".join(normalized.split())
     short = _CHINESE_PARTICLES.sub("", compact)
     if _has(compact, CHINESE_HUMAN):
@@ -386,6 +400,18 @@ def _interpret_chinese(normalized: str, understood) -> "Understanding":
         return understood(Intent.RETURNS)
     if _has(compact, CHINESE_DELIVERY):
         return understood(Intent.DELIVERY)
+    size = ""
+    if match := CHINESE_SIZE.search(normalized):
+        size = match.group(1).upper()
+        normalized = normalized[: match.start()] + " " + normalized[match.end() :]
+    if _has(compact, CHINESE_SIZES) and not size:
+        about = (*CHINESE_SIZES, "有哪些", "有什么", "什么", "多少")
+        return understood(Intent.SIZES, query=_chinese_query(normalized, about))
+    max_price = None
+    if match := CHINESE_PRICE_CEILING.search(normalized):
+        max_price = _price_minor(match.group(1) or match.group(2), shop)
+        normalized = normalized[: match.start()] + " " + normalized[match.end() :]
+    attributes = Attributes(size=size, max_price=max_price)
     for words, intent in (
         (CHINESE_CART, Intent.CART),
         (CHINESE_NO, Intent.NO),
@@ -397,12 +423,9 @@ def _interpret_chinese(normalized: str, understood) -> "Understanding":
             return understood(intent)
     if _has(compact, CHINESE_BROWSE):
         return understood(Intent.BROWSE)
-    query = normalized
-    for filler in CHINESE_FILLERS:
-        query = query.replace(filler, " ")
-    query = " ".join(w for w in _WORDS.findall(query) if w not in STOPWORDS)
-    if query:
-        return understood(Intent.SEARCH, query=query)
+    query = _chinese_query(normalized)
+    if query or attributes != Attributes():
+        return understood(Intent.SEARCH, query=query, attributes=attributes)
     if _has(compact, tuple(CHINESE_GREETING)):
         return understood(Intent.GREETING)
     return understood(Intent.UNKNOWN)
@@ -530,7 +553,7 @@ def interpret(text: str, *, shop: Shop, language: str, customer=None) -> Underst
     if not words:
         return understood(Intent.UNKNOWN)
     if is_chinese(normalized):
-        return _interpret_chinese(normalized, understood)
+        return _interpret_chinese(normalized, shop, understood)
     if _has(normalized, HUMAN_PHRASES) or (
         set(words) <= HELP_WORDS and set(words) - {"please", "svp", "stp", "pls"}
     ):

@@ -58,6 +58,9 @@ def chinese_shop(make_shop):
         ("你们有没有围巾？", Intent.SEARCH, "围巾"),  # noqa: RUF001
         ("请问有真丝连衣裙吗", Intent.SEARCH, "真丝连衣裙"),
         ("请问有有机棉衬衫吗", Intent.SEARCH, "有机棉衬衫"),
+        ("红色的连衣裙", Intent.SEARCH, "红色 连衣裙"),
+        ("连衣裙有什么尺码", Intent.SIZES, "连衣裙"),
+        ("尺码表", Intent.SIZES, ""),
     ],
 )
 def test_a_chinese_sentence(chinese_shop, text, intent, query):
@@ -65,6 +68,25 @@ def test_a_chinese_sentence(chinese_shop, text, intent, query):
 
     assert understood.intent == intent
     assert understood.query == query
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "size", "max_price"),
+    [
+        ("38码的连衣裙", "连衣裙", "38", None),
+        ("M码衬衫", "衬衫", "M", None),
+        ("200元以下的围巾", "围巾", "", 20000),
+        ("不超过150的连衣裙", "连衣裙", "", 15000),
+    ],
+)
+def test_a_chinese_search_reads_the_size_and_the_price_ceiling(
+    chinese_shop, text, query, size, max_price
+):
+    understood = interpret(text, shop=chinese_shop, language="zh-hans")
+
+    assert understood.intent == Intent.SEARCH
+    assert understood.query == query
+    assert (understood.attributes.size, understood.attributes.max_price) == (size, max_price)
 
 
 def test_chinese_is_recognised_as_the_language_a_message_is_written_in():
