@@ -262,6 +262,19 @@ class ChannelAdapter(ABC):
         """Deliver one rendered payload, with a timeout. Raises TransientSendError,
         RateLimited or PermanentSendError."""
 
+    def preview_bubbles(self, payload: dict) -> list:
+        """How the channel's app shows one rendered payload, for the dashboard's preview
+        (`channels_adapters.preview.Bubble`s; the package's preview.py). Default: the payload."""
+        import json
+
+        from channels_adapters.preview import Bubble
+
+        return [Bubble(form="payload", text=json.dumps(payload, ensure_ascii=False))]
+
+    def preview_notes(self, messages: list[OutboundMessage], payloads: list[dict]) -> list[str]:
+        """Where the channel fell back to a plainer form for `messages`, for the preview."""
+        return []
+
     def unrenderable(self, message: OutboundMessage) -> list[dict]:
         """What `render` returns for a message type the channel has no form for
         (docs/channels.md, "What a channel cannot say or read"): the message's plain text as a

@@ -464,6 +464,16 @@ class MessengerAdapter(MessengerConnect, ChannelAdapter):
     capabilities = Capabilities(reply_window=True)
     rate_per_second = 300.0  # about 300 sends a second per Page (channel-limits.md)
 
+    def preview_bubbles(self, payload: dict) -> list:
+        from channels_adapters.messenger import preview
+
+        return preview.bubbles(payload)
+
+    def preview_notes(self, messages: list[OutboundMessage], payloads: list[dict]) -> list[str]:
+        from channels_adapters.messenger import preview
+
+        return preview.fallback_notes(messages, payloads)
+
     def split(self, body: dict) -> list[RawEvent]:
         if body.get("object") != "page":
             raise WebhookRejected(f"object must be 'page', not {str(body.get('object'))[:40]!r}")

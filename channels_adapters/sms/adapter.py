@@ -152,6 +152,16 @@ class SmsAdapter(SmsConnect, ChannelAdapter):
 
     # --- inbound ------------------------------------------------------------------------------
 
+    def preview_bubbles(self, payload: dict) -> list:
+        from channels_adapters.sms import preview
+
+        return preview.bubbles(payload)
+
+    def preview_notes(self, messages: list[OutboundMessage], payloads: list[dict]) -> list[str]:
+        from channels_adapters.sms import preview
+
+        return preview.fallback_notes(messages, payloads)
+
     def split(self, body: dict) -> list[RawEvent]:
         """A Twilio webhook is one event: an inbound message, keyed by its MessageSid, or a
         status callback, keyed by MessageSid and status (each status of one message counts)."""

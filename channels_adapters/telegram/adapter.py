@@ -229,6 +229,16 @@ class TelegramAdapter(TelegramConnect, ChannelAdapter):
     rate_per_second = float(limits.MESSAGES_PER_SECOND)
     per_recipient_interval = limits.SECONDS_BETWEEN_MESSAGES_PER_CHAT
 
+    def preview_bubbles(self, payload: dict) -> list:
+        from channels_adapters.telegram import preview
+
+        return preview.bubbles(payload)
+
+    def preview_notes(self, messages: list[OutboundMessage], payloads: list[dict]) -> list[str]:
+        from channels_adapters.telegram import preview
+
+        return preview.fallback_notes(messages, payloads)
+
     def split(self, body: dict) -> list[RawEvent]:
         """A webhook delivery is one Update, identified by its update_id."""
         update_id = body.get("update_id") if isinstance(body, dict) else None

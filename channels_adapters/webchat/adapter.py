@@ -128,6 +128,16 @@ class WebChatAdapter(ChannelAdapter):
     # Nothing leaves the server: the limit only stops a runaway bot from flooding the table.
     rate_per_second = 50.0
 
+    def preview_bubbles(self, payload: dict) -> list:
+        from channels_adapters.webchat import preview
+
+        return preview.bubbles(payload)
+
+    def preview_notes(self, messages: list[OutboundMessage], payloads: list[dict]) -> list[str]:
+        from channels_adapters.webchat import preview
+
+        return preview.fallback_notes(messages, payloads)
+
     def webhook_path(self, *, account_id: int, shop_slug: str) -> str:
         # Built in (registry): no webhook, the shop's chat page is where the channel lives.
         return reverse("webchat-page", kwargs={"slug": shop_slug})

@@ -592,6 +592,16 @@ class WhatsAppAdapter(WhatsAppConnect, ChannelAdapter):
     # pair rate limit is answered by waiting instead (ERROR_RULES.retry_after).
     per_recipient_interval = 0.0
 
+    def preview_bubbles(self, payload: dict) -> list:
+        from channels_adapters.whatsapp import preview
+
+        return preview.bubbles(payload)
+
+    def preview_notes(self, messages: list[OutboundMessage], payloads: list[dict]) -> list[str]:
+        from channels_adapters.whatsapp import preview
+
+        return preview.fallback_notes(messages, payloads)
+
     def split(self, body: dict) -> list[RawEvent]:
         if body.get("object") != "whatsapp_business_account":
             raise WebhookRejected(

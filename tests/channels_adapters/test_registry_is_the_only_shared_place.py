@@ -85,33 +85,6 @@ ALLOWED: dict[str, tuple[str, set[str]]] = {
             "return _new_payment(order, provider=Provider.TELEGRAM, kind=PaymentKind.INVOICE)",
         },
     ),
-    "channels_adapters/preview.py": (
-        "the dashboard's channel preview reads each platform's payloads: to become an "
-        "adapter method (preview) next session",
-        {
-            '"messenger": "Messenger",',
-            '"messenger": _notes_messenger,',
-            '"messenger": _read_messenger,',
-            '"sms": "SMS",',
-            '"sms": _notes_sms,',
-            '"sms": _read_sms,',
-            '"telegram": "Telegram",',
-            '"telegram": _notes_telegram,',
-            '"telegram": _read_telegram,',
-            '"webchat": "Web chat",',
-            '"webchat": _notes_webchat,',
-            '"webchat": _read_webchat,',
-            '"whatsapp": "WhatsApp",',
-            '"whatsapp": _notes_whatsapp,',
-            '"whatsapp": _read_whatsapp,',
-            'PREVIEW_KINDS = ("messenger", "telegram", "whatsapp", "sms", "webchat")',
-            'f"No buttons on SMS: numbered menu, the shopper answers with a number ({numbers})."',
-            "f\"No carousel on Telegram: {_plural(count, 'card')} → {_plural(sent, 'message')}\"",
-            "f\"No carousel on WhatsApp: {_plural(count, 'product')} → the first one's photo, \"",
-            'form="MMS" if payload.get("media_url") else "SMS",',
-            'sms = adapter_for("sms")',
-        },
-    ),
     "channels_adapters/models.py": (
         "the web chat's one-per-shop constraints (fixed in migrations) and WhatsApp templates",
         {

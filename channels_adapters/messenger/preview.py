@@ -1,0 +1,83 @@
+"""How Messenger shows the payloads its adapter renders, for the dashboard's channel preview
+(channels_adapters/preview.py): each payload read back into bubbles, and notes on where the
+channel falls back to a plainer form. It reads payloads only, so it cannot drift from what
+is sent."""
+
+from __future__ import annotations
+
+from channels_adapters.messages import Carousel, QuickReplies
+from channels_adapters.preview import Bubble, Choice, of_type, plural, shown_url
+
+
+def _messenger_choice(button: dict) -> Choice:
+    return Choice(button.get("title", ""), url=button.get("url", ""))
+
+
+def bubbles(payload: dict) -> list[Bubble]:
+    message = payload.get("message") or {}
+    quick = [_messenger_choice(q) for q in message.get("quick_replies", ())]
+    attachment = message.get("attachment") or {}
+    template = attachment.get("payload") or {}
+    if attachment.get("type") == "image":
+        bubble = Bubble(form="Image", image_url=shown_url(template.get("url", "")))
+    elif template.get("template_type") == "generic":
+        cards = [
+            Bubble(
+                title=element.get("title", ""),
+                text=element.get("subtitle", ""),
+                image_url=shown_url(element.get("image_url", "")),
+                buttons=[_messenger_choice(b) for b in element.get("buttons", ())],
+            )
+            for element in template.get("elements", ())
+        ]
+        bubble = Bubble(form="Generic template", cards=cards)
+    elif template.get("template_type") == "button":
+        buttons = [_messenger_choice(b) for b in template.get("buttons", ())]
+        bubble = Bubble(form="Button template", text=template.get("text", ""), buttons=buttons)
+    elif template:
+        bubble = Bubble(form=f"{template.get('template_type', '').capitalize()} template")
+    else:
+        bubble = Bubble(form="Text", text=message.get("text", ""))
+    bubble.quick_replies = quick
+    return [bubble]
+
+
+def fallback_notes(messages, payloads) -> list[str]:
+    from channels_adapters.messenger import adapter as messenger
+
+    notes = []
+    for question in of_type(messages, QuickReplies):
+        count = len(question.options)
+        if count > messenger.QUICK_REPLIES_MAX or any(o.url for o in question.options):
+            notes.append(
+                f"{plural(count, 'choice')} → button templates of {messenger.BUTTONS_MAX} "
+                f"(quick replies hold {messenger.QUICK_REPLIES_MAX}, and no links)."
+            )
+        elif count:
+            notes.append(f"{plural(count, 'choice')} → quick replies under the question.")
+    options = [o for q in of_type(messages, QuickReplies) for o in q.options]
+    if any(len(o.title.strip()) > messenger.QUICK_REPLY_TITLE_MAX for o in options):
+        notes.append(f"Choice titles cut to {messenger.QUICK_REPLY_TITLE_MAX} characters.")
+    for carousel in of_type(messages, Carousel):
+        count = len(carousel.cards)
+        templates = -(-count // messenger.ELEMENTS_MAX)
+        if count > messenger.ELEMENTS_MAX:
+            notes.append(
+                f"{plural(count, 'card')} → {templates} carousels of {messenger.ELEMENTS_MAX}."
+            )
+        elif count > 1:
+            notes.append(f"{count} cards → one carousel, swiped sideways.")
+        if carousel.more is not None and not carousel.more.url:
+            notes.append("“More” rides as a quick reply under the last cards.")
+        long_text = [
+            card
+            for card in carousel.cards
+            if len(" · ".join(p for p in (card.price, card.subtitle) if p))
+            > messenger.ELEMENT_SUBTITLE_MAX
+        ]
+        if long_text:
+            notes.append(
+                f"Card text (price · description) cut to {messenger.ELEMENT_SUBTITLE_MAX} "
+                "characters."
+            )
+    return notes
