@@ -166,11 +166,11 @@ PHRASES = {
     "pay_button": pgettext_lazy("pay_button", "Pay {total}"),
     # The delivery option is chosen on the payment page, which adds its cost.
     "pay_link_plus_delivery": pgettext_lazy(
-        "pay_link",
+        "pay_link_plus_delivery",
         "Order #{number}: {total} plus delivery, which you choose on the secure payment page "
         "(the items are kept for you for {minutes} minutes):",
     ),
-    "pay_button_plain": pgettext_lazy("pay_button", "Pay securely"),
+    "pay_button_plain": pgettext_lazy("pay_button_plain", "Pay securely"),
     "payment_action": pgettext_lazy(
         "payment_action",
         "Your bank asks you to confirm the payment of order #{number}:",
