@@ -26,9 +26,11 @@ class ChannelFilter(ShopFilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The schema lists the kinds known at import; a request checks the registry as it is.
-        # (A new dict: the filters' `extra` is shared with the class's.)
+        # (A new dict: the filters' `extra` is shared with the class's; and the form field,
+        # once built, is copied with the filter, so it is built again from these choices.)
         kind = self.filters["kind"]
         kind.extra = {**kind.extra, "choices": registry.choices()}
+        kind.__dict__.pop("_field", None)
 
 
 class ChannelViewSet(ShopScopedViewSet):
