@@ -13,6 +13,7 @@ python-telegram-bot.
 from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
+from importlib.util import find_spec
 
 from channels_adapters.base import ChannelAdapter
 
@@ -36,6 +37,8 @@ CHANNELS: tuple[Channel, ...] = (
     Channel("whatsapp", "channels_adapters.whatsapp.WhatsAppAdapter", "WhatsApp"),
     Channel("sms", "channels_adapters.sms.SmsAdapter", "SMS"),
     Channel("webchat", "channels_adapters.webchat.WebChatAdapter", "Web chat", built_in=True),
+    Channel("wechat", "channels_adapters.wechat.WeChatAdapter", "WeChat"),
+    Channel("instagram", "channels_adapters.instagram.InstagramAdapter", "Instagram"),
 )
 
 _BY_KIND = {channel.kind: channel for channel in CHANNELS}
@@ -85,3 +88,15 @@ def kinds_with(capability: str) -> tuple[str, ...]:
 def adapter_for(kind: str) -> ChannelAdapter:
     module_name, _, class_name = _BY_KIND[kind].adapter.rpartition(".")
     return getattr(import_module(module_name), class_name)()
+
+
+def webhook_urlconfs() -> list[tuple[str, str]]:
+    """(kind, module) of the channels whose package has its own webhook routes (a `urls`
+    module), mounted under /webhooks/<kind>/ by channels_adapters.urls. Finds the modules
+    without importing them (nor their platform's library) until Django loads the URLconf."""
+    found = []
+    for channel in CHANNELS:
+        package = channel.adapter.rpartition(".")[0]
+        if find_spec(f"{package}.urls") is not None:
+            found.append((channel.kind, f"{package}.urls"))
+    return found

@@ -34,11 +34,11 @@ logger = logging.getLogger(__name__)
 OK = b'{"ok":true}'
 
 
-def _read_body(request) -> bytes | None:
+def read_body(request) -> bytes | None:
     return body_within(request, settings.SOUK_WEBHOOK_MAX_BYTES)
 
 
-def _too_large() -> HttpResponse:
+def too_large() -> HttpResponse:
     return JsonResponse({"error": "payload_too_large"}, status=413)
 
 
@@ -63,7 +63,7 @@ def _json(body: bytes) -> dict:
 DATABASE_DOWN_RETRY_AFTER = 5
 
 
-def _answers_503_while_database_down(view):
+def answers_503_while_database_down(view):
     """The database unreachable (stopped, restarting, connections refused): answer 503 at once,
     without touching it again (Django's 500 path and its logging of the traceback add nothing
     here), so the platform redelivers soon instead of timing out on us. Nothing was stored:
@@ -97,12 +97,12 @@ def _meta_handshake(request) -> HttpResponse:
     return HttpResponseForbidden("verification failed")
 
 
-def _meta_webhook(request, kind: str) -> HttpResponse:
+def meta_webhook(request, kind: str) -> HttpResponse:
     if request.method == "GET":
         return _meta_handshake(request)
-    body = _read_body(request)
+    body = read_body(request)
     if body is None:
-        return _too_large()
+        return too_large()
     signature = header(request.headers, "X-Hub-Signature-256")
     if not meta_signature_valid(
         raw_body=body, header_value=signature, app_secret=settings.META_APP_SECRET
@@ -121,25 +121,25 @@ def _meta_webhook(request, kind: str) -> HttpResponse:
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-@_answers_503_while_database_down
+@answers_503_while_database_down
 def messenger_webhook(request):
-    return _meta_webhook(request, "messenger")
+    return meta_webhook(request, "messenger")
 
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-@_answers_503_while_database_down
+@answers_503_while_database_down
 def whatsapp_webhook(request):
-    return _meta_webhook(request, "whatsapp")
+    return meta_webhook(request, "whatsapp")
 
 
 @csrf_exempt
 @require_POST
-@_answers_503_while_database_down
+@answers_503_while_database_down
 def telegram_webhook(request, channel_id: int):
-    body = _read_body(request)
+    body = read_body(request)
     if body is None:
-        return _too_large()
+        return too_large()
     route = intake.channel_route(kind="telegram", channel_id=channel_id)
     if route is None:
         logger.warning("telegram webhook for unknown channel %s dropped", channel_id)
@@ -174,10 +174,10 @@ EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 @csrf_exempt
 @require_POST
-@_answers_503_while_database_down
+@answers_503_while_database_down
 def sms_webhook(request, channel_id: int):
-    if _read_body(request) is None:  # the size limit; Django parses the form from the body
-        return _too_large()
+    if read_body(request) is None:  # the size limit; Django parses the form from the body
+        return too_large()
     # From the process's cache (account_cache.py): no query for a number seen recently.
     account = account_cache.channel_account(channel_id)
     if account is None or account.kind != "sms" or account.status == ChannelStatus.DISABLED:

@@ -25,7 +25,7 @@ from channels_adapters.base import (
     SendResult,
     span,
 )
-from channels_adapters.instagram.connect import Connected, instagram_connect
+from channels_adapters.instagram.connect import Connected, InstagramConnect, instagram_connect
 from channels_adapters.instagram.errors import ERROR_RULES
 from channels_adapters.instagram.render import instagram_render
 from channels_adapters.instagram.webhook import instagram_parse, instagram_split
@@ -40,7 +40,7 @@ HUMAN_AGENT_WINDOW = timedelta(days=7)
 MESSAGE_TAGS = {TAG_HUMAN_AGENT: "HUMAN_AGENT"}
 
 
-class InstagramAdapter(ChannelAdapter):
+class InstagramAdapter(InstagramConnect, ChannelAdapter):
     kind = "instagram"
     capabilities = Capabilities(
         reply_window=True, location_sharing=False, native_invoice=False, numbered_menus=False
@@ -56,7 +56,8 @@ class InstagramAdapter(ChannelAdapter):
         return instagram_parse(payload)
 
     def render(self, message: OutboundMessage) -> list[dict]:
-        return instagram_render(message)
+        payloads = instagram_render(message)
+        return self.unrenderable(message) if payloads is None else payloads
 
     def connect(self, credentials: dict, *, language: str = "en") -> Connected:
         return instagram_connect(credentials, language=language)

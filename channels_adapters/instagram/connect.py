@@ -10,16 +10,27 @@ channels. Nothing is stored here; the caller stores the account with what `Conne
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import pgettext
 
 from channels_adapters import meta
 from channels_adapters import payload as read
+from channels_adapters.base import (
+    AccountContext,
+    ConnectField,
+    ConnectGuide,
+    Connection,
+    PlatformRefused,
+    SendError,
+    ShopContext,
+)
 from channels_adapters.instagram.errors import ERROR_RULES
 from channels_adapters.text import label
 
@@ -29,6 +40,9 @@ QUESTION_MAX = 80
 # Instagram locales for the languages Souk speaks: a shopper whose app is in one of them sees
 # the questions in it; everyone else sees the shop's language ("default").
 LOCALES = {"en": ("en_US", "en_GB"), "fr": ("fr_FR", "fr_CA")}
+WEBHOOK_URL_NAME = "webhook-instagram"
+# Instagram usernames: letters, digits, periods and underscores, at most 30.
+USERNAME = re.compile(r"^@([A-Za-z0-9._]{1,30})$")
 
 
 @dataclass(frozen=True)
@@ -122,3 +136,77 @@ def instagram_connect(credentials: Mapping, *, language: str = "en") -> Connecte
     connected = instagram_check(credentials)
     instagram_set_ice_breakers(connected.credentials["access_token"], language=language)
     return connected
+
+
+class InstagramConnect:
+    """The adapter's connect steps (base.ChannelAdapter): what the API and the dashboard ask,
+    `instagram_check` before storing, the ice breakers after."""
+
+    connect_fields = (
+        ConnectField(
+            "access_token",
+            "Page access token",
+            "The token of the Facebook Page linked to your Instagram professional account "
+            "(starts with EAA…); it is stored encrypted.",
+        ),
+        ConnectField(
+            "external_id",
+            "Instagram account ID",
+            "Optional: digits, such as 17841400000000000. Souk finds it from the token; when "
+            "given, it must be the account linked to that Page.",
+            secret=False,
+            required=False,
+        ),
+    )
+    connect_guide = ConnectGuide(
+        title="Connect an Instagram professional account",
+        steps=(
+            "Link your Instagram professional account to a Facebook Page (Instagram → "
+            "Settings → Business tools → Connect a Facebook Page).",
+            "In Instagram → Settings → Messages and story replies → Message controls, allow "
+            "access to messages (Connected tools).",
+            "In Meta for Developers, the Souk app → Messenger → Instagram settings → Access "
+            "tokens: pick the Page, “Generate token”, and paste it below.",
+        ),
+        webhook_help=(
+            "Messages reach Souk through its Meta app: the app's Instagram webhook (this URL) "
+            "is set once by whoever runs Souk, subscribed to messages and messaging_postbacks."
+        ),
+        connected_note="Shoppers who write to the account now get answers; its ice breakers "
+        "are set.",
+    )
+
+    def connect_check(
+        self, *, credentials: Mapping[str, str], external_id: str, name: str, shop: ShopContext
+    ) -> Connection:
+        try:
+            connected = instagram_check(credentials)
+        except SendError as exc:
+            raise PlatformRefused(f"Instagram refused the token: {exc}") from exc
+        if external_id and external_id != connected.external_id:
+            raise ValidationError(
+                {
+                    "external_id": "This token's Page is linked to another Instagram account "
+                    f"({connected.name})."
+                }
+            )
+        # The name stays "@username": chat_link reads the username from it.
+        return Connection(
+            external_id=connected.external_id,
+            name=connected.name,
+            credentials=connected.credentials,
+        )
+
+    def connect_setup(self, account: AccountContext, *, shop: ShopContext, secret: str) -> None:
+        try:
+            instagram_set_ice_breakers(account.credentials["access_token"], language=shop.language)
+        except SendError as exc:
+            raise PlatformRefused(f"Instagram refused the ice breakers: {exc}") from exc
+
+    def webhook_path(self, *, account_id: int, shop_slug: str) -> str:
+        return reverse(WEBHOOK_URL_NAME)
+
+    def chat_link(self, account: AccountContext, *, shop_slug: str, name: str) -> str:
+        # Connecting names the account "@<username>" (connect_check above).
+        match = USERNAME.match(name)
+        return f"https://ig.me/m/{match.group(1)}" if match else ""

@@ -208,8 +208,9 @@ def _render_image(image: Image) -> list[dict]:
     return payloads + _text(image.caption)
 
 
-def instagram_render(message: OutboundMessage) -> list[dict]:
-    """The Send API payloads (without `recipient`) that say `message` on Instagram."""
+def instagram_render(message: OutboundMessage) -> list[dict] | None:
+    """The Send API payloads (without `recipient`) that say `message` on Instagram; None for a
+    type Instagram has no form for (an invoice…), which the adapter says as its plain text."""
     if isinstance(message, Text):
         return _text(message.text)
     if isinstance(message, QuickReplies):
@@ -222,4 +223,4 @@ def instagram_render(message: OutboundMessage) -> list[dict]:
         return _text(receipt_text(message))
     if isinstance(message, Template):
         return _text(message.text)
-    raise TypeError(f"Instagram cannot render {type(message).__name__}")
+    return None

@@ -70,6 +70,7 @@ from channels_adapters.text import (
     utf8_bytes,
 )
 from channels_adapters.wechat import api
+from channels_adapters.wechat.connect import WeChatConnect
 from channels_adapters.wechat.limits import (
     MENU_HEAD_MAX_BYTES,
     MENU_ITEM_CONTENT_MAX_BYTES,
@@ -286,7 +287,7 @@ def event_id(fields: dict) -> str:
     return f"{sender}:{created}:{event}"
 
 
-class WeChatAdapter(ChannelAdapter):
+class WeChatAdapter(WeChatConnect, ChannelAdapter):
     kind = "wechat"
     # msgmenu instead of numbered lines; the shopper can send a location from the "+" panel.
     capabilities = Capabilities(reply_window=True, location_sharing=True)
@@ -326,7 +327,7 @@ class WeChatAdapter(ChannelAdapter):
             return _text(receipt_text(message))
         if isinstance(message, Template):
             return _text(message.text)  # WeChat has no templates inside the window: say it
-        raise TypeError(f"WeChat cannot render {type(message).__name__}")
+        return self.unrenderable(message)
 
     def send(self, account: AccountContext, recipient: str, payload: dict) -> SendResult:
         answer = api.call(

@@ -14,8 +14,19 @@ import re
 from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext, pgettext_lazy
 
+from channels_adapters.base import (
+    AccountContext,
+    ConnectField,
+    ConnectGuide,
+    Connection,
+    PlatformRefused,
+    SendError,
+    ShopContext,
+)
 from channels_adapters.messages import Button
 from channels_adapters.text import label, truncate, utf8_bytes
 from channels_adapters.wechat import api
@@ -34,6 +45,7 @@ FORMATS = {
     "token": re.compile(r"^[A-Za-z0-9]{3,32}$"),
     "encoding_aes_key": re.compile(r"^[A-Za-z0-9]{43}$"),
 }
+WEBHOOK_URL_NAME = "webhook-wechat"
 
 
 def default_menu() -> list[Button]:
@@ -96,3 +108,61 @@ def connect(credentials: Mapping[str, object], *, menu: Sequence[Button] = ()) -
     values = connect_check(credentials)
     connect_setup(values, menu=menu)
     return values
+
+
+class WeChatConnect:
+    """The adapter's connect steps (base.ChannelAdapter): what the API and the dashboard ask,
+    `connect_check` before storing (the AppSecret proved with WeChat), the menu after; the
+    server URL carries the account's id, WeChat having one server URL per account."""
+
+    connect_fields = (
+        ConnectField("app_id", "AppID", "“wx” and 16 hexadecimal digits.", secret=False),
+        ConnectField("app_secret", "AppSecret", "32 hexadecimal digits; stored encrypted."),
+        ConnectField(
+            "token",
+            "Server token",
+            "3 to 32 letters or digits, the Token you enter in the server configuration.",
+        ),
+        ConnectField(
+            "encoding_aes_key",
+            "EncodingAESKey",
+            "43 letters or digits, from the server configuration (“Randomly generate”).",
+        ),
+    )
+    connect_guide = ConnectGuide(
+        title="Connect a WeChat Official Account",
+        steps=(
+            "In the Official Accounts Platform (mp.weixin.qq.com) → Settings and Development → "
+            "Basic Configuration: copy the AppID and reset or copy the AppSecret.",
+            "On the same page, add Souk's server addresses to the IP whitelist.",
+            "Choose a server token (letters and digits) and generate an EncodingAESKey; paste "
+            "both below with the AppID and AppSecret.",
+        ),
+        webhook_help=(
+            "Then, in Server Configuration, enter this URL with the same token and "
+            "EncodingAESKey, choose Safe mode and enable it: WeChat checks the URL at once."
+        ),
+    )
+
+    def connect_check(
+        self, *, credentials: Mapping[str, str], external_id: str, name: str, shop: ShopContext
+    ) -> Connection:
+        try:
+            values = connect_check(credentials)
+        except SendError as exc:
+            raise PlatformRefused(f"WeChat refused the AppID or AppSecret: {exc}") from exc
+        return Connection(external_id=values["app_id"], name=name or shop.name, credentials=values)
+
+    def connect_setup(self, account: AccountContext, *, shop: ShopContext, secret: str) -> None:
+        with translation.override(shop.language):
+            menu = default_menu()
+        try:
+            connect_setup(account.credentials, menu=menu)
+        except SendError as exc:
+            raise PlatformRefused(f"WeChat refused the account's menu: {exc}") from exc
+
+    def webhook_path(self, *, account_id: int, shop_slug: str) -> str:
+        return reverse(WEBHOOK_URL_NAME, kwargs={"channel_id": account_id})
+
+    # chat_link: none. WeChat documents no link that opens a conversation with an Official
+    # Account from a browser (weixin:// links are not public); the base's "" stands.

@@ -2,7 +2,6 @@
 for Instagram (checked here independently of the adapter's constants), the ladder when the rich
 form cannot hold a message, and any catalog fitting."""
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -291,12 +290,14 @@ def test_a_receipt_is_text_since_instagram_has_no_receipt_template():
     ]
 
 
-def test_a_template_is_its_text_and_an_invoice_is_not_for_instagram():
+def test_a_template_is_its_text_and_an_invoice_its_words_on_instagram():
     assert texts(adapter.render(Template("order_update", "fr", ("1001",), "Commande 1001"))) == [
         "Commande 1001"
     ]
-    with pytest.raises(TypeError):
-        adapter.render(Invoice("t", "d", "p", "EUR", (("Robe", 4990),)))
+    # Instagram has no invoice: its title and description, never an exception in the bot's turn.
+    assert texts(
+        adapter.render(Invoice("Commande 1001", "Robe", "p", "EUR", (("Robe", 4990),)))
+    ) == ["Commande 1001\nRobe"]
 
 
 # --- Any catalog fits ----------------------------------------------------------------------------
