@@ -32,6 +32,9 @@ BENCHMARKS: dict[str, str] = {
     "product_list": "bench.product_list",
     "checkout": "bench.checkout",
     "inbox_overview": "bench.inbox_overview",
+    # Real servers on PostgreSQL and Redis (docs/deploy.md "Scale-out").
+    "scale_out": "bench.scale_out",
+    "pg_capacity": "bench.pg_capacity",
 }
 
 _active = False  # environment() is entered once per process; nested entries reuse it

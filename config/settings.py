@@ -200,6 +200,18 @@ CELERY_TASK_ROUTES = {
     # where shoppers wait for replies.
     "shops.tasks.webhook_*": {"queue": "default"},
 }
+# A cell (the web processes and workers serving one group of shops, to which the load balancer
+# routes those shops' webhooks by their URL) keeps queues of its own on a shared broker:
+# SOUK_QUEUE_SUFFIX=".a" names them intake.a, send.a... (docs/deploy.md "Scale-out"). Empty, the
+# default: one set of queues for every shop.
+SOUK_QUEUE_SUFFIX = env.str("SOUK_QUEUE_SUFFIX", default="")
+if SOUK_QUEUE_SUFFIX:
+    CELERY_TASK_DEFAULT_QUEUE += SOUK_QUEUE_SUFFIX
+    CELERY_TASK_QUEUES = [Queue(queue.name + SOUK_QUEUE_SUFFIX) for queue in CELERY_TASK_QUEUES]
+    CELERY_TASK_ROUTES = {
+        tasks: {"queue": route["queue"] + SOUK_QUEUE_SUFFIX}
+        for tasks, route in CELERY_TASK_ROUTES.items()
+    }
 # The sweepers recover whatever lost its task (broker down, worker killed): they run every
 # few seconds and pick work by its own time, so it is picked up within 30 s of the fault
 # ending (docs/deploy.md "Periodic tasks"). A run finding nothing costs one indexed query.
