@@ -11,7 +11,7 @@ becomes as few platform messages as it can:
   options, id ≤ 64 bytes = our payload, label ≤ 128 bytes); a tapped option comes back as a
   text carrying `bizmsgmenuid`. More than 10 options: one more `msgmenu` per 10. A question
   longer than the head sends its beginning as text first. Options that open a page are not
-  menu items: they follow as a text of "label: URL" lines. No option: plain text.
+  menu items: they follow as a text of their labels, each above its URL. No option: plain text.
 - Carousel: a single card is a `news` link card (title ≤ 128, price · subtitle ≤ 512 bytes,
   image, its page or its picture as the link), then its buttons as a `msgmenu`. Several cards
   are one `msgmenu` whose options are the cards (title · price → the card's payload) plus
@@ -140,7 +140,9 @@ def _menus(head: str, items: Sequence[dict]) -> list[dict]:
 
 
 def _links(buttons: Sequence[Button]) -> list[dict]:
-    lines = [f"{one_line(b.title)}: {b.url}" if b.title.strip() else b.url for b in buttons]
+    # The label on its own line above its URL: no colon, whose typography differs by language
+    # (French puts a non-breaking space before it), and rendering knows no language.
+    lines = [f"{one_line(b.title)}\n{b.url}" if b.title.strip() else b.url for b in buttons]
     return _text("\n".join(lines)) if lines else []
 
 

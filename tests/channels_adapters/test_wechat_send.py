@@ -191,7 +191,7 @@ def test_a_button_that_opens_a_page_is_a_link_never_a_menu_option():
     menu, links = adapter.render(Carousel((card,), more=more))
     assert menu["msgmenu"]["list"] == [{"id": "q:7:1", "content": "加入购物车"}]
     assert menu["msgmenu"]["head_content"] == "衬衫\n¥99.00"
-    assert links["text"]["content"] == "全部商品: https://shop.example/all"
+    assert links["text"]["content"] == "全部商品\nhttps://shop.example/all"
 
 
 def test_a_long_chinese_title_is_cut_on_bytes_with_an_ellipsis():
