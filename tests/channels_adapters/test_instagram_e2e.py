@@ -14,7 +14,9 @@ from catalog.services import category_create, product_create
 from channels_adapters.models import ChannelAccount, InboundEvent
 from orders.models import Order, ShippingRate
 from orders.transitions import PaymentStatus
+from shops.models import Role
 from tests.conftest import client_for
+from tests.dashboard.conftest import member, signed_in
 from tests.fakes.conftest_plugin import fake_graph  # noqa: F401
 from tests.fakes.graph import hub_signature
 
@@ -237,3 +239,33 @@ def test_a_shopper_buys_on_instagram_and_pays_on_the_page_the_link_opens(
     order = Order.objects.get()
     assert (order.payment_status, order.total) == (PaymentStatus.PAID, 8990 + 490)
     assert [(line.sku, line.quantity) for line in order.lines.all()] == [("ROBE-R-38", 1)]
+
+
+@pytest.fixture
+def manager_client(shop):
+    return signed_in(member(shop, Role.MANAGER))
+
+
+def test_the_dashboard_connects_an_instagram_account_with_its_form(
+    manager_client,
+    shop,
+    settings,
+    fake_graph,  # noqa: F811
+):
+    settings.META_GRAPH_URL = fake_graph.url
+    page = manager_client.get("/dashboard/channels/connect/instagram/").content.decode()
+    assert 'type="password" name="access_token"' in page
+
+    refused = manager_client.post(
+        "/dashboard/channels/connect/instagram/", {"access_token": fake_graph.access_token}
+    )
+    assert refused.status_code == 200
+    assert "no Instagram professional account" in refused.content.decode()
+
+    done = manager_client.post(
+        "/dashboard/channels/connect/instagram/", {"access_token": fake_graph.instagram_token}
+    )
+    assert done.status_code == 302
+    account = ChannelAccount.objects.get(shop=shop, kind="instagram")
+    assert account.external_id == fake_graph.instagram_account_id
+    assert account.name == f"@{fake_graph.instagram_username}"

@@ -14,7 +14,9 @@ from catalog.services import category_create, product_create
 from channels_adapters.models import ChannelAccount, InboundEvent, OutboundMessage
 from orders.models import Order, ShippingRate
 from orders.transitions import PaymentStatus
+from shops.models import Role
 from tests.conftest import client_for
+from tests.dashboard.conftest import member, signed_in
 from tests.fakes.wechat import FakeWeChat
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -218,3 +220,35 @@ def test_a_shopper_buys_on_wechat_and_pays_on_the_page_the_link_opens(
     order = Order.objects.get()
     assert (order.payment_status, order.total) == (PaymentStatus.PAID, 8990 + 490)
     assert [(line.sku, line.quantity) for line in order.lines.all()] == [("ROBE-R-38", 1)]
+
+
+@pytest.fixture
+def manager_client(shop):
+    return signed_in(member(shop, Role.MANAGER))
+
+
+def test_the_dashboard_connects_a_wechat_account_with_its_form(
+    manager_client, shop, settings, fake_wechat
+):
+    settings.WECHAT_API_URL = fake_wechat.url
+    settings.SOUK_PUBLIC_URL = PUBLIC_URL
+    assert 'href="/dashboard/channels/connect/wechat/"' in (
+        manager_client.get("/dashboard/channels/").content.decode()
+    )
+    page = manager_client.get("/dashboard/channels/connect/wechat/").content.decode()
+    assert 'name="app_id"' in page
+    assert 'type="password" name="app_secret"' in page
+
+    refused = manager_client.post(
+        "/dashboard/channels/connect/wechat/", {**credentials(fake_wechat), "app_id": "wx12"}
+    )
+    assert refused.status_code == 200
+    assert "16 hexadecimal digits" in refused.content.decode()
+    assert fake_wechat.app_secret not in refused.content.decode()  # never rendered back
+
+    done = manager_client.post("/dashboard/channels/connect/wechat/", credentials(fake_wechat))
+    assert done.status_code == 302
+    account = ChannelAccount.objects.get(shop=shop, kind="wechat")
+    assert account.external_id == fake_wechat.app_id
+    shown = manager_client.get("/dashboard/channels/").content.decode()
+    assert f"{PUBLIC_URL}/webhooks/wechat/{account.pk}/" in shown
