@@ -49,6 +49,16 @@ class InstagramAdapter(InstagramConnect, ChannelAdapter):
     # (Messenger Platform rate limits, "Messenger API for Instagram").
     rate_per_second = 300.0
 
+    def preview_bubbles(self, payload: dict) -> list:
+        from channels_adapters.instagram import preview
+
+        return preview.bubbles(payload)
+
+    def preview_notes(self, messages: list[OutboundMessage], payloads: list[dict]) -> list[str]:
+        from channels_adapters.instagram import preview
+
+        return preview.fallback_notes(messages, payloads)
+
     def split(self, body: dict) -> list[RawEvent]:
         return instagram_split(body)
 

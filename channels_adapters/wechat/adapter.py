@@ -294,6 +294,16 @@ class WeChatAdapter(WeChatConnect, ChannelAdapter):
     # msgmenu instead of numbered lines; the shopper can send a location from the "+" panel.
     capabilities = Capabilities(reply_window=True, location_sharing=True)
 
+    def preview_bubbles(self, payload: dict) -> list:
+        from channels_adapters.wechat import preview
+
+        return preview.bubbles(payload)
+
+    def preview_notes(self, messages: list[OutboundMessage], payloads: list[dict]) -> list[str]:
+        from channels_adapters.wechat import preview
+
+        return preview.fallback_notes(messages, payloads)
+
     def split(self, body: dict) -> list[RawEvent]:
         """One push is one event: `body` is its XML fields (webhook.py reads and checks them)."""
         try:
