@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext
+
 from channels_adapters import meta
 from channels_adapters.base import (
     TAG_HUMAN_AGENT,
@@ -76,8 +78,10 @@ class InstagramAdapter(InstagramConnect, ChannelAdapter):
         if last_inbound_at is None:
             return ReplyWindow(
                 open=False,
-                explanation="Instagram: the shopper has not written yet, and Instagram lets a "
-                "business answer only people who wrote to it.",
+                explanation=gettext(
+                    "Instagram: the shopper has not written yet, and Instagram lets a business "
+                    "answer only people who wrote to it."
+                ),
             )
         quiet = now - last_inbound_at
         if quiet < STANDARD_WINDOW:
@@ -85,8 +89,8 @@ class InstagramAdapter(InstagramConnect, ChannelAdapter):
             return ReplyWindow(
                 open=True,
                 closes_at=closes_at,
-                explanation="Instagram: within the 24-hour window "
-                f"(it closes in {span(closes_at - now)}).",
+                explanation=gettext("Instagram: within the 24-hour window (it closes in %(left)s).")
+                % {"left": span(closes_at - now)},
             )
         closes_at = last_inbound_at + HUMAN_AGENT_WINDOW
         if quiet < HUMAN_AGENT_WINDOW:
@@ -94,15 +98,20 @@ class InstagramAdapter(InstagramConnect, ChannelAdapter):
                 open=True,
                 tag=TAG_HUMAN_AGENT,
                 closes_at=closes_at,
-                explanation=f"Instagram: the 24-hour window closed {span(quiet - STANDARD_WINDOW)}"
-                " ago; your reply is sent with the HUMAN_AGENT tag, allowed for 7 days after "
-                "the shopper's last message.",
+                explanation=gettext(
+                    "Instagram: the 24-hour window closed %(ago)s ago; your reply is sent with "
+                    "the HUMAN_AGENT tag, allowed for 7 days after the shopper's last message."
+                )
+                % {"ago": span(quiet - STANDARD_WINDOW)},
             )
         return ReplyWindow(
             open=False,
             closes_at=closes_at,
-            explanation=f"Instagram: the shopper last wrote {span(quiet)} ago; after 7 days "
-            "Instagram allows no reply until they write again.",
+            explanation=gettext(
+                "Instagram: the shopper last wrote %(ago)s ago; after 7 days Instagram allows "
+                "no reply until they write again."
+            )
+            % {"ago": span(quiet)},
         )
 
     def tagged(self, payloads: list[dict], tag: str) -> list[dict]:

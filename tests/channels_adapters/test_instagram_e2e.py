@@ -269,3 +269,17 @@ def test_the_dashboard_connects_an_instagram_account_with_its_form(
     account = ChannelAccount.objects.get(shop=shop, kind="instagram")
     assert account.external_id == fake_graph.instagram_account_id
     assert account.name == f"@{fake_graph.instagram_username}"
+
+
+def test_the_reply_window_is_explained_in_the_agents_language():
+    from datetime import UTC, datetime, timedelta
+
+    from django.utils import translation
+
+    from channels_adapters.registry import adapter_for
+
+    now = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    with translation.override("fr"):
+        window = adapter_for("instagram").reply_window(now - timedelta(hours=2), now)
+    assert window.open
+    assert window.explanation.startswith("Instagram\u00a0: dans la fenêtre de 24 heures")
