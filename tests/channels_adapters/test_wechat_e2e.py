@@ -18,6 +18,7 @@ from shops.models import Role
 from tests.conftest import client_for
 from tests.dashboard.conftest import member, signed_in
 from tests.fakes.wechat import FakeWeChat
+from tests.shops.test_crypto import raw_credentials
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -114,6 +115,8 @@ def test_connecting_stores_the_credentials_encrypted_and_sets_the_menu(
     account = ChannelAccount.objects.get(pk=wechat_channel["id"])
     assert account.external_id == fake_wechat.app_id
     assert account.credentials["encoding_aes_key"] == fake_wechat.encoding_aes_key
+    stored = raw_credentials(account.pk)  # encrypted at rest, as every channel's
+    assert fake_wechat.app_secret not in stored and fake_wechat.encoding_aes_key not in stored
     shown = json.dumps(wechat_channel)
     for secret in (fake_wechat.app_secret, fake_wechat.token, fake_wechat.encoding_aes_key):
         assert secret not in shown
