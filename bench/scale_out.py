@@ -333,16 +333,18 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
 
 
 def _slow_down(fake, seconds: float) -> None:
-    """Each answer of the fake held back `seconds` (its server answers each connection in a
-    thread of its own, so calls wait side by side, as on a real platform)."""
-    handle = fake.handle
+    """Each answer of the fake held back `seconds`, calls waiting side by side (its server
+    answers each connection in a thread of its own), as on a real platform. Around the
+    dispatch, not `handle`: the fake runs `handle` under its lock, which would make the calls
+    wait one after another and cap every worker together at 1 / `seconds` calls a second."""
+    dispatch = fake._dispatch
 
     def slow(request):
-        response = handle(request)
+        response = dispatch(request)
         time.sleep(seconds)
         return response
 
-    fake.handle = slow
+    fake._dispatch = slow
 
 
 def _start_web(services, env, group: int, port: int, workers: int) -> None:
