@@ -1,9 +1,8 @@
-"""Instagram Direct (Messenger API for Instagram). Not yet in the registry. Wiring it: its line
-in `registry.CHANNELS`; the `instagram` webhook object (signature checked on the raw body with
-`signatures.meta_signature_valid`) through `instagram_split`, whose events carry the Instagram
-account id as `account_id`; connecting with `instagram_check` (before storing: ValidationError
-for what the brand gave, SendError for Graph's refusal, to report as the platform's reason) and
-`instagram_set_ice_breakers` (after storing), or `instagram_connect` for both."""
+"""Instagram Direct (Messenger API for Instagram), registered as `instagram`: views.py serves
+the `instagram` webhook object (signature checked on the raw body by the shared Meta webhook,
+events routed by the Instagram account id that `instagram_split` puts in `account_id`); the
+adapter connects with `instagram_check` before storing and `instagram_set_ice_breakers` after
+(connect.py; `instagram_connect` does both)."""
 
 from channels_adapters.instagram.adapter import InstagramAdapter
 from channels_adapters.instagram.connect import (

@@ -1,8 +1,8 @@
 """WeChat Official Accounts: signed (plain or AES) XML pushes in, the customer-service message
 API out, one access token per account shared by every worker.
 
-Not yet in the registry: the later wiring calls `webhook` from the view, `connect` from the
-channel setup, and registers `WeChatAdapter` (docs/channels.md, "WeChat").
+Registered as `wechat`: views.py serves each account's server URL through `webhook`, the
+adapter's connect steps (connect.py) run from the channel setup (docs/channels.md, "WeChat").
 """
 
 from channels_adapters.wechat.adapter import WeChatAdapter
