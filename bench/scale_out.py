@@ -185,9 +185,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--platform-ms",
         type=float,
-        default=0.0,
+        default=50.0,
         help="the fake Bot API answers each call this much later, as a real platform's round "
-        "trip does (0: workers are bound by CPU; 50: by waiting, as in production)",
+        "trip does (50: workers wait, as in production; 0: they are bound by this machine's "
+        "CPUs)",
     )
     parser.add_argument("--web-workers", type=int, default=1, help="gunicorn workers per cell")
     parser.add_argument("--senders", type=int, default=16, help="threads posting (16)")
