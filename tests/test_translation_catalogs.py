@@ -13,7 +13,11 @@ LOCALE = Path(settings.BASE_DIR) / "locale"
 # {name} for str.format phrases, %(name)s for gettext's own.
 PLACEHOLDER = re.compile(r"\{\w*\}|%\(\w+\)[sd]")
 # Latin letters a Chinese phrase may hold: codes, card brands and the platforms' own names.
-ALLOWED_LATIN = {"AppID", "AppSecret", "EncodingAESKey", "Token", "wx", "D", "Secure", "x"}
+ALLOWED_LATIN = {
+    *("AppID", "AppSecret", "EncodingAESKey", "Token", "wx", "D", "Secure", "x"),
+    # Instagram has no Chinese name in use; HUMAN_AGENT is the API's tag, quoted as is.
+    *("Instagram", "HUMAN", "AGENT"),
+}
 
 
 def catalog(language: str):
