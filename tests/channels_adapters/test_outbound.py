@@ -1,6 +1,7 @@
 """The send pipeline, with a scripted adapter standing in for a platform: order per
 conversation, resuming multi-part messages, retries, 429s and permanent failures."""
 
+import importlib
 import time
 
 import pytest
@@ -43,8 +44,25 @@ class ScriptedAdapter(ChannelAdapter):
         return SendResult(platform_message_id=f"pm{len(self.sent)}")
 
 
+# Modules that bind `adapter_for` when first imported: imported here, before any test patches
+# the registry, so none of them keeps the scripted adapter for the rest of the run.
+SHARED_MODULES = (
+    "channels_adapters.services",
+    "channels_adapters.webhooks",
+    "conversations.bot",
+    "conversations.composer",
+    "conversations.engine.dispatch",
+    "conversations.engine.offers",
+    "conversations.payment_events",
+    "conversations.webchat_views",
+    "payments.pay_page",
+)
+
+
 @pytest.fixture
 def adapter(monkeypatch):
+    for name in SHARED_MODULES:
+        importlib.import_module(name)
     scripted = ScriptedAdapter()
     monkeypatch.setattr(outbound, "adapter_for", lambda kind: scripted)
     monkeypatch.setattr(registry, "adapter_for", lambda kind: scripted)
