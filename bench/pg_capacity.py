@@ -119,7 +119,11 @@ def run(args: argparse.Namespace) -> int:
         _report(figures, statements)
         print(f"replies the fake Bot API received for the {args.events} events: {replies}")
         if replies < args.events:
+            from channels_adapters.models import InboundEvent
+
+            stuck = InboundEvent.objects.exclude(last_error="").values_list("last_error", flat=True)
             print("FAIL  an event went unanswered: the figure is not an answered event's")
+            print(f"      last error: {stuck.last() or 'none recorded'}"[:400])
             return 1
     return 0
 
