@@ -40,13 +40,22 @@ DESCRIPTION = (
 TICK = os.sysconf("SC_CLK_TCK")
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rows", type=int, default=3000, help="rows of each intake run (3000)")
     parser.add_argument(
-        "--batch", type=int, default=20, help="events per statement, batch run (20)"
+        "--rows", type=_positive, default=3000, help="rows of each intake run (3000)"
     )
     parser.add_argument(
-        "--events", type=int, default=200, help="answered events (first messages) (200)"
+        "--batch", type=_positive, default=20, help="events per statement, batch run (20)"
+    )
+    parser.add_argument(
+        "--events", type=_positive, default=200, help="answered events (first messages) (200)"
     )
 
 

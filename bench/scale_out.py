@@ -161,20 +161,36 @@ def speedup(one: float, two: float) -> float:
     return two / one if one else 0.0
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 (got {value:g})")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from bench.intake import add_service_arguments
 
     parser.add_argument(
         "--seconds",
-        type=float,
+        type=_positive_float,
         default=8.0,
         help="the backlog is --seconds x --rate first messages (8)",
     )
-    parser.add_argument("--rate", type=float, default=60.0, help="see --seconds (60)")
-    parser.add_argument("--bots", type=int, default=16, help="shops, each with its own bot (16)")
+    parser.add_argument("--rate", type=_positive_float, default=60.0, help="see --seconds (60)")
+    parser.add_argument(
+        "--bots", type=_positive_int, default=16, help="shops, each with its own bot (16)"
+    )
     parser.add_argument(
         "--concurrency",
-        type=int,
+        type=_positive_int,
         default=1,
         help="processes per Celery worker, the same in both phases (1: a worker is one CPU's "
         "worth, so two fit this machine's 2 CPUs)",
@@ -190,8 +206,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "trip does (50: workers wait, as in production; 0: they are bound by this machine's "
         "CPUs)",
     )
-    parser.add_argument("--web-workers", type=int, default=1, help="gunicorn workers per cell")
-    parser.add_argument("--senders", type=int, default=16, help="threads posting (16)")
+    parser.add_argument(
+        "--web-workers", type=_positive_int, default=1, help="gunicorn workers per cell"
+    )
+    parser.add_argument("--senders", type=_positive_int, default=16, help="threads posting (16)")
     add_service_arguments(parser, redis_default=DEFAULT_REDIS)
 
 
@@ -224,6 +242,9 @@ print(json.dumps({{"rows": rows}}))
 def run(args: argparse.Namespace) -> int:
     from bench.intake import missing_prerequisites
 
+    if args.bots < 2:
+        print("--bots must be at least 2: the shops are split in two groups")
+        return 2
     missing = missing_prerequisites()
     if missing:
         print("skipped: missing " + "; ".join(missing))
