@@ -29,8 +29,9 @@ def secret_digest(secret: str) -> str:
     return hashlib.sha256(_bytes(secret)).hexdigest()
 
 
-def telegram_secret_valid(*, header_value: str, expected_digest: str) -> bool:
-    """Telegram echoes the `secret_token` given to setWebhook; we keep only its digest."""
+def secret_matches_digest(*, header_value: str, expected_digest: str) -> bool:
+    """A shared secret the platform echoes in a header (given to it when connecting), checked
+    against the digest we keep instead of the secret itself."""
     if not header_value or not expected_digest:
         return False
     return hmac.compare_digest(secret_digest(header_value).encode(), _bytes(expected_digest))

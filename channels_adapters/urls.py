@@ -5,7 +5,6 @@ from channels_adapters import registry, webhooks
 urlpatterns = [
     path("messenger/", webhooks.messenger_webhook, name="webhook-messenger"),
     path("whatsapp/", webhooks.whatsapp_webhook, name="webhook-whatsapp"),
-    path("telegram/<int:channel_id>/", webhooks.telegram_webhook, name="webhook-telegram"),
     path("sms/<int:channel_id>/", webhooks.sms_webhook, name="webhook-sms"),
     # A channel whose package has its own urls.py brings its routes (registry.webhook_urlconfs).
     *(path(f"{kind}/", include(module)) for kind, module in registry.webhook_urlconfs()),

@@ -17,13 +17,12 @@ from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from channels_adapters import account_cache, intake, services
+from channels_adapters import account_cache, intake
 from channels_adapters.base import WebhookRejected, header
 from channels_adapters.models import ChannelStatus
 from channels_adapters.registry import adapter_for
 from channels_adapters.signatures import (
     meta_signature_valid,
-    telegram_secret_valid,
     twilio_signature_valid,
 )
 from shops import untrusted
@@ -42,15 +41,15 @@ def too_large() -> HttpResponse:
     return JsonResponse({"error": "payload_too_large"}, status=413)
 
 
-def _bad_request(reason: str) -> HttpResponse:
+def bad_request(reason: str) -> HttpResponse:
     return JsonResponse({"error": "bad_request", "message": reason}, status=400)
 
 
-def _ok() -> HttpResponse:
+def ok() -> HttpResponse:
     return HttpResponse(OK, content_type="application/json")
 
 
-def _json(body: bytes) -> dict:
+def json_body(body: bytes) -> dict:
     """A signed platform body, parsed once. Repaired rather than refused: a lone surrogate or a
     NUL the platform passed through is kept as U+FFFD, so the shopper's message still arrives."""
     data = untrusted.loads(body, repair=True)
@@ -109,14 +108,14 @@ def meta_webhook(request, kind: str) -> HttpResponse:
     ):
         return HttpResponseForbidden("bad signature")
     try:
-        events = adapter_for(kind).split(_json(body))
+        events = adapter_for(kind).split(json_body(body))
     except (ValueError, WebhookRejected) as exc:
-        return _bad_request(f"Malformed {kind} webhook body: {exc}")
+        return bad_request(f"Malformed {kind} webhook body: {exc}")
     routes = intake.channel_routes_by_external_id(
         kind=kind, external_ids={event.account_id for event in events}
     )
     intake.inbound_events_store(routed=intake.route_by_account_id(events, routes, kind=kind))
-    return _ok()
+    return ok()
 
 
 @csrf_exempt
@@ -131,42 +130,6 @@ def messenger_webhook(request):
 @answers_503_while_database_down
 def whatsapp_webhook(request):
     return meta_webhook(request, "whatsapp")
-
-
-@csrf_exempt
-@require_POST
-@answers_503_while_database_down
-def telegram_webhook(request, channel_id: int):
-    body = read_body(request)
-    if body is None:
-        return too_large()
-    route = intake.channel_route(kind="telegram", channel_id=channel_id)
-    if route is None:
-        logger.warning("telegram webhook for unknown channel %s dropped", channel_id)
-        return _ok()
-    secret = header(request.headers, "X-Telegram-Bot-Api-Secret-Token")
-    if not telegram_secret_valid(header_value=secret, expected_digest=route.webhook_secret_digest):
-        return HttpResponseForbidden("bad secret token")
-    try:
-        events = adapter_for("telegram").split(_json(body))
-    except (ValueError, WebhookRejected) as exc:
-        return _bad_request(f"Malformed Telegram update: {exc}")
-    new_ids = intake.inbound_events_store(routed=[(route, event) for event in events])
-    if new_ids and any(adapter_for("telegram").urgent(event.payload) for event in events):
-        _process_now(new_ids)
-    return _ok()
-
-
-def _process_now(event_ids: list[int]) -> None:
-    """The fast path: Telegram cancels a payment whose pre-checkout query is not answered
-    within 10 seconds, whatever the queue holds. The event is stored (and queued) like any
-    other, then processed in this request; the queued task finds it done. A failure here
-    leaves it to the queue."""
-    for event_id in event_ids:
-        try:
-            services.inbound_event_process(event_id=event_id)
-        except Exception:
-            logger.exception("fast path for inbound event %s failed; the queue retries", event_id)
 
 
 EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -201,7 +164,7 @@ def sms_webhook(request, channel_id: int):
     try:
         events = adapter_for("sms").split(params)
     except WebhookRejected as exc:
-        return _bad_request(f"Malformed Twilio webhook: {exc}")
+        return bad_request(f"Malformed Twilio webhook: {exc}")
     intake.inbound_events_store(routed=[(account, event) for event in events])
     # An empty TwiML response: replies go out through the API, from a worker.
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")

@@ -20,6 +20,8 @@ from channels_adapters.base import (
     require,
 )
 
+WEBHOOK_URL_NAME = "webhook-telegram"
+
 USERNAME = re.compile(r"^@?([A-Za-z0-9_]{5,32})$")
 
 
@@ -83,7 +85,7 @@ class TelegramConnect:
         telegram_delete_webhook(account.credentials["token"])
 
     def webhook_path(self, *, account_id: int, shop_slug: str) -> str:
-        return reverse("webhook-telegram", kwargs={"channel_id": account_id})
+        return reverse(WEBHOOK_URL_NAME, kwargs={"channel_id": account_id})
 
     def chat_link(self, account: AccountContext, *, shop_slug: str, name: str) -> str:
         # Connecting names the account "@<bot username>" (connect_check above).
