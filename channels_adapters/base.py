@@ -142,13 +142,16 @@ class Capabilities:
     `numbered_menus`: no buttons; menus are numbered lines and the shopper types a number
     (SMS). `location_sharing`: the shopper can send a location (a map pin). `reply_window`:
     free-form messages are allowed only for a while after the shopper wrote (`reply_window`).
-    `templates`: approved templates may go outside that window (WhatsApp)."""
+    `templates`: approved templates may go outside that window (WhatsApp). `wallet`: the
+    payment method the platform's own in-app browser pays with, as Stripe names it
+    ("wechat_pay"): the payment page offers it beside the card ("": none)."""
 
     native_invoice: bool = False
     numbered_menus: bool = False
     location_sharing: bool = False
     reply_window: bool = False
     templates: bool = False
+    wallet: str = ""
 
 
 def plain_text(message: OutboundMessage) -> str:

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from channels_adapters.base import AccountContext
 from channels_adapters.models import ChannelAccount
-from channels_adapters.registry import adapter_for
+from channels_adapters.registry import adapter_for, is_kind
 from orders.details import order_details_fill
 from orders.models import Order, ShippingRate
 from orders.transitions import OrderStatus
@@ -27,6 +27,16 @@ def shopper_language(order: Order) -> str:
     customer = order.customer
     spoken = souk_language(customer.language if customer else "")
     return spoken if spoken in spoken_languages(order.shop) else order.shop.language
+
+
+def channel_wallet(order: Order) -> str:
+    """The wallet the order's channel pays with in its own browser, as Stripe names the
+    payment method ("wechat_pay" for WeChat), "" when none or the channel is gone. Asked of
+    the channel's adapter: payments never names a channel."""
+    kind = order.channel_kind or (order.channel.kind if order.channel_id else "")
+    if not is_kind(kind):
+        return ""
+    return adapter_for(kind).capabilities.wallet
 
 
 def back_to_chat_url(account: ChannelAccount | None) -> str:

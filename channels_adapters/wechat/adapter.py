@@ -292,7 +292,8 @@ def event_id(fields: dict) -> str:
 class WeChatAdapter(WeChatConnect, ChannelAdapter):
     kind = "wechat"
     # msgmenu instead of numbered lines; the shopper can send a location from the "+" panel.
-    capabilities = Capabilities(reply_window=True, location_sharing=True)
+    # Links open in WeChat's own browser, where WeChat Pay is the shopper's wallet.
+    capabilities = Capabilities(reply_window=True, location_sharing=True, wallet="wechat_pay")
 
     def preview_bubbles(self, payload: dict) -> list:
         from channels_adapters.wechat import preview

@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from payments.models import Payment, PaymentMethod, Refund
-from payments.pay_page import shopper_language
+from payments.pay_page import channel_wallet, shopper_language
 from payments.providers.base import (
     CANCELLED,
     DECLINED,
@@ -56,6 +56,16 @@ RETURN_PATH = "/pay/done/"
 # A session is read with its card (to save it) and the delivery option chosen on the page
 # (our rate id is in the ShippingRate's metadata).
 SESSION_EXPAND = ["payment_intent.payment_method", "shipping_cost.shipping_rate"]
+# The wallets Checkout can offer beside the card when a channel's browser pays with one
+# (channels_adapters.base.Capabilities.wallet), with the currencies Stripe takes them in
+# (docs.stripe.com/payments/wechat-pay, "Supported currencies"). Another currency: card only.
+WALLET_CURRENCIES = {
+    "wechat_pay": frozenset(
+        {"aud", "cad", "chf", "cny", "dkk", "eur", "gbp", "hkd", "jpy", "nok", "sek", "sgd", "usd"}
+    ),
+}
+# Per wallet, its Checkout options: WeChat Pay in a browser (WeChat's own) is client `web`.
+WALLET_OPTIONS = {"wechat_pay": {"client": "web"}}
 
 DECLINE_MESSAGES = {
     "card_declined": "Your card was declined.",
@@ -162,16 +172,34 @@ def _session_expiry(payment: Payment) -> tuple[int, str]:
     return late, f"-late-{late}"
 
 
+def _wallet_params(payment: Payment, intent_data: dict[str, Any]) -> dict[str, Any]:
+    """The channel's wallet offered beside the card, when Stripe takes it in this currency.
+    A wallet like WeChat Pay is single-use: Stripe refuses `setup_future_usage` on a session
+    that offers it, so saving moves to the card's own options (a card paid here is still
+    kept for "OK" next time; a WeChat Pay payment keeps nothing and the next order gets a
+    link)."""
+    wallet = channel_wallet(payment.order)
+    if payment.currency.lower() not in WALLET_CURRENCIES.get(wallet, ()):
+        return {}
+    usage = intent_data.pop("setup_future_usage", None)
+    options: dict[str, Any] = {wallet: dict(WALLET_OPTIONS.get(wallet, {}))}
+    if usage:
+        options["card"] = {"setup_future_usage": usage}
+    return {"payment_method_types": ["card", wallet], "payment_method_options": options}
+
+
 def _friendly(code: str, fallback: str = "") -> str:
     return DECLINE_MESSAGES.get(code) or fallback or "Your card was declined."
 
 
 def _saved_card(intent: dict[str, Any], customer: str) -> SavedCard | None:
-    """The card the shopper asked us to keep (setup_future_usage), as Stripe describes it."""
-    if not intent.get("setup_future_usage"):
-        return None
+    """The card the shopper asked us to keep (setup_future_usage, on the intent or on its card
+    options), as Stripe describes it. Only a card is kept: a wallet's payment is single-use."""
     method = intent.get("payment_method")
-    if not isinstance(method, dict) or not method.get("id"):
+    if not isinstance(method, dict) or not method.get("id") or method.get("type") != "card":
+        return None
+    card_options = (intent.get("payment_method_options") or {}).get("card") or {}
+    if not (intent.get("setup_future_usage") or card_options.get("setup_future_usage")):
         return None
     customer = customer or intent.get("customer") or method.get("customer") or ""
     if isinstance(customer, dict):
@@ -272,6 +300,7 @@ class StripeProvider(PaymentProvider):
         # Name, phone, address and delivery option: asked on Stripe's page when the order
         # lacks them (the chat left them to it).
         params.update(details_params(order, customer_ref=customer_ref))
+        params.update(_wallet_params(payment, params["payment_intent_data"]))
         key = payment.idempotency_key + key_suffix + late_suffix
         with _calling_stripe("checkout session create"):
             session = stripe_client(payment.shop_id).v1.checkout.sessions.create(

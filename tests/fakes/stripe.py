@@ -26,6 +26,14 @@ chosen in `shipping_cost`. What happens on Stripe's side without an API call is 
                 HTTP_STRIPE_SIGNATURE=delivery.signature)
     fake.event("checkout.session.expired", session)   # any signed event
 
+WeChat Pay beside the card (`payment_method_types[]=card&payment_method_types[]=wechat_pay`,
+`payment_method_options[wechat_pay][client]=web`) is checked as Stripe checks it: a client is
+required (an `app_id` too for ios/android), the currency must be one WeChat Pay takes, and the
+session may not ask `payment_intent_data[setup_future_usage]` (WeChat Pay is single-use; the
+card's own `payment_method_options[card][setup_future_usage]` may). The shopper pays with it:
+    fake.complete_session(session_id, wallet="wechat_pay")                 # paid
+    fake.complete_session(session_id, wallet="wechat_pay", declined=True)  # refused
+The payment method is `{"type": "wechat_pay"}`, never attached to the customer.
 Test cards, as on Stripe:
   4242424242424242  succeeds, on the page and off session
   4000002760003184  authenticates on the page; off session: authentication_required
@@ -90,9 +98,28 @@ _SESSION_PARAMS = frozenset(
         "phone_number_collection",
         "name_collection",
         "shipping_options",
+        "payment_method_types",
+        "payment_method_options",
         "expand",
     }
 )
+# The payment methods this fake models, and where WeChat Pay is taken
+# (docs.stripe.com/payments/wechat-pay/accept-a-payment, "Supported currencies").
+PAYMENT_METHOD_TYPES = ("card", "wechat_pay")
+WECHAT_PAY_CURRENCIES = frozenset(
+    {"aud", "cad", "chf", "cny", "dkk", "eur", "gbp", "hkd", "jpy", "nok", "sek", "sgd", "usd"}
+)
+_METHOD_SCHEMA: dict[str, Any] = {
+    "payment_method_types": [PAYMENT_METHOD_TYPES],
+    "payment_method_options": {
+        "card": {"setup_future_usage": ("off_session", "on_session")},
+        "wechat_pay": {
+            "app_id": str,
+            "client": ("android", "ios", "web"),
+            "setup_future_usage": ("none",),
+        },
+    },
+}
 _AUTO_NEVER = ("auto", "never")
 _ESTIMATE_BOUND = {"unit": ("business_day", "day", "hour", "month", "week"), "value": int}
 # The shape of the parameters about the shopper's details: a dict is an object (no other
@@ -355,7 +382,7 @@ class FakeStripe(FakeServer):
         for name in params:
             if name not in _SESSION_PARAMS:
                 raise _unknown(name)
-        for name, schema in _DETAIL_SCHEMA.items():
+        for name, schema in {**_DETAIL_SCHEMA, **_METHOD_SCHEMA}.items():
             if name in params:
                 _check_shape(params[name], schema, name)
         if params.get("mode") != "payment":
@@ -398,6 +425,7 @@ class FakeStripe(FakeServer):
         if params.get("customer_update") and not customer:
             raise _invalid("customer_update can only be used with customer.", "customer_update")
         self._check_details(params)
+        method_types = self._check_methods(params, currency)
         options = self._shipping_options(params, currency)
         now = int(time.time())
         expires_at = params.get("expires_at", now + 24 * 3600)
@@ -432,6 +460,8 @@ class FakeStripe(FakeServer):
             "client_reference_id": params.get("client_reference_id"),
             "metadata": dict(params.get("metadata") or {}),
             "payment_intent": None,
+            "payment_method_types": method_types,
+            "payment_method_options": copy.deepcopy(params.get("payment_method_options") or {}),
             "success_url": params["success_url"],
             "cancel_url": params.get("cancel_url"),
             "expires_at": expires_at,
@@ -447,6 +477,31 @@ class FakeStripe(FakeServer):
         session["_line_items"] = copy.deepcopy(items)
         session["_customer_update"] = dict(params.get("customer_update") or {})
         return self._public(session)
+
+    def _check_methods(self, params, currency: str | None) -> list[str]:
+        """The payment method types the page offers, refused as Stripe refuses them."""
+        types = params.get("payment_method_types") or ["card"]
+        options = params.get("payment_method_options") or {}
+        if "wechat_pay" in types:
+            wechat = options.get("wechat_pay") or {}
+            if not wechat.get("client"):
+                raise _missing_param("payment_method_options[wechat_pay][client]")
+            if wechat["client"] in ("ios", "android") and not wechat.get("app_id"):
+                raise _missing_param("payment_method_options[wechat_pay][app_id]")
+            if currency not in WECHAT_PAY_CURRENCIES:
+                raise _invalid(
+                    f"The currency provided ({currency}) is invalid. Payments with wechat_pay "
+                    "support the following currencies: "
+                    f"{', '.join(sorted(WECHAT_PAY_CURRENCIES))}.",
+                    "payment_method_types",
+                )
+            if (params.get("payment_intent_data") or {}).get("setup_future_usage"):
+                raise _invalid(
+                    "The following payment method types do not support setup_future_usage: "
+                    "wechat_pay.",
+                    "payment_intent_data[setup_future_usage]",
+                )
+        return list(types)
 
     def _check_details(self, params) -> None:
         """What Stripe refuses in the parameters asking the shopper's details."""
@@ -668,6 +723,8 @@ class FakeStripe(FakeServer):
             "customer": fields.get("customer"),
             "payment_method": fields.get("payment_method"),
             "setup_future_usage": fields.get("setup_future_usage"),
+            "payment_method_types": ["card"],
+            "payment_method_options": {},
             "description": fields.get("description"),
             "metadata": dict(fields.get("metadata") or {}),
             "status": "requires_payment_method",
@@ -767,6 +824,8 @@ class FakeStripe(FakeServer):
         address: dict[str, str] | None = None,
         shipping_option: int = 0,
         email: str = "jenny.rosen@example.com",
+        wallet: str = "",
+        declined: bool = False,
     ) -> WebhookDelivery:
         """The shopper pays on the Checkout page with `card`, typing what the page asks: the
         name on the card (and on the address), the phone when `phone_number_collection` is
@@ -774,18 +833,24 @@ class FakeStripe(FakeServer):
         `shipping_address_collection` is set, and the delivery option `shipping_option` (an
         index in the session's options). Returns the signed event Stripe would send:
         checkout.session.completed, or payment_intent.payment_failed when the card is
-        declined (the session stays open for another try)."""
+        declined (the session stays open for another try). `wallet="wechat_pay"`: paid with
+        WeChat Pay instead (the session must offer it), refused when `declined`."""
         with self._lock:
             session = self._session(session_id)
             if session["status"] != "open":
                 raise AssertionError(f"session {session_id} is {session['status']}")
             self._fill_page(session, name, phone, email, address, shipping_option)
+            if wallet and wallet not in session["payment_method_types"]:
+                raise AssertionError(f"session {session_id} does not offer {wallet}")
             test_card = CARDS[card.replace(" ", "")]
             data = session["_payment_intent_data"]
             customer = session["customer"]
             if customer is None:
                 customer = self.create_customer()["id"]
-            method = self._new_method(test_card, exp_year=exp_year)
+            if wallet:
+                method = self._new_wallet_method(wallet)
+            else:
+                method = self._new_method(test_card, exp_year=exp_year)
             intent = self._existing_intent(session) or self._new_intent(
                 amount=session["amount_total"],
                 currency=session["currency"],
@@ -795,20 +860,26 @@ class FakeStripe(FakeServer):
                 setup_future_usage=data.get("setup_future_usage"),
                 description=data.get("description"),
             )
+            intent["payment_method_types"] = list(session["payment_method_types"])
+            intent["payment_method_options"] = copy.deepcopy(session["payment_method_options"])
             intent["payment_method"] = method["id"]
             intent["amount"] = session["amount_total"]  # with the delivery option chosen now
             session["payment_intent"] = intent["id"]
-            if test_card.on_page != "succeeded":
+            if declined if wallet else test_card.on_page != "succeeded":
                 intent["status"] = "requires_payment_method"
                 intent["last_payment_error"] = {
-                    "type": "card_error",
-                    "code": "card_declined",
-                    "decline_code": test_card.decline_code,
-                    "message": "Your card was declined.",
+                    "type": "invalid_request_error" if wallet else "card_error",
+                    "code": "payment_method_provider_decline" if wallet else "card_declined",
+                    "decline_code": "" if wallet else test_card.decline_code,
+                    "message": "The payment was declined by WeChat Pay."
+                    if wallet
+                    else "Your card was declined.",
                     "payment_method": copy.deepcopy(method),
                 }
                 return self.event("payment_intent.payment_failed", self._public(intent))
-            if intent.get("setup_future_usage"):
+            card_options = intent["payment_method_options"].get("card") or {}
+            saving = intent.get("setup_future_usage") or card_options.get("setup_future_usage")
+            if saving and method["type"] == "card":
                 method["customer"] = customer  # attached: chargeable off session later
             self._customer_keeps(session, customer)
             self._succeed(intent)
@@ -951,6 +1022,19 @@ class FakeStripe(FakeServer):
             "created": int(time.time()),
         }
         self._card_of_method[method_id] = card
+        return self.payment_methods[method_id]
+
+    def _new_wallet_method(self, wallet: str) -> dict[str, Any]:
+        """A wallet's payment method: single-use, never attached to a customer."""
+        method_id = "pm_" + secrets.token_hex(12)
+        self.payment_methods[method_id] = {
+            "id": method_id,
+            "object": "payment_method",
+            "type": wallet,
+            wallet: {},
+            "customer": None,
+            "created": int(time.time()),
+        }
         return self.payment_methods[method_id]
 
     def _existing_intent(self, session: dict[str, Any]) -> dict[str, Any] | None:
