@@ -24,6 +24,7 @@ from channels_adapters.base import (
 from channels_adapters.messages import Button
 
 GET_STARTED_PAYLOAD = "start"
+WEBHOOK_URL_NAME = "webhook-messenger"
 
 
 class MessengerConnect:
@@ -86,7 +87,7 @@ class MessengerConnect:
             raise PlatformRefused(f"Messenger refused the page setup: {exc}") from exc
 
     def webhook_path(self, *, account_id: int, shop_slug: str) -> str:
-        return reverse("webhook-messenger")
+        return reverse(WEBHOOK_URL_NAME)
 
     def chat_link(self, account: AccountContext, *, shop_slug: str, name: str) -> str:
         return f"https://m.me/{account.external_id}" if account.external_id.isdigit() else ""
