@@ -366,6 +366,11 @@ class ChannelAdapter(ABC):
         display name (a bot's @username, a WhatsApp number). Default: none."""
         return ""
 
+    def opens_pages(self, user_agent: str) -> bool:
+        """Whether a page was opened in this platform's own in-app browser (its user agent),
+        so the page can offer the platform's wallet (`Capabilities.wallet`). Default: no."""
+        return False
+
 
 def header(headers: Mapping[str, str], name: str) -> str:
     """Case-insensitive header lookup over a plain mapping or Django's request.headers."""

@@ -25,6 +25,8 @@ REASONS = {
     "authentication_required": _("Your bank asks you to confirm this payment."),
     "authentication_failed": _("The payment was not authenticated."),
     "expired": _("The payment page expired before it was used."),
+    # A wallet (WeChat Pay…) refused the payment: nothing about a card.
+    "payment_method_provider_decline": _("Your payment app declined the payment."),
 }
 FAILED = _("The payment failed.")
 

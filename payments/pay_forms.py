@@ -19,6 +19,7 @@ from shops.money import LOCALES
 NAME_AND_PHONE = ("contact_name", "contact_phone")
 ADDRESS = ("street", "postal_code", "city", "country")
 SHIPPING_RATE = "shipping_rate"
+CARD_FIELDS = ("card_number", "expiry", "cvc", "save_card")
 MIN_PHONE_DIGITS = 6
 NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
 
@@ -90,11 +91,13 @@ class PayForm(forms.Form):
         language: str = "en",
         rates: tuple = (),
         today=None,
+        card: bool = True,
         **kw,
     ):
         """`ask`: the detail fields the order still lacks (details_to_ask); the others are
         removed, so the page shows and accepts only what was not collected in the chat.
-        `rates`: (rate, label) for each delivery option when the chat did not ask it."""
+        `rates`: (rate, label) for each delivery option when the chat did not ask it.
+        `card=False`: paying with a wallet (its own button), so only the details are read."""
         kw.setdefault("auto_id", "pay-%s")
         super().__init__(*args, **kw)
         self.today = today or date.today()
@@ -102,6 +105,9 @@ class PayForm(forms.Form):
         for name in (*NAME_AND_PHONE, *ADDRESS, SHIPPING_RATE):
             if name not in ask:
                 del self.fields[name]
+        if not card:
+            for name in CARD_FIELDS:
+                self.fields[name].required = False
         if SHIPPING_RATE in self.fields:
             self.fields[SHIPPING_RATE].choices = [(str(r.pk), label) for r, label in rates]
             for name in ADDRESS:
@@ -159,6 +165,8 @@ class PayForm(forms.Form):
 
     def clean_card_number(self) -> str:
         number = self.cleaned_data["card_number"]
+        if not self.fields["card_number"].required:
+            return ""  # a wallet pays: whatever the card fields hold is dropped
         try:
             sandbox_card(number)
         except NotATestCard:
@@ -167,11 +175,15 @@ class PayForm(forms.Form):
             ) from None
         return number
 
-    def clean_expiry(self) -> tuple[int, int]:
+    def clean_expiry(self) -> tuple[int, int] | None:
+        if not self.fields["expiry"].required:
+            return None
         return _expiry(self.cleaned_data["expiry"], self.today)
 
     def clean_cvc(self) -> str:
         cvc = self.cleaned_data["cvc"].strip()
+        if not self.fields["cvc"].required:
+            return ""
         if not cvc.isdigit() or len(cvc) not in (3, 4):
             raise forms.ValidationError(_("Your card's security code is incomplete."))
         return cvc

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from channels_adapters.base import AccountContext
 from channels_adapters.models import ChannelAccount
-from channels_adapters.registry import adapter_for, is_kind
+from channels_adapters.registry import adapter_for, is_kind, kinds_with
 from orders.details import order_details_fill
 from orders.models import Order, ShippingRate
 from orders.transitions import OrderStatus
@@ -37,6 +37,19 @@ def channel_wallet(order: Order) -> str:
     if not is_kind(kind):
         return ""
     return adapter_for(kind).capabilities.wallet
+
+
+def page_wallet(order: Order, user_agent: str) -> str:
+    """The wallet the hosted page offers beside the card: the order's channel's, else the one
+    of the app whose browser opened the page (a link forwarded into WeChat), else ""."""
+    wallet = channel_wallet(order)
+    if wallet:
+        return wallet
+    for kind in kinds_with("wallet"):
+        adapter = adapter_for(kind)
+        if adapter.opens_pages(user_agent):
+            return adapter.capabilities.wallet
+    return ""
 
 
 def back_to_chat_url(account: ChannelAccount | None) -> str:

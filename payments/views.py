@@ -27,6 +27,7 @@ from payments.pay_page import (
     delivery_options,
     details_to_ask,
     order_details_record,
+    page_wallet,
     shopper_language,
 )
 from payments.providers.registry import provider_for
@@ -78,6 +79,7 @@ def _page(request, payment: Payment):
     rates = delivery_options(order)
     ask = details_to_ask(order, rates)
     choices = tuple((rate, _rate_label(order, rate, language)) for rate in rates)
+    wallet = page_wallet(order, request.headers.get("User-Agent", ""))
     form = PayForm(ask=ask, language=language, rates=choices)
     error = ""
     if request.method == "POST" and not expired and payment.state != PaymentState.SUCCEEDED:
@@ -89,16 +91,25 @@ def _page(request, payment: Payment):
             )
             return redirect(request.path)
         if step == "pay" and payment.state in (PaymentState.PENDING, PaymentState.FAILED):
-            form = PayForm(request.POST, ask=ask, language=language, rates=choices)
+            # The wallet's buttons sit in the same form: the details it holds are still read.
+            by_wallet = bool(wallet) and request.POST.get("wallet") in ("approve", "decline")
+            form = PayForm(
+                request.POST, ask=ask, language=language, rates=choices, card=not by_wallet
+            )
             if form.is_valid():
-                if payment.state == PaymentState.FAILED:  # another card: a new attempt
+                if payment.state == PaymentState.FAILED:  # another try: a new attempt
                     payment = services.payment_link_again(payment=payment)
                 payment.amount = order_details_record(
                     order=order, payment=payment, details=form.details()
                 )
-                outcome = provider.pay_on_page(
-                    payment, form.cleaned_data["card_number"], save=form.cleaned_data["save_card"]
-                )
+                if by_wallet:
+                    approve = request.POST["wallet"] == "approve"
+                    outcome = provider.pay_with_wallet(payment, approve=approve)
+                else:
+                    data = form.cleaned_data
+                    outcome = provider.pay_on_page(
+                        payment, data["card_number"], save=data["save_card"]
+                    )
                 services.payment_outcome_record(payment=payment, outcome=outcome)
                 return redirect("payments:test-pay", payment.page_token)
         elif step not in ("pay", "authenticate"):
@@ -124,6 +135,7 @@ def _page(request, payment: Payment):
         "error": error,
         "decline": _decline_message(payment) if payment.state == PaymentState.FAILED else "",
         "form": form,
+        "wallet": wallet,
         "back_url": back_to_chat_url(order.channel),
         "test_cards": [
             " ".join(c.number[i : i + 4] for i in range(0, 16, 4)) for c in CARDS.values()

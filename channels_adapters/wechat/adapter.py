@@ -295,6 +295,10 @@ class WeChatAdapter(WeChatConnect, ChannelAdapter):
     # Links open in WeChat's own browser, where WeChat Pay is the shopper's wallet.
     capabilities = Capabilities(reply_window=True, location_sharing=True, wallet="wechat_pay")
 
+    def opens_pages(self, user_agent: str) -> bool:
+        # WeChat's in-app browser names itself in its user agent ("MicroMessenger/8.0…").
+        return "MicroMessenger" in user_agent
+
     def preview_bubbles(self, payload: dict) -> list:
         from channels_adapters.wechat import preview
 

@@ -58,7 +58,10 @@ DECLINE_MESSAGES = {
     "card_declined": "Your card was declined.",
     "insufficient_funds": "Your card has insufficient funds.",
     "authentication_failed": "The payment was not authenticated.",
+    # Stripe's code when a wallet's provider refuses the payment.
+    "payment_method_provider_decline": "The payment app declined the payment.",
 }
+WALLET_DECLINED = "payment_method_provider_decline"
 
 
 class NotATestCard(ValueError):
@@ -98,6 +101,23 @@ class SandboxProvider(PaymentProvider):
         """The hosted page's form was submitted (raises NotATestCard)."""
         card = sandbox_card(number)
         return self._charge(payment, card, card.on_page, save=save, action_path="test-pay")
+
+    def pay_with_wallet(self, payment: Payment, *, approve: bool) -> Outcome:
+        """The page's wallet button (WeChat Pay on Stripe: a QR code or a confirmation in the
+        app): paid or declined as the shopper chose. A wallet payment is single-use, so
+        nothing is saved; the ledger keeps it without card digits."""
+        try:
+            with transaction.atomic():
+                charge = SandboxCharge.objects.create(
+                    idempotency_key=payment.idempotency_key,
+                    amount=payment.amount,
+                    currency=payment.currency,
+                    card_last4="",
+                    outcome=SUCCEEDED if approve else DECLINED,
+                )
+        except IntegrityError:  # the same key again: the first charge's answer, nothing new
+            return self.refresh(payment)
+        return self._outcome(payment, charge, WALLET_DECLINED)
 
     def authenticate(self, payment: Payment, *, approve: bool) -> Outcome:
         """The shopper answered the authentication step (3-D Secure) on the page."""
@@ -163,6 +183,8 @@ class SandboxProvider(PaymentProvider):
         charge = SandboxCharge.objects.filter(idempotency_key=payment.idempotency_key).first()
         if charge is None:
             return Outcome(PENDING)
+        if not charge.card_last4:  # paid with the page's wallet button
+            return self._outcome(payment, charge, WALLET_DECLINED)
         card = next((c for c in CARDS.values() if c.number.endswith(charge.card_last4)), None)
         return self._outcome(payment, charge, card.decline_code if card else "")
 
