@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from channels_adapters import account_cache, intake
 from channels_adapters.base import WebhookRejected, header
@@ -79,15 +79,6 @@ def answers_503_while_database_down(view):
             return response
 
     return wrapper
-
-
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-@answers_503_while_database_down
-def whatsapp_webhook(request):
-    from channels_adapters.meta_webhook import meta_webhook  # moves into its package next
-
-    return meta_webhook(request, "whatsapp")
 
 
 EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'

@@ -19,6 +19,7 @@ from channels_adapters.base import (
 )
 
 PHONE_NUMBER = re.compile(r"^\+?[\d\s().-]{8,24}$")
+WEBHOOK_URL_NAME = "webhook-whatsapp"
 
 
 class WhatsAppConnect:
@@ -63,7 +64,7 @@ class WhatsAppConnect:
         )
 
     def webhook_path(self, *, account_id: int, shop_slug: str) -> str:
-        return reverse("webhook-whatsapp")
+        return reverse(WEBHOOK_URL_NAME)
 
     def chat_link(self, account: AccountContext, *, shop_slug: str, name: str) -> str:
         # The account's id is Meta's phone number id; the number itself is its display name.

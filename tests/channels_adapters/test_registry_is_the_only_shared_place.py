@@ -31,14 +31,12 @@ ALLOWED: dict[str, tuple[str, set[str]]] = {
             'events = adapter_for("sms").split(params)',
             'if account is None or account.kind != "sms" or account.status == ChannelStatus.DISABLED:',
             'logger.warning("sms webhook for unknown channel %s dropped", channel_id)',
-            'return meta_webhook(request, "whatsapp")',
         },
     ),
     "channels_adapters/urls.py": (
         "the webhook routes move into the packages with their views next session",
         {
             'path("sms/<int:channel_id>/", webhooks.sms_webhook, name="webhook-sms"),',
-            'path("whatsapp/", webhooks.whatsapp_webhook, name="webhook-whatsapp"),',
         },
     ),
     "payments/providers/stripe.py": (

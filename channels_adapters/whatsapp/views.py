@@ -1,0 +1,20 @@
+"""WhatsApp's webhook: the `whatsapp_business_account` object from Souk's one Meta app (the
+same verify token and app secret as every Meta channel), routed by the phone number id to the
+connected number (channels_adapters.meta_webhook)."""
+
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from channels_adapters.meta_webhook import meta_webhook
+from channels_adapters.webhooks import answers_503_while_database_down
+
+# WhatsAppAdapter.kind, named here rather than imported so that loading the URLconf does not
+# import the adapter; meta_webhook asks the registry for it at request time.
+KIND = "whatsapp"
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@answers_503_while_database_down
+def whatsapp_webhook(request):
+    return meta_webhook(request, KIND)
