@@ -538,6 +538,12 @@ def _report(args, drains: list[Drain]) -> None:
     if len(drains) < 2:
         return
     one, two = drains
+    if not one.rate or not two.rate:
+        print(
+            "\nno rate: the workers were never busy at the same time (one drained its queues "
+            "before the other had started); give them a longer backlog (--seconds, --rate)"
+        )
+        return
     names = sorted({*one.cpu_per_event_ms(), *two.cpu_per_event_ms()})
     cpu = [d.cpu_per_event_ms() for d in drains]
     busy = [d.busy_cpus() for d in drains]
