@@ -1,4 +1,6 @@
-"""Webhook authenticity, checked on the raw bytes before anything is parsed or stored.
+"""Webhook authenticity, checked on the raw bytes before anything is parsed or stored: the
+checks more than one channel uses (a channel's own lives in its package, e.g. Twilio's
+RequestValidator in sms/signature.py).
 
 Headers are whatever the sender chose: they are compared as bytes, so a header that is not
 ASCII (`sha256=é`) is simply a wrong signature (403), never an error (`hmac.compare_digest`
@@ -6,9 +8,6 @@ raises on non-ASCII strings)."""
 
 import hashlib
 import hmac
-from collections.abc import Mapping
-
-from twilio.request_validator import RequestValidator
 
 
 def _bytes(value: str) -> bytes:
@@ -17,8 +16,9 @@ def _bytes(value: str) -> bytes:
 
 
 def meta_signature_valid(*, raw_body: bytes, header_value: str, app_secret: str) -> bool:
-    """`X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>` (Messenger,
-    WhatsApp). Without a configured secret nothing can be verified, so nothing is accepted."""
+    """`X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>` (every
+    channel of Souk's Meta app). Without a configured secret nothing can be verified, so
+    nothing is accepted."""
     if not app_secret or not header_value.startswith("sha256="):
         return False
     expected = hmac.new(app_secret.encode(), raw_body, hashlib.sha256).hexdigest()
@@ -35,17 +35,3 @@ def secret_matches_digest(*, header_value: str, expected_digest: str) -> bool:
     if not header_value or not expected_digest:
         return False
     return hmac.compare_digest(secret_digest(header_value).encode(), _bytes(expected_digest))
-
-
-def twilio_signature_valid(
-    *, url: str, params: Mapping[str, str], header_value: str, auth_token: str
-) -> bool:
-    """`X-Twilio-Signature`, checked by twilio's own RequestValidator (HMAC-SHA1 of the URL and
-    the sorted POST parameters; the URL with and without its default port). `url` must be
-    exactly the public URL Twilio called."""
-    if not header_value or not auth_token:
-        return False
-    try:
-        return RequestValidator(auth_token).validate(url, dict(params), header_value)
-    except (UnicodeEncodeError, ValueError):
-        return False  # text that cannot be UTF-8 encoded was not signed by Twilio

@@ -1,9 +1,11 @@
+"""The platforms' webhooks, mounted under /webhooks/ (config/urls.py): /webhooks/<kind>/… for
+every channel whose package has a urls module."""
+
 from django.urls import include, path
 
-from channels_adapters import registry, webhooks
+from channels_adapters import registry
 
 urlpatterns = [
-    path("sms/<int:channel_id>/", webhooks.sms_webhook, name="webhook-sms"),
-    # A channel whose package has its own urls.py brings its routes (registry.webhook_urlconfs).
+    # Each channel's package brings its webhook routes in its urls.py (registry.webhook_urlconfs).
     *(path(f"{kind}/", include(module)) for kind, module in registry.webhook_urlconfs()),
 ]

@@ -1,10 +1,13 @@
-"""Webhook endpoints. Each one only verifies, stores and acknowledges (intake.py); workers do
-the rest. Answers: 403 bad or missing signature (nothing stored), 400 a body that is not the
-platform's (not JSON within `shops.untrusted`'s limits, or not the platform's envelope; nothing
-stored), 413 body over 1 MiB, 503 with Retry-After when the database cannot be reached (nothing
-stored: the platform redelivers), 200 otherwise — including for a page or number no shop has
-connected, so the platform stops retrying an event nobody will read, and for a body one of
-whose events the adapter could not identify (that one is logged and left out, the rest stored).
+"""What every platform's webhook view shares (the views and routes live in the channels'
+packages: `<kind>/views.py` and `urls.py`, mounted by channels_adapters.urls; Meta's channels
+share channels_adapters.meta_webhook). Each view only verifies, stores and acknowledges
+(intake.py); workers do the rest. Answers: 403 bad or missing signature (nothing stored), 400 a
+body that is not the platform's (not JSON within `shops.untrusted`'s limits, or not the
+platform's envelope; nothing stored), 413 body over 1 MiB, 503 with Retry-After when the
+database cannot be reached (nothing stored: the platform redelivers), 200 otherwise — including
+for an account no shop has connected, so the platform stops retrying an event nobody will read,
+and for a body one of whose events the adapter could not identify (that one is logged and left
+out, the rest stored).
 """
 
 import functools
@@ -12,17 +15,9 @@ import logging
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.http import HttpResponse, JsonResponse
 
-from channels_adapters import account_cache, intake
-from channels_adapters.base import WebhookRejected, header
-from channels_adapters.models import ChannelStatus
-from channels_adapters.registry import adapter_for
-from channels_adapters.signatures import (
-    twilio_signature_valid,
-)
+from channels_adapters.base import WebhookRejected
 from shops import untrusted
 from shops.http import body_within
 
@@ -79,41 +74,3 @@ def answers_503_while_database_down(view):
             return response
 
     return wrapper
-
-
-EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-
-
-@csrf_exempt
-@require_POST
-@answers_503_while_database_down
-def sms_webhook(request, channel_id: int):
-    if read_body(request) is None:  # the size limit; Django parses the form from the body
-        return too_large()
-    # From the process's cache (account_cache.py): no query for a number seen recently.
-    account = account_cache.channel_account(channel_id)
-    if account is None or account.kind != "sms" or account.status == ChannelStatus.DISABLED:
-        logger.warning("sms webhook for unknown channel %s dropped", channel_id)
-        return HttpResponse(EMPTY_TWIML, content_type="text/xml")
-    params = {name: request.POST.get(name, "") for name in request.POST}
-    # Twilio signs the exact public URL it called.
-    url = f"{settings.SOUK_PUBLIC_URL}{request.get_full_path()}"
-    if not twilio_signature_valid(
-        url=url,
-        params=params,
-        header_value=header(request.headers, "X-Twilio-Signature"),
-        auth_token=(account.credentials or {}).get("auth_token", ""),
-    ):
-        return HttpResponseForbidden("bad signature")
-    # Verified as sent; then what storage cannot hold (a %00 NUL) becomes U+FFFD, as for JSON.
-    params = {
-        untrusted.repaired_text(name): untrusted.repaired_text(value)
-        for name, value in params.items()
-    }
-    try:
-        events = adapter_for("sms").split(params)
-    except WebhookRejected as exc:
-        return bad_request(f"Malformed Twilio webhook: {exc}")
-    intake.inbound_events_store(routed=[(account, event) for event in events])
-    # An empty TwiML response: replies go out through the API, from a worker.
-    return HttpResponse(EMPTY_TWIML, content_type="text/xml")

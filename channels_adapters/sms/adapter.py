@@ -54,7 +54,6 @@ import requests
 from django.conf import settings
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
-from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from channels_adapters import payload as read
@@ -361,17 +360,6 @@ class SmsAdapter(SmsConnect, ChannelAdapter):
             if http_client.session is not None:
                 http_client.session.close()
         return SendResult(platform_message_id=message.sid or "")
-
-
-def verify_signature(url: str, params: Mapping[str, str], signature: str, auth_token: str) -> bool:
-    """Whether `X-Twilio-Signature` is Twilio's for a form POST of `params` to `url`.
-
-    `url` must be exactly the public URL Twilio called — SOUK_PUBLIC_URL + the request's full
-    path with its query string — not the URL Django sees behind a proxy. Without a signature
-    or a token nothing can be verified, so nothing is accepted."""
-    if not signature or not auth_token:
-        return False
-    return RequestValidator(auth_token).validate(url, dict(params), signature)
 
 
 # --- helpers ----------------------------------------------------------------------------------

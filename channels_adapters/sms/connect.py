@@ -19,6 +19,7 @@ from channels_adapters.base import (
 )
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+WEBHOOK_URL_NAME = "webhook-sms"
 
 
 class SmsConnect:
@@ -63,7 +64,7 @@ class SmsConnect:
         )
 
     def webhook_path(self, *, account_id: int, shop_slug: str) -> str:
-        return reverse("webhook-sms", kwargs={"channel_id": account_id})
+        return reverse(WEBHOOK_URL_NAME, kwargs={"channel_id": account_id})
 
     def chat_link(self, account: AccountContext, *, shop_slug: str, name: str) -> str:
         # Opens the phone's messages app on the shop's number.

@@ -25,20 +25,6 @@ NOT_SHARED = {".venv", "node_modules", "tests", "migrations", "bench", ".git", "
 
 # file → (why it still names channels, the offending lines as written, stripped)
 ALLOWED: dict[str, tuple[str, set[str]]] = {
-    "channels_adapters/webhooks.py": (
-        "the webhook views (one per platform) move into the packages next session",
-        {
-            'events = adapter_for("sms").split(params)',
-            'if account is None or account.kind != "sms" or account.status == ChannelStatus.DISABLED:',
-            'logger.warning("sms webhook for unknown channel %s dropped", channel_id)',
-        },
-    ),
-    "channels_adapters/urls.py": (
-        "the webhook routes move into the packages with their views next session",
-        {
-            'path("sms/<int:channel_id>/", webhooks.sms_webhook, name="webhook-sms"),',
-        },
-    ),
     "payments/providers/stripe.py": (
         "Stripe's name of the WeChat Pay payment method (the wallet a channel's capability "
         "names), keying what Stripe takes it in: not a test of the channel",
