@@ -5,6 +5,7 @@ whole purchase is testable. Card payments stay as they are."""
 import re
 
 import pytest
+from django.test import Client
 
 from channels_adapters.models import ChannelAccount
 from conversations.models import Customer
@@ -15,6 +16,12 @@ from orders.transitions import PaymentStatus
 from payments import services as payments
 from payments.models import PaymentMethod, PaymentState
 from payments.providers.registry import provider_for
+from tests.channels_adapters.test_wechat_e2e import (  # noqa: F401 (fixtures)
+    OPENID,
+    WeChatShopper,
+    fake_wechat,
+    wechat_channel,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +135,31 @@ def test_the_wallet_button_is_ignored_where_no_wallet_is_offered(client, shop, v
     assert response.status_code == 400  # the card is still required: nothing was paid
     order.refresh_from_db()
     assert order.payment_status == PaymentStatus.AWAITING
+
+
+@pytest.mark.django_db(transaction=True)  # the chat's replies go out on commit
+def test_a_shopper_buys_in_wechat_and_pays_with_wechat_pay_receipt_once(
+    client,
+    wechat_channel,  # noqa: F811 (the fixture imported above)
+    fake_wechat,  # noqa: F811
+):
+    lea = WeChatShopper(client, wechat_channel, fake_wechat)
+    lea.write("je cherche une robe rouge")
+    lea.tap("Acheter")
+    pay_link = next(link for link in lea.links() if "/pay/" in link)
+    browser = Client(HTTP_USER_AGENT=WECHAT_BROWSER)
+    path = re.sub(r"^https?://[^/]+", "", pay_link)
+    sent_before = len(fake_wechat.messages_to(OPENID))
+
+    assert "Ou payez avec WeChat Pay" in browser.get(path).content.decode()
+    details = {"contact_name": "Léa Martin", "contact_phone": "+33 6 12 34 56 78", **ADDRESS}
+    response = browser.post(path, {"step": "pay", "wallet": "approve", **details})
+
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    order = Order.objects.get()
+    assert (order.payment_status, order.total) == (PaymentStatus.PAID, 8990 + 490)
+    after = fake_wechat.messages_to(OPENID)[sent_before:]
+    receipts = [m for m in after if "est réglée" in m.get("text", {}).get("content", "")]
+    assert len(receipts) == 1  # one receipt in WeChat, with the address typed on the page
+    assert "12 rue de la Paix, 75002 Paris" in receipts[0]["text"]["content"]
+    assert not PaymentMethod.objects.filter(customer=order.customer).exists()
