@@ -5,12 +5,11 @@ app secret as every Meta channel), routed by `entry.id` to the connected page
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from channels_adapters.messenger.adapter import MessengerAdapter
 from channels_adapters.meta_webhook import meta_webhook
 from channels_adapters.webhooks import answers_503_while_database_down
 
-# MessengerAdapter.kind, named here rather than imported so that loading the URLconf does not
-# import the Messenger client library; meta_webhook asks the registry for the adapter.
-KIND = "messenger"
+KIND = MessengerAdapter.kind
 
 
 @csrf_exempt

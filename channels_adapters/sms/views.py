@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from channels_adapters import account_cache, intake, registry
 from channels_adapters.base import WebhookRejected, header
 from channels_adapters.models import ChannelStatus
+from channels_adapters.sms.adapter import SmsAdapter
 from channels_adapters.sms.signature import SIGNATURE_HEADER, verify_signature
 from channels_adapters.webhooks import (
     answers_503_while_database_down,
@@ -25,9 +26,9 @@ from shops import untrusted
 
 logger = logging.getLogger(__name__)
 
-# SmsAdapter.kind, named here rather than imported so that loading the URLconf does not import
-# the Twilio client; the adapter is asked for at request time (registry.adapter_for).
-KIND = "sms"
+# The adapter itself is asked for at request time (registry.adapter_for), not bound at import:
+# the URLconf may first load while a test has the registry patched.
+KIND = SmsAdapter.kind
 
 EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from channels_adapters import intake, registry, services
 from channels_adapters.base import WebhookRejected
+from channels_adapters.telegram.adapter import TelegramAdapter
 from channels_adapters.telegram.signature import secret_token_valid
 from channels_adapters.webhooks import (
     answers_503_while_database_down,
@@ -22,9 +23,9 @@ from channels_adapters.webhooks import (
 
 logger = logging.getLogger(__name__)
 
-# TelegramAdapter.kind, named here rather than imported so that loading the URLconf does not
-# import python-telegram-bot; the adapter is asked for at request time (registry.adapter_for).
-KIND = "telegram"
+# The adapter itself is asked for at request time (registry.adapter_for), not bound at import:
+# the URLconf may first load while a test has the registry patched.
+KIND = TelegramAdapter.kind
 
 
 @csrf_exempt

@@ -7,10 +7,9 @@ from django.views.decorators.http import require_http_methods
 
 from channels_adapters.meta_webhook import meta_webhook
 from channels_adapters.webhooks import answers_503_while_database_down
+from channels_adapters.whatsapp.adapter import WhatsAppAdapter
 
-# WhatsAppAdapter.kind, named here rather than imported so that loading the URLconf does not
-# import the adapter; meta_webhook asks the registry for it at request time.
-KIND = "whatsapp"
+KIND = WhatsAppAdapter.kind
 
 
 @csrf_exempt
