@@ -6,40 +6,8 @@ is sent."""
 from __future__ import annotations
 
 from channels_adapters.messages import Carousel, QuickReplies
-from channels_adapters.preview import Bubble, Choice, of_type, plural, shown_url
-
-
-def _messenger_choice(button: dict) -> Choice:
-    return Choice(button.get("title", ""), url=button.get("url", ""))
-
-
-def bubbles(payload: dict) -> list[Bubble]:
-    message = payload.get("message") or {}
-    quick = [_messenger_choice(q) for q in message.get("quick_replies", ())]
-    attachment = message.get("attachment") or {}
-    template = attachment.get("payload") or {}
-    if attachment.get("type") == "image":
-        bubble = Bubble(form="Image", image_url=shown_url(template.get("url", "")))
-    elif template.get("template_type") == "generic":
-        cards = [
-            Bubble(
-                title=element.get("title", ""),
-                text=element.get("subtitle", ""),
-                image_url=shown_url(element.get("image_url", "")),
-                buttons=[_messenger_choice(b) for b in element.get("buttons", ())],
-            )
-            for element in template.get("elements", ())
-        ]
-        bubble = Bubble(form="Generic template", cards=cards)
-    elif template.get("template_type") == "button":
-        buttons = [_messenger_choice(b) for b in template.get("buttons", ())]
-        bubble = Bubble(form="Button template", text=template.get("text", ""), buttons=buttons)
-    elif template:
-        bubble = Bubble(form=f"{template.get('template_type', '').capitalize()} template")
-    else:
-        bubble = Bubble(form="Text", text=message.get("text", ""))
-    bubble.quick_replies = quick
-    return [bubble]
+from channels_adapters.meta_messaging_preview import bubbles as bubbles  # the shared reading
+from channels_adapters.preview import of_type, plural
 
 
 def fallback_notes(messages, payloads) -> list[str]:
