@@ -11,8 +11,9 @@ them into normalized events. Both read only through `channels_adapters.payload`.
 
 from __future__ import annotations
 
+from channels_adapters import meta_messaging
 from channels_adapters import payload as read
-from channels_adapters.base import RawEvent, WebhookRejected
+from channels_adapters.base import RawEvent
 from channels_adapters.messages import (
     ButtonPressed,
     InboundEvent,
@@ -20,12 +21,9 @@ from channels_adapters.messages import (
     TextReceived,
     Unsupported,
 )
+from channels_adapters.meta_messaging import KIND_MAX
 
 KIND = "instagram"
-# Entries in one webhook: Meta batches up to 1000.
-ENTRIES_MAX = 1000
-# A kind key names the event in its id; a longer key is not Meta's.
-KIND_MAX = 32
 # What a story reply reads as in the conversation: Instagram sends the shopper's words, and the
 # story they answer only as `reply_to.story`; without it "How much?" means nothing to an agent.
 STORY_REPLY = "Replied to your story: {url}"
@@ -37,7 +35,6 @@ def _event_id(event: dict, sender: str) -> str:
     carries the `mid` of the message deleted, so it gets its own id (else it would pass for a
     redelivery of that message). Reactions (whose `mid` is the message reacted to), reads and
     referrals use kind + IGSID + timestamp: one person does not react twice in a millisecond."""
-    timestamp = read.ident(event.get("timestamp"), "timestamp", required=False)
     message = event.get("message")
     if isinstance(message, dict) and message.get("mid"):
         mid = read.ident(message["mid"], "message.mid")
@@ -45,46 +42,13 @@ def _event_id(event: dict, sender: str) -> str:
     postback = event.get("postback")
     if isinstance(postback, dict) and postback.get("mid"):
         return read.ident(postback["mid"], "postback.mid")
-    kind = next((key for key in event if key not in {"sender", "recipient", "timestamp"}), "event")
-    return f"{kind[:KIND_MAX]}:{sender}:{timestamp}"
-
-
-def _entry_events(entry: object) -> list[RawEvent]:
-    """The events of one entry; an entry or event that cannot be read is left out (logged)."""
-    try:
-        entry = read.obj(entry, "entry")
-        account_id = read.ident(entry.get("id"), "entry.id")
-        # Entries without `messaging` (comments, mentions in captions: `changes`) carry
-        # nothing for the conversation.
-        events = read.items(entry.get("messaging"), "entry.messaging")
-    except read.Unreadable as exc:
-        read.skipped(KIND, exc.reason)
-        return []
-    raw = []
-    for event in events:
-        try:
-            event = read.obj(event, "messaging event")
-            sender = read.ident(read.obj(event.get("sender"), "sender").get("id"), "sender.id")
-            raw.append(
-                RawEvent(event_id=_event_id(event, sender), payload=event, account_id=account_id)
-            )
-        except read.Unreadable as exc:
-            read.skipped(KIND, exc.reason)
-    return raw
+    return meta_messaging.other_event_id(event, sender)
 
 
 def instagram_split(body: dict) -> list[RawEvent]:
     """The events of a verified webhook body, each routed by its Instagram account id.
     Raises WebhookRejected when the body is not an `instagram` webhook at all."""
-    if body.get("object") != "instagram":
-        raise WebhookRejected(f"object must be 'instagram', not {str(body.get('object'))[:40]!r}")
-    if not isinstance(body.get("entry"), list):
-        raise WebhookRejected("entry must be a list")
-    try:
-        entries = read.items(body["entry"], "entry", limit=ENTRIES_MAX)
-    except read.Unreadable as exc:
-        raise WebhookRejected(exc.reason) from None
-    return [event for entry in entries for event in _entry_events(entry)]
+    return meta_messaging.split(body, object_name="instagram", kind=KIND, event_id=_event_id)
 
 
 def _story_reply(message: dict, text: str) -> str:
@@ -132,18 +96,6 @@ def _parse_message(sender: Sender, message: dict) -> list[InboundEvent]:
     return [Unsupported(sender=sender, message_id=mid, what=what)]
 
 
-def _parse_postback(sender: Sender, postback: dict) -> list[InboundEvent]:
-    # Ice breaker taps and template buttons arrive as postbacks.
-    return [
-        ButtonPressed(
-            sender=sender,
-            message_id=read.ident(postback.get("mid"), "postback.mid", required=False),
-            payload=read.text(postback.get("payload"), "postback.payload"),
-            title=read.text(postback.get("title"), "postback.title"),
-        )
-    ]
-
-
 def instagram_parse(payload: dict) -> list[InboundEvent]:
     """Normalized events of one stored Instagram event. Raises `payload.Unreadable` only."""
     event = read.obj(payload, "messaging event")
@@ -154,7 +106,8 @@ def instagram_parse(payload: dict) -> list[InboundEvent]:
         try:
             if "message" in event:
                 return _parse_message(sender, read.obj(event["message"], "message"))
-            return _parse_postback(sender, read.obj(event["postback"], "postback"))
+            # Ice breaker taps and template buttons arrive as postbacks.
+            return meta_messaging.parse_postback(sender, read.obj(event["postback"], "postback"))
         except read.Unreadable as exc:
             raise read.from_shopper(exc, sender) from None
     # Reactions, reads (messaging_seen), referrals: nothing the bot answers, and Instagram's

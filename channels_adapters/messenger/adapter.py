@@ -32,7 +32,7 @@ from babel.numbers import get_currency_precision
 from django.conf import settings
 from pymessenger.bot import Bot
 
-from channels_adapters import meta
+from channels_adapters import meta, meta_messaging
 from channels_adapters import payload as read
 from channels_adapters.base import (
     PERMANENT_BAD_CREDENTIALS,
@@ -48,7 +48,6 @@ from channels_adapters.base import (
     ReplyWindow,
     SendResult,
     TransientSendError,
-    WebhookRejected,
     span,
 )
 from channels_adapters.messages import (
@@ -70,6 +69,7 @@ from channels_adapters.messages import (
     Unsupported,
 )
 from channels_adapters.messenger.connect import MessengerConnect
+from channels_adapters.meta_messaging import KIND_MAX
 from channels_adapters.text import (
     ELLIPSIS,
     joined,
@@ -340,12 +340,6 @@ def _render_receipt(receipt: Receipt) -> list[dict]:
 # --- Webhooks -------------------------------------------------------------------------------------
 
 
-# Entries in one webhook: Meta batches up to 1000.
-ENTRIES_MAX = 1000
-# A kind key names the event in its id; a longer key is not Meta's.
-KIND_MAX = 32
-
-
 def _event_id(event: dict, sender: str) -> str:
     """The platform id an event is deduplicated on. Messages (echoes included) and current
     postbacks carry a `mid`. Deliveries and reads carry none: a delivery or read watermark from
@@ -363,32 +357,7 @@ def _event_id(event: dict, sender: str) -> str:
                 event[kind].get("watermark"), f"{kind}.watermark", required=False
             )
             return f"{kind}:{sender}:{watermark or timestamp}"
-    kind = next((key for key in event if key not in {"sender", "recipient", "timestamp"}), "event")
-    return f"{kind[:KIND_MAX]}:{sender}:{timestamp}"
-
-
-def _entry_events(entry: object) -> list[RawEvent]:
-    """The events of one entry; an entry or event that cannot be read is left out (logged)."""
-    try:
-        entry = read.obj(entry, "entry")
-        page_id = read.ident(entry.get("id"), "entry.id")
-        # Entries without `messaging` (page feed changes, handover `standby`) carry nothing
-        # for us.
-        events = read.items(entry.get("messaging"), "entry.messaging")
-    except read.Unreadable as exc:
-        read.skipped("messenger", exc.reason)
-        return []
-    raw = []
-    for event in events:
-        try:
-            event = read.obj(event, "messaging event")
-            sender = read.ident(read.obj(event.get("sender"), "sender").get("id"), "sender.id")
-            raw.append(
-                RawEvent(event_id=_event_id(event, sender), payload=event, account_id=page_id)
-            )
-        except read.Unreadable as exc:
-            read.skipped("messenger", exc.reason)
-    return raw
+    return meta_messaging.other_event_id(event, sender)
 
 
 def _parse_message(sender: Sender, message: dict) -> list[InboundEvent]:
@@ -431,18 +400,6 @@ def _parse_attachments(sender: Sender, mid: str, message: dict) -> list[InboundE
     return events
 
 
-def _parse_postback(sender: Sender, postback: dict) -> list[InboundEvent]:
-    # "Get Started" and persistent-menu taps arrive as postbacks too.
-    return [
-        ButtonPressed(
-            sender=sender,
-            message_id=read.ident(postback.get("mid"), "postback.mid", required=False),
-            payload=read.text(postback.get("payload"), "postback.payload"),
-            title=read.text(postback.get("title"), "postback.title"),
-        )
-    ]
-
-
 def _parse_delivery(sender: Sender, delivery: dict) -> list[InboundEvent]:
     # `mids` may be missing: then only the watermark says what arrived (see StatusUpdate).
     mids = read.items(delivery.get("mids"), "delivery.mids") or [""]
@@ -475,15 +432,7 @@ class MessengerAdapter(MessengerConnect, ChannelAdapter):
         return preview.fallback_notes(messages, payloads)
 
     def split(self, body: dict) -> list[RawEvent]:
-        if body.get("object") != "page":
-            raise WebhookRejected(f"object must be 'page', not {str(body.get('object'))[:40]!r}")
-        if not isinstance(body.get("entry"), list):
-            raise WebhookRejected("entry must be a list")
-        try:
-            entries = read.items(body["entry"], "entry", limit=ENTRIES_MAX)
-        except read.Unreadable as exc:
-            raise WebhookRejected(exc.reason) from None
-        return [event for entry in entries for event in _entry_events(entry)]
+        return meta_messaging.split(body, object_name="page", kind=self.kind, event_id=_event_id)
 
     def parse(self, payload: dict) -> list[InboundEvent]:
         event = read.obj(payload, "messaging event")
@@ -494,7 +443,10 @@ class MessengerAdapter(MessengerConnect, ChannelAdapter):
             try:
                 if "message" in event:
                     return _parse_message(sender, read.obj(event["message"], "message"))
-                return _parse_postback(sender, read.obj(event["postback"], "postback"))
+                # "Get Started" and persistent-menu taps arrive as postbacks too.
+                return meta_messaging.parse_postback(
+                    sender, read.obj(event["postback"], "postback")
+                )
             except read.Unreadable as exc:
                 raise read.from_shopper(exc, sender) from None
         if "delivery" in event:
