@@ -8,11 +8,14 @@ receipt). Names no channel: the guard test holds shared modules to that (issue 1
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import groupby
 
 from channels_adapters import payload as read
 from channels_adapters.base import RawEvent, WebhookRejected
-from channels_adapters.messages import ButtonPressed, InboundEvent, Sender
+from channels_adapters.messages import Button, ButtonPressed, Card, InboundEvent, Sender
+from channels_adapters.text import ELLIPSIS, joined, label, one_line, split_text, truncate
 
 # Entries in one webhook: Meta batches up to 1000.
 ENTRIES_MAX = 1000
@@ -81,3 +84,153 @@ def parse_postback(sender: Sender, postback: dict) -> list[InboundEvent]:
             title=read.text(postback.get("title"), "postback.title"),
         )
     ]
+
+
+# --- Rendering ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one channel's Send API holds. `split` cuts a text into the chunks of plain text
+    messages (each channel counts a text's size its own way: characters, or UTF-8 bytes); the
+    other fields are Meta's documented maxima, the same on every channel unless it says not."""
+
+    split: Callable[[str], list[str]]
+    quick_replies_max: int = 13
+    quick_reply_title_max: int = 20
+    payload_max: int = 1000
+    button_title_max: int = 20
+    buttons_max: int = 3
+    button_template_text_max: int = 640
+    elements_max: int = 10
+    element_title_max: int = 80
+    element_subtitle_max: int = 80
+
+
+def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def payload(message: dict) -> dict:
+    # Every reply Souk sends answers a shopper within the window (a late one gets its tag from
+    # the channel's adapter).
+    return {"messaging_type": "RESPONSE", "message": message}
+
+
+def template(content: dict) -> dict:
+    return payload({"attachment": {"type": "template", "payload": content}})
+
+
+class Renderer:
+    """The Send API payloads (without `recipient`) of the forms every such channel has, within
+    `limits`. Its methods give lists of payloads, in the order they are sent."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+
+    def postback_payload(self, button: Button) -> str:
+        # A button without a payload answers with its title, so a tap is never lost.
+        return (
+            truncate(button.payload or one_line(button.title), self.limits.payload_max) or ELLIPSIS
+        )
+
+    def button(self, button: Button) -> dict:
+        title = label(button.title, self.limits.button_title_max)
+        if button.url:
+            return {"type": "web_url", "title": title, "url": button.url}
+        return {"type": "postback", "title": title, "payload": self.postback_payload(button)}
+
+    def quick_reply(self, button: Button) -> dict:
+        return {
+            "content_type": "text",
+            "title": label(button.title, self.limits.quick_reply_title_max),
+            "payload": self.postback_payload(button),
+        }
+
+    def texts(self, chunks: Sequence[str]) -> list[dict]:
+        return [payload({"text": chunk}) for chunk in chunks]
+
+    def text(self, text: str) -> list[dict]:
+        return self.texts(self.limits.split(text))
+
+    def head_and_tail(self, text: str, tail_chars: int) -> tuple[list[str], str]:
+        """`text` as plain chunks plus a last chunk that also fits a field of `tail_chars`
+        characters (a template's text)."""
+        chunks = self.limits.split(text)
+        if not chunks:
+            return [], ""
+        *head, tail = chunks
+        if len(tail) > tail_chars:
+            *more, tail = split_text(tail, tail_chars)
+            head += more
+        return head, tail
+
+    def with_quick_replies(self, text: str, options: Sequence[Button]) -> list[dict]:
+        # A text message's chunks all fit a quick-reply message: the last one carries them.
+        *head, tail = self.limits.split(text) or [""]
+        quick_replies = [self.quick_reply(option) for option in options]
+        last = payload({"text": tail or ELLIPSIS, "quick_replies": quick_replies})
+        return [*self.texts(head), last]
+
+    def button_templates(self, text: str, buttons: Sequence[Button]) -> list[dict]:
+        """The question heads the first template, "…" the next ones."""
+        head, tail = self.head_and_tail(text, self.limits.button_template_text_max)
+        templates = [
+            template(
+                {
+                    "template_type": "button",
+                    "text": (tail if index == 0 else "") or ELLIPSIS,
+                    "buttons": [self.button(button) for button in group],
+                }
+            )
+            for index, group in enumerate(_chunks(buttons, self.limits.buttons_max))
+        ]
+        return [*self.texts(head), *templates]
+
+    def quick_replies(self, text: str, options: Sequence[Button]) -> list[dict]:
+        """Quick replies → button templates (too many options, or one that opens a page) →
+        plain text (no option at all)."""
+        if not options:
+            return self.text(text)
+        if len(options) <= self.limits.quick_replies_max and not any(o.url for o in options):
+            return self.with_quick_replies(text, options)
+        return self.button_templates(text, options)
+
+    def card_subtitle(self, card: Card) -> str:
+        return truncate(joined(card.price, card.subtitle), self.limits.element_subtitle_max)
+
+    def _is_element(self, card: Card) -> bool:
+        """A generic element needs something besides its title."""
+        return bool(self.card_subtitle(card) or card.image_url or card.buttons)
+
+    def _element(self, card: Card) -> dict:
+        element = {"title": label(card.title, self.limits.element_title_max)}
+        subtitle = self.card_subtitle(card)
+        if subtitle:
+            element["subtitle"] = subtitle
+        if card.image_url:
+            element["image_url"] = card.image_url
+        if card.buttons:
+            # The bot lists a card's main actions first; the apps show as many as fit.
+            buttons = card.buttons[: self.limits.buttons_max]
+            element["buttons"] = [self.button(button) for button in buttons]
+        return element
+
+    def cards(self, cards: Sequence[Card]) -> list[dict]:
+        """Generic templates of up to `elements_max` cards → a bulleted text for cards that
+        carry nothing but a title."""
+        payloads: list[dict] = []
+        for is_element, run in groupby(cards, key=self._is_element):
+            run = list(run)
+            if is_element:
+                payloads += [
+                    template(
+                        {"template_type": "generic", "elements": [self._element(c) for c in chunk]}
+                    )
+                    for chunk in _chunks(run, self.limits.elements_max)
+                ]
+            else:
+                titles = [one_line(card.title) for card in run if card.title.strip()]
+                payloads += self.text("\n".join(f"• {title}" for title in titles))
+        return payloads

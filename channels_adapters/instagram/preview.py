@@ -12,18 +12,19 @@ from channels_adapters.preview import of_type, plural
 
 
 def fallback_notes(messages, payloads) -> list[str]:
+    limits = render.LIMITS
     notes = []
     for question in of_type(messages, QuickReplies):
         count = len(question.options)
-        if count > render.QUICK_REPLIES_MAX or any(o.url for o in question.options):
+        if count > limits.quick_replies_max or any(o.url for o in question.options):
             notes.append(
-                f"{plural(count, 'choice')} → button templates of {render.BUTTONS_MAX} "
-                f"(quick replies hold {render.QUICK_REPLIES_MAX}, and no links)."
+                f"{plural(count, 'choice')} → button templates of {limits.buttons_max} "
+                f"(quick replies hold {limits.quick_replies_max}, and no links)."
             )
     for carousel in of_type(messages, Carousel):
-        if len(carousel.cards) > render.ELEMENTS_MAX:
+        if len(carousel.cards) > limits.elements_max:
             notes.append(
-                f"{plural(len(carousel.cards), 'card')} → carousels of {render.ELEMENTS_MAX}."
+                f"{plural(len(carousel.cards), 'card')} → carousels of {limits.elements_max}."
             )
     notes.append("Quick replies and templates show in the Instagram app, not on the web.")
     return notes

@@ -20,12 +20,8 @@ Quick replies and templates do not show on Instagram's desktop web; the app show
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from itertools import groupby
-
+from channels_adapters import meta_messaging
 from channels_adapters.messages import (
-    Button,
-    Card,
     Carousel,
     Image,
     OutboundMessage,
@@ -35,18 +31,9 @@ from channels_adapters.messages import (
     Text,
     receipt_text,
 )
-from channels_adapters.text import ELLIPSIS, joined, label, one_line, split_text, truncate
+from channels_adapters.text import label, split_text
 
 TEXT_MAX_BYTES = 1000
-QUICK_REPLIES_MAX = 13
-QUICK_REPLY_TITLE_MAX = 20
-PAYLOAD_MAX = 1000
-BUTTON_TITLE_MAX = 20
-BUTTONS_MAX = 3
-BUTTON_TEMPLATE_TEXT_MAX = 640
-ELEMENTS_MAX = 10
-ELEMENT_TITLE_MAX = 80
-ELEMENT_SUBTITLE_MAX = 80
 
 
 def utf8_size(text: str) -> int:
@@ -70,141 +57,27 @@ def split_bytes(text: str, limit: int) -> list[str]:
     return chunks
 
 
-def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _payload(message: dict) -> dict:
-    # Every reply Souk sends answers a shopper within the window (a late one gets its tag in
-    # InstagramAdapter.tagged).
-    return {"messaging_type": "RESPONSE", "message": message}
-
-
-def _template(template: dict) -> dict:
-    return _payload({"attachment": {"type": "template", "payload": template}})
-
-
-def _postback_payload(button: Button) -> str:
-    # A button without a payload answers with its title, so a tap is never lost.
-    return truncate(button.payload or one_line(button.title), PAYLOAD_MAX) or ELLIPSIS
-
-
-def _button(button: Button) -> dict:
-    title = label(button.title, BUTTON_TITLE_MAX)
-    if button.url:
-        return {"type": "web_url", "title": title, "url": button.url}
-    return {"type": "postback", "title": title, "payload": _postback_payload(button)}
-
-
-def _quick_reply(button: Button) -> dict:
-    return {
-        "content_type": "text",
-        "title": label(button.title, QUICK_REPLY_TITLE_MAX),
-        "payload": _postback_payload(button),
-    }
-
-
-def _texts(chunks: Sequence[str]) -> list[dict]:
-    return [_payload({"text": chunk}) for chunk in chunks]
-
-
-def _text(text: str) -> list[dict]:
-    return _texts(split_bytes(text, TEXT_MAX_BYTES))
-
-
-def _head_and_tail(text: str, tail_chars: int) -> tuple[list[str], str]:
-    """`text` as plain chunks plus a last chunk that fits a field of `tail_chars` characters
-    (and the byte limit)."""
-    chunks = split_bytes(text, TEXT_MAX_BYTES)
-    if not chunks:
-        return [], ""
-    *head, tail = chunks
-    if len(tail) > tail_chars:
-        *more, tail = split_text(tail, tail_chars)
-        head += more
-    return head, tail
-
-
-def _with_quick_replies(text: str, options: Sequence[Button]) -> list[dict]:
-    head, tail = _head_and_tail(text, TEXT_MAX_BYTES)
-    quick_replies = [_quick_reply(option) for option in options]
-    return [*_texts(head), _payload({"text": tail or ELLIPSIS, "quick_replies": quick_replies})]
-
-
-def _button_templates(text: str, buttons: Sequence[Button]) -> list[dict]:
-    head, tail = _head_and_tail(text, BUTTON_TEMPLATE_TEXT_MAX)
-    templates = [
-        _template(
-            {
-                "template_type": "button",
-                "text": (tail if index == 0 else "") or ELLIPSIS,
-                "buttons": [_button(button) for button in group],
-            }
-        )
-        for index, group in enumerate(_chunks(buttons, BUTTONS_MAX))
-    ]
-    return [*_texts(head), *templates]
-
-
-def _render_quick_replies(message: QuickReplies) -> list[dict]:
-    options = message.options
-    if not options:
-        return _text(message.text)
-    if len(options) <= QUICK_REPLIES_MAX and not any(option.url for option in options):
-        return _with_quick_replies(message.text, options)
-    return _button_templates(message.text, options)
-
-
-def _card_subtitle(card: Card) -> str:
-    return truncate(joined(card.price, card.subtitle), ELEMENT_SUBTITLE_MAX)
-
-
-def _is_element(card: Card) -> bool:
-    """A generic element needs something besides its title."""
-    return bool(_card_subtitle(card) or card.image_url or card.buttons)
-
-
-def _element(card: Card) -> dict:
-    element = {"title": label(card.title, ELEMENT_TITLE_MAX)}
-    subtitle = _card_subtitle(card)
-    if subtitle:
-        element["subtitle"] = subtitle
-    if card.image_url:
-        element["image_url"] = card.image_url
-    if card.buttons:
-        # The bot lists a card's main actions first; Instagram shows three.
-        element["buttons"] = [_button(button) for button in card.buttons[:BUTTONS_MAX]]
-    return element
-
-
-def _cards(cards: Sequence[Card]) -> list[dict]:
-    payloads: list[dict] = []
-    for is_element, run in groupby(cards, key=_is_element):
-        run = list(run)
-        if is_element:
-            payloads += [
-                _template({"template_type": "generic", "elements": [_element(c) for c in chunk]})
-                for chunk in _chunks(run, ELEMENTS_MAX)
-            ]
-        else:
-            titles = [one_line(card.title) for card in run if card.title.strip()]
-            payloads += _text("\n".join(f"• {title}" for title in titles))
-    return payloads
+# Instagram's other limits are the Messenger Platform's (meta_messaging.Limits' defaults).
+LIMITS = meta_messaging.Limits(split=lambda text: split_bytes(text, TEXT_MAX_BYTES))
+_send = meta_messaging.Renderer(LIMITS)
+_text = _send.text
 
 
 def _render_carousel(carousel: Carousel) -> list[dict]:
-    payloads = _text(carousel.text) + _cards(carousel.cards)
+    payloads = _text(carousel.text) + _send.cards(carousel.cards)
     more = carousel.more
     if more is not None:
-        payloads += _button_templates(label(more.title, BUTTON_TEMPLATE_TEXT_MAX), [more])
+        payloads += _send.button_templates(
+            label(more.title, LIMITS.button_template_text_max), [more]
+        )
     return payloads
 
 
 def _render_image(image: Image) -> list[dict]:
     payloads = []
     if image.url:
-        payloads.append(_payload({"attachment": {"type": "image", "payload": {"url": image.url}}}))
+        attachment = {"type": "image", "payload": {"url": image.url}}
+        payloads.append(meta_messaging.payload({"attachment": attachment}))
     return payloads + _text(image.caption)
 
 
@@ -214,7 +87,7 @@ def instagram_render(message: OutboundMessage) -> list[dict] | None:
     if isinstance(message, Text):
         return _text(message.text)
     if isinstance(message, QuickReplies):
-        return _render_quick_replies(message)
+        return _send.quick_replies(message.text, message.options)
     if isinstance(message, Carousel):
         return _render_carousel(message)
     if isinstance(message, Image):
