@@ -21,10 +21,9 @@ Degradation ladders (limits: shared/channel-limits.md, Messenger):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextvars import ContextVar
 from datetime import datetime, timedelta
-from itertools import groupby
 
 import pymessenger.bot as pymessenger_bot
 import requests
@@ -53,7 +52,6 @@ from channels_adapters.base import (
 from channels_adapters.messages import (
     Button,
     ButtonPressed,
-    Card,
     Carousel,
     Image,
     InboundEvent,
@@ -71,25 +69,13 @@ from channels_adapters.messages import (
 from channels_adapters.messenger.connect import MessengerConnect
 from channels_adapters.meta_messaging import KIND_MAX
 from channels_adapters.text import (
-    ELLIPSIS,
-    joined,
     label,
     one_line,
     split_text,
-    split_with_tail,
     truncate,
 )
 
 TEXT_MAX = 2000
-QUICK_REPLIES_MAX = 13
-QUICK_REPLY_TITLE_MAX = 20
-PAYLOAD_MAX = 1000
-BUTTON_TITLE_MAX = 20
-BUTTONS_MAX = 3
-BUTTON_TEMPLATE_TEXT_MAX = 640
-ELEMENTS_MAX = 10
-ELEMENT_TITLE_MAX = 80
-ELEMENT_SUBTITLE_MAX = 80
 GREETING_MAX = 160
 PERSISTENT_MENU_MAX = 20
 MENU_ITEM_TITLE_MAX = 30
@@ -156,129 +142,27 @@ def _bot(access_token: str) -> Bot:
 # --- Rendering ------------------------------------------------------------------------------------
 
 
-def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _payload(message: dict) -> dict:
-    # Every reply Souk sends answers a shopper within the 24-hour window.
-    return {"messaging_type": "RESPONSE", "message": message}
-
-
-def _template(template: dict) -> dict:
-    return _payload({"attachment": {"type": "template", "payload": template}})
-
-
-def _postback_payload(button: Button) -> str:
-    # A button without a payload answers with its title, so a tap is never lost.
-    return truncate(button.payload or one_line(button.title), PAYLOAD_MAX) or ELLIPSIS
-
-
-def _button(button: Button) -> dict:
-    title = label(button.title, BUTTON_TITLE_MAX)
-    if button.url:
-        return {"type": "web_url", "title": title, "url": button.url}
-    return {"type": "postback", "title": title, "payload": _postback_payload(button)}
-
-
-def _quick_reply(button: Button) -> dict:
-    return {
-        "content_type": "text",
-        "title": label(button.title, QUICK_REPLY_TITLE_MAX),
-        "payload": _postback_payload(button),
-    }
-
-
-def _texts(chunks: Sequence[str]) -> list[dict]:
-    return [_payload({"text": chunk}) for chunk in chunks]
-
-
-def _text(text: str) -> list[dict]:
-    return _texts(split_text(text, TEXT_MAX))
-
-
-def _with_quick_replies(text: str, options: Sequence[Button]) -> list[dict]:
-    head, tail = split_with_tail(text, TEXT_MAX, TEXT_MAX)
-    quick_replies = [_quick_reply(option) for option in options]
-    return [*_texts(head), _payload({"text": tail or ELLIPSIS, "quick_replies": quick_replies})]
-
-
-def _button_templates(text: str, buttons: Sequence[Button]) -> list[dict]:
-    head, tail = split_with_tail(text, TEXT_MAX, BUTTON_TEMPLATE_TEXT_MAX)
-    templates = [
-        _template(
-            {
-                "template_type": "button",
-                "text": (tail if index == 0 else "") or ELLIPSIS,
-                "buttons": [_button(button) for button in group],
-            }
-        )
-        for index, group in enumerate(_chunks(buttons, BUTTONS_MAX))
-    ]
-    return [*_texts(head), *templates]
-
-
-def _render_quick_replies(message: QuickReplies) -> list[dict]:
-    options = message.options
-    if not options:
-        return _text(message.text)
-    if len(options) <= QUICK_REPLIES_MAX and not any(option.url for option in options):
-        return _with_quick_replies(message.text, options)
-    return _button_templates(message.text, options)
-
-
-def _card_subtitle(card: Card) -> str:
-    return truncate(joined(card.price, card.subtitle), ELEMENT_SUBTITLE_MAX)
-
-
-def _is_element(card: Card) -> bool:
-    """Messenger wants something besides a title in a generic element."""
-    return bool(_card_subtitle(card) or card.image_url or card.buttons)
-
-
-def _element(card: Card) -> dict:
-    element = {"title": label(card.title, ELEMENT_TITLE_MAX)}
-    subtitle = _card_subtitle(card)
-    if subtitle:
-        element["subtitle"] = subtitle
-    if card.image_url:
-        element["image_url"] = card.image_url
-    if card.buttons:
-        # The bot lists a card's main actions first; Messenger shows three.
-        element["buttons"] = [_button(button) for button in card.buttons[:BUTTONS_MAX]]
-    return element
-
-
-def _cards(cards: Sequence[Card]) -> list[dict]:
-    payloads: list[dict] = []
-    for is_element, run in groupby(cards, key=_is_element):
-        run = list(run)
-        if is_element:
-            payloads += [
-                _template({"template_type": "generic", "elements": [_element(c) for c in chunk]})
-                for chunk in _chunks(run, ELEMENTS_MAX)
-            ]
-        else:
-            titles = [one_line(card.title) for card in run if card.title.strip()]
-            payloads += _text("\n".join(f"• {title}" for title in titles))
-    return payloads
+# Messenger's other limits are the Messenger Platform's (meta_messaging.Limits' defaults).
+LIMITS = meta_messaging.Limits(split=lambda text: split_text(text, TEXT_MAX))
+_send = meta_messaging.Renderer(LIMITS)
+_text = _send.text
 
 
 def _with_more(payloads: list[dict], more: Button | None) -> list[dict]:
     if more is None:
         return payloads
     if more.url:
-        return [*payloads, *_button_templates(label(more.title, BUTTON_TEMPLATE_TEXT_MAX), [more])]
+        title = label(more.title, LIMITS.button_template_text_max)
+        return [*payloads, *_send.button_templates(title, [more])]
     if not payloads:
-        return _with_quick_replies("", [more])
+        return _send.with_quick_replies("", [more])
     last = payloads[-1]
-    message = {**last["message"], "quick_replies": [_quick_reply(more)]}
+    message = {**last["message"], "quick_replies": [_send.quick_reply(more)]}
     return [*payloads[:-1], {**last, "message": message}]
 
 
 def _render_carousel(carousel: Carousel) -> list[dict]:
-    payloads = _text(carousel.text) + _cards(carousel.cards)
+    payloads = _text(carousel.text) + _send.cards(carousel.cards)
     return _with_more(payloads, carousel.more)
 
 
@@ -286,7 +170,7 @@ def _render_image(image: Image) -> list[dict]:
     payloads = []
     if image.url:
         attachment = {"type": "image", "payload": {"url": image.url, "is_reusable": True}}
-        payloads.append(_payload({"attachment": attachment}))
+        payloads.append(meta_messaging.payload({"attachment": attachment}))
     return payloads + _text(image.caption)
 
 
@@ -305,8 +189,8 @@ def _receipt_field(text: str, limit: int) -> str:
 
 def _receipt_element(line, currency: str) -> dict:
     element = {
-        "title": _receipt_field(line.title, ELEMENT_TITLE_MAX),
-        "subtitle": truncate(one_line(line.subtitle), ELEMENT_SUBTITLE_MAX),
+        "title": _receipt_field(line.title, LIMITS.element_title_max),
+        "subtitle": truncate(one_line(line.subtitle), LIMITS.element_subtitle_max),
         "quantity": line.quantity,
         "price": _major(line.amount, currency),
         "currency": currency,
@@ -320,10 +204,10 @@ def _render_receipt(receipt: Receipt) -> list[dict]:
     """Messenger's receipt template (≤ 100 items); its heading goes first, as text."""
     template = {
         "template_type": "receipt",
-        "recipient_name": _receipt_field(receipt.recipient_name, ELEMENT_TITLE_MAX),
+        "recipient_name": _receipt_field(receipt.recipient_name, LIMITS.element_title_max),
         "order_number": receipt.order_number,
         "currency": receipt.currency,
-        "payment_method": _receipt_field(receipt.payment_method, ELEMENT_TITLE_MAX),
+        "payment_method": _receipt_field(receipt.payment_method, LIMITS.element_title_max),
         "elements": [
             _receipt_element(line, receipt.currency) for line in receipt.lines[:RECEIPT_ITEMS_MAX]
         ],
@@ -334,7 +218,7 @@ def _render_receipt(receipt: Receipt) -> list[dict]:
         },
     }
     heading = _text(receipt.heading) if receipt.heading.strip() else []
-    return [*heading, _template(template)]
+    return [*heading, meta_messaging.template(template)]
 
 
 # --- Webhooks -------------------------------------------------------------------------------------
@@ -461,7 +345,7 @@ class MessengerAdapter(MessengerConnect, ChannelAdapter):
         if isinstance(message, Text):
             return _text(message.text)
         if isinstance(message, QuickReplies):
-            return _render_quick_replies(message)
+            return _send.quick_replies(message.text, message.options)
         if isinstance(message, Carousel):
             return _render_carousel(message)
         if isinstance(message, Image):
@@ -541,7 +425,7 @@ def _menu_item(button: Button) -> dict:
     title = label(button.title, MENU_ITEM_TITLE_MAX)
     if button.url:
         return {"type": "web_url", "title": title, "url": button.url}
-    return {"type": "postback", "title": title, "payload": _postback_payload(button)}
+    return {"type": "postback", "title": title, "payload": _send.postback_payload(button)}
 
 
 def messenger_setup_profile(
@@ -549,7 +433,7 @@ def messenger_setup_profile(
 ) -> None:
     """Sets the Page's Get Started button, greeting and persistent menu (Messenger Profile
     API) in one call: the menu requires Get Started, so they go together. Raises SendError."""
-    profile: dict = {"get_started": {"payload": truncate(get_started_payload, PAYLOAD_MAX)}}
+    profile: dict = {"get_started": {"payload": truncate(get_started_payload, LIMITS.payload_max)}}
     if greeting.strip():
         profile["greeting"] = [{"locale": "default", "text": truncate(greeting, GREETING_MAX)}]
     if menu:

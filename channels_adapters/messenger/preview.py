@@ -11,27 +11,27 @@ from channels_adapters.preview import of_type, plural
 
 
 def fallback_notes(messages, payloads) -> list[str]:
-    from channels_adapters.messenger import adapter as messenger
+    from channels_adapters.messenger.adapter import LIMITS as limits
 
     notes = []
     for question in of_type(messages, QuickReplies):
         count = len(question.options)
-        if count > messenger.QUICK_REPLIES_MAX or any(o.url for o in question.options):
+        if count > limits.quick_replies_max or any(o.url for o in question.options):
             notes.append(
-                f"{plural(count, 'choice')} → button templates of {messenger.BUTTONS_MAX} "
-                f"(quick replies hold {messenger.QUICK_REPLIES_MAX}, and no links)."
+                f"{plural(count, 'choice')} → button templates of {limits.buttons_max} "
+                f"(quick replies hold {limits.quick_replies_max}, and no links)."
             )
         elif count:
             notes.append(f"{plural(count, 'choice')} → quick replies under the question.")
     options = [o for q in of_type(messages, QuickReplies) for o in q.options]
-    if any(len(o.title.strip()) > messenger.QUICK_REPLY_TITLE_MAX for o in options):
-        notes.append(f"Choice titles cut to {messenger.QUICK_REPLY_TITLE_MAX} characters.")
+    if any(len(o.title.strip()) > limits.quick_reply_title_max for o in options):
+        notes.append(f"Choice titles cut to {limits.quick_reply_title_max} characters.")
     for carousel in of_type(messages, Carousel):
         count = len(carousel.cards)
-        templates = -(-count // messenger.ELEMENTS_MAX)
-        if count > messenger.ELEMENTS_MAX:
+        templates = -(-count // limits.elements_max)
+        if count > limits.elements_max:
             notes.append(
-                f"{plural(count, 'card')} → {templates} carousels of {messenger.ELEMENTS_MAX}."
+                f"{plural(count, 'card')} → {templates} carousels of {limits.elements_max}."
             )
         elif count > 1:
             notes.append(f"{count} cards → one carousel, swiped sideways.")
@@ -41,11 +41,10 @@ def fallback_notes(messages, payloads) -> list[str]:
             card
             for card in carousel.cards
             if len(" · ".join(p for p in (card.price, card.subtitle) if p))
-            > messenger.ELEMENT_SUBTITLE_MAX
+            > limits.element_subtitle_max
         ]
         if long_text:
             notes.append(
-                f"Card text (price · description) cut to {messenger.ELEMENT_SUBTITLE_MAX} "
-                "characters."
+                f"Card text (price · description) cut to {limits.element_subtitle_max} characters."
             )
     return notes
