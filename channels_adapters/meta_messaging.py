@@ -74,6 +74,29 @@ def split(body: dict, *, object_name: str, kind: str, event_id: EventId) -> list
     return [event for entry in entries for event in _entry_events(entry, kind, event_id)]
 
 
+def sender_of(event: object) -> tuple[dict, Sender]:
+    """A stored messaging event read as an object, and who sent it."""
+    event = read.obj(event, "messaging event")
+    sender_id = read.ident(read.obj(event.get("sender"), "sender").get("id"), "sender.id")
+    return event, Sender(external_id=sender_id)
+
+
+def shopper_said(
+    sender: Sender, event: dict, parse_message: Callable[[Sender, dict], list[InboundEvent]]
+) -> list[InboundEvent] | None:
+    """The events of a message (read by the channel's `parse_message`) or a postback; None
+    when the event is neither. What the shopper said but cannot be read raises
+    `payload.from_shopper`, so the bot still answers."""
+    if "message" not in event and "postback" not in event:
+        return None
+    try:
+        if "message" in event:
+            return parse_message(sender, read.obj(event["message"], "message"))
+        return parse_postback(sender, read.obj(event["postback"], "postback"))
+    except read.Unreadable as exc:
+        raise read.from_shopper(exc, sender) from None
+
+
 def parse_postback(sender: Sender, postback: dict) -> list[InboundEvent]:
     """A tap on a template button, a menu item, "Get Started" or an ice breaker."""
     return [

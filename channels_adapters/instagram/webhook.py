@@ -98,18 +98,11 @@ def _parse_message(sender: Sender, message: dict) -> list[InboundEvent]:
 
 def instagram_parse(payload: dict) -> list[InboundEvent]:
     """Normalized events of one stored Instagram event. Raises `payload.Unreadable` only."""
-    event = read.obj(payload, "messaging event")
-    sender_id = read.ident(read.obj(event.get("sender"), "sender").get("id"), "sender.id")
-    sender = Sender(external_id=sender_id)
-    if "message" in event or "postback" in event:
-        # The shopper said something: if it cannot be read, the bot still answers.
-        try:
-            if "message" in event:
-                return _parse_message(sender, read.obj(event["message"], "message"))
-            # Ice breaker taps and template buttons arrive as postbacks.
-            return meta_messaging.parse_postback(sender, read.obj(event["postback"], "postback"))
-        except read.Unreadable as exc:
-            raise read.from_shopper(exc, sender) from None
+    event, sender = meta_messaging.sender_of(payload)
+    # Ice breaker taps and template buttons arrive as postbacks.
+    said = meta_messaging.shopper_said(sender, event, _parse_message)
+    if said is not None:
+        return said
     # Reactions, reads (messaging_seen), referrals: nothing the bot answers, and Instagram's
     # read receipt names one message only, not a delivery Souk records.
     return []

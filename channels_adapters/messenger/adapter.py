@@ -319,20 +319,11 @@ class MessengerAdapter(MessengerConnect, ChannelAdapter):
         return meta_messaging.split(body, object_name="page", kind=self.kind, event_id=_event_id)
 
     def parse(self, payload: dict) -> list[InboundEvent]:
-        event = read.obj(payload, "messaging event")
-        sender_id = read.ident(read.obj(event.get("sender"), "sender").get("id"), "sender.id")
-        sender = Sender(external_id=sender_id)
-        if "message" in event or "postback" in event:
-            # The shopper said something: if it cannot be read, the bot still answers.
-            try:
-                if "message" in event:
-                    return _parse_message(sender, read.obj(event["message"], "message"))
-                # "Get Started" and persistent-menu taps arrive as postbacks too.
-                return meta_messaging.parse_postback(
-                    sender, read.obj(event["postback"], "postback")
-                )
-            except read.Unreadable as exc:
-                raise read.from_shopper(exc, sender) from None
+        event, sender = meta_messaging.sender_of(payload)
+        # "Get Started" and persistent-menu taps arrive as postbacks too.
+        said = meta_messaging.shopper_said(sender, event, _parse_message)
+        if said is not None:
+            return said
         if "delivery" in event:
             return _parse_delivery(sender, read.obj(event["delivery"], "delivery"))
         if "read" in event:
