@@ -9,15 +9,13 @@ Stripe's page is FakeStripe's `complete_session` (what the shopper types there),
 webhook is signed and posted to /webhooks/stripe/ as Stripe would.
 """
 
-import json
-import uuid
-
 import pytest
 from django.test import Client
 
 from orders.models import Order, ShippingRate
 from orders.transitions import PaymentStatus
 from payments.models import PaymentMethod
+from tests.conversations.web_shopper import WebShopper
 from tests.fakes.conftest_plugin import fake_stripe  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,49 +40,13 @@ def delivery_options(shop):
     ]
 
 
-class WebShopper:
+class StripeShopper(WebShopper):
     """Léa in the web chat of a shop paid through Stripe Checkout."""
 
     def __init__(self, shop, stripe):
-        self.shop, self.stripe = shop, stripe
-        self.browser = Client()
+        super().__init__(shop)
+        self.stripe = stripe
         self.webhooks = Client()
-        self.actions = 0
-        assert self.browser.get(f"/chat/{shop.slug}/").status_code == 200
-
-    def _post(self, **fields) -> None:
-        response = self.browser.post(
-            f"/chat/{self.shop.slug}/messages",
-            data=json.dumps({"client_id": str(uuid.uuid4()), **fields}),
-            content_type="application/json",
-        )
-        assert response.status_code == 202, response.content
-
-    def shown(self) -> list[dict]:
-        response = self.browser.get(f"/chat/{self.shop.slug}/messages", {"after": 0})
-        return [entry["body"] for entry in response.json()]
-
-    def texts(self) -> list[str]:
-        return [body.get("text", "") for body in self.shown()]
-
-    def write(self, text: str) -> None:
-        self.actions += 1
-        self._post(text=text)
-
-    def _buttons(self, on: str):
-        for body in reversed(self.shown()):
-            if body.get("type") == "carousel":
-                for card in body["cards"]:
-                    if on in card["title"]:
-                        yield from card["buttons"]
-            elif body.get("type") == "quick_replies" and on in body.get("text", ""):
-                yield from body["options"]
-
-    def tap(self, label: str, *, on: str = "") -> None:
-        button = next((b for b in self._buttons(on) if b["title"] == label), None)
-        assert button is not None, f"no button {label!r} on {on!r}: {self.shown()}"
-        self.actions += 1
-        self._post(payload=button["payload"], title=label)
 
     def open_payment_link(self) -> str:
         """Opens Stripe's page: returns the session it shows."""
@@ -108,7 +70,7 @@ def test_a_new_shopper_pays_on_stripe_in_five_actions_with_nothing_asked_in_the_
     delivery_options,
     fake_stripe,  # noqa: F811
 ):
-    lea = WebShopper(shop, fake_stripe)
+    lea = StripeShopper(shop, fake_stripe)
 
     lea.write("une robe rouge")
     lea.tap("Acheter", on="Robe portefeuille rouge")
@@ -147,7 +109,7 @@ def test_details_typed_on_stripe_are_not_asked_again(
     delivery_options,
     fake_stripe,  # noqa: F811
 ):
-    lea = WebShopper(shop, fake_stripe)
+    lea = StripeShopper(shop, fake_stripe)
     lea.write("chemise")
     lea.tap("Acheter", on="Chemise blanche")
     lea.pay_on_stripe(
@@ -184,7 +146,7 @@ def test_a_shop_with_more_delivery_options_than_stripe_shows_asks_the_option_in_
         ShippingRate.objects.create(
             shop=shop, name=f"Relais {position}", amount=300 + position, position=position
         )
-    lea = WebShopper(shop, fake_stripe)
+    lea = StripeShopper(shop, fake_stripe)
     lea.write("chemise")
     lea.tap("Acheter", on="Chemise blanche")
     lea.tap("Relais 5 · 3,05\u00a0€")  # the sixth: Stripe's page could not have offered it
@@ -203,7 +165,7 @@ def test_a_returning_shopper_reorders_with_one_ok_on_the_card_saved_on_stripe(
     delivery_options,
     fake_stripe,  # noqa: F811
 ):
-    lea = WebShopper(shop, fake_stripe)
+    lea = StripeShopper(shop, fake_stripe)
     lea.write("chemise")
     lea.tap("Acheter", on="Chemise blanche")
     lea.pay_on_stripe(lea.open_payment_link(), address=ADDRESS, shipping_option=1)
