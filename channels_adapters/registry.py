@@ -100,3 +100,16 @@ def webhook_urlconfs() -> list[tuple[str, str]]:
         if find_spec(f"{package}.urls") is not None:
             found.append((channel.kind, f"{package}.urls"))
     return found
+
+
+def dashboard_urlconfs() -> list[tuple[str, str]]:
+    """(kind, module) of the channels whose package has dashboard pages of its own (a
+    `dashboard_urls` module: WhatsApp's message templates), mounted under
+    /dashboard/channels/<kind>/ in the dashboard's namespace by channels_adapters.dashboard_urls.
+    Found without importing the modules, as `webhook_urlconfs`."""
+    found = []
+    for channel in CHANNELS:
+        package = channel.adapter.rpartition(".")[0]
+        if find_spec(f"{package}.dashboard_urls") is not None:
+            found.append((channel.kind, f"{package}.dashboard_urls"))
+    return found
