@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import npgettext
 
 from channels_adapters.messages import (
     Card,
@@ -124,13 +125,17 @@ class ReplyWindow:
 
 
 def span(delta: timedelta) -> str:
-    """A duration as people say it in a status line: "12 min", "3 h", "8 days"."""
+    """A duration as people say it in a status line, in the active language: "12 min", "3 h",
+    "8 days" ("8 jours", "8天"), as the texts it goes into are translated."""
     minutes = max(0, int(delta.total_seconds() // 60))
     if minutes < 60:
-        return f"{max(minutes, 1)} min"
+        count = max(minutes, 1)
+        return npgettext("span_minutes", "%(count)d min", "%(count)d min", count) % {"count": count}
     if minutes < 48 * 60:
-        return f"{minutes // 60} h"
-    return f"{minutes // (24 * 60)} days"
+        count = minutes // 60
+        return npgettext("span_hours", "%(count)d h", "%(count)d h", count) % {"count": count}
+    count = minutes // (24 * 60)
+    return npgettext("span_days", "%(count)d day", "%(count)d days", count) % {"count": count}
 
 
 @dataclass(frozen=True)
