@@ -12,6 +12,8 @@ from channels_adapters.wechat.token import App, access_token, invalidate
 
 CUSTOM_SEND = "/cgi-bin/message/custom/send"
 MENU_CREATE = "/cgi-bin/menu/create"
+# A GET without a body: removes the account's custom menu (and any personalised ones).
+MENU_DELETE = "/cgi-bin/menu/delete"
 
 
 def app_of(credentials: Mapping[str, str]) -> App:
@@ -21,14 +23,19 @@ def app_of(credentials: Mapping[str, str]) -> App:
     return App(app_id=app_id, app_secret=app_secret)
 
 
-def call(app: App, path: str, body: dict) -> dict:
-    """POST `body` to `path` with the account's token; the answer when errcode is 0, else the
-    SendError it means (client.error)."""
+def call(app: App, path: str, body: dict | None = None) -> dict:
+    """POST `body` to `path` with the account's token (a GET when there is no body, as for
+    menu/delete); the answer when errcode is 0, else the SendError it means (client.error)."""
+
+    def request(token: str) -> dict:
+        params = {"access_token": token}
+        return client.get(path, params) if body is None else client.post(path, params, body)
+
     token = access_token(app)
-    answer = client.post(path, {"access_token": token}, body)
+    answer = request(token)
     if client.errcode(answer) in client.TOKEN_CODES:
         invalidate(app, token)
-        answer = client.post(path, {"access_token": access_token(app)}, body)
+        answer = request(access_token(app))
     if client.errcode(answer):
         raise client.error(answer)
     return answer

@@ -1,7 +1,7 @@
 """Connecting a WeChat Official Account: the credentials checked, the AppID and AppSecret
 proved by fetching an access token (it becomes the shared one), and the account's custom menu
 set to the shop's three entries (Browse, My cart, My orders), click buttons whose keys are the
-bot's payloads, so a tap comes back as that ButtonPressed.
+bot's payloads, so a tap comes back as that ButtonPressed; disconnecting removes that menu.
 
 `connect_check` (nothing changed on WeChat's side) then `connect_setup` (the menu), or both as
 `connect`: ValidationError naming the field for malformed credentials, SendError when WeChat
@@ -104,6 +104,12 @@ def connect_setup(credentials: Mapping[str, str], *, menu: Sequence[Button] = ()
     api.call(api.app_of(credentials), api.MENU_CREATE, menu_body(menu or default_menu()))
 
 
+def remove_menu(credentials: Mapping[str, str]) -> None:
+    """Removes the account's custom menu (WeChat's menu/delete), so shoppers of an account no
+    longer served by Souk do not tap buttons nobody answers. Raises SendError."""
+    api.call(api.app_of(credentials), api.MENU_DELETE)
+
+
 def connect(credentials: Mapping[str, object], *, menu: Sequence[Button] = ()) -> dict[str, str]:
     values = connect_check(credentials)
     connect_setup(values, menu=menu)
@@ -160,6 +166,11 @@ class WeChatConnect:
             connect_setup(account.credentials, menu=menu)
         except SendError as exc:
             raise PlatformRefused(f"WeChat refused the account's menu: {exc}") from exc
+
+    def disconnect(self, account: AccountContext) -> None:
+        # Best effort (setup.channel_disconnect): a refusal leaves the menu on WeChat, the
+        # account is removed from Souk all the same.
+        remove_menu(account.credentials)
 
     def webhook_path(self, *, account_id: int, shop_slug: str) -> str:
         return reverse(WEBHOOK_URL_NAME, kwargs={"channel_id": account_id})

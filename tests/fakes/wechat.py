@@ -8,7 +8,9 @@ The API (`WECHAT_API_URL` pointed at `fake.url`) answers as WeChat does: HTTP 20
 - `POST /cgi-bin/message/custom/send?access_token=…`: text, news (one article), msgmenu,
   checked against the byte limits (docs/channel-limits.md, WeChat), the 48-hour window (45015)
   and the 5 messages a shopper's message allows (45047);
-- `POST /cgi-bin/menu/create?access_token=…`: 1 to 3 buttons, names ≤ 16 bytes, keys ≤ 128.
+- `POST /cgi-bin/menu/create?access_token=…`: 1 to 3 buttons, names ≤ 16 bytes, keys ≤ 128;
+- `GET /cgi-bin/menu/delete?access_token=…`: no body; removes the menu (ok even when there is
+  none, as WeChat answers).
 
 The pushes (`push`, `handshake`) are built here independently of the adapter: XML with CDATA
 as WeChat writes it, signed with the account's token, and in safe mode encrypted with its own
@@ -42,6 +44,7 @@ ROUTES = {
     "/cgi-bin/token": "token",
     "/cgi-bin/message/custom/send": "custom_send",
     "/cgi-bin/menu/create": "menu_create",
+    "/cgi-bin/menu/delete": "menu_delete",
 }
 
 
@@ -91,6 +94,9 @@ class FakeWeChat(FakeServer):
                 result = self._issue_token(request)
             elif request.route == "unknown":
                 return Response(status=404, body=b"Not Found")
+            elif request.route == "menu_delete":
+                self._check_token(request)
+                result = self._menu_delete(request)
             else:
                 self._check_token(request)
                 body = request.json
@@ -150,6 +156,12 @@ class FakeWeChat(FakeServer):
             elif button.get("type") != "view" or not button.get("url"):
                 raise WeChatRefusal(40016, "invalid button type")
         self.menu = body
+        return {"errcode": 0, "errmsg": "ok"}
+
+    def _menu_delete(self, request: RecordedRequest) -> dict[str, Any]:
+        if request.method != "GET":
+            raise WeChatRefusal(43001, "require GET method")
+        self.menu = None
         return {"errcode": 0, "errmsg": "ok"}
 
     # -- pushes to the account's server URL --------------------------------------------------
