@@ -1,8 +1,8 @@
 """Instagram messages within the Messenger API for Instagram's limits (docs/channel-limits.md,
 Instagram), degrading along this ladder when the rich form cannot hold a message:
 
-- Text: messages of at most 1000 UTF-8 bytes (Instagram counts bytes: an accented letter is
-  2, an emoji 4), cut between paragraphs, lines or words.
+- Text: messages of at most 1000 UTF-8 bytes (bytes to be safe, see TEXT_MAX_BYTES: an
+  accented letter is 2, an emoji 4), cut between paragraphs, lines or words.
 - QuickReplies: quick replies (at most 13, all with a payload; titles ≤ 20 characters)
   → button templates of 3 buttons each (more than 13 options, or an option that opens a page;
   the question heads the first template, "…" the next ones; its text ≤ 640 characters)
@@ -33,6 +33,8 @@ from channels_adapters.messages import (
 )
 from channels_adapters.text import label, split_text
 
+# Meta's limit is 1000; whether bytes or characters is unverified (docs/channel-limits.md,
+# Instagram): counting UTF-8 bytes keeps a text within either.
 TEXT_MAX_BYTES = 1000
 
 

@@ -6,15 +6,18 @@ limit here is measured with `text.utf8_bytes`, never `len`.
 
 from datetime import timedelta
 
-# Customer-service text message (`text.content`): errcode 45002 beyond it.
+# Customer-service text message (`text.content`): errcode 45002 beyond it. WeCom's figure for
+# the same message; the Official Account page states none (unverified, docs/channel-limits.md).
 TEXT_MAX_BYTES = 2048
-# Menu message (`msgmenu`): the question, at most 10 options, each an id and a label.
+# Menu message (`msgmenu`): the question, at most 10 options, each an id and a label. WeCom's
+# figures too; whether an Official Account takes a non-numeric id is unverified.
 MENU_HEAD_MAX_BYTES = 1024
 MENU_TAIL_MAX_BYTES = 1024
 MENU_ITEMS_MAX = 10  # errcode 45098 "msgmenu list size is out of limit" beyond it
 MENU_ITEM_ID_MAX_BYTES = 64
 MENU_ITEM_CONTENT_MAX_BYTES = 128
-# Link card (`news`, one article per message since 2018).
+# Link card (`news`): one article per message (errcode 45008 beyond). No byte limit is
+# documented for it: these are Souk's own conservative choice.
 NEWS_TITLE_MAX_BYTES = 128
 NEWS_DESCRIPTION_MAX_BYTES = 512
 NEWS_URL_MAX_BYTES = 2048
@@ -24,7 +27,8 @@ ACCOUNT_MENU_BUTTONS_MAX = 3
 ACCOUNT_MENU_NAME_MAX_BYTES = 16
 ACCOUNT_MENU_KEY_MAX_BYTES = 128
 
-# Customer-service messages may follow a shopper's message for 48 hours.
+# Customer-service messages may follow a shopper's message for 48 hours (errcode 45015 after);
+# a payment opens no window since WeChat withdrew its quota in 2023.
 REPLY_WINDOW = timedelta(hours=48)
 # How many messages one shopper action allows (errcode 45047 beyond): 5 within 48 h after a
 # message, 3 within a minute after a menu click, a follow or a QR scan. Rendering keeps one
