@@ -376,6 +376,14 @@ class ChannelAdapter(ABC):
         so the page can offer the platform's wallet (`Capabilities.wallet`). Default: no."""
         return False
 
+    def channels_page_section(self, request, row) -> tuple[str, dict] | None:
+        """The dashboard's Channels page section this channel draws for its account instead of
+        the account's row among the connected ones: (template name, context), rendered with
+        the request and shown first. `row` is the page's row of the account (`account`,
+        `webhook_url`, `failure_reason`). The web chat's link and widget snippet; default:
+        None, the account is listed with the others."""
+        return None
+
 
 def header(headers: Mapping[str, str], name: str) -> str:
     """Case-insensitive header lookup over a plain mapping or Django's request.headers."""

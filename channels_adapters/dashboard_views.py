@@ -5,20 +5,17 @@ the credentials are checked with the platform before anything is stored.
 """
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.views.decorators.debug import sensitive_post_parameters
-from PIL import Image
 
 from channels_adapters import base, registry, selectors, setup
 from channels_adapters.dashboard_forms import connect_form, connectable
@@ -27,9 +24,6 @@ from shops.dashboard_access import dashboard_view
 from shops.tenancy import get_for_shop_or_404
 
 logger = logging.getLogger(__name__)
-
-WIDGET_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-DEFAULT_WIDGET_COLOR = "#8a4b08"  # the web chat's own accent
 
 FAILURES_SHOWN_FOR = timedelta(days=7)
 # What a failed send's code means for the brand (base.PERMANENT_*).
@@ -48,10 +42,6 @@ class ChannelRow:
     account: ChannelAccount
     webhook_url: str
     webhook_help: str
-
-    @property
-    def is_built_in(self) -> bool:
-        return registry.is_built_in(self.account.kind)
 
     @property
     def failure_reason(self) -> str:
@@ -79,57 +69,21 @@ def channel_list(request):
         ChannelRow(account, setup.webhook_url(account), _webhook_help(account.kind))
         for account in accounts
     ]
-    # The built-in channel is the shop's web chat: its page, link and widget are shown apart.
-    webchat = next(row for row in rows if row.is_built_in)
-    color = request.GET.get("color", "")
-    color = color if WIDGET_COLOR.match(color) else logo_colour(request.shop)
+    # A channel may draw its own section for its account (the web chat: its page's link and
+    # the widget's snippet) instead of a row among the connected accounts.
+    sections, listed = [], []
+    for row in rows:
+        section = registry.adapter_for(row.account.kind).channels_page_section(request, row)
+        if section is None:
+            listed.append(row)
+        else:
+            template, context = section
+            sections.append(render_to_string(template, context, request=request))
     return render(
         request,
         "channels_adapters/dashboard/channel_list.html",
-        {
-            "rows": [row for row in rows if not row.is_built_in],
-            "webchat": webchat,
-            "chat_url": webchat.webhook_url,
-            "embed_snippet": _embed_snippet(webchat.webhook_url, request.shop.language),
-            "widget_snippet": _widget_snippet(request.shop, color),
-            "widget_color": color,
-            "connectable": connectable(),
-        },
+        {"sections": sections, "rows": listed, "connectable": connectable()},
     )
-
-
-def _widget_snippet(shop, color: str) -> str:
-    # The script's stable address (a redirect to the fingerprinted file), on the public URL.
-    src = settings.SOUK_PUBLIC_URL.rstrip("/") + reverse("webchat-widget")
-    return (
-        f'<script src="{escape(src)}" data-shop="{escape(shop.slug)}" '
-        f'data-color="{escape(color)}" async></script>'
-    )
-
-
-def logo_colour(shop) -> str:
-    """The shop's colour as its logo shows it: the most frequent vivid colour (neither near
-    white, near black nor grey); the chat's default without a logo or a vivid colour."""
-    if not shop.logo:
-        return DEFAULT_WIDGET_COLOR
-    try:
-        with shop.logo.open("rb") as file, Image.open(file) as image:
-            small = image.convert("RGB")
-            small.thumbnail((64, 64))
-            colours = small.quantize(colors=8).convert("RGB").getcolors(64 * 64) or []
-    except (OSError, ValueError):
-        return DEFAULT_WIDGET_COLOR
-    for _count, (red, green, blue) in sorted(colours, reverse=True):
-        brightest, darkest = max(red, green, blue), min(red, green, blue)
-        if brightest > 40 and darkest < 225 and brightest - darkest > 60:
-            return f"#{red:02x}{green:02x}{blue:02x}"
-    return DEFAULT_WIDGET_COLOR
-
-
-def _embed_snippet(chat_url: str, language: str) -> str:
-    # For places a script cannot go (an e-mail, a bio): the full chat page in its own tab.
-    label = "Discutez avec nous" if language == "fr" else "Chat with us"
-    return f'<a href="{escape(chat_url)}" target="_blank" rel="noopener">{label}</a>'
 
 
 @sensitive_post_parameters()  # every value: which ones are secrets is the adapter's

@@ -113,3 +113,17 @@ def dashboard_urlconfs() -> list[tuple[str, str]]:
         if find_spec(f"{package}.dashboard_urls") is not None:
             found.append((channel.kind, f"{package}.dashboard_urls"))
     return found
+
+
+def page_urlconfs() -> list[tuple[str, str]]:
+    """(prefix, module) of the channels whose package serves public pages of its own (a
+    `page_urls` module declaring its `PREFIX`: the web chat's "chat/"), mounted at the site's
+    root by config/urls.py. The prefix is public (brands link to the pages), so each package
+    keeps its own rather than taking its kind's name. Imports those modules, and through them
+    their views: call it only from a URLconf."""
+    found = []
+    for channel in CHANNELS:
+        module = f"{channel.adapter.rpartition('.')[0]}.page_urls"
+        if find_spec(module) is not None:
+            found.append((import_module(module).PREFIX, module))
+    return found

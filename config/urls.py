@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from channels_adapters import registry
 from config import views
 from shops.rest.errors import api_not_found
 
@@ -16,7 +17,8 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("webhooks/stripe/", include("payments.webhook_urls")),
     path("webhooks/", include("channels_adapters.urls")),
-    path("chat/", include("conversations.webchat_urls")),
+    # Channels' own public pages (the web chat's /chat/…), each at the prefix its package keeps.
+    *(path(prefix, include(module)) for prefix, module in registry.page_urlconfs()),
     path("pay/", include("payments.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

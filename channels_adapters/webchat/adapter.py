@@ -138,6 +138,12 @@ class WebChatAdapter(ChannelAdapter):
 
         return preview.fallback_notes(messages, payloads)
 
+    def channels_page_section(self, request, row) -> tuple[str, dict]:
+        # Dashboard code, imported when the page asks (as preview.py is): workers never need it.
+        from channels_adapters.webchat import channels_page
+
+        return channels_page.section(request, row)
+
     def webhook_path(self, *, account_id: int, shop_slug: str) -> str:
         # Built in (registry): no webhook, the shop's chat page is where the channel lives.
         return reverse("webchat-page", kwargs={"slug": shop_slug})

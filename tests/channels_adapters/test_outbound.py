@@ -54,7 +54,6 @@ SHARED_MODULES = (
     "conversations.engine.dispatch",
     "conversations.engine.offers",
     "conversations.payment_events",
-    "conversations.webchat_views",
     "payments.pay_page",
 )
 

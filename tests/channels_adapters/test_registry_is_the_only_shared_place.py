@@ -116,45 +116,6 @@ ALLOWED: dict[str, tuple[str, set[str]]] = {
             '("channel_", "preview", "whatsapp_"),',
         },
     ),
-    "channels_adapters/dashboard_views.py": (
-        "the Channels page's web chat section (link, snippets, widget) is the web chat's UI",
-        {
-            '"webchat": webchat,',
-            'src = settings.SOUK_PUBLIC_URL.rstrip("/") + reverse("webchat-widget")',
-        },
-    ),
-    "conversations/webchat_urls.py": (
-        "the web chat's page and widget live in conversations: to move into its package",
-        {
-            'name="webchat-embed-messages",',
-            'path("<slug:slug>/", webchat_views.chat_page, name="webchat-page"),',
-            'path("<slug:slug>/embed/", widget_views.embed_page, name="webchat-embed"),',
-            'path("<slug:slug>/messages", webchat_views.chat_messages, name="webchat-messages"),',
-            'path("widget.js", widget_views.widget_script, name="webchat-widget"),',
-        },
-    ),
-    "conversations/webchat_views.py": (
-        "the web chat's page: to move into its package",
-        {
-            'f"webchat:{account.pk}:{visitor}", VISITOR_RATE_PER_SECOND, burst=VISITOR_BURST',
-            'messages_url=reverse("webchat-messages", kwargs={"slug": shop.slug}),',
-            'response = render(request, "webchat/chat.html", context)',
-        },
-    ),
-    "conversations/widget_views.py": (
-        "the web chat's widget: to move into its package",
-        {
-            'messages_url=reverse("webchat-embed-messages", kwargs={"slug": shop.slug}),',
-            'response = redirect(static("webchat/widget.js"))',
-            'return signing.TimestampSigner(salt=f"souk.webchat.embed:{shop_slug}")',
-        },
-    ),
-    "config/urls.py": (
-        "mounts the web chat's pages under /chat/",
-        {
-            'path("chat/", include("conversations.webchat_urls")),',
-        },
-    ),
     "config/settings.py": (
         "per-platform settings (API URL, logger, SMS segment cost) read from the environment",
         {

@@ -12,8 +12,8 @@ from catalog.services import image_add
 from channels_adapters import messages as m
 from channels_adapters.models import ChannelAccount, InboundEvent, OutboundMessage
 from channels_adapters.webchat import WebChatAdapter
+from channels_adapters.webchat import views as webchat_views
 from channels_adapters.webchat.visitor import COOKIE_NAME
-from conversations import webchat_views
 from conversations.models import Message
 from tests.conftest import image_bytes
 

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
 
-from conversations.widget_views import VISITOR_HEADER, visitor_token
+from channels_adapters.webchat.widget_views import VISITOR_HEADER, visitor_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

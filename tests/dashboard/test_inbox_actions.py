@@ -7,9 +7,9 @@ import pytest
 
 from channels_adapters import messages as m
 from channels_adapters.setup import webchat_channel
+from channels_adapters.webchat.visitor_log import visitor_log
 from conversations.models import Conversation, ConversationLabel, ConversationNote, Label, Message
 from conversations.services import inbound_handle
-from conversations.webchat_log import visitor_log
 from shops.live_models import LiveEvent
 from shops.models import Role, WebhookDelivery
 from shops.webhooks.services import webhook_endpoint_create

@@ -1,6 +1,6 @@
 """The web chat page and its one endpoint, /chat/<shop>/messages.
 
-POST is intake, like a platform webhook (channels_adapters/webhooks.py): check who is posting,
+POST is intake, like a platform webhook (the other packages' views.py): check who is posting,
 validate, store the event once (inbound_events_store), answer 202. The bot answers from the
 worker and the page reads the replies back with GET, which only ever reads the conversation of
 the visitor named by the signed cookie. CSRF protection stays on: the page sends its token.
@@ -14,15 +14,14 @@ from django.urls import reverse
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_GET, require_http_methods
 
-from channels_adapters import intake, ratelimit
+from channels_adapters import intake, ratelimit, registry
 from channels_adapters.models import ChannelAccount, ChannelStatus
-from channels_adapters.registry import adapter_for
 from channels_adapters.setup import webchat_channel
 from channels_adapters.webchat import visitor as visitors
+from channels_adapters.webchat.visitor_log import visitor_log
 from channels_adapters.webchat.wire import MAX_TEXT_CHARS, InvalidField
 from conversations.language import supported
 from conversations.models import Customer
-from conversations.webchat_log import visitor_log
 from shops import untrusted
 from shops.http import body_within
 from shops.models import Shop
@@ -218,7 +217,7 @@ def post_answer(request, account: ChannelAccount, visitor: str) -> JsonResponse:
         return error_answer(400, "validation_error", "A JSON object is required.", "body")
     try:
         # The visitor comes from the signed cookie, never from the body.
-        events = adapter_for(account.kind).split({**body, "visitor": visitor})
+        events = registry.adapter_for(account.kind).split({**body, "visitor": visitor})
     except InvalidField as exc:
         return error_answer(400, "validation_error", exc.reason, exc.field)
     wait = ratelimit.acquire(

@@ -23,9 +23,9 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from channels_adapters.webchat import views as chat
 from channels_adapters.webchat import visitor as visitors
 from channels_adapters.webchat.wire import VISITOR_ID
-from conversations import webchat_views as chat
 
 VISITOR_HEADER = "X-Souk-Visitor"
 # The snippet's data-color, passed on by the widget: the chat's accent follows the brand's.
