@@ -1,9 +1,11 @@
 """Dashboard pages of this app, mounted under /dashboard/ in the `dashboard` namespace. The
-channel preview is in conversations/preview_urls.py: it shows the bot's messages."""
+channel preview is in conversations/preview_urls.py: it shows the bot's messages. A channel's
+own pages (WhatsApp's message templates) are in its package's `dashboard_urls`, mounted here
+under channels/<kind>/ (registry.dashboard_urlconfs), so this module names no channel."""
 
-from django.urls import path
+from django.urls import include, path
 
-from channels_adapters import dashboard_views, template_views
+from channels_adapters import dashboard_views, registry
 
 urlpatterns = [
     path("channels/", dashboard_views.channel_list, name="channel_list"),
@@ -13,14 +15,5 @@ urlpatterns = [
         dashboard_views.channel_disconnect,
         name="channel_disconnect",
     ),
-    path(
-        "channels/whatsapp/templates/",
-        template_views.whatsapp_templates,
-        name="whatsapp_templates",
-    ),
-    path(
-        "channels/whatsapp/templates/remove/",
-        template_views.whatsapp_template_remove,
-        name="whatsapp_template_remove",
-    ),
+    *(path(f"channels/{kind}/", include(module)) for kind, module in registry.dashboard_urlconfs()),
 ]

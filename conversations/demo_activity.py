@@ -20,8 +20,8 @@ from django.utils import timezone
 from catalog.models import Variant
 from channels_adapters.models import ChannelAccount, ChannelKind, OutboundMessage, OutboundStatus
 from channels_adapters.selectors import whatsapp_templates_for
-from channels_adapters.services import whatsapp_template_add
 from channels_adapters.setup import webchat_channel
+from channels_adapters.whatsapp.templates_services import whatsapp_template_add
 from conversations.models import Conversation, Customer, CustomerIdentity, Direction, Message
 from orders import checkout as checkouts
 from orders import lifecycle

@@ -1,10 +1,13 @@
 """The dashboard's navigation: one list, filtered by the role table, so a link is shown
 exactly when its page would open for the signed-in person."""
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from importlib import import_module
 
 from django.urls import NoReverseMatch, reverse
 
+from channels_adapters import registry
 from shops.roles import role_can
 
 
@@ -16,6 +19,18 @@ class NavItem:
     section: str = ""
     # Other URL-name prefixes that highlight this item (a product page lights "Products").
     active_prefixes: tuple[str, ...] = ()
+    # URL names that also highlight it, asked when the menu is drawn: the pages channel
+    # packages add (listing them here would name the channels).
+    active_names: Callable[[], Collection[str]] | None = None
+
+
+def channel_page_names() -> set[str]:
+    """The URL names of the pages channel packages add to the dashboard (WhatsApp's message
+    templates), as each package's `dashboard_urls` declares them."""
+    names = set()
+    for _kind, module in registry.dashboard_urlconfs():
+        names.update(pattern.name for pattern in import_module(module).urlpatterns if pattern.name)
+    return names
 
 
 NAVIGATION = (
@@ -40,7 +55,8 @@ NAVIGATION = (
         "dashboard:channel_list",
         "channels.manage",
         "Sell",
-        ("channel_", "preview", "whatsapp_"),
+        ("channel_", "preview"),
+        channel_page_names,
     ),
     NavItem("Shop", "dashboard:settings_shop", "settings.manage", "Settings", ("settings_shop",)),
     NavItem("Shipping", "dashboard:shipping_list", "shipping.manage", "Settings", ("shipping_",)),
@@ -71,6 +87,10 @@ def navigation_for(*, role: str | None, current_url_name: str) -> list[NavLink]:
         except NoReverseMatch:  # an app that does not mount this page
             continue
         short = item.url_name.split(":", 1)[1]
-        active = current_url_name == short or current_url_name.startswith(item.active_prefixes)
+        active = (
+            current_url_name == short
+            or current_url_name.startswith(item.active_prefixes)
+            or (item.active_names is not None and current_url_name in item.active_names())
+        )
         links.append(NavLink(item.label, url, item.section, active))
     return links

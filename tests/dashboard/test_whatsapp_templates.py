@@ -102,7 +102,7 @@ def test_removing_a_template_asks_first_and_is_logged(owner_client, number, capl
     page = owner_client.get(URL).content.decode()
     assert 'data-confirm="Remove the template order_update (fr)?' in page
 
-    with caplog.at_level("INFO", logger="channels_adapters.services"):
+    with caplog.at_level("INFO", logger="channels_adapters.whatsapp.templates_services"):
         response = owner_client.post(REMOVE, {"template": template.pk})
 
     assert response.status_code == 302
@@ -133,6 +133,13 @@ def test_agents_cannot_manage_templates(agent_client, number):
 def test_the_channel_list_links_whatsapp_numbers_to_their_templates(owner_client, number):
     page = owner_client.get("/dashboard/channels/").content.decode()
     assert f'href="{URL}"' in page
+
+
+def test_the_menu_lights_channels_on_the_templates_page(owner_client, number):
+    # The page is the WhatsApp package's own (its dashboard_urls): the menu finds it there.
+    page = owner_client.get(URL).content.decode()
+    assert '<a href="/dashboard/channels/" aria-current="page">Channels</a>' in page
+    assert page.count('aria-current="page"') == 1
 
 
 def test_the_list_stays_within_its_queries(owner_client, number, django_assert_max_num_queries):

@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
-from channels_adapters import selectors, services
+from channels_adapters import selectors
 from channels_adapters.models import WhatsAppTemplate
-from channels_adapters.template_forms import WhatsAppTemplateForm
+from channels_adapters.whatsapp import templates_services
+from channels_adapters.whatsapp.templates_forms import WhatsAppTemplateForm
 from shops.dashboard_access import dashboard_view
 from shops.tenancy import get_for_shop_or_404
 
@@ -22,7 +23,7 @@ def whatsapp_templates(request):
     form = WhatsAppTemplateForm(request.POST or None, channels=numbers)
     if request.method == "POST" and form.is_valid():
         try:
-            template = services.whatsapp_template_add(**form.add_kwargs())
+            template = templates_services.whatsapp_template_add(**form.add_kwargs())
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -48,7 +49,7 @@ def whatsapp_template_remove(request):
         WhatsAppTemplate.objects, shop=request.shop, pk=request.POST.get("template")
     )
     described = str(template)
-    services.whatsapp_template_remove(template=template, user=request.user)
+    templates_services.whatsapp_template_remove(template=template, user=request.user)
     messages.success(
         request, f"Template {described} removed: agents can no longer pick it in the inbox."
     )

@@ -1,10 +1,11 @@
 """The dashboard's form to register a WhatsApp template: it collects what
-`services.whatsapp_template_add` takes, whose rules (Meta's) it shares with every caller."""
+`templates_services.whatsapp_template_add` takes, whose rules (Meta's) it shares with every
+caller."""
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from channels_adapters.services import TEMPLATE_BODY_MAX
+from channels_adapters.whatsapp.templates_services import TEMPLATE_BODY_MAX
 
 
 class WhatsAppTemplateForm(forms.Form):
