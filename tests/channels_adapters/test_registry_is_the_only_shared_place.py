@@ -78,44 +78,6 @@ ALLOWED: dict[str, tuple[str, set[str]]] = {
             'name="channel_account_one_webchat_per_shop",',
         },
     ),
-    "channels_adapters/services.py": (
-        "WhatsApp templates: their rules and log line, to move into the WhatsApp package",
-        {
-            '"whatsapp template removed",',
-            'errors["body_text"] = f"At most {TEMPLATE_BODY_MAX} characters, as WhatsApp allows."',
-            'errors["channel"] = "Templates belong to a WhatsApp number."',
-        },
-    ),
-    "channels_adapters/template_forms.py": (
-        "the WhatsApp templates page's form, to move into the WhatsApp package",
-        {
-            'channel = forms.ModelChoiceField(queryset=None, label="WhatsApp number", empty_label=None)',
-            'help_text="Copied from WhatsApp Manager with its placeholders: "',
-            'help_text="Exactly as approved in WhatsApp Manager, e.g. order_update.",',
-        },
-    ),
-    "channels_adapters/template_views.py": (
-        "the WhatsApp templates page, to move into the WhatsApp package",
-        {
-            '"channels_adapters/dashboard/whatsapp_templates.html",',
-            'return redirect("dashboard:whatsapp_templates")',
-        },
-    ),
-    "channels_adapters/dashboard_urls.py": (
-        "the WhatsApp templates page's routes, to move with it",
-        {
-            '"channels/whatsapp/templates/",',
-            '"channels/whatsapp/templates/remove/",',
-            'name="whatsapp_template_remove",',
-            'name="whatsapp_templates",',
-        },
-    ),
-    "dashboard/navigation.py": (
-        "the menu entry of the WhatsApp templates page (by URL name)",
-        {
-            '("channel_", "preview", "whatsapp_"),',
-        },
-    ),
     "config/settings.py": (
         "per-platform settings (API URL, logger, SMS segment cost) read from the environment",
         {
