@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -143,7 +143,9 @@ class Capabilities:
     """What a channel can do, asked by the bot instead of testing which channel it is.
 
     `native_invoice`: the platform shows an invoice and takes the payment itself, asking name,
-    phone and address on its sheet (Telegram Payments, when the account has a provider token).
+    phone and address on its sheet (Telegram Payments, when the account has a provider token:
+    the adapter's `invoice_ready`); the adapter then brings its `payment_provider` and answers
+    the invoice's questions (`answer_shipping_query`, `answer_pre_checkout_query`).
     `numbered_menus`: no buttons; menus are numbered lines and the shopper types a number
     (SMS). `location_sharing`: the shopper can send a location (a map pin). `reply_window`:
     free-form messages are allowed only for a while after the shopper wrote (`reply_window`).
@@ -248,6 +250,10 @@ class ChannelAdapter(ABC):
     rate_per_second: float = 10.0
     per_recipient_interval: float = 0.0
     capabilities: Capabilities = Capabilities()
+    # With `native_invoice`: the dotted path of the payment provider the channel brings
+    # (payments' `PaymentProvider` contract), stored on its payments under the channel's kind.
+    # A string, so that the adapter imports no payments: only payments imports it.
+    payment_provider: str = ""
 
     def split(self, body: dict) -> list[RawEvent]:
         """The events a verified webhook body carries, each with its platform id. Raises
@@ -334,6 +340,32 @@ class ChannelAdapter(ABC):
         """Tell the platform an event was received when it wants to know (Telegram
         callback queries spin until answered). Default: nothing to do."""
         return None
+
+    # --- Native invoices (`Capabilities.native_invoice`; payments/invoices.py decides) ---
+
+    def invoice_ready(self, credentials: Mapping[str, str]) -> bool:
+        """Whether an account with these credentials can be sent an `Invoice` (what the
+        platform needs besides the capability: Telegram's payment provider token)."""
+        return self.capabilities.native_invoice
+
+    def answer_shipping_query(
+        self,
+        account: AccountContext,
+        query_id: str,
+        *,
+        options: Sequence[tuple[str, str, Sequence[tuple[str, int]]]] = (),
+        error: str = "",
+    ) -> None:
+        """The shipping options for the address a `ShippingQuery` gave, (id, title,
+        [(label, amount)]) each, or the `error` the shopper reads."""
+        raise NotImplementedError
+
+    def answer_pre_checkout_query(
+        self, account: AccountContext, query_id: str, *, error: str = ""
+    ) -> None:
+        """Yes to a `PreCheckout` (no `error`) or no, with the reason the shopper reads,
+        within the platform's deadline."""
+        raise NotImplementedError
 
     # --- Connecting (channels_adapters.setup calls these; the API and dashboard call setup) ---
 

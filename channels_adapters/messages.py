@@ -295,6 +295,8 @@ class PreCheckout(InboundEvent):
     currency: str = ""
     total_amount: int = 0
     shipping_option_id: str = ""
+    # What the payment sheet collected, as payments keep it: name, phone, address (an
+    # order's shipping_address dict, {} when none); the adapter reads its platform's shape.
     order_info: dict = dataclasses.field(default_factory=dict)
 
 
@@ -307,6 +309,8 @@ class PaymentSucceeded(InboundEvent):
     currency: str = ""
     total_amount: int = 0
     shipping_option_id: str = ""
+    # What the payment sheet collected, as payments keep it: name, phone, address (an
+    # order's shipping_address dict, {} when none); the adapter reads its platform's shape.
     order_info: dict = dataclasses.field(default_factory=dict)
     telegram_charge_id: str = ""
     provider_charge_id: str = ""

@@ -4,7 +4,8 @@ From the cart's Checkout the bot reserves the stock, then asks only for what it 
 yet — name, phone, shipping option, address (typed, or a shared location) — shows the total
 and asks for confirmation. Paying is a link to the provider's hosted page the first time,
 "Reply OK to pay €24.99 with Visa •••• 4242" once a card is saved, or a native invoice where
-the channel has one (`Capabilities.native_invoice` and a payment provider token). Name, phone
+the channel has one (`Capabilities.native_invoice`, and the account ready for it: the
+adapter's `invoice_ready`, e.g. a payment provider token). Name, phone
 and address are asked in the chat only when no payment sheet collects them: the invoice asks
 natively, and a provider whose page collects them (`PaymentProvider.collects_details`) gets the
 order without them, and without a delivery option when the shop has several (the page offers
@@ -21,6 +22,7 @@ import re
 from typing import TYPE_CHECKING
 
 from channels_adapters import messages as m
+from channels_adapters.registry import adapter_for
 from conversations import checkout_location
 from conversations.engine.state import ReorderOffer, Step
 from conversations.payloads import encode
@@ -34,8 +36,8 @@ from orders.services import cart_add, cart_open
 from orders.transitions import OrderStatus, PaymentStatus
 from orders.translations import rate_name
 from payments import services as payments
+from payments.invoices import invoice_payload, invoice_text
 from payments.providers.registry import provider_for
-from payments.telegram_invoices import invoice_text
 from shops.money import format_amount
 
 if TYPE_CHECKING:
@@ -122,9 +124,9 @@ class CheckoutFlow:
         customer.save(update_fields=["name", "phone", "preferences"])
 
     def _invoice_channel(self) -> bool:
-        return self.bot.capabilities.native_invoice and bool(
-            (self.channel.credentials or {}).get("payment_provider_token")
-        )
+        if not self.bot.capabilities.native_invoice:
+            return False
+        return adapter_for(self.channel.kind).invoice_ready(self.channel.credentials or {})
 
     def _page_provider(self):
         """The provider whose payment page the link opens: whether it asks name, phone and
@@ -401,7 +403,7 @@ class CheckoutFlow:
         return self.bot.menu(self._say("checkout_cancelled"))
 
     def _send_invoice(self, checkout: Checkout) -> Reply:
-        """Telegram with a payment provider: the invoice asks name, phone and address itself
+        """A channel with native invoices: the invoice asks name, phone and address itself
         and offers the shipping options (is_flexible)."""
         try:
             order = checkouts.checkout_complete(checkout=checkout, require_details=False)
@@ -411,7 +413,8 @@ class CheckoutFlow:
 
     def _invoice(self, order: Order) -> Reply:
         self.state.order, self.state.step = order.pk, Step.MENU
-        payment = payments.payment_invoice_start(order=order)
+        # The channel's own provider takes the money, named after its kind.
+        payment = payments.payment_invoice_start(order=order, provider=self.channel.kind)
         # In the shopper's language: the items by their translated titles.
         text = invoice_text(order=order, language=self.bot.lang)
         rates = list(shipping_rates(shop=self.shop))
@@ -419,7 +422,7 @@ class CheckoutFlow:
         invoice = m.Invoice(
             title=text.title,
             description=text.description,
-            payload=f"souk:{payment.pk}",
+            payload=invoice_payload(payment),
             currency=order.currency,
             prices=text.prices,
             need_name=True,

@@ -166,10 +166,11 @@ def payment_link_again(*, payment: Payment) -> Payment:
     return again
 
 
-def payment_invoice_start(*, order: Order) -> Payment:
-    """A Telegram native invoice: the chat sends it; Telegram reports the outcome."""
+def payment_invoice_start(*, order: Order, provider: str) -> Payment:
+    """A channel's native invoice: the chat sends it; the platform reports the outcome.
+    `provider`: the channel's own, named after its kind (payments/invoices.py)."""
     with transaction.atomic():
-        return _new_payment(order, provider=Provider.TELEGRAM, kind=PaymentKind.INVOICE)
+        return _new_payment(order, provider=provider, kind=PaymentKind.INVOICE)
 
 
 def payment_saved_start(*, order: Order, method: PaymentMethod) -> Payment:

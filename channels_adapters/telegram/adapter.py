@@ -45,7 +45,7 @@ import threading
 import unicodedata
 import warnings
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -226,6 +226,7 @@ CONNECT_TIMEOUT_MAX = 5.0
 class TelegramAdapter(TelegramConnect, ChannelAdapter):
     kind = "telegram"
     capabilities = Capabilities(native_invoice=True, location_sharing=True)
+    payment_provider = "channels_adapters.telegram.payment_provider.TelegramInvoiceProvider"
     rate_per_second = float(limits.MESSAGES_PER_SECOND)
     per_recipient_interval = limits.SECONDS_BETWEEN_MESSAGES_PER_CHAT
 
@@ -305,6 +306,10 @@ class TelegramAdapter(TelegramConnect, ChannelAdapter):
             account.credentials.get("token", ""), lambda bot: _deliver(bot, method, params)
         )
         return SendResult(platform_message_id=str(sent.message_id))
+
+    def invoice_ready(self, credentials: Mapping[str, str]) -> bool:
+        # Telegram Payments collect the card through the provider whose token the shop gave.
+        return bool(credentials.get("payment_provider_token"))
 
     def answer_shipping_query(
         self,
@@ -447,7 +452,7 @@ def _parse_pre_checkout(query: dict) -> list[InboundEvent]:
             currency=_string(query.get("currency"), "currency"),
             total_amount=_int(query.get("total_amount")),
             shipping_option_id=_string(query.get("shipping_option_id"), "shipping_option_id"),
-            order_info=read.obj(query.get("order_info"), "order_info"),
+            order_info=_payment_details(read.obj(query.get("order_info"), "order_info")),
         )
     ]
 
@@ -476,7 +481,7 @@ def _payment_succeeded(sender: Sender, message_id: str, paid: dict) -> InboundEv
         currency=_string(paid.get("currency"), "currency"),
         total_amount=_int(paid.get("total_amount")),
         shipping_option_id=_string(paid.get("shipping_option_id"), "shipping_option_id"),
-        order_info=read.obj(paid.get("order_info"), "order_info"),
+        order_info=_payment_details(read.obj(paid.get("order_info"), "order_info")),
         telegram_charge_id=_string(
             paid.get("telegram_payment_charge_id"), "telegram_payment_charge_id"
         ),
@@ -484,6 +489,35 @@ def _payment_succeeded(sender: Sender, message_id: str, paid: dict) -> InboundEv
             paid.get("provider_payment_charge_id"), "provider_payment_charge_id"
         ),
     )
+
+
+def _payment_details(order_info: dict) -> dict:
+    """What the payment sheet collected (Telegram's OrderInfo), as payments keep it
+    (payments/invoices.py): `name`, `phone` and `address`, an order's shipping_address (a
+    one-line `text` and Telegram's own fields; {} when none). Lenient rather than Unreadable:
+    on a successful payment the money is taken, whatever the shape of the details."""
+    shipping = order_info.get("shipping_address")
+    shipping = shipping if isinstance(shipping, dict) else {}
+    parts = [
+        _loose_text(shipping.get("street_line1")),
+        _loose_text(shipping.get("street_line2")),
+        " ".join(
+            p for p in map(_loose_text, (shipping.get("post_code"), shipping.get("city"))) if p
+        ),
+        _loose_text(shipping.get("state")),
+        _loose_text(shipping.get("country_code")),
+    ]
+    text = ", ".join(p for p in parts if p)
+    address = {"text": text[:300], **{k: str(v)[:100] for k, v in shipping.items()}} if text else {}
+    return {
+        "name": _loose_text(order_info.get("name")),
+        "phone": _loose_text(order_info.get("phone_number")),
+        "address": address,
+    }
+
+
+def _loose_text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _string(value: Any, field: str) -> str:

@@ -1,5 +1,14 @@
-from functools import cache
+"""Payment providers by the name payments store (`Payment.provider`).
 
+Souk's own providers are named here; a provider a channel brings (its native invoice's) is
+named after the channel's kind and found through the channel's adapter (`payment_provider`,
+a dotted path), so payments name no channel.
+"""
+
+from functools import cache
+from importlib import import_module
+
+from channels_adapters import registry as channels
 from payments.providers.base import PaymentProvider
 
 
@@ -13,8 +22,8 @@ def provider_for(name: str) -> PaymentProvider:
         from payments.providers.stripe import StripeProvider
 
         return StripeProvider()
-    if name == "telegram":
-        from payments.providers.telegram import TelegramInvoiceProvider
-
-        return TelegramInvoiceProvider()
+    brought = channels.adapter_for(name).payment_provider if channels.is_kind(name) else ""
+    if brought:
+        module_name, _, class_name = brought.rpartition(".")
+        return getattr(import_module(module_name), class_name)()
     raise LookupError(f"no payment provider {name!r}")

@@ -30,14 +30,14 @@ from orders.services import cart_add, cart_open
 from orders.transitions import FulfillmentStatus, OrderStatus, PaymentStatus
 from payments import services as payments
 from payments.decline_reasons import REASONS, decline_reason
-from payments.providers.registry import provider_for
-from payments.telegram_invoices import (
+from payments.invoices import (
     CANNOT_SHIP,
     CHANGED,
     EXPIRED,
     SOLD_OUT,
     invoice_text,
 )
+from payments.providers.registry import provider_for
 from shops.demo import demo_answers
 from tests.conversations.test_french import (
     ENGLISH_WORDS,

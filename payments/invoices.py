@@ -1,17 +1,23 @@
-"""Telegram invoices: the three moments Telegram asks us about, as services.
+"""A channel's native invoice (`Capabilities.native_invoice`), payments' side: the invoice's
+words, and the three moments the platform asks us about, as services.
 
+  invoice_text       the invoice's title, description and price lines
   shipping_options   the shopper typed an address in the invoice: the shop's rates
   pre_checkout_check the shopper pressed Pay: can we still sell this, at this total? (fast:
                      a few queries; Telegram cancels the payment after 10 seconds)
-  payment_received   successful_payment: the order is paid
+  payment_received   the platform took the money: the order is paid
 
-Each takes what Telegram sent (already normalized) and returns what to answer; the chat layer
-sends the answers. Payments know no chat. `invoice_text` words the invoice itself.
+The invoice's payload names our payment (`invoice_payload`); the payment is the channel's own
+provider's, named after the channel's kind (`provider`: payments/providers/registry.py finds
+it through the channel's adapter). Each service takes what the platform sent, already
+normalized by the channel's adapter (the details its payment sheet collected: `name`, `phone`,
+`address`), and returns what to answer; the chat layer sends the answers through the adapter
+(conversations/payment_events.py). Payments know no chat and name no channel.
 
-Everything the shopper reads on the invoice and in Telegram's payment sheet is in their language:
-the items by their translated titles and variants (as the receipt names them), the shipping
-options by their translated names (orders/translations.py), the shipping line and the refusals
-through gettext.
+Everything the shopper reads on the invoice and in the platform's payment sheet is in their
+language: the items by their translated titles and variants (as the receipt names them), the
+shipping options by their translated names (orders/translations.py), the shipping line and the
+refusals through gettext.
 """
 
 from dataclasses import dataclass
@@ -26,11 +32,12 @@ from orders.selectors import shipping_rates
 from orders.transitions import OrderStatus, PaymentStatus
 from orders.translations import line_title, rate_name
 from payments import services
-from payments.models import Payment, PaymentState, Provider
+from payments.models import Payment, PaymentKind, PaymentState
 from payments.pay_page import shopper_language
 from payments.providers import base
-from payments.providers.telegram import payment_id_from_payload
 from shops.models import Shop
+
+PAYLOAD_PREFIX = "souk:"
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,18 @@ SOLD_OUT = _("Sorry, an item in this order has just sold out.")
 CHANGED = _("This order has changed. Please start again from the chat.")
 EXPIRED = _("This order has expired. Please order again from the chat.")
 CANNOT_SHIP = _("We cannot ship there, sorry.")
+
+
+def invoice_payload(payment: Payment) -> str:
+    """What the invoice carries to name `payment` ("souk:<id>"), read back by the services."""
+    return f"{PAYLOAD_PREFIX}{payment.pk}"
+
+
+def payment_id_from_payload(payload: str) -> int | None:
+    if not payload.startswith(PAYLOAD_PREFIX):
+        return None
+    rest = payload.removeprefix(PAYLOAD_PREFIX)
+    return int(rest) if rest.isdigit() else None
 
 
 def invoice_text(*, order: Order, language: str) -> InvoiceText:
@@ -78,19 +97,19 @@ def _shop_language(shop_id: int) -> str:
     return Shop.objects.filter(pk=shop_id).values_list("language", flat=True).first() or ""
 
 
-def _payment(payload: str, shop_id: int) -> Payment | None:
+def _payment(payload: str, shop_id: int, provider: str) -> Payment | None:
     payment_id = payment_id_from_payload(payload)
     if payment_id is None:
         return None
     return (
         Payment.objects.select_related("order__shop", "order__customer")
-        .filter(pk=payment_id, shop_id=shop_id, provider=Provider.TELEGRAM)
+        .filter(pk=payment_id, shop_id=shop_id, provider=provider, kind=PaymentKind.INVOICE)
         .first()
     )
 
 
-def shipping_options(*, shop_id: int, payload: str) -> Answer:
-    payment = _payment(payload, shop_id)
+def shipping_options(*, shop_id: int, provider: str, payload: str) -> Answer:
+    payment = _payment(payload, shop_id, provider)
     if payment is None:
         return Answer(error=_refusal(EXPIRED, _shop_language(shop_id)))
     order = payment.order
@@ -98,7 +117,7 @@ def shipping_options(*, shop_id: int, payload: str) -> Answer:
     if order.status != OrderStatus.PENDING:
         return Answer(error=_refusal(EXPIRED, language))
     with translation.override(language):
-        label = pgettext("telegram invoice", "Shipping")
+        label = pgettext("invoice shipping", "Shipping")
     options = tuple(
         (str(rate.pk), rate_name(rate, language), ((label, rate.cost_for(order.subtotal)),))
         for rate in shipping_rates(shop=order.shop)
@@ -106,32 +125,27 @@ def shipping_options(*, shop_id: int, payload: str) -> Answer:
     return Answer(options=options) if options else Answer(error=_refusal(CANNOT_SHIP, language))
 
 
-def _address(info: dict) -> dict:
-    shipping = info.get("shipping_address") or {}
-    parts = [
-        shipping.get("street_line1"),
-        shipping.get("street_line2"),
-        " ".join(p for p in (shipping.get("post_code"), shipping.get("city")) if p),
-        shipping.get("state"),
-        shipping.get("country_code"),
-    ]
-    text = ", ".join(p for p in parts if p)
-    return {"text": text[:300], **{k: str(v)[:100] for k, v in shipping.items()}} if text else {}
-
-
 def pre_checkout_check(
-    *, shop_id: int, payload: str, currency: str, total: int, option_id: str, info: dict
+    *,
+    shop_id: int,
+    provider: str,
+    payload: str,
+    currency: str,
+    total: int,
+    option_id: str,
+    details: dict,
 ) -> Answer:
     """Re-checks stock and price; records the chosen shipping and the details the invoice
-    collected on the order. One short transaction, no provider call."""
-    payment = _payment(payload, shop_id)
+    collected (`name`, `phone`, `address`: the adapter's reading of the payment sheet) on the
+    order. One short transaction, no provider call."""
+    payment = _payment(payload, shop_id, provider)
     if payment is None:
         return Answer(error=_refusal(EXPIRED, _shop_language(shop_id)))
-    refused = _pre_checkout_refusal(payment, currency, total, option_id, info)
+    refused = _pre_checkout_refusal(payment, currency, total, option_id, details)
     return Answer(error=_refusal(refused, shopper_language(payment.order)) if refused else "")
 
 
-def _pre_checkout_refusal(payment: Payment, currency, total, option_id, info):
+def _pre_checkout_refusal(payment: Payment, currency, total, option_id, details):
     """Why the payment cannot go ahead (EXPIRED, SOLD_OUT, CHANGED), or None."""
     shop_id = payment.shop_id
     with transaction.atomic():
@@ -157,24 +171,32 @@ def _pre_checkout_refusal(payment: Payment, currency, total, option_id, info):
         if rate is not None:
             order.shipping_rate, order.shipping_method = rate, rate.name
         order.shipping_total, order.total = shipping, order.subtotal + shipping
-        order.contact_name = (info.get("name") or order.contact_name)[:150]
-        order.contact_phone = (info.get("phone_number") or order.contact_phone)[:32]
-        order.shipping_address = _address(info) or order.shipping_address
+        order.contact_name = (details.get("name") or order.contact_name)[:150]
+        order.contact_phone = (details.get("phone") or order.contact_phone)[:32]
+        order.shipping_address = details.get("address") or order.shipping_address
         order.save()
         Payment.objects.filter(pk=payment.pk).update(amount=order.total)
     return None
 
 
 def payment_received(
-    *, shop_id: int, payload: str, total: int, telegram_charge_id: str, provider_charge_id: str
+    *,
+    shop_id: int,
+    provider: str,
+    payload: str,
+    total: int,
+    platform_charge_id: str,
+    provider_charge_id: str,
 ) -> Payment | None:
-    payment = _payment(payload, shop_id)
+    """`platform_charge_id`: the platform's id of the payment; `provider_charge_id`: the id
+    of the charge at the payment provider that took the card (what a refund names)."""
+    payment = _payment(payload, shop_id, provider)
     if payment is None:
         return None
     if payment.state == PaymentState.SUCCEEDED:
         return payment
     Payment.objects.filter(pk=payment.pk).update(amount=total)
     outcome = base.Outcome(
-        base.SUCCEEDED, provider_ref=telegram_charge_id[:120], charge_ref=provider_charge_id[:120]
+        base.SUCCEEDED, provider_ref=platform_charge_id[:120], charge_ref=provider_charge_id[:120]
     )
     return services.payment_outcome_record(payment=payment, outcome=outcome)

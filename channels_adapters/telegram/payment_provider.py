@@ -1,32 +1,24 @@
-"""Telegram native invoices as a payment provider.
+"""Telegram's native invoices as a payment provider: the provider the Telegram channel brings
+(the adapter's `payment_provider`), stored on its payments under the channel's kind.
 
-The invoice is a chat message (conversations) and the payment happens inside Telegram; what
-the provider side does is name the payment in the invoice payload ("souk:<payment id>"),
-read it back, and refund. Telegram collects the card through the shop's payment provider (the
-`payment_provider_token` of the channel, a Stripe account in practice): a refund goes through
-that provider with the charge id Telegram reported (`provider_payment_charge_id`).
+The invoice is a chat message and the payment happens inside Telegram (payments/invoices.py
+answers its questions); what the provider side does is refund. Telegram collects the card
+through the shop's payment provider (the `payment_provider_token` of the channel, a Stripe
+account in practice): a refund goes through that provider with the charge id Telegram reported
+(`provider_payment_charge_id`).
+
+This module implements payments' provider contract, so it imports payments; only payments
+imports it (payments/providers/registry.py, through the adapter's dotted path): the adapter
+itself imports no other app.
 """
 
 from payments.models import Payment, PaymentMethod, Refund
 from payments.providers.base import PENDING, Outcome, PaymentProvider, ProviderRefused
 from payments.selectors import stripe_secret_key
 
-PAYLOAD_PREFIX = "souk:"
-
-
-def invoice_payload(payment: Payment) -> str:
-    return f"{PAYLOAD_PREFIX}{payment.pk}"
-
-
-def payment_id_from_payload(payload: str) -> int | None:
-    if not payload.startswith(PAYLOAD_PREFIX):
-        return None
-    rest = payload.removeprefix(PAYLOAD_PREFIX)
-    return int(rest) if rest.isdigit() else None
-
 
 class TelegramInvoiceProvider(PaymentProvider):
-    name = "telegram"
+    name = "telegram"  # the channel's kind, as its payments store it
     supports_saved_cards = False  # Telegram keeps no card we could charge off session
 
     def link_create(self, payment: Payment, *, customer_ref: str = "") -> str:
