@@ -1,6 +1,7 @@
 """Connecting an Instagram professional account: the Page token is checked with Graph (it must
 belong to a Facebook Page linked to an Instagram professional account, whose id then routes
-the `instagram` webhooks), then the account's ice breakers are set.
+the `instagram` webhooks), then Souk's app is subscribed to the Page's webhooks (without it
+Instagram sends none of the account's messages) and the account's ice breakers are set.
 
 Raises django's ValidationError for credentials that are missing or name no Instagram account,
 and SendError (code `bad_credentials` for a token Graph refuses) when a Graph call fails: the
@@ -41,6 +42,10 @@ QUESTION_MAX = 80
 # the questions in it; everyone else sees the shop's language ("default").
 LOCALES = {"en": ("en_US", "en_GB"), "fr": ("fr_FR", "fr_CA")}
 WEBHOOK_URL_NAME = "webhook-instagram"
+# Messenger API for Instagram: the app must subscribe the Page linked to the account to at least
+# one Page webhook field (POST /{page-id}/subscribed_apps) for the `instagram` object's events,
+# chosen in the app's dashboard, to be delivered; Souk reads messages and postbacks.
+SUBSCRIBED_FIELDS = ("messages", "messaging_postbacks")
 # Instagram usernames: letters, digits, periods and underscores, at most 30.
 USERNAME = re.compile(r"^@([A-Za-z0-9._]{1,30})$")
 
@@ -48,7 +53,7 @@ USERNAME = re.compile(r"^@([A-Za-z0-9._]{1,30})$")
 @dataclass(frozen=True)
 class Connected:
     """What to store for the account: its id (what webhooks are routed by), a name to show,
-    and the credentials to keep (encrypted)."""
+    and the credentials to keep (encrypted): the Page token and the Page's id."""
 
     external_id: str
     name: str
@@ -83,6 +88,15 @@ def _profile(language: str) -> dict:
     return {"platform": "instagram", "ice_breakers": entries}
 
 
+def _page_id(page: Mapping) -> str:
+    try:
+        return read.ident(page.get("id"), "id")
+    except read.Unreadable:
+        raise ValidationError(
+            {"credentials.access_token": "This is not a Facebook Page's token: use the Page's."}
+        ) from None
+
+
 def _linked_account(page: Mapping) -> tuple[str, str]:
     """(id, username) of the Instagram account linked to the Page Graph described."""
     try:
@@ -115,7 +129,20 @@ def instagram_check(credentials: Mapping) -> Connected:
     return Connected(
         external_id=account_id,
         name=f"@{username}" if username else account_id,
-        credentials={"access_token": token},
+        credentials={"access_token": token, "page_id": _page_id(page)},
+    )
+
+
+def instagram_subscribe(access_token: str, *, page_id: str) -> None:
+    """Subscribes Souk's app to the webhooks of the Page linked to the account (what makes
+    Instagram deliver its messages at all). Raises SendError."""
+    meta.graph_post(
+        f"{page_id}/subscribed_apps",
+        json={},
+        params={"subscribed_fields": ",".join(SUBSCRIBED_FIELDS)},
+        rules=ERROR_RULES,
+        access_token=access_token,
+        token_in_query=True,
     )
 
 
@@ -132,15 +159,17 @@ def instagram_set_ice_breakers(access_token: str, *, language: str) -> None:
 
 
 def instagram_connect(credentials: Mapping, *, language: str = "en") -> Connected:
-    """Both steps: check the token, then set the ice breakers."""
+    """All steps: check the token, subscribe the Page, set the ice breakers."""
     connected = instagram_check(credentials)
-    instagram_set_ice_breakers(connected.credentials["access_token"], language=language)
+    token, page_id = connected.credentials["access_token"], connected.credentials["page_id"]
+    instagram_subscribe(token, page_id=page_id)
+    instagram_set_ice_breakers(token, language=language)
     return connected
 
 
 class InstagramConnect:
     """The adapter's connect steps (base.ChannelAdapter): what the API and the dashboard ask,
-    `instagram_check` before storing, the ice breakers after."""
+    `instagram_check` before storing, the webhook subscription and ice breakers after."""
 
     connect_fields = (
         ConnectField(
@@ -198,8 +227,15 @@ class InstagramConnect:
         )
 
     def connect_setup(self, account: AccountContext, *, shop: ShopContext, secret: str) -> None:
+        token = account.credentials["access_token"]
         try:
-            instagram_set_ice_breakers(account.credentials["access_token"], language=shop.language)
+            instagram_subscribe(token, page_id=account.credentials["page_id"])
+        except SendError as exc:
+            raise PlatformRefused(
+                f"Instagram refused to send the account's messages to Souk: {exc}"
+            ) from exc
+        try:
+            instagram_set_ice_breakers(token, language=shop.language)
         except SendError as exc:
             raise PlatformRefused(f"Instagram refused the ice breakers: {exc}") from exc
 

@@ -129,7 +129,15 @@ def test_connecting_finds_the_account_and_sets_its_ice_breakers(
     account = ChannelAccount.objects.get(pk=instagram_channel["id"])
     assert account.external_id == fake_graph.instagram_account_id
     assert fake_graph.instagram_token not in json.dumps(instagram_channel)
-    assert account.credentials == {"access_token": fake_graph.instagram_token}
+    assert account.credentials == {
+        "access_token": fake_graph.instagram_token,
+        "page_id": fake_graph.page_id,
+    }
+    # Souk's app is subscribed to the linked Page's webhooks: without it no message arrives.
+    subscribe = fake_graph.last("subscribed_apps")
+    assert (subscribe.method, subscribe.meta["node"]) == ("POST", fake_graph.page_id)
+    assert subscribe.meta["access_token"] == fake_graph.instagram_token
+    assert fake_graph.subscriptions == {fake_graph.page_id: ["messages", "messaging_postbacks"]}
     default = next(
         entry
         for entry in fake_graph.instagram_profile["ice_breakers"]
@@ -141,6 +149,30 @@ def test_connecting_finds_the_account_and_sets_its_ice_breakers(
         "payload": "browse",
     }
     assert instagram_channel["webhook_url"] == f"https://souk.example.com{WEBHOOK}"
+
+
+def test_a_page_subscription_instagram_refuses_connects_nothing(
+    shop,
+    settings,
+    fake_graph,  # noqa: F811
+):
+    settings.META_GRAPH_URL = fake_graph.url
+    fake_graph.error_next(
+        "subscribed_apps", 200, "(#200) Requires pages_manage_metadata permission"
+    )
+
+    response = client_for(shop).post(
+        "/api/v1/channels/",
+        {"kind": "instagram", "credentials": {"access_token": fake_graph.instagram_token}},
+        format="json",
+    )
+
+    assert response.status_code == 400, response.content
+    [reason] = response.json()["fields"]["credentials"]
+    assert "Instagram refused to send the account's messages to Souk" in reason
+    assert "pages_manage_metadata" in reason
+    assert not ChannelAccount.objects.filter(shop=shop, kind="instagram").exists()
+    assert fake_graph.instagram_profile == {}  # the ice breakers were not set either
 
 
 def test_a_token_whose_page_has_no_instagram_account_names_the_field(

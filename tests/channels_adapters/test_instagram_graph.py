@@ -28,6 +28,7 @@ from channels_adapters.instagram import (
     instagram_connect,
     instagram_set_ice_breakers,
 )
+from channels_adapters.instagram.connect import instagram_subscribe
 from channels_adapters.messages import Button, Card, Carousel, Image, QuickReplies, Text
 from tests.fakes.conftest_plugin import fake_graph  # noqa: F401
 
@@ -210,7 +211,11 @@ def test_connect_finds_the_linked_account_and_sets_ice_breakers_in_the_shops_lan
 
     assert connected.external_id == fake_graph.instagram_account_id
     assert connected.name == "@maison.souk"
-    assert connected.credentials == {"access_token": fake_graph.instagram_token}
+    assert connected.credentials == {
+        "access_token": fake_graph.instagram_token,
+        "page_id": fake_graph.page_id,
+    }
+    assert fake_graph.subscriptions[fake_graph.page_id] == ["messages", "messaging_postbacks"]
     profile = fake_graph.last("instagram_profile")
     assert profile.query["platform"] == "instagram" and profile.json["platform"] == "instagram"
     breakers = {entry["locale"]: entry["call_to_actions"] for entry in profile.json["ice_breakers"]}
@@ -277,6 +282,23 @@ def test_checking_changes_nothing_on_instagram(fake_graph, settings):  # noqa: F
     assert connected.external_id == fake_graph.instagram_account_id
     assert [r.route for r in fake_graph.requests] == ["me"]
     assert fake_graph.instagram_profile == {}
+
+
+def test_subscribing_the_page_asks_graph_for_the_messaging_fields(fake_graph, settings):  # noqa: F811
+    settings.META_GRAPH_URL = fake_graph.url
+    instagram_subscribe(fake_graph.instagram_token, page_id=fake_graph.page_id)
+
+    request = fake_graph.last("subscribed_apps")
+    assert request.path.endswith(f"/{fake_graph.page_id}/subscribed_apps")
+    assert request.query["subscribed_fields"] == "messages,messaging_postbacks"
+    assert request.status == 200
+
+
+def test_a_subscription_graph_refuses_is_a_send_error(fake_graph, settings):  # noqa: F811
+    settings.META_GRAPH_URL = fake_graph.url
+    with pytest.raises(SendError):
+        instagram_subscribe(fake_graph.instagram_token, page_id="999999999999")
+    assert fake_graph.subscriptions == {}
 
 
 def test_ice_breakers_graph_refuses_are_a_send_error(fake_graph, settings):  # noqa: F811

@@ -9,6 +9,8 @@ Routes (an optional `/vNN.N` version prefix is accepted, as pymessenger and Meta
   ≤ 1000 UTF-8 bytes, no receipt template, HUMAN_AGENT the only tag)
 - `instagram_profile`: `POST|GET /me/messenger_profile?platform=instagram` (ice breakers)
 - `me`: `GET /me?fields=…` -> the Page, with `instagram_business_account` for Instagram tokens
+- `subscribed_apps`: `POST /{page_id}/subscribed_apps?subscribed_fields=a,b` -> `{"success": true}`
+  (the app subscribed to the Page's webhook fields, `subscriptions[page_id]`), `GET` lists them
 
 The access token (query `access_token`, body field, or `Authorization: Bearer`) is recorded in
 `request.meta["access_token"]` and checked. Payloads breaking shared/channel-limits.md get Graph's
@@ -39,6 +41,24 @@ DEFAULT_INSTAGRAM_USERNAME = "maison.souk"
 
 _PATH = re.compile(r"^(?:/v\d+(?:\.\d+)?)?/(?P<node>[^/]+)/(?P<edge>messages|messenger_profile)/?$")
 _ME = re.compile(r"^(?:/v\d+(?:\.\d+)?)?/me/?$")
+_SUBSCRIBED_APPS = re.compile(r"^(?:/v\d+(?:\.\d+)?)?/(?P<node>[^/]+)/subscribed_apps/?$")
+# Page webhook fields an app may subscribe a Page to (Graph API reference, Page Webhooks): the
+# Messenger Platform's; a misspelt one is refused as Graph does.
+PAGE_FIELDS = frozenset(
+    {
+        "messages",
+        "messaging_postbacks",
+        "messaging_optins",
+        "messaging_referrals",
+        "messaging_handovers",
+        "messaging_policy_enforcement",
+        "message_deliveries",
+        "message_reads",
+        "message_echoes",
+        "message_reactions",
+        "feed",
+    }
+)
 
 # Named errors for `fail_with`, as the platforms document them.
 GRAPH_ERRORS: dict[str, dict[str, Any]] = {
@@ -152,6 +172,8 @@ class FakeGraph(FakeServer):
         self.phone_number_ids = set(phone_number_ids)
         self.app_secret = app_secret  # when set, an appsecret_proof must match
         self.messenger_profile: dict[str, Any] = {}
+        # Page id -> the webhook fields the app is subscribed to on that Page.
+        self.subscriptions: dict[str, list[str]] = {}
         self._receipt_orders: set[str] = set()
 
     # -- scripting helpers -----------------------------------------------------------------
@@ -181,6 +203,11 @@ class FakeGraph(FakeServer):
         if request.method == "GET" and _ME.match(request.path):
             request.meta["access_token"] = _access_token(request)
             return "me"
+        subscribed = _SUBSCRIBED_APPS.match(request.path)
+        if subscribed:
+            request.meta["node"] = subscribed["node"]
+            request.meta["access_token"] = _access_token(request)
+            return "subscribed_apps"
         match = _PATH.match(request.path)
         if not match:
             return "unknown"
@@ -213,6 +240,7 @@ class FakeGraph(FakeServer):
             "instagram": self._instagram_send,
             "instagram_profile": self._instagram_profile,
             "me": self._me,
+            "subscribed_apps": self._subscribed_apps,
         }[request.route]
         try:
             return Response(json=handler(request, _decoded(request.params)))
@@ -336,6 +364,22 @@ class FakeGraph(FakeServer):
                 "username": self.instagram_username,
             }
         return page
+
+    def _subscribed_apps(self, request, body) -> dict[str, Any]:
+        page_id = request.meta["node"]
+        if page_id != self.page_id:  # a Page token acts on its own Page only
+            raise Invalid(f"this token may not manage Page {page_id}")
+        if request.method == "GET":
+            fields = self.subscriptions.get(page_id)
+            return {"data": [{"subscribed_fields": fields}] if fields else []}
+        fields = [f for f in str(body.get("subscribed_fields") or "").split(",") if f]
+        if not fields:
+            raise Invalid("param subscribed_fields must be non-empty")
+        unknown = sorted(set(fields) - PAGE_FIELDS)
+        if unknown:
+            raise Invalid(f"param subscribed_fields[0] must be one of the Page fields: {unknown}")
+        self.subscriptions[page_id] = fields
+        return {"success": True}
 
     def _instagram_send(self, request, body) -> dict[str, Any]:
         recipient = body.get("recipient")
