@@ -124,6 +124,19 @@ class ReplyWindow:
     template_only: bool = False
 
 
+@dataclass(frozen=True)
+class ReplyCost:
+    """What a reply costs the shop on a channel that bills per message (SMS segments), as the
+    inbox's composer shows it under the text (`ChannelAdapter.reply_cost`).
+
+    `line`: what the counter says for the text so far. `unit_cost`: one billed unit, in minor
+    units of the shop's currency, which the composer's script (static/dashboard/composer.js,
+    counting SMS segments) multiplies as the agent types."""
+
+    line: str
+    unit_cost: int
+
+
 def span(delta: timedelta) -> str:
     """A duration as people say it in a status line, in the active language: "12 min", "3 h",
     "8 days" ("8 jours", "8天"), as the texts it goes into are translated."""
@@ -329,6 +342,11 @@ class ChannelAdapter(ABC):
     def text_segments(self, text: str) -> tuple[str, int] | None:
         """(encoding, billed segments) of `text` on channels that bill per segment (SMS);
         None elsewhere."""
+        return None
+
+    def reply_cost(self, text: str, *, currency: str, language: str) -> ReplyCost | None:
+        """What `text` sent as one reply would cost the shop (`currency`, amounts written for
+        `language`), on channels that bill per message; None elsewhere. The composer shows it."""
         return None
 
     def tagged(self, payloads: list[dict], tag: str) -> list[dict]:

@@ -4,10 +4,8 @@ which takes the conversation over and goes through `conversation_send` like the 
 (same queue, ordering and retries). The dashboard's composer and the API's reply both call
 `conversation_reply`, so a reply refused in one is refused in the other."""
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,6 +14,7 @@ from channels_adapters.base import (
     PERMANENT_OPTED_OUT,
     PERMANENT_REJECTED,
     PERMANENT_WINDOW_CLOSED,
+    ReplyCost,
     ReplyWindow,
 )
 from channels_adapters.models import WhatsAppTemplate
@@ -27,8 +26,6 @@ from conversations.services import conversation_hand_off, conversation_send
 REPLY_MAX = 4000  # as the API's AgentReplySerializer
 # Canned replies offered by the composer: a team's list, not a library.
 CANNED_MAX = 200
-# What one SMS segment costs the shop, in minor units of its currency (about 0,07 €).
-DEFAULT_SMS_SEGMENT_COST = 7
 
 OPTED_OUT = "The shopper opted out (STOP): they can't be written to."
 
@@ -62,24 +59,11 @@ def conversation_reply_window(
     return adapter.reply_window(last, now or timezone.now())
 
 
-@dataclass(frozen=True)
-class SmsCost:
-    encoding: str  # gsm.GSM7 or gsm.UCS2
-    segments: int
-    amount: int  # minor units of the shop's currency
-
-
-def sms_segment_cost() -> int:
-    return int(getattr(settings, "SOUK_SMS_SEGMENT_COST", DEFAULT_SMS_SEGMENT_COST))
-
-
-def reply_cost(*, conversation: Conversation, text: str) -> SmsCost | None:
-    """Segments and cost of `text` on channels billed per segment; None elsewhere."""
-    counted = adapter_for(conversation.channel.kind).text_segments(text)
-    if counted is None:
-        return None
-    encoding, segments = counted
-    return SmsCost(encoding, segments, segments * sms_segment_cost())
+def reply_cost(*, conversation: Conversation, text: str, shop) -> ReplyCost | None:
+    """What `text` would cost `shop` as one reply, on channels that bill per message (the
+    adapter counts and words it); None elsewhere."""
+    adapter = adapter_for(conversation.channel.kind)
+    return adapter.reply_cost(text, currency=shop.currency, language=shop.language)
 
 
 def canned_replies(*, shop) -> list[CannedReply]:

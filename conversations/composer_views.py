@@ -15,12 +15,11 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
 from channels_adapters.base import PERMANENT_REJECTED
-from channels_adapters.sms import gsm
 from conversations import composer
 from conversations.composer_forms import CANNED_HELP, ReplyForm, TemplateReplyForm
 from conversations.models import Conversation
 from shops.dashboard_access import dashboard_view
-from shops.money import format_amount, minor_unit_exponent
+from shops.money import minor_unit_exponent
 from shops.tenancy import get_for_shop_or_404
 
 PARTIAL = "conversations/inbox/_composer.html"
@@ -35,27 +34,16 @@ def _conversation(request, conversation_id: int) -> Conversation:
     )
 
 
-def sms_line(cost: composer.SmsCost, shop) -> str:
-    """What the counter says; static/dashboard/composer.js writes the same as the agent types."""
-    each = format_amount(composer.sms_segment_cost(), shop.currency, shop.language)
-    if cost.segments == 0:
-        return f"SMS: each segment ~{each}"
-    total = format_amount(cost.amount, shop.currency, shop.language)
-    count = "1 segment" if cost.segments == 1 else f"≈ {cost.segments} segments"
-    line = f"SMS: {count} · ~{total}"
-    if cost.encoding == gsm.UCS2:
-        line += " · UCS-2: special characters make segments shorter"
-    return line
-
-
 def _context(request, conversation, *, form=None, template_form=None, sent=False) -> dict:
     window = composer.conversation_reply_window(conversation=conversation)
     templates = composer.reply_templates(conversation=conversation) if window.template_only else []
     if template_form is None and templates:
         template_form = TemplateReplyForm(templates=templates)
     text = (form["text"].value() or "") if form is not None else ""
-    cost = composer.reply_cost(conversation=conversation, text=text)
     shop = request.shop
+    # On a channel that bills per message, the counter under the text (the adapter's line;
+    # static/dashboard/composer.js recounts with the unit cost as the agent types).
+    cost = composer.reply_cost(conversation=conversation, text=text, shop=shop)
     return {
         "conversation": conversation,
         "window": window,
@@ -64,10 +52,8 @@ def _context(request, conversation, *, form=None, template_form=None, sent=False
         "templates": templates,
         "canned": composer.canned_replies(shop=shop) if window.open else [],
         "canned_help": CANNED_HELP,
-        "sms": cost,
-        "sms_line": sms_line(cost, shop) if cost is not None else "",
-        "sms_segment_cost": composer.sms_segment_cost(),
-        "sms_exponent": minor_unit_exponent(shop.currency),
+        "cost": cost,
+        "cost_exponent": minor_unit_exponent(shop.currency),
         "opted_out": conversation.opted_out,
         "opted_out_text": composer.OPTED_OUT,
         "sent": sent,

@@ -68,6 +68,7 @@ from channels_adapters.base import (
     PermanentSendError,
     RateLimited,
     RawEvent,
+    ReplyCost,
     ReplyWindow,
     SendError,
     SendResult,
@@ -94,7 +95,7 @@ from channels_adapters.messages import (
     Unsupported,
     receipt_text,
 )
-from channels_adapters.sms import gsm
+from channels_adapters.sms import cost, gsm
 from channels_adapters.sms.connect import SmsConnect
 from channels_adapters.text import boundary_before, label, one_line
 
@@ -223,6 +224,9 @@ class SmsAdapter(SmsConnect, ChannelAdapter):
         """As carriers count it once typographic punctuation is replaced (`render` does), for
         the text as one message; the composer's script counts the same way."""
         return gsm.segments(gsm.to_gsm(text))
+
+    def reply_cost(self, text: str, *, currency: str, language: str) -> ReplyCost:
+        return cost.reply_cost(text, currency=currency, language=language)
 
     def render(self, message: OutboundMessage) -> list[dict]:
         if isinstance(message, Text | Template):

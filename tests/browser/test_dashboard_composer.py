@@ -17,7 +17,6 @@ from channels_adapters.models import ChannelAccount, WhatsAppTemplate
 from channels_adapters.setup import webchat_channel
 from channels_adapters.sms import gsm
 from conversations import composer
-from conversations.composer_views import sms_line
 from conversations.models import CannedReply, Conversation, Customer, CustomerIdentity, Message
 from shops.models import Role
 from tests.browser.dashboard import signed_in_member
@@ -87,7 +86,7 @@ def test_the_browser_counts_sms_segments_as_gsm_py_does(page: Page, shop):
     )
     conversation = type("C", (), {"channel": type("A", (), {"kind": "sms"})()})()
     python_lines = [
-        sms_line(composer.reply_cost(conversation=conversation, text=text), shop)
+        composer.reply_cost(conversation=conversation, text=text, shop=shop).line
         for text in EXAMPLES
     ]
     assert [normalize_spaces(line) for line in lines] == [

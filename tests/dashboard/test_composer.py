@@ -295,6 +295,7 @@ def test_telegram_has_no_window(telegram, fake_telegram, agent, send):  # noqa: 
     conversation = talk(telegram, "4242", wrote_ago=timedelta(days=90))
     page = agent.get(composer_url(conversation), **HTMX).content.decode()
     assert "Telegram: no reply window" in page
+    assert 'id="composer-count"' not in page  # Telegram bills no message
     send(conversation, {"mode": "text", "text": "Bonjour, toujours intéressée ?"})
     [request] = fake_telegram.requests_for("sendMessage")
     assert request.params["text"] == "Bonjour, toujours intéressée ?"
@@ -332,10 +333,9 @@ def test_sms_shows_segments_and_cost_and_sends(sms, fake_twilio, agent, send, se
 )
 def test_sms_counter_for_gsm7_and_ucs2(sms, text, line, shop):
     from conversations import composer
-    from conversations.composer_views import sms_line
 
     conversation = talk(sms, "+33600000009", wrote_ago=None)
-    assert sms_line(composer.reply_cost(conversation=conversation, text=text), shop) == line
+    assert composer.reply_cost(conversation=conversation, text=text, shop=shop).line == line
 
 
 def test_an_opted_out_shopper_cannot_be_written_to(sms, fake_twilio, agent, send):  # noqa: F811
