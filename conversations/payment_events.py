@@ -18,9 +18,9 @@ PAYMENT_EVENTS = (m.ShippingQuery, m.PreCheckout, m.PaymentSucceeded)
 
 def payment_event_handle(*, account: ChannelAccount, event: m.InboundEvent) -> None:
     adapter, context = adapter_for(account.kind), account_context(account)
-    paid_to = {"shop_id": account.shop_id, "provider": account.kind, "payload": event.payload}
+    invoice = {"shop_id": account.shop_id, "provider": account.kind, "payload": event.payload}
     if isinstance(event, m.ShippingQuery):
-        answer = invoices.shipping_options(**paid_to)
+        answer = invoices.shipping_options(**invoice)
         transaction.on_commit(
             lambda: adapter.answer_shipping_query(
                 context, event.query_id, options=answer.options, error=answer.error
@@ -28,7 +28,7 @@ def payment_event_handle(*, account: ChannelAccount, event: m.InboundEvent) -> N
         )
     elif isinstance(event, m.PreCheckout):
         answer = invoices.pre_checkout_check(
-            **paid_to,
+            **invoice,
             currency=event.currency,
             total=event.total_amount,
             option_id=event.shipping_option_id,
@@ -39,7 +39,7 @@ def payment_event_handle(*, account: ChannelAccount, event: m.InboundEvent) -> N
         )
     elif isinstance(event, m.PaymentSucceeded):
         invoices.payment_received(
-            **paid_to,
+            **invoice,
             total=event.total_amount,
             platform_charge_id=event.telegram_charge_id,
             provider_charge_id=event.provider_charge_id,

@@ -13,7 +13,7 @@ from channels_adapters.registry import adapter_for
 from conversations.services import inbound_handle
 from orders.models import Order, ShippingRate
 from tests.conversations.conftest import catalog  # noqa: F401
-from tests.fakes.conftest_plugin import fake_telegram  # noqa: F401
+from tests.fakes.conftest_plugin import fake_stripe, fake_telegram  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -260,3 +260,78 @@ def test_pre_checkout_is_answered_in_the_webhook_request_even_when_the_queue_is_
     assert response.status_code == 200
     answer = fake_telegram.requests_for("answerPreCheckoutQuery")[-1].params
     assert answer["pre_checkout_query_id"] == "pc77" and answer["ok"] in ("true", True)
+
+
+def pay_invoice(telegram, fake, catalog):  # noqa: F811
+    """Léa pays the invoice in Telegram (no shipping options: the total is the goods')."""
+    invoice, order = start_invoice(telegram, fake, catalog)
+    deliver(
+        telegram,
+        message(
+            3,
+            successful_payment={
+                "currency": "EUR",
+                "total_amount": order.total,
+                "invoice_payload": invoice["payload"],
+                "telegram_payment_charge_id": "tg_charge_1",
+                "provider_payment_charge_id": "ch_provider_1",
+            },
+        ),
+    )
+    order.refresh_from_db()
+    assert order.payment_status == "paid"
+    return order
+
+
+def test_a_telegram_payment_is_refunded_at_the_provider_that_took_the_card(
+    telegram,
+    fake_telegram,  # noqa: F811
+    fake_stripe,  # noqa: F811
+    catalog,  # noqa: F811
+):
+    from payments.models import RefundState
+    from payments.services import refund_create
+
+    order = pay_invoice(telegram, fake_telegram, catalog)
+    # The channel's provider token is a Stripe account: the charge Telegram reported is there.
+    fake_stripe.charges["ch_provider_1"] = {
+        "id": "ch_provider_1",
+        "object": "charge",
+        "amount": order.total,
+        "amount_refunded": 0,
+        "currency": "eur",
+        "payment_intent": None,
+        "refunded": False,
+        "status": "succeeded",
+    }
+
+    refund = refund_create(order=order, amount=1000, reason="one shirt damaged")
+
+    refund.refresh_from_db()
+    order.refresh_from_db()
+    assert refund.state == RefundState.SUCCEEDED and refund.provider_ref.startswith("re_")
+    assert fake_stripe.last("refunds.create").meta["params"]["charge"] == "ch_provider_1"
+    assert (order.payment_status, order.refunded_total) == ("partially_refunded", 1000)
+
+
+def test_without_a_key_for_that_provider_the_refund_says_where_to_make_it(
+    telegram,
+    fake_telegram,  # noqa: F811
+    catalog,  # noqa: F811
+    settings,
+):
+    from payments.models import RefundState
+    from payments.services import refund_create
+
+    settings.STRIPE_SECRET_KEY = ""
+    order = pay_invoice(telegram, fake_telegram, catalog)
+
+    refund = refund_create(order=order)
+
+    refund.refresh_from_db()
+    order.refresh_from_db()
+    assert refund.state == RefundState.FAILED
+    assert refund.failure_message.startswith(
+        "Refund this Telegram payment from your payment provider's dashboard"
+    )
+    assert (order.payment_status, order.refunded_total) == ("paid", 0)
