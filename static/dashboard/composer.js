@@ -86,7 +86,7 @@
     }
   }
 
-  // What the counter says: the same sentence as composer_views.sms_line.
+  // What the counter says: the same sentence as channels_adapters/sms/cost.py (reply_cost).
   function smsLine(text, price) {
     var counted = segments(toGsm(text));
     var each = money(price.cost, price.currency, price.exponent, price.language);
