@@ -343,6 +343,43 @@ def test_payment_updates_are_parsed():
     assert payment.sender.external_id == str(LEA["id"])
 
 
+def test_what_the_payment_sheet_collected_is_read_as_payments_keep_it():
+    address = {
+        "country_code": "FR",
+        "state": "",
+        "city": "Paris",
+        "street_line1": "12 rue de la Paix",
+        "street_line2": "",
+        "post_code": "75002",
+    }
+    info = {"name": "Léa Martin", "phone_number": "33612345678", "shipping_address": address}
+    query = {"id": "pcq-2", "from": LEA, "currency": "EUR", "total_amount": 4990}
+    (asked,) = adapter.parse(
+        {"update_id": 900013, "pre_checkout_query": {**query, "order_info": info}}
+    )
+    assert asked.order_info == {
+        "name": "Léa Martin",
+        "phone": "33612345678",
+        "address": {"text": "12 rue de la Paix, 75002 Paris, FR", **address},
+    }
+
+    # A paid payment is never lost over the shape of its details: odd ones read as none.
+    odd = {"name": 7, "shipping_address": ["12 rue de la Paix"]}
+    paid = message_update(
+        successful_payment={
+            "currency": "EUR",
+            "total_amount": 4990,
+            "invoice_payload": "souk:12",
+            "order_info": odd,
+            "telegram_payment_charge_id": "tg-charge-2",
+            "provider_payment_charge_id": "ch_2",
+        }
+    )
+    (payment,) = adapter.parse(paid)
+    assert isinstance(payment, PaymentSucceeded)
+    assert payment.order_info == {"name": "", "phone": "", "address": {}}
+
+
 def test_group_messages_are_not_a_shop_conversation():
     update = message_update(text="/start")
     update["message"]["chat"] = {"id": -1001234567890, "title": "Friends", "type": "supergroup"}
