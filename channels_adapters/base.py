@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import npgettext
+from django.utils.translation import gettext_lazy, npgettext
 
 from channels_adapters.messages import (
     Card,
@@ -253,7 +253,9 @@ def require(values: Mapping[str, object], *names: str, prefix: str = "credential
     names fields."""
     missing = [n for n in names if not str(values.get(n) or "").strip()]
     if missing:
-        raise ValidationError({f"{prefix}{n}": "This field is required." for n in missing})
+        raise ValidationError(
+            {f"{prefix}{n}": gettext_lazy("This field is required.") for n in missing}
+        )
 
 
 class ChannelAdapter(ABC):

@@ -2,13 +2,14 @@
 declares (`connect_fields`, `connect_guide`): a new channel brings its own form. They only
 collect what `setup.channel_connect` takes (the rules are the adapter's, shared with the API)
 and put its errors beside the field they name. Secrets are password inputs and never rendered
-back."""
+back. Every text is lazy: the connect page shows it in the shop's language."""
 
 from functools import cache
 from typing import ClassVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import pgettext_lazy
 
 from channels_adapters import registry
 from channels_adapters.base import ConnectField, ConnectGuide
@@ -23,10 +24,10 @@ class ChannelConnectForm(forms.Form):
     credential_fields: ClassVar[tuple[str, ...]]
 
     name = forms.CharField(
-        label="Name in Souk",
+        label=pgettext_lazy("connect", "Name in Souk"),
         required=False,
         max_length=120,
-        help_text="How this channel is listed in the dashboard.",
+        help_text=pgettext_lazy("connect", "How this channel is listed in the dashboard."),
     )
 
     @property
@@ -52,13 +53,15 @@ class ChannelConnectForm(forms.Form):
         }
 
     def add_service_errors(self, error: ValidationError) -> None:
-        """The service names fields as the API does (`credentials.token`, `external_id`)."""
+        """The service names fields as the API does (`credentials.token`, `external_id`). Its
+        errors are kept as they are (not `message_dict`'s strings), so a lazy message is
+        rendered in the page's language."""
         if not hasattr(error, "error_dict"):
             self.add_error(None, error)
             return
-        for key, messages in error.message_dict.items():
+        for key, errors in error.error_dict.items():
             field = key.removeprefix("credentials.")
-            self.add_error(field if field in self.fields else None, messages)
+            self.add_error(field if field in self.fields else None, errors)
 
 
 def _form_field(spec: ConnectField) -> forms.CharField:

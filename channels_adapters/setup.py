@@ -13,6 +13,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import pgettext_lazy
 
 from channels_adapters import registry
 from channels_adapters.base import (
@@ -55,7 +56,11 @@ def _create(shop: Shop, **fields) -> ChannelAccount:
             return ChannelAccount.objects.create(shop=shop, **fields)
     except IntegrityError as exc:
         raise ValidationError(
-            {"external_id": "This account is already connected to a shop."}
+            {
+                "external_id": pgettext_lazy(
+                    "connect", "This account is already connected to a shop."
+                )
+            }
         ) from exc
 
 

@@ -19,7 +19,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import pgettext
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from channels_adapters import meta
 from channels_adapters import payload as read
@@ -93,7 +94,11 @@ def _page_id(page: Mapping) -> str:
         return read.ident(page.get("id"), "id")
     except read.Unreadable:
         raise ValidationError(
-            {"credentials.access_token": "This is not a Facebook Page's token: use the Page's."}
+            {
+                "credentials.access_token": pgettext_lazy(
+                    "connect instagram", "This is not a Facebook Page's token: use the Page's."
+                )
+            }
         ) from None
 
 
@@ -106,8 +111,11 @@ def _linked_account(page: Mapping) -> tuple[str, str]:
     except read.Unreadable:
         raise ValidationError(
             {
-                "credentials.access_token": "This Facebook Page has no Instagram professional "
-                "account linked to it: link one in the Page's settings, then connect again."
+                "credentials.access_token": pgettext_lazy(
+                    "connect instagram",
+                    "This Facebook Page has no Instagram professional account linked to it: link "
+                    "one in the Page's settings, then connect again.",
+                )
             }
         ) from None
     return account_id, username
@@ -118,7 +126,7 @@ def instagram_check(credentials: Mapping) -> Connected:
     to store, before anything is stored or changed on the platform."""
     token = str(credentials.get("access_token") or "").strip()
     if not token:
-        raise ValidationError({"credentials.access_token": "This field is required."})
+        raise ValidationError({"credentials.access_token": gettext_lazy("This field is required.")})
     page = meta.graph_get(
         "me",
         params={"fields": "id,name,instagram_business_account{id,username}"},
@@ -174,35 +182,53 @@ class InstagramConnect:
     connect_fields = (
         ConnectField(
             "access_token",
-            "Page access token",
-            "The token of the Facebook Page linked to your Instagram professional account "
-            "(starts with EAA…); it is stored encrypted.",
+            pgettext_lazy("connect instagram", "Page access token"),
+            pgettext_lazy(
+                "connect instagram",
+                "The token of the Facebook Page linked to your Instagram professional account "
+                "(starts with EAA…); it is stored encrypted.",
+            ),
         ),
         ConnectField(
             "external_id",
-            "Instagram account ID",
-            "Optional: digits, such as 17841400000000000. Souk finds it from the token; when "
-            "given, it must be the account linked to that Page.",
+            pgettext_lazy("connect instagram", "Instagram account ID"),
+            pgettext_lazy(
+                "connect instagram",
+                "Optional: digits, such as 17841400000000000. Souk finds it from the token; "
+                "when given, it must be the account linked to that Page.",
+            ),
             secret=False,
             required=False,
         ),
     )
     connect_guide = ConnectGuide(
-        title="Connect an Instagram professional account",
+        title=pgettext_lazy("connect instagram", "Connect an Instagram professional account"),
         steps=(
-            "Link your Instagram professional account to a Facebook Page (Instagram → "
-            "Settings → Business tools → Connect a Facebook Page).",
-            "In Instagram → Settings → Messages and story replies → Message controls, allow "
-            "access to messages (Connected tools).",
-            "In Meta for Developers, the Souk app → Messenger → Instagram settings → Access "
-            "tokens: pick the Page, “Generate token”, and paste it below.",
+            pgettext_lazy(
+                "connect instagram",
+                "Link your Instagram professional account to a Facebook Page (Instagram → "
+                "Settings → Business tools → Connect a Facebook Page).",
+            ),
+            pgettext_lazy(
+                "connect instagram",
+                "In Instagram → Settings → Messages and story replies → Message controls, allow "
+                "access to messages (Connected tools).",
+            ),
+            pgettext_lazy(
+                "connect instagram",
+                "In Meta for Developers, the Souk app → Messenger → Instagram settings → Access "
+                "tokens: pick the Page, “Generate token”, and paste it below.",
+            ),
         ),
-        webhook_help=(
+        webhook_help=pgettext_lazy(
+            "connect instagram",
             "Messages reach Souk through its Meta app: the app's Instagram webhook (this URL) "
-            "is set once by whoever runs Souk, subscribed to messages and messaging_postbacks."
+            "is set once by whoever runs Souk, subscribed to messages and messaging_postbacks.",
         ),
-        connected_note="Shoppers who write to the account now get answers; its ice breakers "
-        "are set.",
+        connected_note=pgettext_lazy(
+            "connect instagram",
+            "Shoppers who write to the account now get answers; its ice breakers are set.",
+        ),
     )
 
     def connect_check(
@@ -215,8 +241,13 @@ class InstagramConnect:
         if external_id and external_id != connected.external_id:
             raise ValidationError(
                 {
-                    "external_id": "This token's Page is linked to another Instagram account "
-                    f"({connected.name})."
+                    "external_id": format_lazy(
+                        pgettext_lazy(
+                            "connect instagram",
+                            "This token's Page is linked to another Instagram account ({account}).",
+                        ),
+                        account=connected.name,
+                    )
                 }
             )
         # The name stays "@username": chat_link reads the username from it.

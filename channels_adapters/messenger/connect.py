@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 
 from channels_adapters.base import (
     AccountContext,
@@ -30,24 +30,36 @@ WEBHOOK_URL_NAME = "webhook-messenger"
 class MessengerConnect:
     connect_fields = (
         ConnectField(
-            "external_id", "Page ID", "Digits only, such as 104857623412345.", secret=False
+            "external_id",
+            pgettext_lazy("connect messenger", "Page ID"),
+            pgettext_lazy("connect messenger", "Digits only, such as 104857623412345."),
+            secret=False,
         ),
         ConnectField(
-            "access_token", "Page access token", "Starts with EAA…; it is stored encrypted."
+            "access_token",
+            pgettext_lazy("connect messenger", "Page access token"),
+            pgettext_lazy("connect messenger", "Starts with EAA…; it is stored encrypted."),
         ),
     )
     connect_guide = ConnectGuide(
-        title="Connect a Facebook page (Messenger)",
+        title=pgettext_lazy("connect messenger", "Connect a Facebook page (Messenger)"),
         steps=(
-            "Page ID: on your Facebook page, About → Page transparency (or Meta Business Suite → "
-            "Settings → Business assets → your page).",
-            "Page access token: in Meta for Developers, the Souk app → Messenger → Settings → "
-            "Access tokens → Add or remove pages, pick your page, then “Generate token”.",
+            pgettext_lazy(
+                "connect messenger",
+                "Page ID: on your Facebook page, About → Page transparency (or Meta Business "
+                "Suite → Settings → Business assets → your page).",
+            ),
+            pgettext_lazy(
+                "connect messenger",
+                "Page access token: in Meta for Developers, the Souk app → Messenger → Settings "
+                "→ Access tokens → Add or remove pages, pick your page, then “Generate token”.",
+            ),
         ),
-        webhook_help=(
+        webhook_help=pgettext_lazy(
+            "connect messenger",
             "Messages reach Souk through its Meta app: the app's webhook (this URL) is set once "
             "by whoever runs Souk. In the app → Messenger → Settings → Webhooks, subscribe your "
-            "page to messages and messaging_postbacks."
+            "page to messages and messaging_postbacks.",
         ),
     )
 
@@ -56,7 +68,13 @@ class MessengerConnect:
     ) -> Connection:
         require(credentials, "access_token")
         if not external_id.isdigit():
-            raise ValidationError({"external_id": "The Facebook page id (digits) is required."})
+            raise ValidationError(
+                {
+                    "external_id": pgettext_lazy(
+                        "connect messenger", "The Facebook page id (digits) is required."
+                    )
+                }
+            )
         return Connection(
             external_id=external_id,
             name=name or shop.name,

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.translation import pgettext_lazy
 
 from channels_adapters.base import (
     AccountContext,
@@ -26,25 +27,41 @@ class SmsConnect:
     connect_fields = (
         ConnectField(
             "external_id",
-            "Phone number",
-            "In international (E.164) form, such as +15550001111.",
+            pgettext_lazy("connect sms", "Phone number"),
+            pgettext_lazy("connect sms", "In international (E.164) form, such as +15550001111."),
             secret=False,
             input_type="tel",
         ),
-        ConnectField("account_sid", "Account SID", "Starts with AC.", secret=False),
-        ConnectField("auth_token", "Auth token", "Stored encrypted."),
+        ConnectField(
+            "account_sid",
+            pgettext_lazy("connect sms", "Account SID"),
+            pgettext_lazy("connect sms", "Starts with AC."),
+            secret=False,
+        ),
+        ConnectField(
+            "auth_token",
+            pgettext_lazy("connect sms", "Auth token"),
+            pgettext_lazy("connect sms", "Stored encrypted."),
+        ),
     )
     connect_guide = ConnectGuide(
-        title="Connect an SMS number (Twilio)",
+        title=pgettext_lazy("connect sms", "Connect an SMS number (Twilio)"),
         steps=(
-            "In the Twilio Console, the Account Info box on the home page shows the Account SID "
-            "and the Auth token.",
-            "Your number is under Phone Numbers → Manage → Active numbers; write it with the "
-            "country code, such as +15550001111.",
+            pgettext_lazy(
+                "connect sms",
+                "In the Twilio Console, the Account Info box on the home page shows the Account "
+                "SID and the Auth token.",
+            ),
+            pgettext_lazy(
+                "connect sms",
+                "Your number is under Phone Numbers → Manage → Active numbers; write it with the "
+                "country code, such as +15550001111.",
+            ),
         ),
-        webhook_help=(
+        webhook_help=pgettext_lazy(
+            "connect sms",
             "In the Twilio Console → Phone Numbers → this number → Messaging configuration, set "
-            "“A message comes in” to Webhook, HTTP POST, and paste this URL."
+            "“A message comes in” to Webhook, HTTP POST, and paste this URL.",
         ),
     )
 
@@ -53,7 +70,13 @@ class SmsConnect:
     ) -> Connection:
         require(credentials, "account_sid", "auth_token")
         if not E164.match(external_id):
-            raise ValidationError({"external_id": "An E.164 phone number such as +15550001111."})
+            raise ValidationError(
+                {
+                    "external_id": pgettext_lazy(
+                        "connect sms", "An E.164 phone number such as +15550001111."
+                    )
+                }
+            )
         return Connection(
             external_id=external_id,
             name=name or external_id,

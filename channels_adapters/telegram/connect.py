@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Mapping
 
 from django.urls import reverse
+from django.utils.translation import pgettext_lazy
 
 from channels_adapters.base import (
     AccountContext,
@@ -27,26 +28,42 @@ USERNAME = re.compile(r"^@?([A-Za-z0-9_]{5,32})$")
 
 class TelegramConnect:
     connect_fields = (
-        ConnectField("token", "Bot token", "From @BotFather, such as 123456789:AAH…"),
+        ConnectField(
+            "token",
+            pgettext_lazy("connect telegram", "Bot token"),
+            pgettext_lazy("connect telegram", "From @BotFather, such as 123456789:AAH…"),
+        ),
         ConnectField(
             "payment_provider_token",
-            "Payment provider token",
-            "To take payments inside Telegram: @BotFather → /mybots → your bot → "
-            "Payments → choose a provider, then copy the token it gives.",
+            pgettext_lazy("connect telegram", "Payment provider token"),
+            pgettext_lazy(
+                "connect telegram",
+                "To take payments inside Telegram: @BotFather → /mybots → your bot → "
+                "Payments → choose a provider, then copy the token it gives.",
+            ),
             required=False,
         ),
     )
     connect_guide = ConnectGuide(
-        title="Connect a Telegram bot",
+        title=pgettext_lazy("connect telegram", "Connect a Telegram bot"),
         steps=(
-            "In Telegram, open a chat with @BotFather.",
-            "Send /newbot to create a bot (or /mybots, pick your bot, then “API Token”).",
-            "Copy the token it gives you, such as 123456789:AAH…, into the field below.",
+            pgettext_lazy("connect telegram", "In Telegram, open a chat with @BotFather."),
+            pgettext_lazy(
+                "connect telegram",
+                "Send /newbot to create a bot (or /mybots, pick your bot, then “API Token”).",
+            ),
+            pgettext_lazy(
+                "connect telegram",
+                "Copy the token it gives you, such as 123456789:AAH…, into the field below.",
+            ),
         ),
-        webhook_help=(
-            "Souk tells Telegram where to send messages itself: there is nothing to paste."
+        webhook_help=pgettext_lazy(
+            "connect telegram",
+            "Souk tells Telegram where to send messages itself: there is nothing to paste.",
         ),
-        connected_note="Shoppers who write to the bot now get answers.",
+        connected_note=pgettext_lazy(
+            "connect telegram", "Shoppers who write to the bot now get answers."
+        ),
     )
 
     def connect_check(

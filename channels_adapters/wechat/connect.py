@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from channels_adapters.base import (
     AccountContext,
@@ -62,7 +62,7 @@ def cleaned(credentials: Mapping[str, object]) -> dict[str, str]:
     errors = {}
     for name, pattern in FORMATS.items():
         if not values[name]:
-            errors[f"credentials.{name}"] = gettext("This field is required.")
+            errors[f"credentials.{name}"] = gettext_lazy("This field is required.")
         elif not pattern.match(values[name]):
             errors[f"credentials.{name}"] = _format_error(name)
     if errors:
@@ -71,11 +71,12 @@ def cleaned(credentials: Mapping[str, object]) -> dict[str, str]:
 
 
 def _format_error(name: str) -> str:
+    # Lazy: the dashboard shows them in the shop's language, the API in English.
     return {
-        "app_id": gettext("An AppID is “wx” followed by 16 hexadecimal digits."),
-        "app_secret": gettext("An AppSecret is 32 hexadecimal digits."),
-        "token": gettext("The server token is 3 to 32 letters or digits."),
-        "encoding_aes_key": gettext("The EncodingAESKey is 43 letters or digits."),
+        "app_id": gettext_lazy("An AppID is “wx” followed by 16 hexadecimal digits."),
+        "app_secret": gettext_lazy("An AppSecret is 32 hexadecimal digits."),
+        "token": gettext_lazy("The server token is 3 to 32 letters or digits."),
+        "encoding_aes_key": gettext_lazy("The EncodingAESKey is 43 letters or digits."),
     }[name]
 
 
@@ -121,32 +122,58 @@ class WeChatConnect:
     `connect_check` before storing (the AppSecret proved with WeChat), the menu after; the
     server URL carries the account's id, WeChat having one server URL per account."""
 
+    # "AppID", "AppSecret" and "EncodingAESKey" are WeChat's names in every language.
     connect_fields = (
-        ConnectField("app_id", "AppID", "“wx” and 16 hexadecimal digits.", secret=False),
-        ConnectField("app_secret", "AppSecret", "32 hexadecimal digits; stored encrypted."),
+        ConnectField(
+            "app_id",
+            "AppID",
+            pgettext_lazy("connect wechat", "“wx” and 16 hexadecimal digits."),
+            secret=False,
+        ),
+        ConnectField(
+            "app_secret",
+            "AppSecret",
+            pgettext_lazy("connect wechat", "32 hexadecimal digits; stored encrypted."),
+        ),
         ConnectField(
             "token",
-            "Server token",
-            "3 to 32 letters or digits, the Token you enter in the server configuration.",
+            pgettext_lazy("connect wechat", "Server token"),
+            pgettext_lazy(
+                "connect wechat",
+                "3 to 32 letters or digits, the Token you enter in the server configuration.",
+            ),
         ),
         ConnectField(
             "encoding_aes_key",
             "EncodingAESKey",
-            "43 letters or digits, from the server configuration (“Randomly generate”).",
+            pgettext_lazy(
+                "connect wechat",
+                "43 letters or digits, from the server configuration (“Randomly generate”).",
+            ),
         ),
     )
     connect_guide = ConnectGuide(
-        title="Connect a WeChat Official Account",
+        title=pgettext_lazy("connect wechat", "Connect a WeChat Official Account"),
         steps=(
-            "In the Official Accounts Platform (mp.weixin.qq.com) → Settings and Development → "
-            "Basic Configuration: copy the AppID and reset or copy the AppSecret.",
-            "On the same page, add Souk's server addresses to the IP whitelist.",
-            "Choose a server token (letters and digits) and generate an EncodingAESKey; paste "
-            "both below with the AppID and AppSecret.",
+            pgettext_lazy(
+                "connect wechat",
+                "In the Official Accounts Platform (mp.weixin.qq.com) → Settings and Development "
+                "→ Basic Configuration: copy the AppID and reset or copy the AppSecret.",
+            ),
+            pgettext_lazy(
+                "connect wechat",
+                "On the same page, add Souk's server addresses to the IP whitelist.",
+            ),
+            pgettext_lazy(
+                "connect wechat",
+                "Choose a server token (letters and digits) and generate an EncodingAESKey; "
+                "paste both below with the AppID and AppSecret.",
+            ),
         ),
-        webhook_help=(
+        webhook_help=pgettext_lazy(
+            "connect wechat",
             "Then, in Server Configuration, enter this URL with the same token and "
-            "EncodingAESKey, choose Safe mode and enable it: WeChat checks the URL at once."
+            "EncodingAESKey, choose Safe mode and enable it: WeChat checks the URL at once.",
         ),
     )
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.translation import pgettext_lazy
 
 from channels_adapters.base import (
     AccountContext,
@@ -26,25 +27,38 @@ class WhatsAppConnect:
     connect_fields = (
         ConnectField(
             "external_id",
-            "Phone number ID",
-            "Digits only, such as 109876543210987.",
+            pgettext_lazy("connect whatsapp", "Phone number ID"),
+            pgettext_lazy("connect whatsapp", "Digits only, such as 109876543210987."),
             secret=False,
         ),
         ConnectField(
-            "access_token", "Access token", "A permanent system-user token; stored encrypted."
+            "access_token",
+            pgettext_lazy("connect whatsapp", "Access token"),
+            pgettext_lazy("connect whatsapp", "A permanent system-user token; stored encrypted."),
         ),
     )
     connect_guide = ConnectGuide(
-        title="Connect a WhatsApp number",
+        title=pgettext_lazy("connect whatsapp", "Connect a WhatsApp number"),
         steps=(
-            "In Meta for Developers, open the Souk app → WhatsApp → API Setup.",
-            "Phone number ID: shown under your number in “From” (digits, not the phone number).",
-            "Access token: a permanent one from Business Settings → Users → System users → "
-            "Generate new token, with whatsapp_business_messaging allowed.",
+            pgettext_lazy(
+                "connect whatsapp",
+                "In Meta for Developers, open the Souk app → WhatsApp → API Setup.",
+            ),
+            pgettext_lazy(
+                "connect whatsapp",
+                "Phone number ID: shown under your number in “From” (digits, not the phone "
+                "number).",
+            ),
+            pgettext_lazy(
+                "connect whatsapp",
+                "Access token: a permanent one from Business Settings → Users → System users → "
+                "Generate new token, with whatsapp_business_messaging allowed.",
+            ),
         ),
-        webhook_help=(
+        webhook_help=pgettext_lazy(
+            "connect whatsapp",
             "Messages reach Souk through its Meta app: the app's webhook (this URL) is set once "
-            "by whoever runs Souk."
+            "by whoever runs Souk.",
         ),
     )
 
@@ -54,7 +68,11 @@ class WhatsAppConnect:
         require(credentials, "access_token")
         if not external_id.isdigit():
             raise ValidationError(
-                {"external_id": "The WhatsApp phone number id (digits) is required."}
+                {
+                    "external_id": pgettext_lazy(
+                        "connect whatsapp", "The WhatsApp phone number id (digits) is required."
+                    )
+                }
             )
         return Connection(
             external_id=external_id,

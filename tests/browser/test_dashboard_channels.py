@@ -46,13 +46,14 @@ def test_a_manager_connects_and_disconnects_a_telegram_bot(
     assert fits_the_screen(page)
 
     page.get_by_role("link", name="Connect a Telegram bot").click()
-    page.get_by_label("Bot token").fill("999:not-a-real-token")
-    page.get_by_role("button", name="Connect").click()
+    # The connect page speaks the shop's language (French).
+    page.get_by_label("Jeton du bot").fill("999:not-a-real-token")
+    page.get_by_role("button", name="Connecter").click()
     expect(page.locator(".form-errors")).to_contain_text("Telegram refused the token")
-    expect(page.get_by_label("Bot token")).to_have_value("")  # a secret is never shown back
+    expect(page.get_by_label("Jeton du bot")).to_have_value("")  # a secret is never shown back
 
-    page.get_by_label("Bot token").fill(fake_telegram.token)
-    page.get_by_role("button", name="Connect").click()
+    page.get_by_label("Jeton du bot").fill(fake_telegram.token)
+    page.get_by_role("button", name="Connecter").click()
     expect(page.locator(".flash")).to_contain_text("is connected")
     account = ChannelAccount.objects.get(shop=shop, kind="telegram")
     card = page.locator(f"section[aria-labelledby='channel-{account.pk}']")

@@ -292,7 +292,7 @@ def test_the_dashboard_connects_an_instagram_account_with_its_form(
         "/dashboard/channels/connect/instagram/", {"access_token": fake_graph.access_token}
     )
     assert refused.status_code == 200
-    assert "no Instagram professional account" in refused.content.decode()
+    assert "Aucun compte professionnel Instagram" in refused.content.decode()  # a French shop
 
     done = manager_client.post(
         "/dashboard/channels/connect/instagram/", {"access_token": fake_graph.instagram_token}

@@ -247,7 +247,7 @@ def test_the_dashboard_connects_a_wechat_account_with_its_form(
         "/dashboard/channels/connect/wechat/", {**credentials(fake_wechat), "app_id": "wx12"}
     )
     assert refused.status_code == 200
-    assert "16 hexadecimal digits" in refused.content.decode()
+    assert "Un AppID est" in refused.content.decode()  # the error, in the shop's French
     assert fake_wechat.app_secret not in refused.content.decode()  # never rendered back
 
     done = manager_client.post("/dashboard/channels/connect/wechat/", credentials(fake_wechat))

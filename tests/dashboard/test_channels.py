@@ -204,8 +204,8 @@ def test_a_refused_token_shows_telegrams_reason_and_stores_nothing(manager_clien
     errors = html[
         html.index('class="form-errors"') : html.index("</div>", html.index("form-errors"))
     ]
-    assert "Telegram refused the token: " in errors
-    assert "Nothing was saved" in errors
+    assert "Telegram refused the token: " in errors  # the platform's reason, as it gave it
+    assert "Rien n\u2019a été enregistré" in errors  # the shop speaks French
     assert "999:not-a-real-token" not in html  # the secret is not shown back
     assert not ChannelAccount.objects.filter(kind=ChannelKind.TELEGRAM).exists()
 
@@ -219,7 +219,7 @@ def test_sms_field_errors_stand_beside_their_field_and_keep_what_was_typed(manag
     assert response.status_code == 200
     html = response.content.decode()
     number = field_block(html, "external_id")
-    assert "has-error" in number and "An E.164 phone number" in number
+    assert "has-error" in number and "Un numéro de téléphone au format E.164" in number
     assert 'value="0612345678"' in number
     assert 'value="AC42"' in field_block(html, "account_sid")
     assert "has-error" not in field_block(html, "account_sid")
@@ -232,7 +232,7 @@ def test_a_missing_secret_is_an_error_beside_it(manager_client):
         "/dashboard/channels/connect/telegram/", {"token": "  "}
     ).content.decode()
     token = field_block(html, "token")
-    assert "has-error" in token and "This field is required." in token
+    assert "has-error" in token and "Ce champ est obligatoire." in token
 
 
 def test_sms_connects_and_says_where_to_paste_the_webhook(manager_client, shop):
@@ -254,7 +254,7 @@ def test_a_number_already_connected_is_an_error_beside_it(manager_client, other_
         "/dashboard/channels/connect/sms/",
         {"external_id": "+15550001111", "account_sid": "AC42", "auth_token": "t"},
     ).content.decode()
-    assert "already connected to a shop" in field_block(html, "external_id")
+    assert "déjà connecté à une boutique" in field_block(html, "external_id")
 
 
 def test_messenger_connects_with_the_page_profile_set(manager_client, shop, fake_graph):  # noqa: F811
@@ -284,13 +284,14 @@ def test_messenger_page_id_must_be_digits(manager_client):
         "/dashboard/channels/connect/messenger/",
         {"external_id": "my-page", "access_token": "EAAtoken"},
     ).content.decode()
-    assert "The Facebook page id (digits) is required." in field_block(html, "external_id")
+    expected = "L\u2019identifiant de la Page Facebook (des chiffres) est obligatoire."
+    assert expected in field_block(html, "external_id")
 
 
 def test_each_connect_form_says_where_to_find_its_values(manager_client):
     expectations = {
         "telegram": "@BotFather",
-        "messenger": "Page transparency",
+        "messenger": "Transparence de la Page",  # the shop speaks French
         "whatsapp": "API Setup",
         "sms": "Twilio Console",
     }
