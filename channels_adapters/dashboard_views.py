@@ -133,7 +133,7 @@ def channel_disconnect(request, channel_id: int):
     account = get_for_shop_or_404(ChannelAccount.objects, shop=request.shop, pk=channel_id)
     described = str(account)
     try:
-        setup.channel_disconnect(account=account)
+        undone = setup.channel_disconnect(account=account)
     except ValidationError:
         messages.error(request, "The web chat is part of every shop: it cannot be disconnected.")
         return redirect("dashboard:channel_list")
@@ -147,4 +147,11 @@ def channel_disconnect(request, channel_id: int):
         },
     )
     messages.success(request, f"{described} is disconnected: shoppers there no longer get replies.")
+    if not undone:
+        platform = registry.label(account.kind)
+        messages.warning(
+            request,
+            f"{platform} refused to remove what Souk had set on the account (a webhook, a "
+            f"menu): if it is still there, remove it in {platform}'s own settings.",
+        )
     return redirect(reverse("dashboard:channel_list"))

@@ -127,7 +127,11 @@ def webchat_channel(*, shop: Shop) -> ChannelAccount:
     return account
 
 
-def channel_disconnect(*, account: ChannelAccount) -> None:
+def channel_disconnect(*, account: ChannelAccount) -> bool:
+    """Undoes the platform-side setup (the adapter's `disconnect`: Telegram's webhook, WeChat's
+    menu), then deletes the account. True when the platform confirmed; False when it refused
+    (the token may already be revoked): the account goes anyway, and what the platform kept
+    is the brand's to remove in its console."""
     if registry.is_built_in(account.kind):
         raise ValidationError(
             {"kind": f"The {registry.label(account.kind)} channel is part of every shop."}
@@ -135,6 +139,9 @@ def channel_disconnect(*, account: ChannelAccount) -> None:
     try:
         registry.adapter_for(account.kind).disconnect(account_context(account))
     except SendError:
-        # The token may already be revoked; the account goes anyway.
         logger.warning("disconnecting channel %s failed", account.pk, exc_info=True)
+        undone = False
+    else:
+        undone = True
     account.delete()
+    return undone

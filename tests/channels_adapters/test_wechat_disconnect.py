@@ -34,13 +34,23 @@ def account(shop, fake_wechat):
 
 
 def test_disconnecting_removes_the_accounts_menu_on_wechat(shop, account, fake_wechat):
-    setup.channel_disconnect(account=account)
+    assert setup.channel_disconnect(account=account) is True
 
     delete = fake_wechat.last("menu_delete")
     assert (delete.method, delete.status) == ("GET", 200)
     assert delete.query["access_token"] == fake_wechat.current_token
     assert fake_wechat.menu is None
     assert not ChannelAccount.objects.filter(pk=account.pk).exists()
+
+
+def test_the_brand_disconnecting_from_the_dashboard_reads_no_warning(shop, account, fake_wechat):
+    client = signed_in(member(shop, Role.MANAGER))
+
+    page = client.post(f"/dashboard/channels/{account.pk}/disconnect/", follow=True)
+
+    assert "is disconnected" in page.content.decode()
+    assert "refused to remove" not in page.content.decode()
+    assert fake_wechat.menu is None
 
 
 def test_a_stale_token_is_replaced_once_to_remove_the_menu(shop, account, fake_wechat):
@@ -60,9 +70,11 @@ def test_a_wechat_refusal_still_removes_the_account(shop, account, fake_wechat, 
 
     response = client.post(f"/dashboard/channels/{account.pk}/disconnect/", follow=True)
 
-    # The brand reads that the account is disconnected (Souk no longer answers there); the menu
-    # WeChat kept is left to remove in the Official Accounts Platform, and the failure is logged.
-    assert "is disconnected" in response.content.decode()
+    # The brand reads that the account is disconnected (Souk no longer answers there) and that
+    # WeChat kept the menu, theirs to remove in WeChat's settings; the failure is logged.
+    page = response.content.decode()
+    assert "is disconnected" in page
+    assert "WeChat refused to remove what Souk had set on the account" in page
     assert not ChannelAccount.objects.filter(pk=account.pk).exists()
     assert fake_wechat.menu is not None
     assert "disconnecting channel" in caplog.text
