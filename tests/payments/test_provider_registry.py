@@ -4,6 +4,7 @@
 import pytest
 
 from channels_adapters import registry
+from payments.models import Payment
 from payments.providers.registry import provider_for
 
 
@@ -15,6 +16,8 @@ def test_a_channel_with_native_invoices_brings_its_provider_named_after_its_kind
         assert provider.name == kind
         assert type(provider).__module__.startswith(f"channels_adapters.{kind}.")
         assert not provider.supports_saved_cards
+        # Its payments store the kind as their provider: it must fit there.
+        assert len(kind) <= Payment._meta.get_field("provider").max_length
 
 
 @pytest.mark.parametrize("name", ["sms", "webchat", "paypal", ""])
