@@ -266,8 +266,9 @@ class ChannelAdapter(ABC):
     per_recipient_interval: float = 0.0
     capabilities: Capabilities = Capabilities()
     # With `native_invoice`: the dotted path of the payment provider the channel brings
-    # (payments' `PaymentProvider` contract), stored on its payments under the channel's kind.
-    # A string, so that the adapter imports no payments: only payments imports it.
+    # (payments' `PaymentProvider` contract), stored on its payments under the channel's kind
+    # (so at most 10 characters: Payment.provider). A string, so that the adapter imports no
+    # payments: only payments imports it.
     payment_provider: str = ""
 
     def split(self, body: dict) -> list[RawEvent]:
