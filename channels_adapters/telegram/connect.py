@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Mapping
 
 from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import pgettext_lazy
 
 from channels_adapters.base import (
@@ -24,6 +25,8 @@ from channels_adapters.base import (
 WEBHOOK_URL_NAME = "webhook-telegram"
 
 USERNAME = re.compile(r"^@?([A-Za-z0-9_]{5,32})$")
+# What @BotFather gives (a bot token's shape), quoted as is in every language.
+BOTFATHER_EXAMPLE = "123456789:AAH…"
 
 
 class TelegramConnect:
@@ -31,7 +34,10 @@ class TelegramConnect:
         ConnectField(
             "token",
             pgettext_lazy("connect telegram", "Bot token"),
-            pgettext_lazy("connect telegram", "From @BotFather, such as 123456789:AAH…"),
+            format_lazy(
+                pgettext_lazy("connect telegram", "From @BotFather, such as {example}"),
+                example=BOTFATHER_EXAMPLE,
+            ),
         ),
         ConnectField(
             "payment_provider_token",
@@ -52,9 +58,12 @@ class TelegramConnect:
                 "connect telegram",
                 "Send /newbot to create a bot (or /mybots, pick your bot, then “API Token”).",
             ),
-            pgettext_lazy(
-                "connect telegram",
-                "Copy the token it gives you, such as 123456789:AAH…, into the field below.",
+            format_lazy(
+                pgettext_lazy(
+                    "connect telegram",
+                    "Copy the token it gives you, such as {example}, into the field below.",
+                ),
+                example=BOTFATHER_EXAMPLE,
             ),
         ),
         webhook_help=pgettext_lazy(
