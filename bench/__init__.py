@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, str] = {
     "product_list": "bench.product_list",
     "checkout": "bench.checkout",
     "inbox_overview": "bench.inbox_overview",
+    "worker_cpu": "bench.worker_cpu",
     # Real servers on PostgreSQL and Redis (docs/deploy.md "Scale-out").
     "scale_out": "bench.scale_out",
     "pg_capacity": "bench.pg_capacity",

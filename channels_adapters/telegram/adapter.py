@@ -106,7 +106,7 @@ from channels_adapters.messages import (
     Unsupported,
     receipt_text,
 )
-from channels_adapters.telegram import limits
+from channels_adapters.telegram import bot_api, limits
 from channels_adapters.telegram.connect import TelegramConnect
 from channels_adapters.telegram.limits import utf16_units
 from channels_adapters.text import one_line
@@ -300,11 +300,13 @@ class TelegramAdapter(TelegramConnect, ChannelAdapter):
     def send(self, account: AccountContext, recipient: str, payload: dict) -> SendResult:
         method, params = payload.get("method", ""), payload.get("params") or {}
         params = {**params, "chat_id": recipient}
+        token = account.credentials.get("token", "")
+        if method in SEND_METHODS:
+            # Nearly every reply: the lean path (bot_api.py), in this thread.
+            return SendResult(platform_message_id=str(_post(token, method, params)["message_id"]))
         if method == "sendInvoice":
             params["provider_token"] = account.credentials.get("payment_provider_token", "")
-        sent = _call(
-            account.credentials.get("token", ""), lambda bot: _deliver(bot, method, params)
-        )
+        sent = _call(token, lambda bot: _deliver(bot, method, params))
         return SendResult(platform_message_id=str(sent.message_id))
 
     def invoice_ready(self, credentials: Mapping[str, str]) -> bool:
@@ -802,13 +804,8 @@ def _image_payloads(image: Image) -> list[dict]:
 
 # --- Sending ------------------------------------------------------------------------------------
 
-# Methods sent through python-telegram-bot's typed calls: (Bot method, its required parameter).
-# Other parameters (reply_markup, parse_mode...) travel as api_kwargs, JSON-encoded by PTB.
-# Not do_api_request: it warns on every method PTB already knows.
-SEND_METHODS = {
-    "sendMessage": ("send_message", "text"),
-    "sendPhoto": ("send_photo", "photo"),
-}
+# Methods sent through bot_api.py (photos by URL: an upload is never a payload).
+SEND_METHODS = frozenset({"sendMessage", "sendPhoto"})
 # Telegram's answers to a photo it could not fetch or read.
 PHOTO_REFUSED = re.compile(r"photo|wrong (remote )?file|HTTP URL|web page|IMAGE_", re.IGNORECASE)
 
@@ -853,26 +850,26 @@ async def _deliver(bot: Bot, method: str, params: dict) -> Any:
         return (await _send_media_group(bot, params))[0]
     if method == "sendInvoice":
         return await _send_invoice(bot, params)
-    if method not in SEND_METHODS:
-        raise PermanentSendError(
-            f"the Telegram adapter does not send {method!r} payloads", code=PERMANENT_REJECTED
-        )
-    if method == "sendPhoto":
+    raise PermanentSendError(
+        f"the Telegram adapter does not send {method!r} payloads", code=PERMANENT_REJECTED
+    )
+
+
+def _post(token: str, method: str, params: dict) -> dict:
+    """sendMessage or sendPhoto through bot_api.py; a photo Telegram cannot fetch or read is
+    sent again as text. Telegram errors become SendErrors."""
+    _check_token(token)
+    try:
         try:
-            return await _send_typed(bot, method, params)
+            return bot_api.call(token, method, params, tls=_tls_context())
         except BadRequest as exc:
-            if not PHOTO_REFUSED.search(exc.message) or _is_invalid_recipient(exc):
+            refused_photo = method == "sendPhoto" and PHOTO_REFUSED.search(exc.message)
+            if not refused_photo or _is_invalid_recipient(exc):
                 raise
             logger.warning("Telegram refused photo %r (%s): sent as text", params["photo"], exc)
-            return await _send_typed(bot, "sendMessage", _photo_as_text(params))
-    return await _send_typed(bot, method, params)
-
-
-async def _send_typed(bot: Bot, method: str, params: dict) -> Any:
-    name, required = SEND_METHODS[method]
-    rest = dict(params)
-    chat_id, value = rest.pop("chat_id"), rest.pop(required)
-    return await getattr(bot, name)(chat_id, value, api_kwargs=rest or None)
+            return bot_api.call(token, "sendMessage", _photo_as_text(params), tls=_tls_context())
+    except TelegramError as exc:
+        raise send_error(exc) from exc
 
 
 async def _send_media_group(bot: Bot, params: dict) -> Sequence[Any]:
@@ -899,15 +896,19 @@ def _photo_as_text(params: dict) -> dict:
 
 def _call(token: str, action: Callable[[Bot], Awaitable[T]]) -> T:
     """Runs `action(bot)` to completion from sync code; Telegram errors become SendErrors."""
+    _check_token(token)
+    try:
+        return _runner().run(token, action)
+    except TelegramError as exc:
+        raise send_error(exc) from exc
+
+
+def _check_token(token: str) -> None:
     if not TOKEN.match(token or ""):
         # A malformed token would also put a different path in the URL.
         raise PermanentSendError(
             "the bot token is missing or malformed", code=PERMANENT_BAD_CREDENTIALS
         )
-    try:
-        return _runner().run(token, action)
-    except TelegramError as exc:
-        raise send_error(exc) from exc
 
 
 @functools.cache
