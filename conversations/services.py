@@ -14,6 +14,7 @@ from channels_adapters import messages as m
 from channels_adapters.base import TAG_POST_PURCHASE
 from channels_adapters.models import ChannelAccount, OutboundMessage, OutboundStatus
 from channels_adapters.outbound import outbound_queue
+from config.compiled_query import CompiledQuery
 from conversations.engine.dispatch import respond
 from conversations.handed_off import bot_answers_while_handed_off
 from conversations.language import supported
@@ -55,11 +56,8 @@ def _summary(item) -> str:
     return ""
 
 
-def conversation_for_sender(*, account: ChannelAccount, sender: m.Sender) -> Conversation:
-    """The sender's conversation on this channel, locked until the transaction ends, creating
-    customer and identity on first contact. One query for a known sender. Call it inside a
-    transaction (inbound_handle runs in the worker's)."""
-    conversation = (
+def _sender_conversation(channel_id: int, external_id: str):
+    return (
         Conversation.objects.select_related("customer", "identity", "shop")
         # The conversation's row lock, in the same query: its events are answered one at a
         # time, each reading the state the previous one left (docs/conversations.md).
@@ -77,8 +75,23 @@ def conversation_for_sender(*, account: ChannelAccount, sender: m.Sender) -> Con
                 )
             ),
         )
-        .filter(identity__channel=account, identity__external_id=sender.external_id)
-        .first()
+        .filter(identity__channel_id=channel_id, identity__external_id=external_id)
+        .order_by("pk")[:1]
+    )
+
+
+# Every inbound message runs it: compiled once per process (config/compiled_query.py).
+_sender_conversation_lookup = CompiledQuery(
+    _sender_conversation, channel_id=-7_301_001, external_id="\x00sender-example"
+)
+
+
+def conversation_for_sender(*, account: ChannelAccount, sender: m.Sender) -> Conversation:
+    """The sender's conversation on this channel, locked until the transaction ends, creating
+    customer and identity on first contact. One query for a known sender. Call it inside a
+    transaction (inbound_handle runs in the worker's)."""
+    conversation = _sender_conversation_lookup.first(
+        channel_id=account.pk, external_id=sender.external_id
     )
     if conversation is not None:
         customer = conversation.customer
