@@ -261,9 +261,11 @@ def require(values: Mapping[str, object], *names: str, prefix: str = "credential
 class ChannelAdapter(ABC):
     kind: str = ""
     # Sends per second allowed per account, and the least interval between two sends to one
-    # recipient (shared/channel-limits.md); enforced by the send pipeline across all workers.
+    # recipient (shared/channel-limits.md), of which `per_recipient_burst` may go at once
+    # before the interval applies; enforced by the send pipeline across all workers.
     rate_per_second: float = 10.0
     per_recipient_interval: float = 0.0
+    per_recipient_burst: int = 1
     capabilities: Capabilities = Capabilities()
     # With `native_invoice`: the dotted path of the payment provider the channel brings
     # (payments' `PaymentProvider` contract), stored on its payments under the channel's kind

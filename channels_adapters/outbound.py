@@ -281,7 +281,10 @@ def _wait_for_rate(account: ChannelAccount, recipient: str) -> float:
     wait = ratelimit.acquire(f"acct:{account.pk}", adapter.rate_per_second, now=now)
     if wait == 0 and adapter.per_recipient_interval:
         wait = ratelimit.acquire(
-            f"rcpt:{account.pk}:{recipient}", 1 / adapter.per_recipient_interval, burst=1, now=now
+            f"rcpt:{account.pk}:{recipient}",
+            1 / adapter.per_recipient_interval,
+            burst=adapter.per_recipient_burst,
+            now=now,
         )
     return wait
 

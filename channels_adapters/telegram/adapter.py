@@ -229,6 +229,7 @@ class TelegramAdapter(TelegramConnect, ChannelAdapter):
     payment_provider = "channels_adapters.telegram.payment_provider.TelegramInvoiceProvider"
     rate_per_second = float(limits.MESSAGES_PER_SECOND)
     per_recipient_interval = limits.SECONDS_BETWEEN_MESSAGES_PER_CHAT
+    per_recipient_burst = limits.MESSAGES_PER_CHAT_BURST
 
     def preview_bubbles(self, payload: dict) -> list:
         from channels_adapters.telegram import preview

@@ -23,6 +23,10 @@ PRE_CHECKOUT_ANSWER_SECONDS = 10  # answerPreCheckoutQuery later than this cance
 
 MESSAGES_PER_SECOND = 30  # per bot, all chats together
 SECONDS_BETWEEN_MESSAGES_PER_CHAT = 1.0
+# "We may allow short bursts that go over this limit, but eventually you'll begin receiving 429
+# errors" (Telegram's Bot FAQ, "My bot is hitting limits"): an answer of up to this many
+# messages (a text and its cards) goes out at once; beyond, one a second; a 429 is honoured.
+MESSAGES_PER_CHAT_BURST = 3
 MESSAGES_PER_MINUTE_PER_GROUP = 20
 
 

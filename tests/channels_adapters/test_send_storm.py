@@ -346,6 +346,24 @@ def test_a_chat_rate_wait_parks_the_conversation_instead_of_holding_the_worker(
     ]
 
 
+def test_a_burst_goes_at_once_then_one_a_second(platform, broker, clock, queue_reply, monkeypatch):
+    # Telegram's short bursts (telegram/limits.py): an answer of a text and its cards arrives
+    # together, a longer one paced after.
+    monkeypatch.setattr(platform, "per_recipient_interval", 1.0, raising=False)
+    monkeypatch.setattr(platform, "per_recipient_burst", 3, raising=False)
+    monkeypatch.setattr(outbound, "_sleep", clock.advance)
+    for text in ("one", "two", "three", "four", "five"):
+        queue_reply(1, text)
+
+    run(clock, broker, until=clock.now + 60)
+
+    assert [text for _, text in platform.delivered] == ["one", "two", "three", "four", "five"]
+    times = platform.delivered_at
+    assert times[2] - times[0] == pytest.approx(0, abs=0.01)
+    assert times[3] - times[2] == pytest.approx(1, abs=0.01)
+    assert times[4] - times[3] == pytest.approx(1, abs=0.01)
+
+
 def test_telegram_429_waits_its_retry_after_and_spends_no_attempt(
     fake_telegram,  # noqa: F811
     settings,

@@ -388,11 +388,12 @@ def test_group_messages_are_not_a_shop_conversation():
 
 def test_the_registry_finds_the_adapter():
     assert isinstance(adapter_for("telegram"), TelegramAdapter)
-    assert (adapter.kind, adapter.rate_per_second, adapter.per_recipient_interval) == (
-        "telegram",
-        30,
-        1.0,
-    )
+    assert (
+        adapter.kind,
+        adapter.rate_per_second,
+        adapter.per_recipient_interval,
+        adapter.per_recipient_burst,
+    ) == ("telegram", 30, 1.0, 3)
 
 
 # --- Rendering ----------------------------------------------------------------------------------

@@ -97,3 +97,11 @@ def test_replies_out_of_order_fail_without_loss():
     verdict = _judge(stack, [_delivery()])
     assert verdict.line == "0 lost, 0 doubled" and not verdict.ok
     assert "out of order" in verdict.problems[0]
+
+
+def test_the_storm_drill_allows_a_burst_of_three_then_one_a_second():
+    from bench.drills.storm import chat_excess
+
+    assert chat_excess([0.0, 0.01, 0.02, 1.0, 2.0, 3.0]) == 0
+    assert chat_excess([0.0, 0.01, 0.02, 0.03]) == 1  # four at once
+    assert chat_excess([0.0, 0.01, 0.02, 1.0, 1.2, 1.4]) == 2  # two too soon after the burst
