@@ -1,19 +1,19 @@
-"""Benchmark: the Celery worker's CPU per event, in one process, by kind of event: what
-`bench end_to_end` calls "celery pool", measured without the servers, the broker and the load
+"""Benchmark: the Celery worker's CPU per event, in one process, by kind of event: what `bench
+end_to_end` calls "celery pool", measured without the servers, the broker and the load
 generator around it, so that it is repeatable on a busy machine and can be profiled function by
 function (`--profile`).
 
 What runs, per event, is exactly the worker's task body (`channels_adapters.tasks`
-`_process_and_send`): lock and parse the stored event, the bot's answer, the replies stored and
-sent to a fake Telegram Bot API over HTTP. Events are stored first as the webhook does
-(`intake.inbound_events_store`, not measured). The later messages of an answer wait for
-Telegram's one message a second per chat, as in production: their wake-ups (`outbound_send`
-with a countdown) are kept here and run when due, measured like the events. The fake runs in a
-thread of this process; its CPU is not counted (only the main thread's and the Telegram client's
-event-loop thread's).
+`inbound_event_process` without Celery's tracing around it): lock and parse the stored event,
+the bot's answer, the replies stored and sent to a fake Telegram Bot API over HTTP. Events are
+stored first as the webhook does (`intake.inbound_events_store`, not measured). The later
+messages of an answer wait for Telegram's one message a second per chat, as in production:
+their wake-ups (`outbound_send` with a countdown) are kept here and run when due, measured like
+the events. The fake runs in a thread of this process; its CPU is not counted (only the main
+thread's and the Telegram client's event-loop thread's).
 
-Each chat says hello, searches, taps a button it was shown, taps again, and writes "hello" again
-(first, search, tap, tap, returning text), over `--bots` shops.
+Each chat says hello, searches, taps a button it was shown, taps again, and writes "hello"
+again (first, search, tap, tap, returning text), over `--bots` shops.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/souk_bench .venv/bin/python -m bench worker_cpu
     .venv/bin/python -m bench worker_cpu --chats 60 --profile /tmp/worker.prof
@@ -53,12 +53,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--profile", type=Path, help="cProfile the measured events; stats written here"
     )
     parser.add_argument("--top", type=int, default=30, help="profile lines printed (30)")
+    parser.add_argument(
+        "--sql", choices=(*dict.fromkeys(SCRIPT), "wake-up"), help="print one such event's SQL"
+    )
 
 
 @dataclass
 class Tally:
     cpu: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     queries: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    backend_cpu: float | None = None  # seconds, PostgreSQL's backend for this connection
+
+
+class _Backend:
+    """CPU of the PostgreSQL backend serving this connection (same machine: /proc), from
+    start() to spent(); None on SQLite or when the backend changed in between."""
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+        self.pid: int | None = None
+        self.at = 0.0
+
+    def _read(self) -> tuple[int | None, float]:
+        if self.connection.vendor != "postgresql":
+            return None, 0.0
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def start(self) -> None:
+        self.pid, self.at = self._read()
+
+    def spent(self) -> float | None:
+        pid, at = self._read()
+        return at - self.at if pid is not None and pid == self.pid else None
 
 
 class _ThreadClock:
@@ -138,6 +169,10 @@ def _run(args: argparse.Namespace) -> int:
                 if measure:
                     tally.cpu[kind].append(spent)
                     tally.queries[kind].append(len(queries))
+                    if args.sql == kind and len(tally.cpu[kind]) == 2:
+                        print(f"\nSQL of a {kind} event:")
+                        for query in queries.captured_queries:
+                            print(f"  {query['sql'][:300]}")
 
             def due_wakeups(measure: bool, *, all_of_them: bool = False) -> None:
                 while wakeups and (all_of_them or wakeups[0][0] <= time.monotonic()):
@@ -155,7 +190,7 @@ def _run(args: argparse.Namespace) -> int:
                     data, message_id = _button(fake, chat)
                     body = callback_update(update_id, chat, message_id, data)
                 event_id = store(account, body)
-                measured(step, lambda: tasks._process_and_send(event_id), measure)
+                measured(step, lambda: _task_body(event_id), measure)
                 due_wakeups(measure)
 
             chats = [
@@ -165,11 +200,15 @@ def _run(args: argparse.Namespace) -> int:
             started = time.perf_counter()
             # The script advances chat by chat in waves, so that a chat's next step comes after
             # its earlier answer's later messages were due (as a shopper reads, then taps).
+            backend = _Backend(connection)
             for wave, measure in ((chats[: args.warmup], False), (chats[args.warmup :], True)):
+                if measure:
+                    backend.start()
                 for step in SCRIPT:
                     for chat, account in wave:
                         one_step(step, chat, account, measure)
                 due_wakeups(measure, all_of_them=True)
+            tally.backend_cpu = backend.spent()
             elapsed = time.perf_counter() - started
     finally:
         fake.stop()
@@ -183,6 +222,15 @@ def _run(args: argparse.Namespace) -> int:
         print("by cumulative time:")
         stats.sort_stats("cumulative").print_stats(args.top)
     return 0
+
+
+def _task_body(event_id: int) -> None:
+    """`tasks.inbound_event_process` without Celery around it."""
+    from channels_adapters import tasks
+    from shops.live import live_events_deferred
+
+    with live_events_deferred():
+        tasks._process_and_send(event_id)
 
 
 def _button(fake, chat: int) -> tuple[str, int]:
@@ -278,4 +326,9 @@ def _report(args, tally: Tally, elapsed: float) -> None:
         print(
             f"\nworker CPU per event, wake-ups included: {1000 * total_cpu / events:.2f} ms "
             f"({events} events)"
+        )
+    if events and tally.backend_cpu is not None:
+        print(
+            f"PostgreSQL backend CPU per event (its intake INSERT included): "
+            f"{1000 * tally.backend_cpu / events:.2f} ms"
         )
