@@ -6,8 +6,10 @@ which kinds exist (`kinds`, `choices`, `label`) and the adapter what the channel
 (`adapter_for`); nothing outside the packages tests which channel it is
 (tests/channels_adapters/test_registry_is_the_only_shared_place.py keeps it so).
 
-Adapters are imported lazily: a process that never talks to Telegram never imports
-python-telegram-bot.
+Adapters are imported when first asked for (`adapter_for`), not by listing kinds: a worker or
+command that never handles a channel does not import its platform's library. A web process
+does, once: its URLconf mounts every package's webhook views (`webhook_urlconfs`), and the
+views import their adapters.
 """
 
 from dataclasses import dataclass
