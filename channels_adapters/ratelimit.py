@@ -13,6 +13,12 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
+# A token refilled to within this of whole counts as whole: a wait computed as (1 - tokens) /
+# rate, once waited, may refill it only to 0.99999… (an epoch in seconds as a float is exact
+# to about 0.2 µs), and the next wait would then be too short for the clock to move: a loop
+# that never sends. The same in the script below.
+TOKEN_EPSILON = 1e-3
+
 # KEYS[1] bucket; ARGV rate/s, burst, now (s). Stores tokens and last refill; returns the wait.
 _BUCKET_SCRIPT = """
 local rate = tonumber(ARGV[1])
@@ -23,7 +29,7 @@ local tokens = tonumber(state[1]) or burst
 local at = tonumber(state[2]) or now
 tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
 local wait = 0
-if tokens >= 1 then
+if tokens >= 1 - 1e-3 then
   tokens = tokens - 1
 else
   wait = (1 - tokens) / rate
@@ -61,7 +67,7 @@ class _LocalBuckets:
             tokens, at = self._state.get(key, (burst, now))
             tokens = min(burst, tokens + max(0.0, now - at) * rate)
             wait = 0.0
-            if tokens >= 1:
+            if tokens >= 1 - TOKEN_EPSILON:
                 tokens -= 1
             else:
                 wait = (1 - tokens) / rate

@@ -44,7 +44,7 @@ class StormyPlatform(ChannelAdapter):
     """Answers 429 (Retry-After: 1) and 500 in turn until `storm_until`, then accepts."""
 
     kind = "stormy"
-    rate_per_second = 1000.0
+    rate_per_second = 1_000_000.0  # no pacing: these tests are about storms, not rates
 
     def __init__(self, clock):
         self.clock = clock
@@ -344,6 +344,23 @@ def test_a_chat_rate_wait_parks_the_conversation_instead_of_holding_the_worker(
         pytest.approx(first + 1, abs=0.01),
         pytest.approx(second + 1, abs=0.01),
     ]
+
+
+def test_no_second_goes_over_the_accounts_rate_after_a_backlog(
+    platform, broker, clock, queue_reply, monkeypatch
+):
+    monkeypatch.setattr(platform, "rate_per_second", 30.0, raising=False)
+    monkeypatch.setattr(outbound, "_sleep", clock.advance)
+    for chat in range(1, 91):  # ninety conversations waiting when the platform comes back
+        queue_reply(chat, "hello")
+
+    run(clock, broker, until=clock.now + 60)
+
+    times = sorted(platform.delivered_at)
+    assert len(times) == 90
+    busiest = max(sum(1 for t in times if start <= t < start + 1) for start in times)
+    assert busiest <= 30
+    assert times[-1] - times[0] < 4  # and the backlog still drains at about the rate
 
 
 def test_a_burst_goes_at_once_then_one_a_second(platform, broker, clock, queue_reply, monkeypatch):
