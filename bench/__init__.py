@@ -208,6 +208,43 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, fil
         print(line(values), file=file)
 
 
+def seed_dress_shop(*, name: str, owner_email: str, bot_id: int, token: str, bot_name: str):
+    """A French shop with one category of 3 dresses in 3 sizes (stock 5000) and a Telegram bot:
+    what the chat benchmarks browse, search and tap. Returns (shop, account)."""
+    from catalog.services import category_create, product_create
+    from channels_adapters.models import ChannelAccount
+    from channels_adapters.signatures import secret_digest
+    from shops.services import shop_create
+
+    shop = shop_create(name=name, owner_email=owner_email, language="fr")
+    category = category_create(shop=shop, name="Robes")
+    for p, colour in enumerate(["rouge", "bleue", "verte"]):
+        product_create(
+            shop=shop,
+            title=f"Robe {colour}",
+            category=category,
+            variants=[
+                {
+                    "sku": f"R-{p}-{size}",
+                    "name": size,
+                    "options": {"size": size},
+                    "price": 8990,
+                    "stock": 5000,
+                }
+                for size in ("S", "M", "L")
+            ],
+        )
+    account = ChannelAccount.objects.create(
+        shop=shop,
+        kind="telegram",
+        external_id=str(bot_id),
+        name=bot_name,
+        credentials={"token": token},
+        webhook_secret_digest=secret_digest("unused"),
+    )
+    return shop, account
+
+
 def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"

@@ -33,6 +33,8 @@ import os
 import time
 from dataclasses import dataclass
 
+import bench
+
 DESCRIPTION = (
     "PostgreSQL CPU per intake insert (single row, batch) and per answered event: rows and "
     "events per second per PostgreSQL core"
@@ -138,37 +140,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _seed():
-    from channels_adapters.models import ChannelAccount
-    from shops.services import shop_create
-
-    shop = shop_create(name="PG Boutique", owner_email="bench-pg@example.com", language="fr")
-    from catalog.services import category_create, product_create
-
-    category = category_create(shop=shop, name="Robes")
-    for p, colour in enumerate(["rouge", "bleue", "verte"]):
-        product_create(
-            shop=shop,
-            title=f"Robe {colour}",
-            category=category,
-            variants=[
-                {
-                    "sku": f"R-{p}-{s}",
-                    "name": s,
-                    "options": {"size": s},
-                    "price": 8990,
-                    "stock": 5000,
-                }
-                for s in ("S", "M", "L")
-            ],
-        )
-    account = ChannelAccount.objects.create(
-        shop=shop,
-        kind="telegram",
-        external_id="720000000",
-        name="@pg_bench_bot",
-        credentials={"token": "720000000:AAFakeSoukPgBenchBot"},
+    return bench.seed_dress_shop(
+        name="PG Boutique",
+        owner_email="bench-pg@example.com",
+        bot_id=720000000,
+        token="720000000:AAFakeSoukPgBenchBot",  # noqa: S106 (a fake)
+        bot_name="@pg_bench_bot",
     )
-    return shop, account
 
 
 def _update(update_id: int, chat: int, text: str = "hello") -> dict:

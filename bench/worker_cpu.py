@@ -252,46 +252,16 @@ def _button(fake, chat: int) -> tuple[str, int]:
 
 
 def _seed(bots):
-    from catalog.services import category_create, product_create
-    from channels_adapters.models import ChannelAccount
-    from channels_adapters.signatures import secret_digest
-    from shops.services import shop_create
-
-    accounts = []
-    for n, (bot_id, token) in enumerate(bots):
-        shop = shop_create(
+    return [
+        bench.seed_dress_shop(
             name=f"Worker Boutique {n}",
             owner_email=f"bench-worker-{n}-{os.getpid()}@example.com",
-            language="fr",
-        )
-        category = category_create(shop=shop, name="Robes")
-        for p, colour in enumerate(["rouge", "bleue", "verte"]):
-            product_create(
-                shop=shop,
-                title=f"Robe {colour}",
-                category=category,
-                variants=[
-                    {
-                        "sku": f"R-{p}-{size}",
-                        "name": size,
-                        "options": {"size": size},
-                        "price": 8990,
-                        "stock": 5000,
-                    }
-                    for size in ("S", "M", "L")
-                ],
-            )
-        accounts.append(
-            ChannelAccount.objects.create(
-                shop=shop,
-                kind="telegram",
-                external_id=str(bot_id),
-                name=f"@worker_{n}_bot",
-                credentials={"token": token},
-                webhook_secret_digest=secret_digest("unused"),
-            )
-        )
-    return accounts
+            bot_id=bot_id,
+            token=token,
+            bot_name=f"@worker_{n}_bot",
+        )[1]
+        for n, (bot_id, token) in enumerate(bots)
+    ]
 
 
 def _report(args, tally: Tally, elapsed: float) -> None:
