@@ -61,6 +61,7 @@ from channels_adapters.messages import OutboundMessage as Message
 from channels_adapters.models import ChannelAccount, OutboundMessage, OutboundStatus
 from channels_adapters.registry import adapter_for
 from channels_adapters.services import account_context
+from config.compiled_write import fast_insert, fast_update
 from shops.live import live_event
 
 logger = logging.getLogger(__name__)
@@ -161,19 +162,21 @@ def outbound_queue(
         window = adapter.reply_window(last_inbound_at, now)
         if window.open and window.closes_at is not None:
             give_up_at = min(give_up_at, window.closes_at)
-    rows = OutboundMessage.objects.bulk_create(
-        OutboundMessage(
-            shop_id=account.shop_id,
-            channel=account,
-            recipient=recipient,
-            conversation_key=conversation_key,
-            message=message.to_dict(),
-            payloads=adapter.tagged(adapter.render(message), tag),
-            next_attempt_at=now,
-            give_up_at=give_up_at,
-            **failed,
-        )
-        for message in messages
+    rows = fast_insert(
+        [
+            OutboundMessage(
+                shop_id=account.shop_id,
+                channel=account,
+                recipient=recipient,
+                conversation_key=conversation_key,
+                message=message.to_dict(),
+                payloads=adapter.tagged(adapter.render(message), tag),
+                next_attempt_at=now,
+                give_up_at=give_up_at,
+                **failed,
+            )
+            for message in messages
+        ]
     )
     if rows and not refused:
         collector = _collecting.current
@@ -417,7 +420,7 @@ class _Sender:
         pause = 0.25
         while True:
             try:
-                message.save(update_fields=fields)
+                fast_update(message, fields)
                 return
             except (OperationalError, InterfaceError) as exc:
                 if _now() + pause > deadline:

@@ -15,6 +15,7 @@ from channels_adapters.base import TAG_POST_PURCHASE
 from channels_adapters.models import ChannelAccount, OutboundMessage, OutboundStatus
 from channels_adapters.outbound import outbound_queue
 from config.compiled_query import CompiledQuery
+from config.compiled_write import fast_insert, fast_update
 from conversations.engine.dispatch import respond
 from conversations.handed_off import bot_answers_while_handed_off
 from conversations.language import supported
@@ -176,7 +177,7 @@ def conversation_send(
         ]
         unlogged = [received] if received is not None and received.pk is None else []
         # One INSERT for the shopper's message and the replies, in that order (ids too).
-        logged = Message.objects.bulk_create([*unlogged, *replies])[len(unlogged) :]
+        logged = fast_insert([*unlogged, *replies])[len(unlogged) :]
         for message in unlogged:
             _message_announce(message)
         for message in logged:
@@ -347,13 +348,13 @@ def _events_handle(*, account: ChannelAccount, events: list[m.InboundEvent]) -> 
                 )
         if received.pk is None:  # no reply (a person has the conversation, opted out…)
             _received_log(received)
-        conversation.save(update_fields=changed)
+        fast_update(conversation, changed)
         _touch_customer(conversation.customer, now)
 
 
 def _received_log(received: Message) -> None:
     if received.pk is None:
-        received.save(force_insert=True)
+        fast_insert([received])
         _message_announce(received)
 
 

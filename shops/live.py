@@ -41,6 +41,7 @@ from django.db.models import Max, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from config.compiled_write import fast_insert
 from shops.live_models import LiveEvent
 from shops.models import Shop
 
@@ -95,7 +96,7 @@ def _write(events: list[LiveEvent]) -> None:
         _deferred.events.extend(events)
         return
     try:
-        LiveEvent.objects.bulk_create(events)
+        fast_insert(events)
     except Exception:
         # The change itself is committed; a lost announcement costs a page refresh.
         logger.exception("live events not written: %s", [event.kind for event in events])
