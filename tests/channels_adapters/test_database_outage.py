@@ -15,7 +15,7 @@ from django.db import OperationalError, connection
 from channels_adapters import outbound, ratelimit, webhooks  # noqa: F401
 from channels_adapters.base import ChannelAdapter, SendResult
 from channels_adapters.messages import Text
-from channels_adapters.models import ChannelAccount, InboundEvent, OutboundMessage, OutboundStatus
+from channels_adapters.models import ChannelAccount, InboundEvent, OutboundStatus
 from channels_adapters.signatures import secret_digest
 
 pytestmark = pytest.mark.django_db
@@ -142,16 +142,17 @@ def test_a_sent_payload_whose_save_hits_a_lost_connection_is_recorded_not_sent_a
             conversation_key=f"outage-{uuid.uuid4().hex}",
             messages=[Text("your order is confirmed")],
         )
-    real_save = OutboundMessage.save
+    real_update = outbound.fast_update
     failures = []
 
-    def save_losing_the_connection_once(self, *args, **kwargs):
-        if "next_payload" in (kwargs.get("update_fields") or []) and not failures:
-            failures.append(self.pk)
+    def update_losing_the_connection_once(message, fields, *args, **kwargs):
+        if "next_payload" in fields and not failures:
+            failures.append(message.pk)
             raise OperationalError("server closed the connection unexpectedly")
-        return real_save(self, *args, **kwargs)
+        return real_update(message, fields, *args, **kwargs)
 
-    monkeypatch.setattr(OutboundMessage, "save", save_losing_the_connection_once)
+    # Where the sender records what the platform accepted.
+    monkeypatch.setattr(outbound, "fast_update", update_losing_the_connection_once)
 
     outbound.outbound_send_conversation(conversation_key=queued.conversation_key)
     # A later run (the sweeper, a redelivered task) finds nothing left to send.
