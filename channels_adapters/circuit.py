@@ -33,6 +33,17 @@ PROBE_WAIT = 5.0
 ON_TIME = 0.001
 # How long an expired opening is remembered: a failure then reopens it with a longer cool-down.
 HALF_OPEN_MEMORY = 600.0
+# A process that has just read an account's circuit closed, with no failure counted, takes it
+# as closed for this long without reading it again (a send every few milliseconds to a busy
+# account read it each time). The bound this keeps: a circuit opened by another worker is
+# noticed here at most CLOSED_MEMO seconds after this process last read it closed, or at this
+# process's own next failure or 429 with that account (circuit_failure forgets what it knew),
+# whichever comes first; until then this process's calls go to the platform as they did just
+# before it opened. A success meanwhile resets no failure: it had seen none to reset, as a
+# sender that checked before another worker's failures never did.
+CLOSED_MEMO = 1.0
+# account id -> when (epoch) this process last read its circuit closed without failures.
+_closed_seen: dict[int, float] = {}
 
 
 def _keys(account_id: int) -> tuple[str, str, str]:
@@ -56,13 +67,22 @@ class Pass:
 
 
 def circuit_check(account_id: int, *, now: float) -> Pass:
-    """One cache read while the circuit is closed; a second one to claim the probe."""
+    """One cache read while the circuit is closed (none within CLOSED_MEMO of the last one
+    that found it closed without failures); a second one to claim the probe."""
+    seen = _closed_seen.get(account_id)
+    if seen is not None and 0 <= now - seen < CLOSED_MEMO:
+        return Pass()
     open_key, failures_key, probe_key = _keys(account_id)
     state = cache.get_many([open_key, failures_key])
     opening = state.get(open_key)
     failures = int(state.get(failures_key) or 0)
     if opening is None:
+        if failures:
+            _closed_seen.pop(account_id, None)
+        else:
+            _closed_seen[account_id] = now
         return Pass(failures=failures)
+    _closed_seen.pop(account_id, None)
     # A message parked until `until` is stored to the microsecond and may come back a hair
     # early: that is on time.
     if now < opening["until"] - ON_TIME:
@@ -89,6 +109,8 @@ def circuit_failure(
 ) -> float | None:
     """A transient failure or a 429. Returns when the circuit half-opens if this failure opened
     it (or reopened it after a failed probe), else None."""
+    # The platform failed: this process reads the circuit again before its next call.
+    _closed_seen.pop(account_id, None)
     open_key, failures_key, probe_key = _keys(account_id)
     if granted.probe:
         until = now + max(COOLDOWN, retry_after or 0.0)

@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import InterfaceError, OperationalError, connections, router, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -282,25 +283,37 @@ def _backoff(attempts: int) -> float:
     return base / 2 + random.uniform(0, base / 2)
 
 
-def _wait_for_rate(account: ChannelAccount, recipient: str) -> float:
-    """0 when a send may go now; otherwise seconds to wait (shared by all workers)."""
+def _wait_for_rate(
+    account: ChannelAccount, recipient: str, lock: "_ConversationLock | None" = None
+) -> float:
+    """0 when a send may go now; otherwise seconds to wait (shared by all workers). The
+    account's bucket and the chat's are asked together, in one Redis call: a token is taken
+    from both or from neither, so a send the chat's bucket holds back spends none of the
+    account's. With `lock`, the same call checks that this worker still holds the
+    conversation's lock (_LockLost, nothing taken, when it does not)."""
     adapter = adapter_for(account.kind)
-    now = _now()
     rate = adapter.rate_per_second
-    wait = ratelimit.acquire(
-        f"acct:{account.pk}",
-        rate * ACCOUNT_REFILL_SHARE,
-        burst=max(1.0, rate * (1 - ACCOUNT_REFILL_SHARE)),
-        now=now,
-    )
-    if wait == 0 and adapter.per_recipient_interval:
-        wait = ratelimit.acquire(
-            f"rcpt:{account.pk}:{recipient}",
-            1 / adapter.per_recipient_interval,
-            burst=adapter.per_recipient_burst,
-            now=now,
+    buckets = [
+        ratelimit.Bucket.of(
+            f"acct:{account.pk}",
+            rate * ACCOUNT_REFILL_SHARE,
+            burst=max(1.0, rate * (1 - ACCOUNT_REFILL_SHARE)),
         )
-    return wait
+    ]
+    if adapter.per_recipient_interval:
+        buckets.append(
+            ratelimit.Bucket.of(
+                f"rcpt:{account.pk}:{recipient}",
+                1 / adapter.per_recipient_interval,
+                burst=adapter.per_recipient_burst,
+            )
+        )
+    try:
+        return ratelimit.acquire_all(
+            buckets, now=_now(), fence=lock.fence() if lock is not None else None
+        )
+    except ratelimit.FenceLost:
+        raise _LockLost(lock.key if lock is not None else "") from None
 
 
 def lock_seconds() -> int:
@@ -308,13 +321,54 @@ def lock_seconds() -> int:
     return int(3 * settings.PLATFORM_TIMEOUT_SECONDS + LOCK_RENEW + 4)
 
 
+# Releases a conversation's lock if it still holds the caller's token and, only then, takes
+# the pending flag (returned): one atomic call. A flag next to a lock that is no longer ours
+# is left for the lock's holder. KEYS: the lock, the flag; ARGV: the token.
+_RELEASE_SCRIPT = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return false
+end
+redis.call('DEL', KEYS[1])
+local pending = redis.call('GET', KEYS[2])
+if pending then
+  redis.call('DEL', KEYS[2])
+end
+return pending
+"""
+_release_script = None
+
+
+def _cache_redis():
+    """The default cache's Redis client (the one the cache itself uses, so the lock's keys and
+    values are the cache's); None when the cache is not Redis (LocMemCache: development and the
+    default test run), where the lock goes through the cache's API."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return None
+    # Django's Redis backend keeps its client behind `_cache` (config/cache.py shares one
+    # client per pool): the same connections and timeouts as cache.add and cache.get.
+    return backend._cache.get_client(write=True)
+
+
+class _LockLost(Exception):
+    """The conversation's lock no longer holds this worker's token (it expired, another worker
+    may have taken it): nothing more may be sent under it."""
+
+
 class _ConversationLock:
-    """One worker at a time per conversation: a cache key with a token, renewed while held."""
+    """One worker at a time per conversation: a cache key with a token, renewed while held.
+
+    The token is an integer, which Django's Redis cache stores as its digits (anything else is
+    pickled), so Redis scripts can compare it: on Redis the check that the lock is still held
+    travels with each payload's rate call (fence()), and the release takes the pending flag in
+    the same call (release_taking_pending()). Without Redis, the cache's API does both."""
 
     def __init__(self, conversation_key: str) -> None:
         self.key = _lock_key(conversation_key)
-        self.token = uuid.uuid4().hex
+        self.pending_key = _pending_key(conversation_key)
+        self.token = uuid.uuid4().int
         self.renewed = 0.0
+        self._fence: ratelimit.Fence | bool | None = False  # False: not yet worked out
 
     def acquire(self) -> bool:
         self.renewed = _now()
@@ -327,11 +381,62 @@ class _ConversationLock:
             self.renewed = now
 
     def held(self) -> bool:
+        """Still ours? Asked before sending rows from memory (an expired lock sends nothing).
+        Where the rate call checks the lock (fence()), this is only the local reckoning: a
+        lock taken or renewed less than lock_seconds() ago by this process's clock has not
+        expired (Redis started its time to live after we read ours); the rate call before
+        each payload then reads the lock itself. Otherwise the cache is read."""
+        if self.fence() is not None:
+            return _now() - self.renewed < lock_seconds() - LOCK_RENEW
+        return cache.get(self.key) == self.token
+
+    def fence(self) -> ratelimit.Fence | None:
+        """The lock as the rate script checks it, when the rate limits' Redis is the cache's:
+        then no payload goes out once the lock is lost, without a read of its own. None
+        otherwise (no Redis, or another server)."""
+        if self._fence is False:
+            same_redis = settings.REDIS_URL and _cache_redis_location() == settings.REDIS_URL
+            self._fence = (
+                ratelimit.Fence(cache.make_key(self.key), self.token, self._read_held)
+                if same_redis
+                else None
+            )
+        return self._fence
+
+    def _read_held(self) -> bool:
         return cache.get(self.key) == self.token
 
     def release(self) -> None:
         if cache.get(self.key) == self.token:
             cache.delete(self.key)
+
+    def release_taking_pending(self) -> bool:
+        """Releases the lock and answers whether a sender turned away meanwhile raised the
+        pending flag (clearing it), in one atomic call on Redis. Whichever way the release
+        and a turned-away sender's flag and second try interleave, one of them sends: the
+        flag up before the release is read here, one raised after it finds the lock free."""
+        global _release_script
+        client = _cache_redis()
+        if client is None:
+            if cache.get(self.key) != self.token:
+                return False
+            cache.delete(self.key)
+            return cache.delete(self.pending_key)
+        if _release_script is None:
+            _release_script = client.register_script(_RELEASE_SCRIPT)
+        taken = _release_script(
+            keys=[cache.make_key(self.key), cache.make_key(self.pending_key)],
+            args=[self.token],
+            client=client,
+        )
+        return taken is not None
+
+
+def _cache_redis_location() -> str | None:
+    """The Redis server of the default cache (the settings': CACHES' LOCATION), if Redis."""
+    if not isinstance(caches["default"], RedisCache):
+        return None
+    return settings.CACHES["default"].get("LOCATION")
 
 
 def _lock_key(conversation_key: str) -> str:
@@ -363,7 +468,7 @@ class _Sender:
         adapter = adapter_for(account.kind)
         context = account_context(account)
         while message.next_payload < len(message.payloads):
-            wait = _wait_for_rate(account, message.recipient)
+            wait = _wait_for_rate(account, message.recipient, self.lock)
             if wait > self.max_sleep:
                 # The bucket says when, to any task: only a wait left to the sweeper is stored.
                 return self._wait(
@@ -544,6 +649,7 @@ def outbound_send_conversation(
     if lock is None or head is None or not lock.held():
         # Not held (any more): the lock may have expired, the queue is read as usual.
         lock, head = _ConversationLock(conversation_key), None
+    from_memory = head is not None
     while True:
         if head is None and not lock.acquire():
             # The holder looks for this flag once it has released the lock and reads the
@@ -552,6 +658,7 @@ def outbound_send_conversation(
             cache.set(_pending_key(conversation_key), 1, lock_seconds())
             if not lock.acquire():
                 return None
+        lost = False
         try:
             sender = _Sender(lock, in_process=in_process)
             # The queue as it is now, in one query: fetching message by message, then once
@@ -562,12 +669,25 @@ def outbound_send_conversation(
                 until = sender.send(message)
                 if until is not None:  # the messages behind it wait with it
                     return None if in_process else _wakeup(conversation_key, until)
+        except _LockLost:
+            # Found before a payload went out (the rate call checks the lock): nothing was
+            # sent without it. Rows held in memory may have been sent by whoever took the
+            # conversation: the queue is read as usual, once, under a new lock.
+            lost = True
         finally:
-            lock.release()
+            # The release takes the pending flag in the same call. After a return above it
+            # is not needed: what a turned-away sender queued is behind the message that
+            # waits, and goes with it (its wake-up, or the sweeper).
+            pending = lock.release_taking_pending()
+        if lost:
+            if not from_memory:
+                return None
+            lock, from_memory = _ConversationLock(conversation_key), False
+            continue
         # A message queued while we held the lock had its task turned away (it raised the
         # flag), or the queue was longer than a batch: loop for it. The flag spares the
         # query that looked for such messages after every send.
-        if not cache.delete(_pending_key(conversation_key)) and len(batch) < SEND_BATCH:
+        if not pending and len(batch) < SEND_BATCH:
             return None
 
 

@@ -24,6 +24,13 @@ pytestmark = pytest.mark.django_db
 NOW = 1_800_000_000.0
 
 
+@pytest.fixture(autouse=True)
+def _closed_circuits_forgotten(monkeypatch):
+    """What this process remembers of closed circuits (circuit.CLOSED_MEMO) starts empty: the
+    tests reuse account 1 at the same instants."""
+    monkeypatch.setattr(circuit, "_closed_seen", {})
+
+
 def fail(times, *, now=NOW, account=1, retry_after=None):
     """`times` failures by senders the closed circuit let through; the last one's answer."""
     opened = None
@@ -101,6 +108,40 @@ def test_opening_and_closing_are_logged_once(caplog):
     lines = [record.getMessage() for record in caplog.records]
     assert sum("opened" in line for line in lines) == 1
     assert sum("closed" in line for line in lines) == 1
+
+
+def test_a_circuit_another_worker_opened_is_noticed_within_the_closed_memo():
+    assert circuit_check(1, now=NOW).allowed  # read from the cache: closed, no failures
+    # Another worker's failures open it (written to the shared cache, not by this process).
+    open_key, _, _ = circuit._keys(1)
+    cache.set(open_key, {"until": NOW + circuit.COOLDOWN}, 600)
+
+    # Taken as closed without reading it again, for at most CLOSED_MEMO seconds...
+    assert circuit_check(1, now=NOW + circuit.CLOSED_MEMO / 2).allowed
+    # ...then read again: no call goes to the platform after that.
+    blocked = circuit_check(1, now=NOW + circuit.CLOSED_MEMO)
+    assert not blocked.allowed and blocked.wait_until == NOW + circuit.COOLDOWN
+    assert not circuit_check(1, now=NOW + circuit.CLOSED_MEMO + 0.1).allowed
+
+
+def test_a_failure_in_this_process_reads_the_circuit_again_at_once():
+    assert circuit_check(1, now=NOW).allowed
+    assert fail(1) is None  # this process's call failed: it forgets the circuit was closed
+    open_key, _, _ = circuit._keys(1)
+    cache.set(open_key, {"until": NOW + circuit.COOLDOWN}, 600)  # and another worker opens it
+
+    assert not circuit_check(1, now=NOW + 0.01).allowed
+
+
+def test_failures_counted_are_read_every_time_so_that_a_success_resets_them():
+    fail(circuit.FAILURE_THRESHOLD - 1)
+    assert circuit_check(1, now=NOW).failures == circuit.FAILURE_THRESHOLD - 1
+    # Not remembered as closed: the next sender reads the count too, and its success resets it.
+    granted = circuit_check(1, now=NOW + 0.01)
+    assert granted.failures == circuit.FAILURE_THRESHOLD - 1
+    circuit_success(1, granted)
+    fail(circuit.FAILURE_THRESHOLD - 1)
+    assert circuit_check(1, now=NOW + 0.02).allowed
 
 
 @pytest.fixture
