@@ -10,10 +10,11 @@ older version is migrated, one it cannot read starts again at the menu.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from channels_adapters.messages import as_dict
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class State:
 
 
 def state_dump(state: State) -> dict:
-    data = dataclasses.asdict(state)
+    data = as_dict(state)
     data["step"] = str(state.step)
     return {"version": VERSION, **data}
 
