@@ -14,7 +14,7 @@ from catalog.search import (
     search_terms,
     word_pattern,
 )
-from config.compiled_query import CompiledPrefetch, CompiledQuery
+from config.compiled_query import BIGINT, CompiledPrefetch, CompiledQuery
 from shops.models import Shop
 
 
@@ -92,8 +92,11 @@ def active_product(*, shop: Shop, product_id: int, images: bool = True) -> Produ
     and, unless images=False, images prefetched), or None: what
     `product_list(shop=shop, active=True).filter(pk=product_id).first()` returns, without
     building the queryset each time."""
+    product_id = int(product_id)
+    if product_id not in BIGINT:
+        return None
     query = _active_product_with_images if images else _active_product_without_images
-    return query.first(shop_id=shop.pk, product_id=int(product_id))
+    return query.first(shop_id=shop.pk, product_id=product_id)
 
 
 _active_variant = CompiledQuery(
@@ -111,7 +114,10 @@ _active_variant = CompiledQuery(
 def active_variant(*, shop: Shop, variant_id: int) -> Variant | None:
     """The shop's variant `variant_id` with its product, if the product is active, or None
     (compiled once per connection, like active_product)."""
-    return _active_variant.first(shop_id=shop.pk, variant_id=int(variant_id))
+    variant_id = int(variant_id)
+    if variant_id not in BIGINT:
+        return None
+    return _active_variant.first(shop_id=shop.pk, variant_id=variant_id)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,10 @@ from django.db.models.fields.related_descriptors import (
     _filter_prefetch_queryset,
 )
 
+# The ids a bigint column holds. Django answers a lookup of an id outside it with no row; raw
+# SQL would fail on it (PostgreSQL) or overflow (SQLite): callers substituting an id they were
+# handed check it is `in BIGINT` first.
+BIGINT = range(-(2**63), 2**63)
 # Parents one compiled prefetch serves at most: an IN list is compiled once per length, and a
 # bot's page shows ten or so products. Longer lists are rare and go through Django.
 MAX_PREFETCH_COMPILED = 50

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 
 from catalog.models import Variant
-from config.compiled_query import CompiledQuery
+from config.compiled_query import BIGINT, CompiledQuery
 from orders.models import Cart, CartLine, Order, OrderEvent, ShippingRate
 from orders.transitions import FulfillmentStatus, OrderStatus, PaymentStatus
 from orders.translations import line_title
@@ -49,7 +49,10 @@ def cart_view(*, cart: Cart) -> CartView:
 
 
 def cart_line_for(*, cart: Cart, line_id: int) -> CartLine | None:
-    line = _cart_line.first(cart_id=cart.pk, line_id=int(line_id))
+    line_id = int(line_id)
+    if line_id not in BIGINT:
+        return None
+    line = _cart_line.first(cart_id=cart.pk, line_id=line_id)
     if line is not None:
         line.cart = cart  # known already: no query when a service reads line.cart
     return line

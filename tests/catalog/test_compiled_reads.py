@@ -70,6 +70,9 @@ def test_active_product_is_what_the_product_list_gives(catalogs):
     assert (
         active_product(shop=other_shop, product_id=products["Robe portefeuille rouge"].pk) is None
     )
+    # An id no column holds is no product, as Django's lookup answers it (not a database error).
+    assert active_product(shop=shop, product_id=2**63) is None
+    assert active_variant(shop=shop, variant_id=-(2**63) - 1) is None
 
 
 def test_without_images_the_variants_come_in_two_queries(catalogs):

@@ -60,4 +60,5 @@ def test_adding_twice_grows_the_line_and_the_view_lists_lines_in_order(shop, oth
     assert cart_line_for(cart=cart, line_id=first.pk).variant.name == "M"
     # Another cart's line is not found through this cart.
     assert cart_line_for(cart=other_cart, line_id=first.pk) is None
+    assert cart_line_for(cart=cart, line_id=2**64) is None
     assert cart_view(cart=other_cart).item_count == 1
