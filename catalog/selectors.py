@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from django.conf import settings
 from django.db import connection
@@ -155,13 +155,8 @@ def _variants_of_colour(colour: str, vendor: str) -> QuerySet[Variant]:
     return Variant.objects.filter(in_options, product=OuterRef("pk"))
 
 
-def _searches(*, shop: Shop, search: ShopperSearch) -> list[QuerySet[Product]]:
-    """The querysets a shopper's search tries in turn: the first that finds anything answers.
-    Every word first; when that finds nothing ("sac à main" where the shop says "sac cabas"),
-    the products matching the most words (not tried for one word: it would be the same)."""
-    products = product_list(shop=shop, active=True)
-    if search.is_empty:
-        return [products.none()]
+def _narrowed(products: QuerySet[Product], search: ShopperSearch) -> QuerySet[Product]:
+    """`products` narrowed to the search's size, price and colour."""
     if search.size or search.max_price is not None:
         fitting = Variant.objects.filter(product=OuterRef("pk")).filter(
             Q(track_stock=False) | Q(stock__gt=0)
@@ -180,6 +175,35 @@ def _searches(*, shop: Shop, search: ShopperSearch) -> list[QuerySet[Product]]:
             Q(search_document__iregex=word_pattern(words))
             | Exists(_variants_of_colour(search.colour, connection.vendor))
         )
+    return products
+
+
+@lru_cache(maxsize=1024)
+def _active_products_of_colour(vendor: str, shop_id: int, colour: str) -> QuerySet[Product]:
+    """A shop's active products narrowed to `colour` ("" for any), without prefetches: the
+    same queryset for every such search, so built once per shop and colour (never run
+    itself: each search chains its words onto a copy). Its shop's filter is in it."""
+    products = product_list(shop=shop_id, active=True).prefetch_related(None)
+    return _narrowed(products, ShopperSearch(colour=colour))
+
+
+def _searches(
+    *, shop: Shop, search: ShopperSearch, prefetch: bool = True
+) -> list[QuerySet[Product]]:
+    """The querysets a shopper's search tries in turn: the first that finds anything answers.
+    Every word first; when that finds nothing ("sac à main" where the shop says "sac cabas"),
+    the products matching the most words (not tried for one word: it would be the same).
+    `prefetch=False`: without product_list's prefetches (the caller loads them)."""
+    if search.is_empty:
+        return [product_list(shop=shop, active=True).none()]
+    if search.size or search.max_price is not None:
+        products = _narrowed(product_list(shop=shop, active=True), search)
+        if not prefetch:
+            products = products.prefetch_related(None)
+    elif prefetch:
+        products = _narrowed(product_list(shop=shop, active=True), search)
+    else:
+        products = _active_products_of_colour(connection.vendor, shop.pk, search.colour)
     if search.query.strip():
         tries = [search_products(products, search.query, language=shop.language)]
         if len(search_terms(search.query)) > 1:
@@ -221,9 +245,9 @@ def product_search_page(
     the same order with the same prefetches, in fewer queries: the page is read directly
     (no EXISTS first: a first page that finds something answers that question), and the
     variants and images come from compiled queries."""
-    tries = _searches(shop=shop, search=search)
+    tries = _searches(shop=shop, search=search, prefetch=False)
     for number, found in enumerate(tries):
-        page = list(found.prefetch_related(None)[start : start + count])
+        page = list(found[start : start + count])
         if page or number == len(tries) - 1:
             break
         # An empty later page of a search that does find something is its answer, as
