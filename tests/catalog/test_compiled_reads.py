@@ -144,3 +144,12 @@ def test_a_search_reads_its_page_without_an_exists_first(catalogs):
             shop=shop, search=ShopperSearch(query="motinconnu"), start=0, count=11
         )
     assert found == [] and len(read) == 1
+
+
+def test_each_shop_searches_its_own_products_whichever_searched_first(catalogs):
+    shop, other_shop, _ = catalogs
+    for search in (ShopperSearch(colour="red"), ShopperSearch(query="robe", colour="blue")):
+        for owner in (shop, other_shop, shop):
+            got = product_search_page(shop=owner, search=search, start=0, count=11)
+            assert got and {p.shop_id for p in got} == {owner.pk}
+            assert [p.pk for p in got] == [p.pk for p in product_search(shop=owner, search=search)]
