@@ -20,9 +20,10 @@ its length changes the SQL.
 `IN (…)` once per number of parents (up to `MAX_PREFETCH_COMPILED`; more go through Django),
 and its rows are put where Django's prefetch puts them (the parent's prefetch cache, each
 child's foreign key cache), so `product.variants.all()` reads them without a query, as it would
-have. Other lookups (nested, `to_attr`, many-to-many, forward) are left to Django, run after
-the compiled query exactly as the queryset would run them. `CompiledPrefetch` does the same for
-instances fetched otherwise (a search whose SQL changes with the shopper's words).
+have. A queryset with any other lookup (nested, `to_attr`, many-to-many, forward) has all its
+lookups prefetched by Django after the compiled query, exactly as the queryset would.
+`CompiledPrefetch` does the same for instances fetched otherwise (a search whose SQL changes
+with the shopper's words).
 """
 
 from __future__ import annotations
