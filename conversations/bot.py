@@ -30,7 +30,7 @@ from conversations.understanding import Intent, Understanding, interpret
 from orders import selectors as cart_selectors
 from orders import services as cart_services
 from orders.funnel import FunnelSource, funnel_record
-from orders.models import FunnelStep
+from orders.models import Cart, FunnelStep
 from shops.money import format_amount
 
 PAGE_SIZE = showcase.PAGE_SIZE
@@ -212,17 +212,18 @@ class ShoppingBot:
 
     def _found(self, understood: Understanding, query: str, *, page: int) -> Reply:
         search = understood.shopper_search()
-        products = catalog.product_search(shop=self.shop, search=search)
-        start = page * PAGE_SIZE
-        found = list(products[start : start + PAGE_SIZE + 1])
+        # The page and one more row, to know whether "More" has anything to show.
+        found = catalog.product_search_page(
+            shop=self.shop, search=search, start=page * PAGE_SIZE, count=PAGE_SIZE + 1
+        )
         if not found:
             return self.menu(say("not_found", self.lang, query=query[:60]))
         return self._carousel(
             found, say("found", self.lang, query=query[:60]), encode("sr", page + 1)
         )
 
-    def _active_product(self, product_id: int) -> Product | None:
-        return catalog.product_list(shop=self.shop, active=True).filter(pk=product_id).first()
+    def _active_product(self, product_id: int, *, images: bool = True) -> Product | None:
+        return catalog.active_product(shop=self.shop, product_id=product_id, images=images)
 
     def show(self, product_id: int) -> Reply:
         """A product chosen by its number (an SMS list shows no buttons): its card as text,
@@ -246,7 +247,8 @@ class ShoppingBot:
         return self._choose(product_id, buy=True)
 
     def _choose(self, product_id: int, *, buy: bool) -> Reply:
-        product = self._active_product(product_id)
+        # The question shows no picture (the card is on screen): its images are not read.
+        product = self._active_product(product_id, images=False)
         if product is None:
             return self.menu(say("unavailable", self.lang))
         funnel_record(shop_id=self.shop.pk, source=self.funnel, step=FunnelStep.PRODUCT_VIEWED)
@@ -254,7 +256,11 @@ class ShoppingBot:
         if not variants:
             return self.menu(say("sold_out", self.lang, item=product_title(product, self.lang)))
         if len(variants) == 1:
-            return self.buy_variant(variants[0].pk) if buy else self.variant(variants[0].pk)
+            # The variant just read (this shop's, its product active) is not read again.
+            only = variants[0]
+            return (
+                self.buy_variant(only.pk, loaded=only) if buy else self.add(only.pk, 1, loaded=only)
+            )
         question = showcase.variant_question(product, variants, lang=self.lang, buy=buy)
         return self.ask(question.text, question.options)
 
@@ -269,20 +275,15 @@ class ShoppingBot:
         return sorted(variants, key=score)
 
     def _find_variant(self, variant_id: int) -> Variant | None:
-        return (
-            Variant.objects.for_shop(self.shop)
-            .select_related("product")
-            .filter(pk=variant_id, product__active=True)
-            .first()
-        )
+        return catalog.active_variant(shop=self.shop, variant_id=variant_id)
 
     def variant(self, variant_id: int) -> Reply:
         """A variant chosen: one of it in the cart (the quantity changes in the cart)."""
         return self.add(variant_id, 1)
 
-    def buy_variant(self, variant_id: int) -> Reply:
+    def buy_variant(self, variant_id: int, *, loaded: Variant | None = None) -> Reply:
         """Buy now: one in the cart, then checkout at once."""
-        added = self._put_in_cart(variant_id, 1)
+        added = self._put_in_cart(variant_id, 1, loaded=loaded)
         if isinstance(added, Reply):
             return added
         return self.checkout.start()
@@ -293,33 +294,43 @@ class ShoppingBot:
     def open_cart(self):
         return cart_services.cart_open(shop=self.shop, owner_key=f"customer:{self.customer.pk}")
 
-    def _put_in_cart(self, variant_id: int, quantity: int) -> Variant | Reply:
-        variant = self._find_variant(variant_id)
+    def _put_in_cart(
+        self, variant_id: int, quantity: int, *, loaded: Variant | None = None
+    ) -> tuple[Variant, Cart] | Reply:
+        """The variant added and the open cart it went into, or the reply saying why not.
+        `loaded`: the variant as _find_variant would return it, read earlier in this event."""
+        if loaded is not None and loaded.shop_id == self.shop.pk:
+            variant = loaded
+        else:
+            variant = self._find_variant(variant_id)
         if variant is None or quantity < 1:
             return self.menu(say("unavailable", self.lang))
         if not variant.in_stock:
             return self.product(variant.product_id)
+        cart = self.open_cart()
         try:
             cart_services.cart_add(
-                cart=self.open_cart(), variant=variant, quantity=quantity, funnel=self.funnel
+                cart=cart, variant=variant, quantity=quantity, funnel=self.funnel
             )
         except cart_services.NotEnoughStock as exc:
             return self.menu(
                 say("not_enough", self.lang, available=exc.available, item=self.item_name(variant))
             )
         self._remember_choice(variant)
-        return variant
+        return variant, cart
 
-    def add(self, variant_id: int, quantity: int) -> Reply:
-        added = self._put_in_cart(variant_id, quantity)
+    def add(self, variant_id: int, quantity: int, *, loaded: Variant | None = None) -> Reply:
+        added = self._put_in_cart(variant_id, quantity, loaded=loaded)
         if isinstance(added, Reply):
             return added
-        view = cart_selectors.cart_view(cart=self.open_cart())
+        variant, cart = added
+        # The cart the line just went into: reading the open cart again finds the same one.
+        view = cart_selectors.cart_view(cart=cart)
         text = say(
             "added",
             self.lang,
             qty=quantity,
-            item=self.item_name(added),
+            item=self.item_name(variant),
             count=view.item_count,
             total=format_amount(view.total, self.shop.currency, self.lang),
         )
@@ -348,7 +359,8 @@ class ShoppingBot:
 
     def _remember_choice(self, variant: Variant) -> None:
         options = variant.options or {}
-        if "size" in options:
+        # The same size as last time is already remembered: no write.
+        if "size" in options and (self.customer.preferences or {}).get("size") != options["size"]:
             self.customer.preferences = {
                 **(self.customer.preferences or {}),
                 "size": options["size"],

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 
 from catalog.models import Variant
+from config.compiled_query import BIGINT, CompiledQuery
 from orders.models import Cart, CartLine, Order, OrderEvent, ShippingRate
 from orders.transitions import FulfillmentStatus, OrderStatus, PaymentStatus
 from orders.translations import line_title
@@ -25,15 +26,33 @@ class CartView:
         return sum(line.quantity for line in self.lines)
 
 
+# The bot reads the cart after every change and on every cart screen: compiled once per
+# connection (config/compiled_query.py).
+_cart_lines = CompiledQuery(
+    lambda cart_id: (
+        CartLine.objects.filter(cart_id=cart_id).select_related("variant__product").order_by("id")
+    ),
+    cart_id=-7_404_001,
+)
+_cart_line = CompiledQuery(
+    # CartLine is ordered (added_at, id): first() is [:1].
+    lambda cart_id, line_id: CartLine.objects.filter(cart_id=cart_id, pk=line_id).select_related(
+        "variant"
+    )[:1],
+    cart_id=-7_404_002,
+    line_id=-7_404_003,
+)
+
+
 def cart_view(*, cart: Cart) -> CartView:
-    lines = list(
-        CartLine.objects.filter(cart=cart).select_related("variant__product").order_by("id")
-    )
-    return CartView(cart, lines)
+    return CartView(cart, _cart_lines.all(cart_id=cart.pk))
 
 
 def cart_line_for(*, cart: Cart, line_id: int) -> CartLine | None:
-    line = CartLine.objects.filter(cart=cart, pk=line_id).select_related("variant").first()
+    line_id = int(line_id)
+    if line_id not in BIGINT:
+        return None
+    line = _cart_line.first(cart_id=cart.pk, line_id=line_id)
     if line is not None:
         line.cart = cart  # known already: no query when a service reads line.cart
     return line

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from catalog.models import Variant
+from config.compiled_query import CompiledQuery
 from orders.funnel import FunnelSource, funnel_record
 from orders.live import cart_announce
 from orders.models import Cart, CartLine, FunnelStep
@@ -15,8 +16,26 @@ from shops.models import Shop
 MAX_LINE_QUANTITY = 99
 
 
+# Every add to cart reads the open cart and the variant's line: compiled once per connection
+# (config/compiled_query.py). Cart is unordered, so first() orders by pk; CartLine is ordered.
+_open_cart = CompiledQuery(
+    lambda shop_id, owner_key: Cart.objects.filter(
+        shop_id=shop_id, owner_key=owner_key, is_open=True
+    ).order_by("pk")[:1],
+    shop_id=-7_403_001,
+    owner_key="\x00owner-key-example",
+)
+_line_for_update = CompiledQuery(
+    lambda cart_id, variant_id: CartLine.objects.select_for_update().filter(
+        cart_id=cart_id, variant_id=variant_id
+    )[:1],
+    cart_id=-7_403_002,
+    variant_id=-7_403_003,
+)
+
+
 def cart_open(*, shop: Shop, owner_key: str) -> Cart:
-    cart = Cart.objects.filter(shop=shop, owner_key=owner_key, is_open=True).first()
+    cart = _open_cart.first(shop_id=shop.pk, owner_key=owner_key)
     if cart is None:
         try:
             with transaction.atomic():
@@ -43,7 +62,7 @@ def cart_add(
     Raises NotEnoughStock when the cart would hold more than is in stock. `funnel`: the
     conversation it is added for, counted in the dashboard's funnel."""
     with transaction.atomic():
-        line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
+        line = _line_for_update.first(cart_id=cart.pk, variant_id=variant.pk)
         wanted = quantity + (line.quantity if line else 0)
         if wanted > _available(variant):
             raise NotEnoughStock(variant, _available(variant))

@@ -3,13 +3,14 @@ queryset returns, for any values, without compiling again."""
 
 import pytest
 from django.db import connection
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
-from catalog.models import Product, Variant
+from catalog.models import Product, ProductImage, Variant
 from catalog.services import category_create, product_create
-from config.compiled_query import CompiledQuery
+from config import compiled_query
+from config.compiled_query import CompiledPrefetch, CompiledQuery
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +99,144 @@ def test_values_must_name_the_examples(catalogs):
     query = CompiledQuery(_products, shop_id=-9_103, category="\x00example")
     with pytest.raises(TypeError, match="expected values"):
         query.all(shop_id=1)
+
+
+# --- prefetch_related ---------------------------------------------------------------------------
+
+
+def _with_variants_and_images(shop_id: int):
+    return (
+        Product.objects.filter(shop_id=shop_id)
+        .prefetch_related(
+            Prefetch("variants", queryset=Variant.objects.order_by("-price", "id")), "images"
+        )
+        .order_by("title")
+    )
+
+
+@pytest.fixture
+def sizes(shop, other_shop):
+    made = (
+        (shop, "Robe", (("S", 3000), ("M", 2000), ("L", 1000))),
+        (shop, "Mug", (("U", 500),)),
+        (shop, "Nothing yet", ()),
+        (other_shop, "Robe", (("S", 3000),)),
+    )
+    for owner, title, variants in made:
+        product = product_create(
+            shop=owner,
+            title=title,
+            variants=[
+                {"sku": f"{owner.pk}-{title}-{name}", "name": name, "price": price, "stock": 1}
+                for name, price in variants
+            ],
+        )
+        for position in (2, 1):
+            ProductImage.objects.create(
+                shop=owner,
+                product=product,
+                image=f"p/{product.pk}-{position}.jpg",
+                # Dimensions given: Django opens a file whose dimensions are missing.
+                width=800,
+                height=800,
+                position=position,
+            )
+    return shop, other_shop
+
+
+def _loaded(products) -> list:
+    """What a caller sees, read without a query: each product's variants and images in order,
+    and each variant's product (the very instance)."""
+    return [
+        (
+            p.title,
+            [(v.name, v.price, v.product is p) for v in p.variants.all()],
+            [i.image.name for i in p.images.all()],
+        )
+        for p in products
+    ]
+
+
+def test_prefetch_related_comes_compiled_and_fills_what_django_fills(sizes):
+    shop, other_shop = sizes
+    query = CompiledQuery(_with_variants_and_images, shop_id=-9_201)
+    for shop_id in (shop.pk, other_shop.pk, shop.pk):
+        expected = list(_with_variants_and_images(shop_id))
+        got = query.all(shop_id=shop_id)
+        with CaptureQueriesContext(connection) as read:
+            assert _loaded(got) == _loaded(expected)
+        assert len(read) == 0
+    assert [len(p.variants.all()) for p in query.all(shop_id=shop.pk)] == [1, 0, 3]
+    # Narrowing a prefetched relation still queries what it says, for its own product only.
+    robe = query.all(shop_id=shop.pk)[-1]
+    assert [v.name for v in robe.variants.filter(price__lt=2500)] == ["M", "L"]
+
+
+def test_prefetch_related_runs_three_queries_and_compiles_nothing_later(sizes, monkeypatch):
+    shop, other_shop = sizes
+    query = CompiledQuery(_with_variants_and_images, shop_id=-9_202)
+    query.all(shop_id=shop.pk)  # three products: compiled for three parents
+    query.all(shop_id=other_shop.pk)  # one product: compiled for one
+    compiled = []
+    original = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        compiled.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    for shop_id, titles in ((shop.pk, ["Mug", "Nothing yet", "Robe"]), (other_shop.pk, ["Robe"])):
+        with CaptureQueriesContext(connection) as queries:
+            assert [p.title for p in query.all(shop_id=shop_id)] == titles
+        assert len(queries) == 3
+    assert compiled == []
+
+
+def test_a_lookup_it_does_not_compile_is_prefetched_by_django(sizes):
+    shop, _ = sizes
+
+    def to_attr(shop_id):
+        return Product.objects.filter(shop_id=shop_id).prefetch_related(
+            "images", Prefetch("variants", to_attr="all_variants")
+        )
+
+    query = CompiledQuery(to_attr, shop_id=-9_203)
+    expected = {p.title: [v.name for v in p.all_variants] for p in to_attr(shop.pk)}
+    got = query.all(shop_id=shop.pk)
+    with CaptureQueriesContext(connection) as read:
+        assert {p.title: [v.name for v in p.all_variants] for p in got} == expected
+        assert sorted(len(p.images.all()) for p in got) == [2, 2, 2]
+    assert len(read) == 0
+
+
+def test_more_parents_than_it_compiles_for_are_prefetched_by_django(sizes, monkeypatch):
+    shop, _ = sizes
+    monkeypatch.setattr(compiled_query, "MAX_PREFETCH_COMPILED", 2)
+    query = CompiledQuery(_with_variants_and_images, shop_id=-9_204)
+    with CaptureQueriesContext(connection) as queries:
+        got = query.all(shop_id=shop.pk)
+    assert len(queries) == 3
+    assert _loaded(got) == _loaded(_with_variants_and_images(shop.pk))
+
+
+def test_compiled_prefetch_loads_instances_fetched_elsewhere(sizes):
+    shop, other_shop = sizes
+    prefetch = CompiledPrefetch(
+        lambda: Product.objects.prefetch_related(
+            Prefetch("variants", queryset=Variant.objects.order_by("-price", "id")), "images"
+        )
+    )
+    for shop_id in (shop.pk, other_shop.pk):
+        got = list(Product.objects.filter(shop_id=shop_id).order_by("title"))
+        with CaptureQueriesContext(connection) as queries:
+            prefetch.run(got)
+            prefetch.run(got)  # already loaded: nothing read again
+        assert len(queries) == 2
+        assert _loaded(got) == _loaded(_with_variants_and_images(shop_id))
+    prefetch.run([])  # nothing to load, no query
+
+
+def test_compiled_prefetch_refuses_what_it_cannot_compile(sizes):
+    prefetch = CompiledPrefetch(lambda: Variant.objects.prefetch_related("product"))
+    with pytest.raises(ValueError, match="one reverse foreign key"):
+        prefetch.run(list(Variant.objects.all()))
