@@ -11,6 +11,7 @@ from catalog.models import Product, Variant
 from catalog.translations import product_description, product_title
 from catalog.translations import variant_label as translated_label
 from channels_adapters import messages as m
+from config.compiled_query import BIGINT, CompiledQuery
 from conversations.payloads import encode
 from conversations.phrases import say
 from shops.models import Shop
@@ -20,14 +21,33 @@ PAGE_SIZE = 10  # cards a carousel shows before "More"
 VARIANT_CHOICES_MAX = 10
 
 
-def products_page(*, shop: Shop, category_id: int | None, page: int) -> list[Product]:
-    """One page of a category's active products (all of them for None), oldest first, plus
-    one more row when there is a next page."""
+def _page(shop, category_id: int | None, start: int):
     products = catalog.product_list(shop=shop, category_id=category_id, active=True).order_by(
         "created_at", "id"
     )
-    start = page * PAGE_SIZE
-    return list(products[start : start + PAGE_SIZE + 1])
+    return products[start : start + PAGE_SIZE + 1]
+
+
+# The first page, what nearly every tap on a category shows, compiled once per connection with
+# its variants and images (config/compiled_query.py); the shop's filter is in the SQL.
+_first_page_of_category = CompiledQuery(
+    lambda shop_id, category_id: _page(shop_id, category_id, 0),
+    shop_id=-7_403_001,
+    category_id=-7_403_002,
+)
+_first_page_of_all = CompiledQuery(lambda shop_id: _page(shop_id, None, 0), shop_id=-7_403_003)
+
+
+def products_page(*, shop: Shop, category_id: int | None, page: int) -> list[Product]:
+    """One page of a category's active products (all of them for None), oldest first, plus
+    one more row when there is a next page."""
+    if category_id is not None and int(category_id) not in BIGINT:
+        return []  # a tampered payload: no category has that id (SQLite would raise)
+    if page == 0 and category_id is None:
+        return _first_page_of_all.all(shop_id=shop.pk)
+    if page == 0:
+        return _first_page_of_category.all(shop_id=shop.pk, category_id=int(category_id))
+    return list(_page(shop, category_id, page * PAGE_SIZE))
 
 
 def price_label(product: Product, *, shop: Shop, lang: str) -> str:
