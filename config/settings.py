@@ -146,13 +146,16 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=100
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Worker processes (when `--concurrency` is not given): twice the CPUs this process may use. A
-# task waits on PostgreSQL and, since the task answering an event also sends the answer, on the
-# platform's API; with one process per CPU replies queued behind idle waits (bench end_to_end,
-# first messages at 15/s on 2 CPUs: reply p99 0.9 to 1.3 s with 2 processes, 0.09 s with 4, the
-# same CPU per event). A prefetch of 4 changed neither CPU nor latency beyond noise: kept at 1.
+# Worker processes (when `--concurrency` is not given): four times the CPUs this process may
+# use. A task waits on PostgreSQL and, since the task answering an event also sends the answer,
+# on the platform's API: answering takes a process for several times its CPU time, most of it
+# waiting for the platform's HTTP answer (py-spy, bench end_to_end at 45 events/s: 56 % of a
+# task's time). With too few processes replies queue behind those waits while the CPUs idle:
+# 2 processes on 2 CPUs, first messages at 15/s: reply p99 0.9 to 1.3 s, 4: 0.09 s; the mixed
+# load at 45/s: 4 processes fell behind (p99 5.6 s, the CPUs 52 % busy), 8 kept up (p99 0.2 s,
+# less CPU per event). A prefetch of 4 changed neither CPU nor latency beyond noise: kept at 1.
 CELERY_WORKER_CONCURRENCY = env.int(
-    "CELERY_WORKER_CONCURRENCY", default=2 * len(os.sched_getaffinity(0))
+    "CELERY_WORKER_CONCURRENCY", default=4 * len(os.sched_getaffinity(0))
 )
 SOUK_TASK_VISIBILITY_TIMEOUT = env.int(
     "CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 180
