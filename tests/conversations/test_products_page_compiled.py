@@ -6,11 +6,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.models import Category, ProductImage
+from catalog.models import Category
 from catalog.services import product_update
 from conversations import showcase
-from tests.catalog.test_compiled_reads import shown
-from tests.conversations.sentences import seed_catalog
+
+# The catalogs of two shops, some products with images (the compiled reads' own fixture).
+from tests.catalog.test_compiled_reads import catalogs, shown  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -19,28 +20,9 @@ def _queryset_page(shop, category_id, page):
     return list(showcase._page(shop, category_id, page * showcase.PAGE_SIZE))
 
 
-@pytest.fixture
-def catalogs(shop, other_shop):
-    other_shop.language = shop.language
-    other_shop.save()
-    products = seed_catalog(shop)
-    seed_catalog(other_shop)
-    for number, product in enumerate(products.values()):
-        for position in range(number % 3):
-            ProductImage.objects.create(
-                shop=shop,
-                product=product,
-                image=f"p/{product.pk}-{position}.jpg",
-                width=800,
-                height=800,
-                position=2 - position,
-            )
+def test_a_categorys_first_page_is_what_the_queryset_gives(catalogs):  # noqa: F811
+    shop, other_shop, products = catalogs
     product_update(product=next(iter(products.values())), active=False)
-    return shop, other_shop
-
-
-def test_a_categorys_first_page_is_what_the_queryset_gives(catalogs):
-    shop, other_shop = catalogs
     categories = [*Category.objects.filter(shop=shop).values_list("pk", flat=True), None]
     assert len(categories) > 2
     for category_id in categories:
@@ -56,8 +38,8 @@ def test_a_categorys_first_page_is_what_the_queryset_gives(catalogs):
     assert showcase.products_page(shop=shop, category_id=2**63, page=0) == []
 
 
-def test_later_pages_are_still_served(catalogs, monkeypatch):
-    shop, _ = catalogs
+def test_later_pages_are_still_served(catalogs, monkeypatch):  # noqa: F811
+    shop, _, _ = catalogs
     monkeypatch.setattr(showcase, "PAGE_SIZE", 2)
     pages = [
         [p.pk for p in showcase.products_page(shop=shop, category_id=None, page=page)]
