@@ -66,10 +66,8 @@ def test_it_returns_what_the_queryset_returns_for_any_values(catalogs):
     assert query.first(shop_id=shop.pk, category="Nothing") is None
 
 
-def test_it_compiles_once_and_runs_one_query(catalogs, monkeypatch):
-    shop, _ = catalogs
-    query = CompiledQuery(_products, shop_id=-9_102, category="\x00example")
-    query.all(shop_id=shop.pk, category="Robes")  # compiled here
+def compilations(monkeypatch) -> list:
+    """From now on, every SQL compilation (Django's compiler asked for its SQL), in a list."""
     compiled = []
     original = SQLCompiler.as_sql
 
@@ -78,6 +76,14 @@ def test_it_compiles_once_and_runs_one_query(catalogs, monkeypatch):
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    return compiled
+
+
+def test_it_compiles_once_and_runs_one_query(catalogs, monkeypatch):
+    shop, _ = catalogs
+    query = CompiledQuery(_products, shop_id=-9_102, category="\x00example")
+    query.all(shop_id=shop.pk, category="Robes")  # compiled here
+    compiled = compilations(monkeypatch)
     with CaptureQueriesContext(connection) as queries:
         titles = [p.title for p in query.all(shop_id=shop.pk, category="Robes")]
     assert sorted(titles) == ["Robe bleue", "Robe rouge"]
@@ -177,14 +183,7 @@ def test_prefetch_related_runs_three_queries_and_compiles_nothing_later(sizes, m
     query = CompiledQuery(_with_variants_and_images, shop_id=-9_202)
     query.all(shop_id=shop.pk)  # three products: compiled for three parents
     query.all(shop_id=other_shop.pk)  # one product: compiled for one
-    compiled = []
-    original = SQLCompiler.as_sql
-
-    def counting(self, *args, **kwargs):
-        compiled.append(self)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    compiled = compilations(monkeypatch)
     for shop_id, titles in ((shop.pk, ["Mug", "Nothing yet", "Robe"]), (other_shop.pk, ["Robe"])):
         with CaptureQueriesContext(connection) as queries:
             assert [p.title for p in query.all(shop_id=shop_id)] == titles

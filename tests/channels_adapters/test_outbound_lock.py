@@ -8,8 +8,8 @@ from django.core.cache import cache
 
 from channels_adapters import outbound, tasks
 from channels_adapters.messages import Text
-from channels_adapters.models import ChannelAccount, OutboundMessage, OutboundStatus
-from tests.channels_adapters.test_outbound import ScriptedAdapter
+from channels_adapters.models import OutboundMessage, OutboundStatus
+from tests.channels_adapters.test_send_from_memory import account, adapter  # noqa: F401
 from tests.channels_adapters.test_send_storm import isolated_cache  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -17,26 +17,16 @@ pytestmark = pytest.mark.django_db
 LOCK, PENDING = "souk:send-lock:c1", "souk:send-pending:c1"
 
 
-@pytest.fixture
-def adapter(monkeypatch):
-    scripted = ScriptedAdapter()
-    monkeypatch.setattr(outbound, "adapter_for", lambda kind: scripted)
-    return scripted
-
-
-@pytest.fixture
-def account(shop):
-    return ChannelAccount.objects.create(shop=shop, kind="telegram", external_id="1")
-
-
-def queue(account, *texts):
+def queue(account, *texts):  # noqa: F811
     return outbound.outbound_queue(
         account=account, recipient="r1", conversation_key="c1", messages=[Text(t) for t in texts]
     )
 
 
 def test_a_second_worker_cannot_send_while_the_lock_is_held(
-    adapter, account, django_capture_on_commit_callbacks
+    adapter,  # noqa: F811 (the imported fixtures)
+    account,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     holder = outbound._ConversationLock("c1")
     assert holder.acquire()
@@ -78,7 +68,9 @@ def test_a_worker_whose_lock_was_taken_over_leaves_the_new_holder_its_lock_and_f
 
 
 def test_rows_held_in_memory_are_not_sent_once_another_worker_holds_the_conversation(
-    adapter, account, django_capture_on_commit_callbacks
+    adapter,  # noqa: F811 (the imported fixtures)
+    account,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     with (
         outbound.sends_collected() as collected,
@@ -104,7 +96,10 @@ def test_rows_held_in_memory_are_not_sent_once_another_worker_holds_the_conversa
 
 
 def test_a_lock_taken_over_between_payloads_stops_the_sender_before_the_next(
-    require_redis, adapter, account, django_capture_on_commit_callbacks
+    require_redis,
+    adapter,  # noqa: F811 (the imported fixtures)
+    account,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     """On Redis each payload's rate call checks the lock: a worker that lost it mid-queue (it
     stalled past the lock's time, another took over) sends nothing more, without a read of
