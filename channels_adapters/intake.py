@@ -14,11 +14,13 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from channels_adapters import account_cache, taskqueue
 from channels_adapters.base import RawEvent
+from channels_adapters.group_commit import GroupCommit
 from channels_adapters.models import ChannelAccount, ChannelStatus, InboundEvent
 
 logger = logging.getLogger(__name__)
@@ -76,19 +78,48 @@ def channel_route(*, kind: str, channel_id: int) -> ChannelRoute | None:
     return account_cache.cached(("id", kind, channel_id), load)
 
 
-def _insert_new(rows: Sequence[tuple]) -> list[int]:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id: one statement that stores the events and
-    says which were new (PostgreSQL, and SQLite ≥ 3.35)."""
+def _insert_rows(rows: Sequence[tuple]) -> list[int | None]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING: one statement that stores the events and
+    says which were new (PostgreSQL, and SQLite ≥ 3.35). For each row, in order, the id of the
+    row it created, or None: already stored, or the same event earlier in `rows`."""
     table = connection.ops.quote_name(InboundEvent._meta.db_table)
     placeholders = ", ".join(["(%s, %s, %s, %s, %s, 0, '')"] * len(rows))
     # Only the table name is interpolated (from the model); every value is a parameter.
     columns = "shop_id, channel_id, event_id, payload, received_at, attempts, last_error"
-    conflict = "ON CONFLICT (channel_id, event_id) DO NOTHING RETURNING id"
+    conflict = "ON CONFLICT (channel_id, event_id) DO NOTHING RETURNING id, channel_id, event_id"
     sql = f"INSERT INTO {table} ({columns}) VALUES {placeholders} {conflict}"  # noqa: S608
     params = [value for row in rows for value in row]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        created = {(channel_id, event_id): pk for pk, channel_id, event_id in cursor.fetchall()}
+    # pop: of two identical events in one statement, the first one created the row.
+    return [created.pop((row[1], row[2]), None) for row in rows]
+
+
+def _store_and_enqueue(rows: list[tuple]) -> list[int | None]:
+    from channels_adapters.tasks import inbound_event_process
+
+    ids = _insert_rows(rows)
+    taskqueue.enqueue_on_commit(inbound_event_process, [(pk,) for pk in ids if pk is not None])
+    return ids
+
+
+# The webhooks a process's threads store at the same moment share one INSERT and one push
+# (group_commit.py). Only in autocommit: rows written inside a caller's transaction must be
+# part of it, on its connection.
+_group = GroupCommit(_store_and_enqueue)
+
+
+def _grouped() -> bool:
+    from channels_adapters.tasks import inbound_event_process
+
+    return (
+        settings.SOUK_INTAKE_GROUP_COMMIT
+        and not connection.in_atomic_block
+        # In-process tasks (no broker) would run every grouped event's processing in the
+        # leading request's thread.
+        and not inbound_event_process.app.conf.task_always_eager
+    )
 
 
 def inbound_events_store(
@@ -96,8 +127,6 @@ def inbound_events_store(
 ) -> list[int]:
     """Stores the events not seen before and enqueues their processing on commit.
     Returns the ids of the new rows (a redelivered event yields none)."""
-    from channels_adapters.tasks import inbound_event_process
-
     if not routed:
         return []
     now = timezone.now()
@@ -114,9 +143,8 @@ def inbound_events_store(
     # One statement is atomic by itself: outside a transaction it commits on its own (no
     # BEGIN/COMMIT round trips), inside the caller's it is part of it, and the tasks wait
     # for whichever commit makes the rows visible to the workers.
-    new_ids = _insert_new(rows)
-    taskqueue.enqueue_on_commit(inbound_event_process, [(event_id,) for event_id in new_ids])
-    return new_ids
+    ids = _group.store(rows) if _grouped() else _store_and_enqueue(rows)
+    return [pk for pk in ids if pk is not None]
 
 
 def route_by_account_id(

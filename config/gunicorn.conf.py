@@ -3,7 +3,8 @@
     gunicorn -c config/gunicorn.conf.py config.wsgi:application
 
 Tuned through the environment: PORT (8000), WEB_CONCURRENCY (worker processes, default
-2 x available CPUs + 1), GUNICORN_TIMEOUT (30 s), LOG_LEVEL (INFO). Command-line flags win
+2 x available CPUs + 1), GUNICORN_THREADS (threads per worker, 8; 1 for sync workers),
+GUNICORN_TIMEOUT (30 s), LOG_LEVEL (INFO). Command-line flags win
 over this file.
 """
 
@@ -34,7 +35,11 @@ bind = f"0.0.0.0:{_int_env('PORT', 8000)}"
 # Each worker holds its own database connection (CONN_MAX_AGE): workers x web containers must
 # stay below PostgreSQL's max_connections, or go through PgBouncer (docs/deploy.md).
 workers = _int_env("WEB_CONCURRENCY", 2 * available_cpus() + 1)
-worker_class = "sync"
+# Threads per worker (gthread): the webhooks a worker's threads store at the same moment share
+# one INSERT, one commit and one Redis push (channels_adapters/group_commit.py), which halved
+# PostgreSQL's CPU per webhook in bench/intake; 1 goes back to sync workers.
+threads = _int_env("GUNICORN_THREADS", 8)
+worker_class = "gthread" if threads > 1 else "sync"
 # Heartbeat files on tmpfs: a container's overlay filesystem can stall workers' heartbeats.
 # (Only gunicorn's own unlinked heartbeat files go there, as its documentation advises.)
 _SHM = "/dev/shm"  # noqa: S108

@@ -398,6 +398,9 @@ SOUK_ORDER_LISTENERS = [
 SOUK_RESERVATION_MINUTES = env.int("SOUK_RESERVATION_MINUTES", default=15)
 # Webhook bodies larger than this are refused with 413 before being read.
 SOUK_WEBHOOK_MAX_BYTES = 1024 * 1024
+# Webhooks stored at the same moment by one process's threads share one INSERT and one push
+# (channels_adapters/group_commit.py); off, each request writes its own.
+SOUK_INTAKE_GROUP_COMMIT = env.bool("SOUK_INTAKE_GROUP_COMMIT", default=True)
 PLATFORM_TIMEOUT_SECONDS = env.float("PLATFORM_TIMEOUT_SECONDS", default=10.0)
 # What one SMS segment costs the shop, in minor units of its currency: the inbox composer shows
 # an estimate as an agent types (a segment is 160 GSM-7 or 70 UCS-2 characters).
