@@ -3,7 +3,7 @@
 # migrations); the command picks the role. See docs/deploy.md.
 #
 #   docker build -t souk .
-#   docker run --env-file souk.env -p 8000:8000 souk               # web (gunicorn)
+#   docker run --env-file souk.env -p 8000:8000 souk               # web (granian)
 #   docker run --env-file souk.env souk python manage.py migrate --noinput
 #   docker run --env-file souk.env --no-healthcheck souk celery -A config worker -Q send
 
@@ -84,4 +84,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import http.client, os, sys; host = (os.environ.get('ALLOWED_HOSTS') or 'localhost').split(',')[0].strip().lstrip('.').replace('*', '') or 'localhost'; conn = http.client.HTTPConnection('127.0.0.1', int(os.environ.get('PORT') or 8000), timeout=4); conn.request('GET', '/healthz', headers={'Host': host, 'X-Forwarded-Proto': 'https'}); sys.exit(0 if conn.getresponse().status == 200 else 1)"]
 
-CMD ["gunicorn", "--config", "config/gunicorn.conf.py", "config.wsgi:application"]
+CMD ["python", "-m", "config.web"]

@@ -13,7 +13,7 @@ import time
 
 import bench
 
-# The benchmarks that start real servers (gunicorn, Celery, wrk, python-telegram-bot) on
+# The benchmarks that start real servers (the web server, Celery, wrk, python-telegram-bot) on
 # PostgreSQL and Redis; after the in-process ones, so `python -m bench` runs them last.
 bench.BENCHMARKS.setdefault("intake", "bench.intake")
 bench.BENCHMARKS.setdefault("end_to_end", "bench.end_to_end")

@@ -1,6 +1,6 @@
 """URLconf of the benchmark servers: the site's URLs, plus a bare view as the baseline.
 
-`bench/wsgi_bench.py` points ROOT_URLCONF here, so the gunicorn the intake benchmark starts
+`bench/wsgi_bench.py` points ROOT_URLCONF here, so the web server the intake benchmark starts
 serves the real webhooks and, in the same processes, the cheapest possible POST endpoint:
 `POST /bench/bare/` reads the body (as a webhook does) and answers the same 11 bytes a
 webhook answers, through the site's middleware (as a page), with no signature check, no

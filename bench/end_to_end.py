@@ -6,7 +6,8 @@ Real servers on 127.0.0.1, as in production but on one machine, every process on
 
   - a throwaway PostgreSQL database (`souk_bench_e2e_<pid>`, migrated, dropped at the end) and a
     spare Redis database (`--redis`, flushed before and after) as cache and Celery broker;
-  - gunicorn with the production config (`config.wsgi`, sync workers) and a real Celery worker
+  - the web server as production starts it (`python -m config.web`: granian, threads) and a
+    real Celery worker
     (`celery -A config worker -Q intake,send,default`), both started here, stopped at the end;
   - a fake Telegram Bot API (tests/fakes FakeTelegram, in this process) as TELEGRAM_API_URL,
     noting when each bot message arrives in each chat (bench/shoppers.py);
@@ -28,8 +29,8 @@ the best rate confirmed over `--seconds` (60). `--rate` skips the search: one ru
 Between two runs the benchmark waits until the queues are empty and the last replies are in.
 
 CPU per event, per process: each process's CPU time (utime + stime, from /proc) over the
-confirmed run, from its first event to its last reply, divided by the events: gunicorn (master
-and workers), Celery's consumer (the main process) and its pool processes, the peer, all of
+confirmed run, from its first event to its last reply, divided by the events: the web server (main
+process and workers), Celery's consumer (the main process) and its pool processes, the peer, all of
 PostgreSQL, Redis, this process (the fake and the senders) and the whole machine.
 """
 
@@ -66,7 +67,7 @@ from bench.intake import (
     seed_in_subprocess,
     server_env,
     spare_redis,
-    start_gunicorn,
+    start_web,
     throwaway_database,
     tree_cpu_seconds,
     wait_for_http,
@@ -150,7 +151,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--warmup", type=int, default=40, help="events sent and answered first, unmeasured (40)"
     )
     parser.add_argument(
-        "--workers", type=_positive, default=2, help="gunicorn workers, WEB_CONCURRENCY (2)"
+        "--workers", type=_positive, default=2, help="web server workers, WEB_CONCURRENCY (2)"
     )
     parser.add_argument(
         "--worker-concurrency",
@@ -175,7 +176,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="py-spy the Celery worker during the confirming run; raw profile written here",
     )
     parser.add_argument(
-        "--gunicorn-args", default="", help="extra gunicorn options, for experiments"
+        "--web-args", default="", help="extra options of `python -m config.web`, for experiments"
     )
     parser.add_argument("--celery-args", default="", help="extra worker options, for experiments")
     add_service_arguments(parser, redis_default=DEFAULT_REDIS)
@@ -613,13 +614,13 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
         channels = seed_in_subprocess(env, SEED.format(bots=bots, digest=secret_digest(secret)))[
             "channels"
         ]
-        gunicorn = start_gunicorn(
+        web = start_web(
             services,
             env,
             app="config.wsgi:application",
             port=port,
             workers=args.workers,
-            extra_args=shlex.split(args.gunicorn_args),
+            extra_args=shlex.split(args.web_args),
         )
         worker = services.start(
             "celery",
@@ -646,13 +647,13 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
             ],
             env,
         )
-        wait_for_http(services, "gunicorn", f"http://127.0.0.1:{port}/healthz")
+        wait_for_http(services, "web", f"http://127.0.0.1:{port}/healthz")
         target = Target(
             name="souk",
             port=port,
             paths=[f"/webhooks/telegram/{channel}/" for channel in channels],
             secret=secret,
-            pids={"gunicorn": gunicorn.pid, "celery pool": worker.pid},
+            pids={"web": web.pid, "celery pool": worker.pid},
             own_pids={"celery consumer": worker.pid},
             queues=redis_client,
             database=database_url.rsplit("/", 1)[-1],
@@ -674,7 +675,7 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
             for line in services.log_tail("celery", 400).splitlines()
             if "Traceback" in line or "ERROR" in line or "CRITICAL" in line
         ]
-        services.stop("gunicorn")
+        services.stop("web")
         services.stop("celery", timeout=20)
 
         if not args.no_peer:
@@ -801,13 +802,13 @@ def _print_header(args, background: float, ready_in: float) -> None:
     cpus = os.cpu_count() or 1
     load = os.getloadavg()[0]
     print(
-        f"machine   {cpus} CPUs shared by senders, fake Telegram, gunicorn, Celery, PostgreSQL, "
+        f"machine   {cpus} CPUs shared by senders, fake Telegram, web server, Celery, PostgreSQL, "
         f"Redis (and the peer,\n          after Souk); other work kept {background:.2f} CPU "
         f"busy just before; load average {load:.2f}"
     )
     print(
-        f"software  Python {sys.version.split()[0]}, Django {django.get_version()}, gunicorn "
-        f"({args.workers} sync workers{' + ' + args.gunicorn_args if args.gunicorn_args else ''}"
+        f"software  Python {sys.version.split()[0]}, Django {django.get_version()}, granian "
+        f"({args.workers} workers{', ' + args.web_args if args.web_args else ''}"
         f"), Celery worker ({args.pool}, concurrency {args.worker_concurrency or '4 per CPU'}"
         f"{', ' + args.celery_args if args.celery_args else ''}),\n          "
         "python-telegram-bot to a fake Bot API in this process"

@@ -1,13 +1,13 @@
-"""Benchmark: webhook intake under gunicorn on PostgreSQL + Redis, against a bare Django view on
-the same server and against python-telegram-bot's own webhook server.
+"""Benchmark: webhook intake by the web server on PostgreSQL + Redis, against a bare Django view
+on the same server and against python-telegram-bot's own webhook server.
 
 Unlike `product_list` (in process), this one measures real servers over HTTP on 127.0.0.1:
 
   1. a throwaway PostgreSQL database `souk_bench_intake_<pid>` (created, migrated with
      `manage.py migrate`, dropped at the end) and a spare Redis database (`--redis`, flushed
      before and after), seeded with one shop, a Messenger channel (page id) and a Telegram one;
-  2. gunicorn exactly as production starts it (`-c config/gunicorn.conf.py`: sync workers,
-     recycling, gc.freeze) on `bench.wsgi_bench` (the site plus `POST /bench/bare/`),
+  2. the web server exactly as production starts it (`python -m config.web`: granian, a pool
+     of threads per worker, gc.freeze) on `bench.wsgi_bench` (the site plus `POST /bench/bare/`),
      DEBUG off, WEB_CONCURRENCY workers (`--workers`, 2), bound to 127.0.0.1 only, the access
      log sent to /dev/null; NO Celery worker: the tasks each stored event enqueues pile up in
      Redis, untouched (what is measured is the acknowledgement path, not the processing);
@@ -63,12 +63,12 @@ from pathlib import Path
 import bench
 
 DESCRIPTION = (
-    "signed webhooks acknowledged by gunicorn (PostgreSQL + Redis) vs a bare view and "
+    "signed webhooks acknowledged by the web server (PostgreSQL + Redis) vs a bare view and "
     "python-telegram-bot's webhook server"
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent  # the virtualenv's bin/, where gunicorn and celery are
+BIN = Path(sys.executable).parent  # the virtualenv's bin/, where celery is
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/9"
 PAGE_ID = "104000000000777"
@@ -109,7 +109,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--warmup", type=int, default=300, help="unmeasured requests per scenario first (300)"
     )
     parser.add_argument(
-        "--workers", type=_positive, default=2, help="gunicorn workers, WEB_CONCURRENCY (2)"
+        "--workers", type=_positive, default=2, help="web server workers, WEB_CONCURRENCY (2)"
     )
     parser.add_argument(
         "--max-seconds",
@@ -118,10 +118,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="time budget of one scenario's round; it is cut short past it (20)",
     )
     parser.add_argument(
-        "--gunicorn-args",
+        "--web-args",
         default="",
-        help="extra gunicorn options, after the production ones, for experiments "
-        "(e.g. '--max-requests 0' or '--worker-class gthread --threads 4')",
+        help="extra options of `python -m config.web`, after the production ones, for "
+        "experiments (e.g. '--threads 1')",
     )
     parser.add_argument(
         "--paced-rate",
@@ -167,7 +167,7 @@ def postgres_server(option: str | None) -> str:
 
 def missing_prerequisites(*, wrk: bool = False, peer: bool = False) -> list[str]:
     missing = []
-    for tool in ["gunicorn", "celery"]:
+    for tool in ["granian", "celery"]:
         if not (BIN / tool).exists():
             missing.append(f"{BIN / tool} (pip install -e '.[dev]')")
     if wrk and shutil.which("wrk") is None:
@@ -238,7 +238,7 @@ def server_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str
         FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
         ALLOWED_HOSTS="127.0.0.1",
         # Upper case: config.settings hands it to logging as is ("warning" fails there);
-        # gunicorn.conf.py lower-cases it for itself.
+        # config/web.py lower-cases it for granian.
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )
@@ -336,7 +336,7 @@ class Services:
             raise RuntimeError(f"{name} exited with {proc.returncode}:\n{self.log_tail(name)}")
 
 
-def start_gunicorn(
+def start_web(
     services: Services,
     env: dict[str, str],
     *,
@@ -344,23 +344,25 @@ def start_gunicorn(
     port: int,
     workers: int,
     extra_args: Sequence[str] = (),
+    name: str = "web",
 ) -> subprocess.Popen:
-    """Gunicorn as production starts it (config/gunicorn.conf.py), but on 127.0.0.1 only and
-    without access log lines on stdout."""
+    """The web server as production starts it (`python -m config.web`: granian, threads per
+    worker), but on 127.0.0.1 only and without access log lines."""
     argv = [
-        BIN / "gunicorn",
+        sys.executable,
+        "-m",
+        "config.web",
         app,
-        "-c",
-        "config/gunicorn.conf.py",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--access-logfile",
-        "/dev/null",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
         *extra_args,
     ]
-    return services.start(
-        "gunicorn", argv, {**env, "PORT": str(port), "WEB_CONCURRENCY": str(workers)}
-    )
+    return services.start(name, argv, env)
 
 
 def wait_for_http(
@@ -465,9 +467,9 @@ local function now_us()
 end
 local dir = os.getenv("BENCH_WRK_DIR")
 -- A finished thread must not leave an idle connection to the server: after a response with
--- "Connection: close" (gunicorn's sync workers) wrk reconnects at once, and a sync worker that
--- accepts a connection blocks on it until something arrives. So a finished thread's last
--- reconnection goes to a sink socket of the benchmark's, which nobody serves.
+-- "Connection: close" (a server with one request at a time) wrk reconnects at once, and such
+-- a server that accepts a connection blocks on it until something arrives. So a finished
+-- thread's last reconnection goes to a sink socket of the benchmark's, which nobody serves.
 local sink_port = os.getenv("BENCH_SINK_PORT")
 -- Paced runs (BENCH_RATE requests/s in all): the j-th request of the run is due at
 -- BENCH_T0_US + j / rate, whatever happened to the others (open loop), and its latency counts
@@ -839,15 +841,15 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
                 digest=secret_digest(telegram_secret),
             ),
         )
-        gunicorn = start_gunicorn(
+        web = start_web(
             services,
             env,
             app="bench.wsgi_bench:application",
             port=port,
             workers=args.workers,
-            extra_args=shlex.split(args.gunicorn_args),
+            extra_args=shlex.split(args.web_args),
         )
-        wait_for_http(services, "gunicorn", f"http://127.0.0.1:{port}/healthz")
+        wait_for_http(services, "web", f"http://127.0.0.1:{port}/healthz")
         secret_header = {"X-Telegram-Bot-Api-Secret-Token": telegram_secret}
         peer = None
         if not args.no_peer:
@@ -907,7 +909,7 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
             bounds = [round(r * len(measured) / args.rounds) for r in range(args.rounds + 1)]
             targets[name] = Target(
                 port=target_port,
-                pid=peer.pid if name == "telegram ptb" else gunicorn.pid,
+                pid=peer.pid if name == "telegram ptb" else web.pid,
                 warmup=raw[: args.warmup],
                 rounds=[measured[a:b] for a, b in itertools.pairwise(bounds)],
                 paced=raw[args.warmup + args.requests :],
@@ -958,15 +960,15 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
         # What the server stored and enqueued.
         rows = _count_rows(database_url, ids)
         queued = redis_client.llen("intake")
-        services.check_alive("gunicorn")
+        services.check_alive("web")
         peer_handled = ""
         if peer is not None:
             services.stop("ptb_peer")
             peer_handled = services.log_tail("ptb_peer", 1).strip()
-        services.stop("gunicorn")
+        services.stop("web")
         server_errors = [
             line
-            for line in services.log_tail("gunicorn", 400).splitlines()
+            for line in services.log_tail("web", 400).splitlines()
             if "Traceback" in line or " ERROR " in line or "CRITICAL" in line
         ]
 
@@ -1052,8 +1054,8 @@ class Report:
         )
         print(
             f"software  Python {sys.version.split()[0]}, Django {django.get_version()}, "
-            f"{_version('gunicorn')} ({args.workers} sync workers, config/gunicorn.conf.py"
-            f"{' + ' + args.gunicorn_args if args.gunicorn_args else ''}),\n          "
+            f"{_version('granian')} ({args.workers} workers, python -m config.web"
+            f"{' ' + args.web_args if args.web_args else ''}),\n          "
             f"python-telegram-bot {_version('telegram')}, {_wrk_version()}, PostgreSQL "
             "and Redis on 127.0.0.1"
         )
@@ -1081,7 +1083,7 @@ class Report:
         print(
             "\nacks/s: 200 answers per second; x bare: acks/s over the bare view's; client: "
             "wrk's share of all CPU\ntime used meanwhile; ms CPU/ack: CPU time per 200 of the "
-            "server's processes (gunicorn, or the\npeer), of PostgreSQL and Redis (all their "
+            "server's processes (the web server, or\nthe peer), of PostgreSQL and Redis (all their "
             f"processes), and of the whole machine (out of {cpus} CPUs)."
         )
         for results in (self.saturated, self.paced):

@@ -1,11 +1,11 @@
 """Benchmark: scale out by queues. Shops are split in groups by shop_id, each group's webhooks
-go to its own cell (gunicorn + Celery worker on queues of its own, SOUK_QUEUE_SUFFIX=".a",
+go to its own cell (web server + Celery worker on queues of its own, SOUK_QUEUE_SUFFIX=".a",
 ".b"), all cells on one PostgreSQL database and one Redis. The same backlog is drained by one
 worker, then by two workers on separate queues at the same per-worker concurrency: does the
 throughput add up, and does the CPU per event of each process stay the same?
 
 Real servers on 127.0.0.1 (bench/intake.py's stack): a throwaway PostgreSQL database, a spare
-Redis database (`--redis`, flushed before and after), a gunicorn per cell, a fake Telegram Bot
+Redis database (`--redis`, flushed before and after), a web server per cell, a fake Telegram Bot
 API in this process (bench/end_to_end.py), `--bots` shops each with its own bot.
 
 Method, per phase (1 group, then 2): with the workers stopped, `--seconds` x `--rate` first
@@ -207,7 +207,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "CPUs)",
     )
     parser.add_argument(
-        "--web-workers", type=_positive_int, default=1, help="gunicorn workers per cell"
+        "--web-workers", type=_positive_int, default=1, help="web server workers per cell"
     )
     parser.add_argument("--senders", type=_positive_int, default=16, help="threads posting (16)")
     add_service_arguments(parser, redis_default=DEFAULT_REDIS)
@@ -370,23 +370,10 @@ def _slow_down(fake, seconds: float) -> None:
 
 
 def _start_web(services, env, group: int, port: int, workers: int) -> None:
-    from bench.intake import BIN, wait_for_http
+    from bench.intake import start_web, wait_for_http
 
-    name = f"gunicorn-{group}"
-    services.start(
-        name,
-        [
-            BIN / "gunicorn",
-            "config.wsgi:application",
-            "-c",
-            "config/gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            "/dev/null",
-        ],
-        {**env, "PORT": str(port), "WEB_CONCURRENCY": str(workers)},
-    )
+    name = f"web-{group}"
+    start_web(services, env, app="config.wsgi:application", port=port, workers=workers, name=name)
     wait_for_http(services, name, f"http://127.0.0.1:{port}/healthz")
 
 

@@ -1,7 +1,7 @@
 """WSGI entry point of the benchmark servers: `config.wsgi` with ROOT_URLCONF pointed at
 `bench.bare_urls` (the site plus the bare baseline view), set before Django is set up.
 
-    gunicorn bench.wsgi_bench:application -c config/gunicorn.conf.py
+    python -m config.web bench.wsgi_bench:application
 """
 
 import os

@@ -7,7 +7,7 @@
 
 A drill is a module of this package with `DESCRIPTION`, `add_arguments(parser)` and
 `run(stack, numbering, args) -> list[Verdict]`. Each starts its own stack (bench/drills/
-stack.py: private PostgreSQL and Redis, gunicorn, Celery worker and beat, fake platforms),
+stack.py: private PostgreSQL and Redis, the web server, Celery worker and beat, fake platforms),
 and ends each scenario with a line "<name>: N lost, M doubled"; the exit status is 1 unless
 every scenario has 0 lost, 0 doubled and no other broken promise (see ledger.py).
 """

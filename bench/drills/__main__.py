@@ -18,7 +18,7 @@ def _parser(name: str, module) -> argparse.ArgumentParser:
     )
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--bots", type=int, default=4, help="shops with a Telegram bot each (4)")
-    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument("--web-workers", type=int, default=2, help="web server workers (2)")
     parser.add_argument("--worker-concurrency", type=int, default=2, help="Celery processes (2)")
     module.add_arguments(parser)
     return parser

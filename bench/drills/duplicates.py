@@ -2,7 +2,7 @@
 the first delivery is still in flight, or two edge servers delivering one update).
 
 Proves: each update stored once, processed once, answered with one reply (the ledger counts a
-reply sent twice, or the bot answering the same message twice, as doubled), whatever gunicorn
+reply sent twice, or the bot answering the same message twice, as doubled), whatever web
 worker each copy lands on.
 """
 
@@ -58,7 +58,7 @@ def run(stack: Stack, numbering: Numbering, args: argparse.Namespace) -> list[Ve
         verdict.figures.append(f"replies NOT all sent {args.drain_timeout:.0f} s later")
     verdict.figures.append(
         f"{args.updates} first messages, each posted {args.copies} times at once "
-        f"({stack.web_workers} gunicorn workers)"
+        f"({stack.web_workers} web server workers)"
     )
     verdict.figures.append(latency_line("  webhook 200", latencies))
     stored = stack.sql(

@@ -3,7 +3,7 @@ webhooks keep arriving.
 
 Proves: no 200 for an event that was not stored (a webhook during the outage gets an error the
 platform redelivers on: the sender here redelivers like Telegram does), the stack recovers
-without restarting gunicorn or the worker (their process ids are checked), 0 lost, 0 doubled.
+without restarting the web server or the worker (their process ids are checked), 0 lost, 0 doubled.
 """
 
 from __future__ import annotations

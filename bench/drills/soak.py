@@ -4,10 +4,10 @@ sent them), open loop.
 
 Prints throughput (webhooks and replies per second), webhook and reply latency (p50/p99; reply
 = from when a message was due to the first reply payload Telegram accepted for that chat), and
-each process's resident memory (gunicorn master and workers, Celery worker, beat, PostgreSQL,
+each process's resident memory (web server and its workers, Celery worker, beat, PostgreSQL,
 Redis) at the start, every minute and at the end. "No growth beyond noise": a process group's
 RSS may not end more than `--growth-mib` MiB (40) *and* `--growth-percent` % (25) above its
-size after the warm-up; gunicorn and Celery workers recycle themselves, which the figures show.
+size after the warm-up; Celery workers recycle themselves, which the figures show.
 Ends with the ledger's "N lost, M doubled" over every message of the soak.
 """
 

@@ -8,7 +8,7 @@ there. So each stack starts its own:
   - a redis-server (no persistence: a killed broker loses what it held, the worst case) on a
     free port, which a drill may SIGKILL, SIGSTOP/SIGCONT and start again on the same port;
   - fake Telegram and Stripe servers in this process;
-  - gunicorn (`config.wsgi`, `config/gunicorn.conf.py`), a Celery worker
+  - the web server (`python -m config.web`: granian on `config.wsgi`), a Celery worker
     (`-Q intake,send,checkout,default`) and Celery beat, with the production settings.
 """
 
@@ -38,7 +38,7 @@ from bench.intake import (
     manage,
     seed_in_subprocess,
     server_env,
-    start_gunicorn,
+    start_web,
     wait_for_http,
 )
 
@@ -65,7 +65,7 @@ def missing_binaries() -> list[str]:
         postgres_bin()
     except MissingBinary as exc:
         missing.append(str(exc))
-    for tool in ("gunicorn", "celery"):
+    for tool in ("granian", "celery"):
         if not (BIN / tool).exists():
             missing.append(f"{BIN / tool} (pip install -e '.[dev]')")
     if os.geteuid() == 0:
@@ -342,7 +342,7 @@ class Stack:
             self.env, SEED.format(bots=bots, digest=secret_digest(TELEGRAM_SECRET))
         )
         self.channels = seeded["channels"]
-        start_gunicorn(
+        start_web(
             self.services,
             self.env,
             app="config.wsgi:application",
@@ -365,7 +365,7 @@ class Stack:
                 ],
                 self.env,
             )
-        wait_for_http(self.services, "gunicorn", f"http://127.0.0.1:{self.port}/healthz")
+        wait_for_http(self.services, "web", f"http://127.0.0.1:{self.port}/healthz")
         self.timings["ready"] = time.monotonic() - started
 
     def start_worker(self, name: str = "celery") -> subprocess.Popen:
@@ -433,7 +433,7 @@ class Stack:
 
     def describe(self) -> str:
         return (
-            f"stack: gunicorn ({self.web_workers} sync workers, config/gunicorn.conf.py), Celery "
+            f"stack: web server ({self.web_workers} workers, python -m config.web), Celery "
             f"worker (prefork {self.worker_concurrency}, -Q {WORKER_QUEUES}), beat, private "
             f"PostgreSQL :{self.postgres.port} and Redis :{self.redis.port}, fake Telegram "
             f"({self.bots} bots) and Stripe; ready in {self.timings.get('ready', 0):.1f} s"

@@ -1,4 +1,4 @@
-"""Reduced fault drills on the production stack (bench/drills): gunicorn, a Celery worker and
+"""Reduced fault drills on the production stack (bench/drills): the web server, a Celery worker and
 beat on a private PostgreSQL cluster and redis-server, fake Telegram. Each asserts what a
 platform and its shoppers would see: every acknowledged webhook stored and answered, no reply
 lost, none twice. Recovery times are printed, never asserted (`make drills` reports them)."""

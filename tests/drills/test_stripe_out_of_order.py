@@ -3,7 +3,7 @@
 Stripe sends each event at least once and in no particular order. Here the shopper pays on a
 Checkout page (fake Stripe, real stripe-python), and the events about it reach
 /webhooks/stripe/ in the wrong order, each twice, from several threads at once (each with its
-own database connection, as gunicorn workers would). The order must end paid, Stripe must hold
+own database connection, as web server threads would). The order must end paid, Stripe must hold
 one charge for it, and the shopper, in their Telegram chat, must get one receipt and no word
 of a failure that was already overtaken.
 """
