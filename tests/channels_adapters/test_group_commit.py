@@ -16,6 +16,9 @@ from channels_adapters import intake
 from channels_adapters.group_commit import GroupCommit
 from channels_adapters.models import ChannelAccount, InboundEvent
 
+# The real broker's queue, emptied before and after, with the fast path on.
+from tests.channels_adapters.test_taskqueue import broker  # noqa: F401
+
 
 def wait_until(condition, timeout=10.0):
     deadline = time.monotonic() + timeout
@@ -152,24 +155,6 @@ def post(body: bytes) -> int:
         connection.close()  # this thread's own connection
 
 
-@pytest.fixture
-def broker(require_redis):
-    import redis
-
-    from channels_adapters import taskqueue
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    client = redis.Redis.from_url(app.conf.broker_url)
-    client.delete("intake")
-    taskqueue._publishers.clear()
-    yield client
-    client.delete("intake")
-    app.conf.task_always_eager = previous
-    taskqueue._publishers.clear()
-
-
 def queued_event_ids(client) -> list[int]:
     import base64
 
@@ -180,7 +165,11 @@ def queued_event_ids(client) -> list[int]:
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_webhooks_arriving_together_are_stored_by_one_insert_each_once(
-    require_postgres, broker, shop, settings, monkeypatch
+    require_postgres,
+    broker,  # noqa: F811 (the imported fixture)
+    shop,
+    settings,
+    monkeypatch,
 ):
     settings.META_APP_SECRET = APP_SECRET
     ChannelAccount.objects.create(
