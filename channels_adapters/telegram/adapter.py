@@ -14,7 +14,8 @@ Degradation ladder
                 one button sends the shopper's location (`request_location`; inline buttons
                 cannot), then the other options on a "👇" message with an inline keyboard, so
                 their taps keep their payloads.
-  Carousel      the intro text, then the first 10 cards, one message each:
+  Carousel      the first 10 cards, one message each, the intro text at the top of the first
+                card's caption or text when both fit (else a message of its own first):
                   1. with an image: sendPhoto, caption (HTML) = bold title ≤ 256 units, price
                      ≤ 64, subtitle cut to what is left of 1024, keyboard of its first 6 buttons;
                   2. without an image: sendMessage with the same text and keyboard;
@@ -745,9 +746,11 @@ def _inline_button(button: Button) -> dict | None:
 
 
 def _carousel_payloads(carousel: Carousel) -> list[dict]:
-    payloads = _text_payloads(carousel.text)
-    for card in carousel.cards[:CAROUSEL_CARDS_MAX]:
-        payloads.extend(_card_payloads(card))
+    cards = [p for card in carousel.cards[:CAROUSEL_CARDS_MAX] for p in _card_payloads(card)]
+    intro = carousel.text.strip()
+    if intro and not (cards and _headed(cards[0], intro)):
+        cards[:0] = _text_payloads(intro)
+    payloads = cards
     if carousel.more is not None:
         keyboard = _keyboard([carousel.more], 1)
         if keyboard is not None:
@@ -769,6 +772,21 @@ def _card_payloads(card: Card) -> list[dict]:
     if keyboard is not None:
         payload["params"]["reply_markup"] = keyboard
     return [payload]
+
+
+def _headed(payload: dict, intro: str) -> bool:
+    """Puts the carousel's intro at the top of its first card, when the two fit in one caption
+    or message. One message fewer per carousel: Telegram takes 3 messages at once in a chat,
+    then about one a second, so an intro and 3 cards made the shopper wait a second for the
+    last card, and cost a delayed task to send it (docs/performance.md)."""
+    params = payload["params"]
+    key, limit = ("caption", limits.CAPTION_MAX) if "photo" in params else ("text", limits.TEXT_MAX)
+    headed = f"{_escape(intro)}\n\n{params.get(key, '')}".rstrip()
+    if utf16_units(html.unescape(re.sub(r"<[^>]+>", "", headed))) > limit:
+        return False
+    params[key] = headed
+    params["parse_mode"] = "HTML"
+    return True
 
 
 def card_text(card: Card) -> str:

@@ -512,7 +512,7 @@ def test_button_titles_stay_short_and_never_blank():
     assert second.endswith("…") and utf16_units(second) == 64
 
 
-def test_carousel_is_intro_then_one_photo_per_card_then_more():
+def test_carousel_is_one_photo_per_card_headed_by_the_intro_then_more():
     carousel = Carousel(
         text="Nos robes :",
         cards=(
@@ -528,13 +528,12 @@ def test_carousel_is_intro_then_one_photo_per_card_then_more():
         more=Button("Voir plus", payload="list:robes:2"),
     )
     assert adapter.render(carousel) == [
-        {"method": "sendMessage", "params": {"text": "Nos robes :"}},
         {
             "method": "sendPhoto",
             "params": {
                 "photo": "https://cdn.example.com/robe.jpg",
-                "caption": "<b>Robe &lt;portefeuille&gt; &amp; ceinture</b>\n49,90 €\n"
-                "Lin rouge, coupe ample",
+                "caption": "Nos robes :\n\n<b>Robe &lt;portefeuille&gt; &amp; ceinture</b>\n"
+                "49,90 €\nLin rouge, coupe ample",
                 "parse_mode": "HTML",
                 "reply_markup": {
                     "inline_keyboard": [
@@ -566,6 +565,21 @@ def test_carousel_is_intro_then_one_photo_per_card_then_more():
             },
         },
     ]
+
+
+def test_an_intro_that_does_not_fit_the_first_caption_is_a_message_of_its_own():
+    card = Card(title="Mug", image_url="https://cdn.example.com/mug.jpg")
+    intro = "Nos mugs <en grès> & faïence. " + "Tous faits main. " * 60  # > 1024 with the card
+    intro_payload, photo = adapter.render(Carousel(cards=(card,), text=intro))
+    assert intro_payload == {"method": "sendMessage", "params": {"text": intro.strip()}}
+    assert params(photo)["caption"] == "<b>Mug</b>"
+    # Just under the limit, counted as Telegram counts it (tags parsed, entities as one
+    # character): it heads the caption, escaped.
+    fitting = "&" * (1024 - len("\n\nMug"))
+    (photo,) = adapter.render(Carousel(cards=(card,), text=fitting))
+    assert params(photo)["caption"] == "&amp;" * len(fitting) + "\n\n<b>Mug</b>"
+    (intro_payload, _) = adapter.render(Carousel(cards=(card,), text=fitting + "&"))
+    assert params(intro_payload)["text"] == fitting + "&"
 
 
 def test_carousel_renders_ten_cards_at_most():
@@ -776,25 +790,20 @@ def test_a_rendered_carousel_is_delivered(telegram, account):
     results = [adapter.send(account, CHAT, payload) for payload in adapter.render(carousel)]
 
     # One request per payload: no getMe before each send.
-    assert [r.route for r in telegram.requests] == [
-        "sendMessage",
-        "sendPhoto",
-        "sendPhoto",
-        "sendMessage",
-    ]
+    assert [r.route for r in telegram.requests] == ["sendPhoto", "sendPhoto", "sendMessage"]
     photos = telegram.requests_for("sendPhoto")
     assert [r.form["chat_id"] for r in photos] == [CHAT, CHAT]
     assert [r.form["caption"] for r in photos] == [
-        "<b>Mug bleu</b>\n12,00 €",
+        "Nos mugs :\n\n<b>Mug bleu</b>\n12,00 €",
         "<b>Mug rouge</b>\n12,00 €",
     ]
     assert photos[0].form["parse_mode"] == "HTML"
     assert form_json(photos[1], "reply_markup") == {
         "inline_keyboard": [[{"text": "Ajouter", "callback_data": "add:8"}]]
     }
-    assert [r.platform_message_id for r in results] == ["1", "2", "3", "4"]
-    assert [m.get("caption") for m in telegram.chat_messages(int(CHAT))][1:3] == [
-        "Mug bleu\n12,00 €",
+    assert [r.platform_message_id for r in results] == ["1", "2", "3"]
+    assert [m.get("caption") for m in telegram.chat_messages(int(CHAT))][0:2] == [
+        "Nos mugs :\n\nMug bleu\n12,00 €",
         "Mug rouge\n12,00 €",
     ]
 

@@ -4,6 +4,7 @@ orders written directly, each at a chosen time (created_at columns are set after
 import itertools
 import uuid
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -17,6 +18,14 @@ _numbers = itertools.count(5000)
 
 def ago(**delta) -> datetime:
     return timezone.now() - timedelta(**delta)
+
+
+def earlier_today(shop, **delta) -> datetime:
+    """`ago(**delta)`, kept within the shop's today: just after midnight there, an hour ago is
+    yesterday, and a test of the "today" period would fail at that time of day."""
+    local_now = timezone.localtime(timezone.now(), ZoneInfo(shop.timezone))
+    midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(ago(**delta), midnight)
 
 
 def channel(shop, kind: str = "telegram") -> ChannelAccount:
@@ -34,7 +43,7 @@ def conversation(
     identity = CustomerIdentity.objects.create(
         shop=shop, customer=customer, channel=account, external_id=uuid.uuid4().hex
     )
-    started = started or ago(hours=1)
+    started = started or earlier_today(shop, hours=1)
     found = Conversation.objects.create(
         shop=shop, customer=customer, identity=identity, channel=account, last_message_at=started
     )

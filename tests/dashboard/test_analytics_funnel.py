@@ -17,7 +17,14 @@ from orders.funnel import FunnelSource
 from orders.models import FunnelEvent, FunnelStep
 from orders.services import cart_add, cart_open
 from orders.stock import NotEnoughStock
-from tests.dashboard.analytics_helpers import ago, conversation, order, step, wrote
+from tests.dashboard.analytics_helpers import (
+    ago,
+    conversation,
+    earlier_today,
+    order,
+    step,
+    wrote,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,9 +75,9 @@ def test_the_page_shows_the_funnel_with_the_drop_at_each_step(owner_client, shop
     for n in range(4):
         chat = conversation(shop, "messenger")
         if n < 2:
-            step(chat, FunnelStep.PRODUCT_VIEWED, ago(hours=3))
+            step(chat, FunnelStep.PRODUCT_VIEWED, earlier_today(shop, hours=3))
         if n < 1:
-            step(chat, FunnelStep.ADDED_TO_CART, ago(hours=2))
+            step(chat, FunnelStep.ADDED_TO_CART, earlier_today(shop, hours=2))
 
     html = owner_client.get("/dashboard/analytics/?period=today").content.decode()
 

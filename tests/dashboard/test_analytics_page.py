@@ -12,7 +12,14 @@ from django.test.utils import CaptureQueriesContext
 
 from orders.models import FunnelStep
 from shops.models import Role
-from tests.dashboard.analytics_helpers import ago, conversation, message, order, step
+from tests.dashboard.analytics_helpers import (
+    ago,
+    conversation,
+    earlier_today,
+    message,
+    order,
+    step,
+)
 from tests.dashboard.conftest import member
 
 pytestmark = pytest.mark.django_db
@@ -81,8 +88,8 @@ def test_chart_data_is_a_json_block_and_chart_js_comes_from_static(owner_client,
 
 def test_every_chart_has_a_table_with_its_numbers(owner_client, shop):
     chat = conversation(shop, "webchat")
-    step(chat, FunnelStep.PRODUCT_VIEWED, ago(hours=1))
-    order(shop, chat, 4990, paid_at=ago(hours=1))
+    step(chat, FunnelStep.PRODUCT_VIEWED, earlier_today(shop, hours=1))
+    order(shop, chat, 4990, paid_at=earlier_today(shop, hours=1))
 
     html = owner_client.get(PAGE + "?period=today").content.decode()
 
@@ -123,7 +130,7 @@ def test_the_funnel_csv_has_a_row_per_channel_and_step(owner_client, shop):
     for n in range(2):
         chat = conversation(shop, "sms")
         if n:
-            step(chat, FunnelStep.PRODUCT_VIEWED, ago(hours=1))
+            step(chat, FunnelStep.PRODUCT_VIEWED, earlier_today(shop, hours=1))
 
     response = owner_client.get(PAGE + "funnel.csv?period=today")
 
