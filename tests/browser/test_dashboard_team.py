@@ -95,7 +95,9 @@ def test_an_owner_invites_and_the_new_manager_joins_from_a_phone(
 
 def test_an_owner_sets_the_logo_and_manages_shipping_rates(owner_page: Page, shop, tmp_path):
     page = owner_page
-    page.get_by_role("link", name="Shop").click()
+    # Until the page's load event, its deferred script may not listen for the file yet.
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("link", name="Shop").click()
     logo = tmp_path / "logo.png"
     logo.write_bytes(image_bytes(fmt="PNG", size=(300, 120)))
     page.get_by_label("New logo image").set_input_files(str(logo))
