@@ -28,11 +28,6 @@ APP_ENV = "SOUK_WEB_APP"  # how the workers, which import this module afresh, le
 GRACEFUL_SECONDS = 30  # on SIGTERM, in-flight requests get this long to finish
 
 
-def _int_env(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value else default
-
-
 def available_cpus() -> int:
     """CPUs this process may use: its CPU affinity, capped by a cgroup v2 quota (`docker run
     --cpus`), which `os.cpu_count()` ignores inside a container."""
@@ -67,17 +62,27 @@ def application():
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m config.web", description=__doc__.split("\n")[0]
+        prog="python -m config.web",
+        description="Souk's web server: granian serving the WSGI application, threads per "
+        "worker process (docs/deploy.md).",
     )
     parser.add_argument(
         "app", nargs="?", default=DEFAULT_APP, help=f"module:attribute ({DEFAULT_APP})"
     )
     parser.add_argument("--host", default="0.0.0.0")  # noqa: S104 (the container's interface)
-    parser.add_argument("--port", type=int, default=_int_env("PORT", 8000))
-    parser.add_argument(
-        "--workers", type=int, default=_int_env("WEB_CONCURRENCY", available_cpus())
-    )
-    parser.add_argument("--threads", type=int, default=_int_env("WEB_THREADS", 8))
+    # Defaults are strings from the environment: argparse converts them as it converts flags,
+    # so WEB_THREADS=eight is refused by name ("--threads: invalid int value") like --threads.
+    for flag, variable, default in [
+        ("--port", "PORT", 8000),
+        ("--workers", "WEB_CONCURRENCY", available_cpus()),
+        ("--threads", "WEB_THREADS", 8),
+    ]:
+        parser.add_argument(
+            flag,
+            type=int,
+            default=os.environ.get(variable, "").strip() or str(default),
+            help=f"${variable}, else {default}",
+        )
     parser.add_argument(
         "--access-log",
         action=argparse.BooleanOptionalAction,

@@ -33,6 +33,13 @@ def test_unset_or_empty_variables_take_the_defaults(monkeypatch):
     assert args.access_log is True
 
 
+def test_a_variable_that_is_not_a_number_is_refused_by_its_flag(monkeypatch, capsys):
+    monkeypatch.setenv("WEB_THREADS", "eight")
+    with pytest.raises(SystemExit):
+        web.parse_args([])
+    assert "--threads: invalid int value: 'eight'" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("flag", ["--workers", "--threads"])
 def test_fewer_than_one_worker_or_thread_is_refused_by_name(flag, capsys):
     with pytest.raises(SystemExit):

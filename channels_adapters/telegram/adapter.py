@@ -746,11 +746,10 @@ def _inline_button(button: Button) -> dict | None:
 
 
 def _carousel_payloads(carousel: Carousel) -> list[dict]:
-    cards = [p for card in carousel.cards[:CAROUSEL_CARDS_MAX] for p in _card_payloads(card)]
+    payloads = [p for card in carousel.cards[:CAROUSEL_CARDS_MAX] for p in _card_payloads(card)]
     intro = carousel.text.strip()
-    if intro and not (cards and _headed(cards[0], intro)):
-        cards[:0] = _text_payloads(intro)
-    payloads = cards
+    if intro and not (payloads and _headed(payloads[0], intro)):
+        payloads[:0] = _text_payloads(intro)
     if carousel.more is not None:
         keyboard = _keyboard([carousel.more], 1)
         if keyboard is not None:
@@ -782,7 +781,7 @@ def _headed(payload: dict, intro: str) -> bool:
     params = payload["params"]
     key, limit = ("caption", limits.CAPTION_MAX) if "photo" in params else ("text", limits.TEXT_MAX)
     headed = f"{_escape(intro)}\n\n{params.get(key, '')}".rstrip()
-    if utf16_units(html.unescape(re.sub(r"<[^>]+>", "", headed))) > limit:
+    if utf16_units(limits.shown(headed)) > limit:
         return False
     params[key] = headed
     params["parse_mode"] = "HTML"

@@ -5,6 +5,9 @@ code units, the unit Telegram uses for entity offsets, which is never more permi
 counting characters (an emoji outside the BMP is one character but two units).
 """
 
+import html
+import re
+
 TEXT_MAX = 4096
 CAPTION_MAX = 1024
 CALLBACK_DATA_MAX_BYTES = 64  # bytes of UTF-8, 1 to 64
@@ -33,3 +36,12 @@ MESSAGES_PER_MINUTE_PER_GROUP = 20
 def utf16_units(text: str) -> int:
     """Length as Telegram counts it: characters outside the BMP (most emoji) count twice."""
     return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+_TAG = re.compile(r"</?[a-z]+>")
+
+
+def shown(html_text: str) -> str:
+    """What Telegram shows of a parse_mode=HTML text, and what its limits count: the tags the
+    adapter writes (`<b>`) parsed away, entities (`&amp;`) as their one character."""
+    return html.unescape(_TAG.sub("", html_text))

@@ -5,21 +5,17 @@ is sent."""
 
 from __future__ import annotations
 
-import html
-import re
-
 from channels_adapters.messages import Carousel, QuickReplies
 from channels_adapters.preview import Bubble, Choice, of_type, plural, shown_url
-
-_TAG = re.compile(r"</?[a-z]+>")
+from channels_adapters.telegram.limits import shown
 
 
 def _from_html(text: str) -> tuple[str, str]:
     """(bold first line, the rest) of a caption sent with parse_mode=HTML, as plain text."""
     first, _, rest = text.partition("\n")
     if first.startswith("<b>") and first.endswith("</b>"):
-        return html.unescape(_TAG.sub("", first)), html.unescape(_TAG.sub("", rest))
-    return "", html.unescape(_TAG.sub("", text))
+        return shown(first), shown(rest)
+    return "", shown(text)
 
 
 def bubbles(payload: dict) -> list[Bubble]:
