@@ -124,3 +124,32 @@ def test_http_client_logs_cannot_leak_bot_tokens():
     import logging
 
     assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+
+
+PREPARED_PROBE = """
+from django.db import connection
+with connection.cursor() as cursor:
+    for n in range(6):
+        cursor.execute("SELECT %s::int + 41", [n])
+    cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%%+ 41%%'")
+    print("prepared:", cursor.fetchone()[0])
+"""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("threshold", "prepared"), [(None, "prepared: 1"), ("0", "prepared: 0")], ids=["default", "0"]
+)
+def test_hot_statements_are_prepared_on_postgresql_unless_turned_off(
+    require_postgres, threshold, prepared
+):
+    from django.db import connection
+
+    db = connection.settings_dict  # the test database: it exists whatever DATABASE_URL names
+    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {"DEBUG": "1", "DATABASE_URL": url}
+    if threshold:
+        env["DB_PREPARE_THRESHOLD"] = threshold
+    result = manage("shell", "-c", PREPARED_PROBE, env=env)
+    assert result.returncode == 0, result.stderr
+    assert prepared in result.stdout

@@ -354,9 +354,12 @@ class TelegramAdapter(TelegramConnect, ChannelAdapter):
         if not isinstance(event, ButtonPressed) or not event.ack_id:
             return
         try:
-            _call(
+            # Half of what shoppers send are taps: the direct POST (bot_api.py), not
+            # python-telegram-bot's event loop, as for the replies themselves.
+            _post(
                 account.credentials.get("token", ""),
-                lambda bot: bot.answer_callback_query(event.ack_id),
+                "answerCallbackQuery",
+                {"callback_query_id": event.ack_id},
             )
         except SendError:
             # The tap is handled anyway; an unanswered query only spins until it expires.
@@ -873,9 +876,10 @@ async def _deliver(bot: Bot, method: str, params: dict) -> Any:
     )
 
 
-def _post(token: str, method: str, params: dict) -> dict:
-    """sendMessage or sendPhoto through bot_api.py; a photo Telegram cannot fetch or read is
-    sent again as text. Telegram errors become SendErrors."""
+def _post(token: str, method: str, params: dict) -> Any:
+    """A hot-path call (sendMessage, sendPhoto, answerCallbackQuery) through bot_api.py; a
+    photo Telegram cannot fetch or read is sent again as text. Telegram errors become
+    SendErrors."""
     _check_token(token)
     try:
         try:
