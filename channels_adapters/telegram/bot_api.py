@@ -2,14 +2,15 @@
 
 Replies are sendMessage and sendPhoto (by URL), and a tap's answerCallbackQuery, form-encoded as
 python-telegram-bot sends them. Through python-telegram-bot, each went to an event loop in
-another thread, built request and Message objects, and came back: 11 to 14 % of the worker's CPU per event (docs/performance.md). Here the
-worker's own thread posts the form over the standard library's `http.client`, one kept
-connection per thread and host (one TLS context per process), and reads only the sent message's
-id. `httpx.Client` did the same for 1.5 ms of CPU per POST against 0.46 ms here: most of a
-reply's sending (docs/performance.md, "Issue 12, third pass"). A connection is checked before it
-is used again, as httpx's pool does: one the server closed while idle (its socket readable
-before we asked anything) is replaced, not written to. When the environment names a proxy for
-the API (HTTPS_PROXY and the like), the POST goes through httpx, which honours it.
+another thread, built request and Message objects, and came back: 11 to 14 % of the worker's CPU
+per event (docs/performance.md). Here the worker's own thread posts the form over the standard
+library's `http.client`, one kept connection per thread and host (one TLS context per process),
+and reads only the sent message's id. `httpx.Client` did the same for 1.5 ms of CPU per POST
+against 0.46 ms here: most of a reply's sending (docs/performance.md, "Issue 12, third pass"). A
+connection is checked before it is used again, as httpx's pool does: one the server closed while
+idle (its socket readable before we asked anything) is replaced, not written to. When the
+environment names a proxy for the API (HTTPS_PROXY and the like), the POST goes through httpx,
+which honours it.
 
 Errors are python-telegram-bot's own exceptions, classified from the HTTP status and the
 answer's `parameters` as its request layer does (`telegram/request/_baserequest.py`), so
