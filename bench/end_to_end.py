@@ -24,9 +24,11 @@ received the bot's first message to that chat after it.
 
 The search for the highest steady rate (for Souk, then for the peer): probes of
 `--probe-seconds` from `--start-rate`, times 1.5 while the reply p99 stays under `--p99-ms`
-(1 s) with every event answered, one probe between the last good and the first bad rate, then
-the best rate confirmed over `--seconds` (60). `--rate` skips the search: one run at that rate.
-Between two runs the benchmark waits until the queues are empty and the last replies are in.
+(1 s) with every event answered, then probes halfway (geometrically) between the last good
+and the first bad rate until they are within 10 %, then the best rate confirmed over
+`--seconds` (60; if it fails there, 0.85 times it, twice at most). `--rate` skips the search:
+one run at that rate. Between two runs the benchmark waits until the queues are empty and the
+last replies are in.
 
 CPU per event, per process: each process's CPU time (utime + stime, from /proc) over the
 confirmed run, from its first event to its last reply, divided by the events: the web server (main
@@ -92,6 +94,8 @@ TICK = os.sysconf("SC_CLK_TCK")
 RATE_GOAL = 200.0
 PEER_RATIO_GOAL = 0.5
 STEP = 1.5  # rate factor between probes
+# The search stops when the highest steady rate and the lowest failed one are this close (a factor).
+RESOLUTION = 1.1
 STALL = 8.0  # seconds without a new reply, queues empty, after which a reply is given up
 PEER_PATH = "bench-peer"
 
@@ -569,9 +573,13 @@ def _search(
     if good is None:
         good = start_rate / STEP**2  # even the first probe was too fast: try well below it
     elif bad is not None:
-        middle = round(math.sqrt(good * bad), 1)
-        if probe(middle, args.probe_seconds).steady(args.p99_ms):
-            good = middle
+        # Halved (geometrically) until the steady and the failed rate are within RESOLUTION.
+        while bad / good > RESOLUTION:
+            middle = round(math.sqrt(good * bad), 1)
+            if probe(middle, args.probe_seconds).steady(args.p99_ms):
+                good = middle
+            else:
+                bad = middle
     for attempt in range(2):
         confirmed = probe(good, args.seconds, args.profile if attempt == 0 else None)
         if confirmed.steady(args.p99_ms):
@@ -816,8 +824,9 @@ def _print_header(args, background: float, ready_in: float) -> None:
     print(
         f"method    mix {args.mix} over {args.bots} bots, open loop, {args.senders} senders; "
         f"steady: every event answered\n          and reply p99 < {args.p99_ms:g} ms; probes "
-        f"of {args.probe_seconds:g} s from {args.start_rate:g}/s (x{STEP}), confirmed over "
-        f"{args.seconds:g} s;\n          servers ready in {ready_in:.1f} s\n"
+        f"of {args.probe_seconds:g} s from {args.start_rate:g}/s (x{STEP}, narrowed to "
+        f"{round((RESOLUTION - 1) * 100)} %), confirmed over {args.seconds:g} s;\n"
+        f"          servers ready in {ready_in:.1f} s\n"
     )
     print(
         f"{'':6}{'rate/s':>8} {'events':>7} {'acked':>7} {'replied':>8} {'ack p99':>8} "

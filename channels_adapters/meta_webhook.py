@@ -12,7 +12,14 @@ from django.http import HttpResponse, HttpResponseForbidden
 from channels_adapters import intake, registry
 from channels_adapters.base import WebhookRejected, header
 from channels_adapters.signatures import meta_signature_valid
-from channels_adapters.webhooks import bad_request, json_body, ok, read_body, too_large
+from channels_adapters.webhooks import (
+    EnvironHeaders,
+    bad_request,
+    json_body,
+    ok,
+    read_body,
+    too_large,
+)
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 
@@ -40,7 +47,7 @@ def meta_webhook(request, kind: str) -> HttpResponse:
         return too_large()
     if not meta_signature_valid(
         raw_body=body,
-        header_value=header(request.headers, SIGNATURE_HEADER),
+        header_value=header(EnvironHeaders(request.META), SIGNATURE_HEADER),
         app_secret=settings.META_APP_SECRET,
     ):
         return HttpResponseForbidden("bad signature")

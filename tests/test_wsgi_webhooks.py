@@ -110,3 +110,164 @@ def test_pages_keep_their_middleware(app):
     assert status.startswith("200")
     assert "Content-Security-Policy" in headers
     assert "csrftoken" in headers.get("Set-Cookie", "")
+
+
+# --- The direct path of the busiest webhooks (served_directly views) --------------------------
+
+
+class ChainedWebhookHandler(WebhookHandler):
+    """The webhooks' handler without its direct path: every request through Django's chain."""
+
+    def get_response(self, request):
+        return WSGIHandler.get_response(self, request)
+
+
+def both_paths():
+    """(direct, chained) applications, built after the test's settings are in place."""
+    site = WSGIHandler()
+    return with_lean_webhooks(site, WebhookHandler()), with_lean_webhooks(
+        site, ChainedWebhookHandler()
+    )
+
+
+@pytest.fixture
+def paths(app):  # `app` keeps the test's database connection open between requests
+    return both_paths()
+
+
+@pytest.mark.parametrize(
+    ("path", "direct"),
+    [
+        ("/webhooks/telegram/7/", True),
+        ("/webhooks/messenger/", True),
+        ("/webhooks/whatsapp/", True),
+        ("/webhooks/instagram/", True),
+        ("/webhooks/sms/7/", False),  # Twilio's signature covers the URL: the full handler
+        ("/webhooks/wechat/7/", False),
+        ("/webhooks/stripe/", False),
+        ("/webhooks/nowhere/", False),
+        ("/webhooks/telegram/not-a-number/", False),
+    ],
+)
+def test_only_the_busiest_webhook_posts_take_the_direct_path(path, direct):
+    from django.conf import settings
+
+    from config.webhooks_wsgi import _direct_route
+
+    assert (_direct_route(path, settings.ROOT_URLCONF) is not None) is direct
+
+
+def _same_answer(paths, method, path, body=b"", **headers):
+    answers = [call(app, method, path, body, **headers) for app in paths]
+    (status, headers_direct, content), (status_chained, headers_chained, content_chained) = answers
+    assert status == status_chained
+    assert content == content_chained
+    for name in ("Content-Type", "X-Content-Type-Options", "Referrer-Policy", "Location"):
+        assert headers_direct.get(name) == headers_chained.get(name), name
+    return status, headers_direct, content
+
+
+def test_a_telegram_update_is_answered_alike_on_both_paths(paths, channel):
+    status, headers, content = _same_answer(
+        paths,
+        "POST",
+        f"/webhooks/telegram/{channel.pk}/",
+        update(10),
+        X_TELEGRAM_BOT_API_SECRET_TOKEN=SECRET,
+    )
+    assert status.startswith("200") and json.loads(content) == {"ok": True}
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    # The second copy of update 10 is the platform redelivering it: stored once.
+    assert InboundEvent.objects.filter(channel=channel).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "secret", "expected"),
+    [
+        (update(11), "wrong", "403"),
+        (b"{not json", SECRET, "400"),
+        (b"[1, 2]", SECRET, "400"),
+        (b"x" * (1024 * 1024 + 1), SECRET, "413"),
+    ],
+    ids=["bad secret", "not json", "not an update", "too large"],
+)
+def test_refusals_are_alike_on_both_paths_and_store_nothing(paths, channel, body, secret, expected):
+    status, _, _ = _same_answer(
+        paths,
+        "POST",
+        f"/webhooks/telegram/{channel.pk}/",
+        body,
+        X_TELEGRAM_BOT_API_SECRET_TOKEN=secret,
+    )
+    assert status.startswith(expected)
+    assert not InboundEvent.objects.exists()
+
+
+def test_a_host_not_allowed_is_a_400_on_both_paths(paths, channel, settings):
+    settings.ALLOWED_HOSTS = ["shop.example.com"]
+    status, _, _ = _same_answer(
+        paths,
+        "POST",
+        f"/webhooks/telegram/{channel.pk}/",
+        update(12),
+        X_TELEGRAM_BOT_API_SECRET_TOKEN=SECRET,
+    )
+    assert status.startswith("400")
+    assert not InboundEvent.objects.exists()
+
+
+def test_plain_http_is_redirected_alike_when_https_is_required(app, channel, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    paths = both_paths()  # SecurityMiddleware reads the setting when it is built
+    answers = [
+        call_http(application, f"/webhooks/telegram/{channel.pk}/", update(13), SECRET)
+        for application in paths
+    ]
+    assert answers[0] == answers[1]
+    assert answers[0][0].startswith("301")
+    assert answers[0][1] == f"https://testserver/webhooks/telegram/{channel.pk}/"
+
+
+def call_http(application, path, body, secret):
+    """A POST over plain HTTP (`call` sends https); (status, Location)."""
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "testserver",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": "application/json",
+        "HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN": secret,
+    }
+    answer = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        answer["status"], answer["headers"] = status, dict(response_headers)
+
+    response = application(environ, start_response)
+    response.close()
+    return answer["status"], answer["headers"].get("Location")
+
+
+def test_an_error_in_the_view_is_the_sites_500_on_both_paths(paths, channel, monkeypatch, caplog):
+    from channels_adapters import intake
+
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(intake, "inbound_events_store", broken)
+    with caplog.at_level("ERROR", logger="django.request"):
+        status, _, _ = _same_answer(
+            paths,
+            "POST",
+            f"/webhooks/telegram/{channel.pk}/",
+            update(14),
+            X_TELEGRAM_BOT_API_SECRET_TOKEN=SECRET,
+        )
+    assert status.startswith("500")
+    # Logged with its traceback on both paths, as Django's handler logs it.
+    assert sum("a bug" in (r.exc_text or str(r.exc_info)) for r in caplog.records) == 2

@@ -7,9 +7,10 @@ from django.views.decorators.http import require_http_methods
 
 from channels_adapters.instagram.adapter import InstagramAdapter
 from channels_adapters.meta_webhook import meta_webhook
-from channels_adapters.webhooks import answers_503_while_database_down
+from channels_adapters.webhooks import answers_503_while_database_down, served_directly
 
 
+@served_directly
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 @answers_503_while_database_down

@@ -13,11 +13,13 @@ from channels_adapters.base import WebhookRejected
 from channels_adapters.telegram.adapter import TelegramAdapter
 from channels_adapters.telegram.signature import secret_token_valid
 from channels_adapters.webhooks import (
+    EnvironHeaders,
     answers_503_while_database_down,
     bad_request,
     json_body,
     ok,
     read_body,
+    served_directly,
     too_large,
 )
 
@@ -28,6 +30,7 @@ logger = logging.getLogger(__name__)
 KIND = TelegramAdapter.kind
 
 
+@served_directly
 @csrf_exempt
 @require_POST
 @answers_503_while_database_down
@@ -39,7 +42,8 @@ def telegram_webhook(request, channel_id: int) -> HttpResponse:
     if route is None:
         logger.warning("%s webhook for unknown channel %s dropped", KIND, channel_id)
         return ok()
-    if not secret_token_valid(request.headers, expected_digest=route.webhook_secret_digest):
+    headers = EnvironHeaders(request.META)
+    if not secret_token_valid(headers, expected_digest=route.webhook_secret_digest):
         return HttpResponseForbidden("bad secret token")
     adapter = registry.adapter_for(KIND)
     try:

@@ -6,12 +6,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from channels_adapters.meta_webhook import meta_webhook
-from channels_adapters.webhooks import answers_503_while_database_down
+from channels_adapters.webhooks import answers_503_while_database_down, served_directly
 from channels_adapters.whatsapp.adapter import WhatsAppAdapter
 
 KIND = WhatsAppAdapter.kind
 
 
+@served_directly
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 @answers_503_while_database_down
