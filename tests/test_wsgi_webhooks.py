@@ -29,15 +29,17 @@ def app():
     signals.request_finished.connect(close_old_connections)
 
 
-def call(app, method: str, path: str, body: bytes = b"", **headers) -> tuple[str, dict, bytes]:
+def call(
+    app, method: str, path: str, body: bytes = b"", *, scheme: str = "https", **headers
+) -> tuple[str, dict, bytes]:
     environ = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
         "SERVER_NAME": "testserver",
-        "SERVER_PORT": "443",
+        "SERVER_PORT": "443" if scheme == "https" else "80",
         "HTTP_HOST": "testserver",
         "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.url_scheme": "https",
+        "wsgi.url_scheme": scheme,
         "wsgi.input": io.BytesIO(body),
         "CONTENT_LENGTH": str(len(body)),
         "CONTENT_TYPE": "application/json",
@@ -74,14 +76,20 @@ def update(update_id: int) -> bytes:
     return json.dumps({"update_id": update_id, "message": message}).encode()
 
 
-def test_a_webhook_is_stored_and_answered_without_the_pages_middleware(app, channel):
-    status, headers, content = call(
-        app,
+def telegram_post(send, target, channel, body: bytes, secret: str = SECRET, **options):
+    """`send(target, …)` (call or _same_answer) of an Update to the channel's webhook."""
+    return send(
+        target,
         "POST",
         f"/webhooks/telegram/{channel.pk}/",
-        update(1),
-        X_TELEGRAM_BOT_API_SECRET_TOKEN=SECRET,
+        body,
+        X_TELEGRAM_BOT_API_SECRET_TOKEN=secret,
+        **options,
     )
+
+
+def test_a_webhook_is_stored_and_answered_without_the_pages_middleware(app, channel):
+    status, headers, content = telegram_post(call, app, channel, update(1))
 
     assert status.startswith("200")
     assert json.loads(content) == {"ok": True}
@@ -92,13 +100,7 @@ def test_a_webhook_is_stored_and_answered_without_the_pages_middleware(app, chan
 
 
 def test_a_webhook_with_a_bad_secret_is_refused_and_nothing_stored(app, channel):
-    status, _, _ = call(
-        app,
-        "POST",
-        f"/webhooks/telegram/{channel.pk}/",
-        update(2),
-        X_TELEGRAM_BOT_API_SECRET_TOKEN="wrong",
-    )
+    status, _, _ = telegram_post(call, app, channel, update(2), secret="wrong")
 
     assert status.startswith("403")
     assert not InboundEvent.objects.exists()
@@ -157,8 +159,8 @@ def test_only_the_busiest_webhook_posts_take_the_direct_path(path, direct):
     assert (_direct_route(path, settings.ROOT_URLCONF) is not None) is direct
 
 
-def _same_answer(paths, method, path, body=b"", **headers):
-    answers = [call(app, method, path, body, **headers) for app in paths]
+def _same_answer(paths, method, path, body=b"", **options):
+    answers = [call(app, method, path, body, **options) for app in paths]
     (status, headers_direct, content), (status_chained, headers_chained, content_chained) = answers
     assert status == status_chained
     assert content == content_chained
@@ -168,13 +170,7 @@ def _same_answer(paths, method, path, body=b"", **headers):
 
 
 def test_a_telegram_update_is_answered_alike_on_both_paths(paths, channel):
-    status, headers, content = _same_answer(
-        paths,
-        "POST",
-        f"/webhooks/telegram/{channel.pk}/",
-        update(10),
-        X_TELEGRAM_BOT_API_SECRET_TOKEN=SECRET,
-    )
+    status, headers, content = telegram_post(_same_answer, paths, channel, update(10))
     assert status.startswith("200") and json.loads(content) == {"ok": True}
     assert headers["X-Content-Type-Options"] == "nosniff"
     # The second copy of update 10 is the platform redelivering it: stored once.
@@ -192,26 +188,14 @@ def test_a_telegram_update_is_answered_alike_on_both_paths(paths, channel):
     ids=["bad secret", "not json", "not an update", "too large"],
 )
 def test_refusals_are_alike_on_both_paths_and_store_nothing(paths, channel, body, secret, expected):
-    status, _, _ = _same_answer(
-        paths,
-        "POST",
-        f"/webhooks/telegram/{channel.pk}/",
-        body,
-        X_TELEGRAM_BOT_API_SECRET_TOKEN=secret,
-    )
+    status, _, _ = telegram_post(_same_answer, paths, channel, body, secret=secret)
     assert status.startswith(expected)
     assert not InboundEvent.objects.exists()
 
 
 def test_a_host_not_allowed_is_a_400_on_both_paths(paths, channel, settings):
     settings.ALLOWED_HOSTS = ["shop.example.com"]
-    status, _, _ = _same_answer(
-        paths,
-        "POST",
-        f"/webhooks/telegram/{channel.pk}/",
-        update(12),
-        X_TELEGRAM_BOT_API_SECRET_TOKEN=SECRET,
-    )
+    status, _, _ = telegram_post(_same_answer, paths, channel, update(12))
     assert status.startswith("400")
     assert not InboundEvent.objects.exists()
 
@@ -219,38 +203,10 @@ def test_a_host_not_allowed_is_a_400_on_both_paths(paths, channel, settings):
 def test_plain_http_is_redirected_alike_when_https_is_required(app, channel, settings):
     settings.SECURE_SSL_REDIRECT = True
     paths = both_paths()  # SecurityMiddleware reads the setting when it is built
-    answers = [
-        call_http(application, f"/webhooks/telegram/{channel.pk}/", update(13), SECRET)
-        for application in paths
-    ]
-    assert answers[0] == answers[1]
-    assert answers[0][0].startswith("301")
-    assert answers[0][1] == f"https://testserver/webhooks/telegram/{channel.pk}/"
-
-
-def call_http(application, path, body, secret):
-    """A POST over plain HTTP (`call` sends https); (status, Location)."""
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": path,
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "testserver",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(body),
-        "CONTENT_LENGTH": str(len(body)),
-        "CONTENT_TYPE": "application/json",
-        "HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN": secret,
-    }
-    answer = {}
-
-    def start_response(status, response_headers, exc_info=None):
-        answer["status"], answer["headers"] = status, dict(response_headers)
-
-    response = application(environ, start_response)
-    response.close()
-    return answer["status"], answer["headers"].get("Location")
+    status, headers, _ = telegram_post(_same_answer, paths, channel, update(13), scheme="http")
+    assert status.startswith("301")
+    assert headers["Location"] == f"https://testserver/webhooks/telegram/{channel.pk}/"
+    assert not InboundEvent.objects.exists()
 
 
 def test_an_error_in_the_view_is_the_sites_500_on_both_paths(paths, channel, monkeypatch, caplog):
@@ -261,13 +217,7 @@ def test_an_error_in_the_view_is_the_sites_500_on_both_paths(paths, channel, mon
 
     monkeypatch.setattr(intake, "inbound_events_store", broken)
     with caplog.at_level("ERROR", logger="django.request"):
-        status, _, _ = _same_answer(
-            paths,
-            "POST",
-            f"/webhooks/telegram/{channel.pk}/",
-            update(14),
-            X_TELEGRAM_BOT_API_SECRET_TOKEN=SECRET,
-        )
+        status, _, _ = telegram_post(_same_answer, paths, channel, update(14))
     assert status.startswith("500")
     # Logged with its traceback on both paths, as Django's handler logs it.
     assert sum("a bug" in (r.exc_text or str(r.exc_info)) for r in caplog.records) == 2
