@@ -161,7 +161,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--worker-concurrency",
         type=_positive,
         default=None,
-        help="Celery worker processes (the settings' default: 4 per CPU)",
+        help="Celery worker processes (the settings' default: 6 per CPU)",
     )
     parser.add_argument(
         "--pool", default="prefork", help="Celery pool: prefork, threads, solo (prefork)"
@@ -817,7 +817,7 @@ def _print_header(args, background: float, ready_in: float) -> None:
     print(
         f"software  Python {sys.version.split()[0]}, Django {django.get_version()}, granian "
         f"({args.workers} workers{', ' + args.web_args if args.web_args else ''}"
-        f"), Celery worker ({args.pool}, concurrency {args.worker_concurrency or '4 per CPU'}"
+        f"), Celery worker ({args.pool}, concurrency {args.worker_concurrency or '6 per CPU'}"
         f"{', ' + args.celery_args if args.celery_args else ''}),\n          "
         "python-telegram-bot to a fake Bot API in this process"
     )

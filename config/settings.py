@@ -163,8 +163,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # 2 processes on 2 CPUs, first messages at 15/s: reply p99 0.9 to 1.3 s, 4: 0.09 s; the mixed
 # load at 45/s: 4 processes fell behind (p99 5.6 s, the CPUs 52 % busy), 8 kept up (p99 0.2 s,
 # less CPU per event). A prefetch of 4 changed neither CPU nor latency beyond noise: kept at 1.
+# Six per CPU since the fifth pass of issue 12 (less CPU per event, the same waits): at 80
+# events/s, 8 processes fell behind twice (reply p50 1.5 and 2.8 s), 12 kept up (p99 0.2 and
+# 1.4 s) for the same CPU per event; 16 cost a third more CPU per event and fell behind at 85/s
+# where 12 kept up; 6 fell behind at 75/s.
 CELERY_WORKER_CONCURRENCY = env.int(
-    "CELERY_WORKER_CONCURRENCY", default=4 * len(os.sched_getaffinity(0))
+    "CELERY_WORKER_CONCURRENCY", default=6 * len(os.sched_getaffinity(0))
 )
 SOUK_TASK_VISIBILITY_TIMEOUT = env.int(
     "CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 180
