@@ -166,7 +166,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Six per CPU since the fifth pass of issue 12 (less CPU per event, the same waits): at 80
 # events/s, 8 processes fell behind twice (reply p50 1.5 and 2.8 s), 12 kept up (p99 0.2 and
 # 1.4 s) for the same CPU per event; 16 cost a third more CPU per event and fell behind at 85/s
-# where 12 kept up; 6 fell behind at 75/s.
+# where 12 kept up; 6 fell twice as far behind as 8 at 75/s.
 CELERY_WORKER_CONCURRENCY = env.int(
     "CELERY_WORKER_CONCURRENCY", default=6 * len(os.sched_getaffinity(0))
 )
