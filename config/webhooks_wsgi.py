@@ -58,7 +58,7 @@ class WebhookHandler(WSGIHandler):
 
     def get_response(self, request):
         match = (
-            _direct_route(request.path_info, settings.ROOT_URLCONF)
+            _direct_route(request.path_info, get_resolver(settings.ROOT_URLCONF))
             if request.method == "POST"
             else None
         )
@@ -103,14 +103,15 @@ class WebhookHandler(WSGIHandler):
 
 
 @functools.lru_cache(maxsize=4096)
-def _direct_route(path: str, urlconf: str):
+def _direct_route(path: str, resolver):
     """The route of a `served_directly` view at `path`, or None (any other view, or none):
-    resolved once per path and URLconf. Routes are fixed at start-up; a path is a channel's
-    webhook URL, so there are as many as connected channels (the cache keeps the busiest)."""
+    resolved once per path and resolver (Django builds a new resolver when its URL caches are
+    cleared, so this cache follows). A path is a channel's webhook URL: there are as many as
+    connected channels, and the cache keeps the busiest."""
     if not path.startswith(WEBHOOK_PREFIX):
         return None
     try:
-        match = get_resolver(urlconf).resolve(path)
+        match = resolver.resolve(path)
     except Resolver404:
         return None
     return match if getattr(match.func, "served_directly", False) else None
