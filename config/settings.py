@@ -164,8 +164,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # load at 45/s: 4 processes fell behind (p99 5.6 s, the CPUs 52 % busy), 8 kept up (p99 0.2 s,
 # less CPU per event). A prefetch of 4 changed neither CPU nor latency beyond noise: kept at 1.
 # Six per CPU since the fifth pass of issue 12 (less CPU per event, the same waits): at 80
-# events/s, 8 processes fell behind twice (reply p50 1.5 and 2.8 s), 12 kept up (p99 0.2 and
-# 1.4 s) for the same CPU per event; 16 cost a third more CPU per event and fell behind at 85/s
+# events/s, 8 processes fell behind twice (reply p50 1.5 and 2.8 s), 12 kept up (p50 58 and
+# 78 ms) for the same CPU per event; 16 cost a third more CPU per event and fell behind at 85/s
 # where 12 kept up; 6 fell twice as far behind as 8 at 75/s.
 CELERY_WORKER_CONCURRENCY = env.int(
     "CELERY_WORKER_CONCURRENCY", default=6 * len(os.sched_getaffinity(0))

@@ -221,3 +221,18 @@ def test_an_error_in_the_view_is_the_sites_500_on_both_paths(paths, channel, mon
     assert status.startswith("500")
     # Logged with its traceback on both paths, as Django's handler logs it.
     assert sum("a bug" in (r.exc_text or str(r.exc_info)) for r in caplog.records) == 2
+
+
+def test_the_direct_path_does_not_go_through_djangos_chain(app, channel, monkeypatch):
+    def chained(self, request):
+        raise AssertionError("went through the middleware chain")
+
+    application = with_lean_webhooks(WSGIHandler(), WebhookHandler())
+    monkeypatch.setattr(WSGIHandler, "get_response", chained)
+
+    status, _, _ = telegram_post(call, application, channel, update(15))
+    assert status.startswith("200")
+    assert InboundEvent.objects.filter(channel=channel).count() == 1
+    # A GET is not a served_directly request: it takes the chain (here, the patched one).
+    with pytest.raises(AssertionError, match="middleware chain"):
+        call(application, "GET", f"/webhooks/telegram/{channel.pk}/")

@@ -42,8 +42,9 @@ def telegram_webhook(request, channel_id: int) -> HttpResponse:
     if route is None:
         logger.warning("%s webhook for unknown channel %s dropped", KIND, channel_id)
         return ok()
-    headers = EnvironHeaders(request.META)
-    if not secret_token_valid(headers, expected_digest=route.webhook_secret_digest):
+    if not secret_token_valid(
+        EnvironHeaders(request.META), expected_digest=route.webhook_secret_digest
+    ):
         return HttpResponseForbidden("bad secret token")
     adapter = registry.adapter_for(KIND)
     try:
