@@ -183,6 +183,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--web-args", default="", help="extra options of `python -m config.web`, for experiments"
     )
     parser.add_argument("--celery-args", default="", help="extra worker options, for experiments")
+    parser.add_argument(
+        "--api-latency",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="the fake Bot API answers every call after this long, as a distant "
+        "api.telegram.org would, for Souk and the peer alike (0)",
+    )
     add_service_arguments(parser, redis_default=DEFAULT_REDIS)
 
 
@@ -600,6 +608,8 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
     peer_token = "699999999:AAFakeSoukBenchPeerBot"  # noqa: S105 (a fake)
     clock = ReplyClock()
     fake = TimedTelegram.create((*(token for _, token in bots), peer_token), clock)
+    if args.api_latency:
+        fake.delay_next(seconds=args.api_latency / 1000, times=None)
     port = free_port()
     pattern = parse_mix(args.mix)
     souk: Run | None = None
@@ -820,6 +830,7 @@ def _print_header(args, background: float, ready_in: float) -> None:
         f"), Celery worker ({args.pool}, concurrency {args.worker_concurrency or '6 per CPU'}"
         f"{', ' + args.celery_args if args.celery_args else ''}),\n          "
         "python-telegram-bot to a fake Bot API in this process"
+        + (f", answering after {args.api_latency:g} ms" if args.api_latency else "")
     )
     print(
         f"method    mix {args.mix} over {args.bots} bots, open loop, {args.senders} senders; "

@@ -359,11 +359,6 @@ class ChannelAdapter(ABC):
         channels that have such marks. Default: unchanged."""
         return payloads
 
-    def acknowledge(self, account: AccountContext, event: InboundEvent) -> None:
-        """Tell the platform an event was received when it wants to know (Telegram
-        callback queries spin until answered). Default: nothing to do."""
-        return None
-
     # --- Native invoices (`Capabilities.native_invoice`; payments/invoices.py decides) ---
 
     def invoice_ready(self, credentials: Mapping[str, str]) -> bool:

@@ -252,13 +252,11 @@ class TextReceived(InboundEvent):
 
 @dataclass(frozen=True)
 class ButtonPressed(InboundEvent):
-    """A postback, quick reply, inline-keyboard callback, WhatsApp button or list reply.
-    `ack_id` is set when the platform wants the tap acknowledged (Telegram callback_query)."""
+    """A postback, quick reply, inline-keyboard callback, WhatsApp button or list reply."""
 
     type: ClassVar[str] = "button"
     payload: str = ""
     title: str = ""
-    ack_id: str = ""
 
 
 @dataclass(frozen=True)

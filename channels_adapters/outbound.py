@@ -61,7 +61,7 @@ from channels_adapters.circuit import (
 from channels_adapters.messages import OutboundMessage as Message
 from channels_adapters.models import ChannelAccount, OutboundMessage, OutboundStatus
 from channels_adapters.registry import adapter_for
-from channels_adapters.services import account_context
+from channels_adapters.setup import account_context
 from config.compiled_write import fast_insert, fast_update
 from shops.live import live_event
 

@@ -12,10 +12,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from channels_adapters import account_cache, payload
-from channels_adapters.base import AccountContext
 from channels_adapters.models import InboundEvent
 from channels_adapters.registry import adapter_for
-from channels_adapters.setup import account_context
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +45,6 @@ def inbound_event_process(*, event_id: int) -> bool:
             handler = _inbound_handler()
             if handler is not None and events:
                 handler(account=account, events=events)
-            context = account_context(account)
-            for parsed in events:
-                # Platform calls never run inside the transaction.
-                transaction.on_commit(lambda parsed=parsed: _acknowledge(adapter, context, parsed))
             if unreadable:
                 event.last_error = unreadable
                 event.save(update_fields=["last_error"])
@@ -123,13 +117,6 @@ def _parsed(adapter, event: InboundEvent) -> tuple[list, str]:
             "%s inbound event %s: the adapter failed to parse it", adapter.kind, event.pk
         )
         return [], f"Parse failed: {type(exc).__name__}: {exc}"[:2000]
-
-
-def _acknowledge(adapter, context: AccountContext, parsed) -> None:
-    try:
-        adapter.acknowledge(context, parsed)
-    except Exception:
-        logger.exception("acknowledging %s on channel %s failed", parsed.type, context.id)
 
 
 def inbound_events_stale(*, older_than: timedelta, limit: int = 500) -> list[int]:

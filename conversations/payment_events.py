@@ -10,7 +10,7 @@ from django.db import transaction
 from channels_adapters import messages as m
 from channels_adapters.models import ChannelAccount
 from channels_adapters.registry import adapter_for
-from channels_adapters.services import account_context
+from channels_adapters.setup import account_context
 from payments import invoices
 
 PAYMENT_EVENTS = (m.ShippingQuery, m.PreCheckout, m.PaymentSucceeded)

@@ -349,21 +349,24 @@ class TelegramAdapter(TelegramConnect, ChannelAdapter):
             ),
         )
 
-    def acknowledge(self, account: AccountContext, event: InboundEvent) -> None:
-        """Answers a callback query, or the shopper's button keeps spinning."""
-        if not isinstance(event, ButtonPressed) or not event.ack_id:
-            return
+    def webhook_answer(self, payload: dict) -> dict | None:
+        """The Bot API call to make in the webhook's own response ("Making requests when
+        getting updates" in Telegram's Bot API docs), or None. A tap's callback query is
+        answered there, so the shopper's button stops spinning as soon as the tap is stored
+        rather than once the bot has answered, and no worker spends a call on it (half of what
+        shoppers send are taps). Telegram does not say whether such a call succeeded; for a
+        spinner that is enough: unanswered, it stops by itself when the query expires. Every
+        query is answered, even one the bot ignores (a group chat's), for the same reason."""
+        query = payload.get("callback_query")
+        if not isinstance(query, dict):
+            return None
         try:
-            # Half of what shoppers send are taps: the direct POST (bot_api.py), not
-            # python-telegram-bot's event loop, as for the replies themselves.
-            _post(
-                account.credentials.get("token", ""),
-                "answerCallbackQuery",
-                {"callback_query_id": event.ack_id},
-            )
-        except SendError:
-            # The tap is handled anyway; an unanswered query only spins until it expires.
-            logger.warning("answerCallbackQuery failed on channel %s", account.id, exc_info=True)
+            query_id = read.ident(query.get("id"), "callback_query.id", required=False)
+        except read.Unreadable:
+            return None  # the worker's parse says what is wrong with it
+        if not query_id:
+            return None
+        return {"method": "answerCallbackQuery", "callback_query_id": query_id}
 
 
 # --- Parsing ------------------------------------------------------------------------------------
@@ -433,7 +436,6 @@ def _parse_callback_query(query: dict) -> list[InboundEvent]:
             message_id=query_id,
             payload=data,
             title=_button_title(message, data),
-            ack_id=query_id,
         )
     ]
 
@@ -877,7 +879,7 @@ async def _deliver(bot: Bot, method: str, params: dict) -> Any:
 
 
 def _post(token: str, method: str, params: dict) -> Any:
-    """A hot-path call (sendMessage, sendPhoto, answerCallbackQuery) through bot_api.py; a
+    """A hot-path call (sendMessage, sendPhoto) through bot_api.py; a
     photo Telegram cannot fetch or read is sent again as text. Telegram errors become
     SendErrors."""
     _check_token(token)

@@ -1,6 +1,6 @@
 """The Bot API call of the hot path: one synchronous POST over a kept connection.
 
-Replies are sendMessage and sendPhoto (by URL), and a tap's answerCallbackQuery, form-encoded as
+Replies are sendMessage and sendPhoto (by URL), form-encoded as
 python-telegram-bot sends them. Through python-telegram-bot, each went to an event loop in
 another thread, built request and Message objects, and came back: 11 to 14 % of the worker's CPU
 per event (docs/performance.md). Here the worker's own thread posts the form over the standard

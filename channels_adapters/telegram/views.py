@@ -4,7 +4,7 @@ processing enqueued on commit) and acknowledges; answers as channels_adapters.we
 
 import logging
 
-from django.http import HttpResponse, HttpResponseForbidden
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -54,7 +54,10 @@ def telegram_webhook(request, channel_id: int) -> HttpResponse:
     new_ids = intake.inbound_events_store(routed=[(route, event) for event in events])
     if new_ids and any(adapter.urgent(event.payload) for event in events):
         _process_now(new_ids)
-    return ok()
+    # Stored (or stored before: a redelivery's first answer may have been lost), so the
+    # platform may be told now; the call rides on this response (TelegramAdapter.webhook_answer).
+    answer = adapter.webhook_answer(events[0].payload) if events else None
+    return ok() if answer is None else JsonResponse(answer)
 
 
 def _process_now(event_ids: list[int]) -> None:

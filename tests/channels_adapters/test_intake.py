@@ -292,6 +292,48 @@ def test_telegram_unknown_channel_is_200_and_dropped(client, bot):
     assert not InboundEvent.objects.exists()
 
 
+def tap_update(update_id: int = 5002, query_id: str = "4382bfdwdsb323b2d9") -> dict:
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": query_id,
+            "from": {"id": 42, "is_bot": False, "first_name": "Léa"},
+            "message": {"message_id": 11, "chat": {"id": 42, "type": "private"}, "date": 1},
+            "chat_instance": "-1",
+            "data": "browse",
+        },
+    }
+
+
+def test_a_tap_is_answered_in_the_webhooks_response_and_not_again_by_the_worker(client, bot):
+    # The spinner stops once the tap is stored, and a redelivery (the first response lost)
+    # is answered too: Telegram makes the call in the response itself.
+    for _ in range(2):
+        response = post_telegram(client, bot.pk, tap_update())
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == {
+            "method": "answerCallbackQuery",
+            "callback_query_id": "4382bfdwdsb323b2d9",
+        }
+    assert InboundEvent.objects.get().event_id == "5002"
+    assert [e.payload for _, e in HANDLED] == ["browse"]
+
+
+def test_a_message_is_answered_with_a_plain_ok(client, bot):
+    response = post_telegram(client, bot.pk, telegram_update())
+    assert response.json() == {"ok": True}
+
+
+@pytest.mark.parametrize("query_id", ["", None, ["4382"], {"id": 1}, "x" * 5000])
+def test_a_tap_without_a_usable_query_id_is_stored_and_answered_with_ok(client, bot, query_id):
+    update = tap_update()
+    update["callback_query"]["id"] = query_id
+    response = post_telegram(client, bot.pk, update)
+    assert (response.status_code, response.json()) == (200, {"ok": True})
+    assert InboundEvent.objects.count() == 1
+
+
 @pytest.mark.parametrize("body", [b"garbage", b'{"message": {}}'])
 def test_telegram_malformed_update_is_400(client, bot, body):
     assert post_telegram(client, bot.pk, body).status_code == 400

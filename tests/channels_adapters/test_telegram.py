@@ -153,14 +153,13 @@ def test_commands_come_as_text_kept_as_is():
     assert [e.text for e in adapter.parse(deep_link)] == ["/start promo_black_friday"]
 
 
-def test_callback_query_is_a_button_press_to_acknowledge():
+def test_callback_query_is_a_button_press():
     (event,) = adapter.parse(CALLBACK)
     assert event == ButtonPressed(
         sender=Sender(external_id="111222333", name="Léa Martin", language="fr"),
         message_id="4382bfdwdsb323b2d9",
         payload="add:12",
         title="Ajouter au panier",
-        ack_id="4382bfdwdsb323b2d9",
     )
 
 
@@ -913,25 +912,14 @@ def test_a_server_error_is_transient(telegram, account):
         adapter.send(account, CHAT, adapter.render(Text("Bonjour"))[0])
 
 
-def test_acknowledge_answers_the_callback_query(telegram, account):
-    (pressed,) = adapter.parse(CALLBACK)
-    adapter.acknowledge(account, pressed)
-    assert telegram.last("answerCallbackQuery").form["callback_query_id"] == "4382bfdwdsb323b2d9"
-
-    adapter.acknowledge(account, adapter.parse(START)[0])  # nothing to acknowledge
-    assert [r.route for r in telegram.requests] == ["answerCallbackQuery"]
-
-
-def test_acknowledge_logs_errors_instead_of_raising(telegram, account, caplog):
-    telegram.error_next(
-        "answerCallbackQuery",
-        400,
-        "Bad Request: query is too old and response timeout expired or query ID is invalid",
-    )
-    (pressed,) = adapter.parse(CALLBACK)
-    with caplog.at_level(logging.WARNING, logger="channels_adapters.telegram.adapter"):
-        adapter.acknowledge(account, pressed)
-    assert "answerCallbackQuery failed" in caplog.text
+def test_a_callback_query_is_answered_in_the_webhooks_response():
+    assert adapter.webhook_answer(CALLBACK) == {
+        "method": "answerCallbackQuery",
+        "callback_query_id": "4382bfdwdsb323b2d9",
+    }
+    assert adapter.webhook_answer(START) is None  # a message: nothing to answer
+    assert adapter.webhook_answer({"update_id": 1, "callback_query": "not an object"}) is None
+    assert adapter.webhook_answer({"update_id": 1, "callback_query": {"id": True}}) is None
 
 
 def test_channel_setup_helpers(telegram):
