@@ -7,13 +7,14 @@ Every variable is listed with its default in README.md.
 
 import base64
 import hashlib
-import os
 from pathlib import Path
 
 import environ
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
+
+from config.cpus import available_cpus
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -163,13 +164,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # 2 processes on 2 CPUs, first messages at 15/s: reply p99 0.9 to 1.3 s, 4: 0.09 s; the mixed
 # load at 45/s: 4 processes fell behind (p99 5.6 s, the CPUs 52 % busy), 8 kept up (p99 0.2 s,
 # less CPU per event). A prefetch of 4 changed neither CPU nor latency beyond noise: kept at 1.
-# Six per CPU since the fifth pass of issue 12 (less CPU per event, the same waits): at 80
-# events/s, 8 processes fell behind twice (reply p50 1.5 and 2.8 s), 12 kept up (p50 58 and
-# 78 ms) for the same CPU per event; 16 cost a third more CPU per event and fell behind at 85/s
-# where 12 kept up; 6 fell twice as far behind as 8 at 75/s.
-CELERY_WORKER_CONCURRENCY = env.int(
-    "CELERY_WORKER_CONCURRENCY", default=6 * len(os.sched_getaffinity(0))
-)
+# Six per CPU since the fifth pass of issue 12; those runs' fake Bot API held every reply's
+# worker for a few milliseconds more than a real one would (fixed in the sixth pass), and
+# without that wait 8 and 12 processes did the same at 125 events/s. Real APIs are tens of
+# milliseconds away: with the fake answering 50 ms late, 12 processes kept up at 120/s where
+# 24 cost a third more CPU per event and fell behind. So 6 per CPU fits a platform about 50 ms
+# away; docs/deploy.md ("Worker processes") sizes it for others. CPUs as the web server counts
+# them: the affinity, capped by a container's CPU quota.
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=6 * available_cpus())
 SOUK_TASK_VISIBILITY_TIMEOUT = env.int(
     "CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 180
 )

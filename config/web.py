@@ -19,26 +19,13 @@ and 1.6 times the requests of a bare page.
 
 import argparse
 import gc
-import math
 import os
-from pathlib import Path
+
+from config.cpus import available_cpus
 
 DEFAULT_APP = "config.wsgi:application"
 APP_ENV = "SOUK_WEB_APP"  # how the workers, which import this module afresh, learn the target
 GRACEFUL_SECONDS = 30  # on SIGTERM, in-flight requests get this long to finish
-
-
-def available_cpus() -> int:
-    """CPUs this process may use: its CPU affinity, capped by a cgroup v2 quota (`docker run
-    --cpus`), which `os.cpu_count()` ignores inside a container."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
-        if quota != "max":
-            cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
-    except (OSError, ValueError):
-        pass
-    return max(1, cpus or 1)
 
 
 def application():

@@ -10,6 +10,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
 from config import web
+from config.cpus import available_cpus
 
 
 def test_the_environment_sets_port_workers_and_threads(monkeypatch):
@@ -29,7 +30,7 @@ def test_unset_or_empty_variables_take_the_defaults(monkeypatch):
     for name in ("PORT", "WEB_CONCURRENCY", "WEB_THREADS", "WEB_ACCESS_LOG"):
         monkeypatch.setenv(name, "")
     args = web.parse_args([])
-    assert (args.port, args.workers, args.threads) == (8000, web.available_cpus(), 8)
+    assert (args.port, args.workers, args.threads) == (8000, available_cpus(), 8)
     assert args.access_log is True
 
 
