@@ -2,6 +2,8 @@
 `--cpus`, the quota counts, not the host's cores."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 from django.conf import settings
@@ -35,7 +37,19 @@ def test_an_unreadable_quota_is_ignored(cpu_max):
 
 
 def test_celery_starts_six_worker_processes_per_available_cpu():
-    if "CELERY_WORKER_CONCURRENCY" in os.environ:
-        pytest.fail("CELERY_WORKER_CONCURRENCY is set: this test checks the default")
-    processes = settings.CELERY_WORKER_CONCURRENCY
-    assert processes == 6 * cpus.available_cpus()
+    # The settings are read once per process: a fresh interpreter, told it may use 3 CPUs.
+    script = (
+        "import config.cpus; config.cpus.available_cpus = lambda: 3\n"
+        "import config.settings as s; print(s.CELERY_WORKER_CONCURRENCY)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "CELERY_WORKER_CONCURRENCY"}
+    env["DEBUG"] = "1"  # development secrets: this only reads the settings
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=settings.BASE_DIR,
+    )
+    assert result.stdout.split()[-1] == "18"
