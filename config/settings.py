@@ -167,8 +167,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Six per CPU since the fifth pass of issue 12; those runs' fake Bot API held every reply's
 # worker for a few milliseconds more than a real one would (fixed in the sixth pass), and
 # without that wait 8 and 12 processes did the same at 125 events/s. Real APIs are tens of
-# milliseconds away: with the fake answering 50 ms late, 12 processes kept up at 120/s where
-# 24 cost a third more CPU per event and fell behind. So 6 per CPU fits a platform about 50 ms
+# milliseconds away: with the fake answering 50 ms late, 12 processes kept up at 120/s in one
+# run and were just too slow in the next, where 24 cost a third more CPU per event and fell
+# behind twice. So 6 per CPU fits a platform about 50 ms
 # away; docs/deploy.md ("Worker processes") sizes it for others. CPUs as the web server counts
 # them: the affinity, capped by a container's CPU quota.
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=6 * available_cpus())

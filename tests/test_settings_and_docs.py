@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +51,15 @@ def test_development_mode_runs_with_no_environment_at_all():
 
 
 @pytest.mark.django_db
+def test_the_readme_lists_every_variable_the_settings_read():
+    # config/settings.py promises it: a setting nobody can find is a setting nobody tunes.
+    settings_source = (ROOT / "config" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:\.[a-z_]+)?\(\s*"([A-Z][A-Z0-9_]+)"', settings_source))
+    assert {"DATABASE_URL", "CELERY_WORKER_CONCURRENCY", "DB_PREPARE_THRESHOLD"} <= read
+    readme = (ROOT / "README.md").read_text()
+    assert sorted(name for name in read if f"`{name}`" not in readme) == []
+
+
 def test_openapi_schema_describes_the_api(client):
     response = client.get("/api/schema/?format=json")
 
