@@ -879,9 +879,8 @@ async def _deliver(bot: Bot, method: str, params: dict) -> Any:
 
 
 def _post(token: str, method: str, params: dict) -> Any:
-    """A hot-path call (sendMessage, sendPhoto) through bot_api.py; a
-    photo Telegram cannot fetch or read is sent again as text. Telegram errors become
-    SendErrors."""
+    """A hot-path call (sendMessage, sendPhoto) through bot_api.py; a photo Telegram cannot
+    fetch or read is sent again as text. Telegram errors become SendErrors."""
     _check_token(token)
     try:
         try:

@@ -1,9 +1,9 @@
 """The Bot API call of the hot path: one synchronous POST over a kept connection.
 
-Replies are sendMessage and sendPhoto (by URL), form-encoded as
-python-telegram-bot sends them. Through python-telegram-bot, each went to an event loop in
-another thread, built request and Message objects, and came back: 11 to 14 % of the worker's CPU
-per event (docs/performance.md). Here the worker's own thread posts the form over the standard
+Replies are sendMessage and sendPhoto (by URL), form-encoded as python-telegram-bot sends
+them. Through python-telegram-bot, each went to an event loop in another thread, built request
+and Message objects, and came back: 11 to 14 % of the worker's CPU per event
+(docs/performance.md). Here the worker's own thread posts the form over the standard
 library's `http.client`, one kept connection per thread and host (one TLS context per process),
 and reads only the sent message's id. `httpx.Client` did the same for 1.5 ms of CPU per POST
 against 0.46 ms here: most of a reply's sending (docs/performance.md, "Issue 12, third pass"). A

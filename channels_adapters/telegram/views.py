@@ -1,6 +1,7 @@
 """A Telegram bot's webhook (one URL per bot: the account's id is in the path). Checks the
 secret token, stores the Updates through intake (stored once, deduplicated on update_id,
-processing enqueued on commit) and acknowledges; answers as channels_adapters.webhooks says."""
+processing enqueued on commit) and acknowledges, a tap's callback query answered in that
+response (TelegramAdapter.webhook_answer); answers as channels_adapters.webhooks says."""
 
 import logging
 
@@ -56,7 +57,7 @@ def telegram_webhook(request, channel_id: int) -> HttpResponse:
         _process_now(new_ids)
     # Stored (or stored before: a redelivery's first answer may have been lost), so the
     # platform may be told now; the call rides on this response (TelegramAdapter.webhook_answer).
-    answer = adapter.webhook_answer(events[0].payload) if events else None
+    answer = adapter.webhook_answer(events[0].payload)  # split: one Update, one event
     return ok() if answer is None else JsonResponse(answer)
 
 

@@ -305,7 +305,7 @@ def tap_update(update_id: int = 5002, query_id: str = "4382bfdwdsb323b2d9") -> d
     }
 
 
-def test_a_tap_is_answered_in_the_webhooks_response_and_not_again_by_the_worker(client, bot):
+def test_a_tap_is_answered_in_the_webhooks_response_and_on_redelivery(client, bot):
     # The spinner stops once the tap is stored, and a redelivery (the first response lost)
     # is answered too: Telegram makes the call in the response itself.
     for _ in range(2):
