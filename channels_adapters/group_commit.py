@@ -25,10 +25,20 @@ from dataclasses import dataclass, field
 Writer = Callable[[list[tuple]], list[int | None]]
 
 
+def _held_lock() -> threading.Lock:
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
+
+
 @dataclass(slots=True, eq=False)
 class _Turn:
     rows: Sequence[tuple]
-    ready: threading.Event = field(default_factory=threading.Event)
+    # Held until the turn's outcome or the lead is handed over: the waiting thread blocks on
+    # acquiring it, the writer releases it. A bare lock rather than a threading.Event, whose
+    # condition variable (built per turn, notified under its own lock) was a twelfth of a
+    # webhook's CPU under load (docs/performance.md, intake, "seventh pass").
+    ready: threading.Lock = field(default_factory=_held_lock)
     leads: bool = False
     result: list | None = None
     error: BaseException | None = None
@@ -57,7 +67,7 @@ class GroupCommit:
             leads = not self._writing
             self._writing = True
         if not leads:
-            turn.ready.wait()
+            turn.ready.acquire()
             if not turn.leads:
                 return turn.outcome()
         self._write_queued(turn)
@@ -84,9 +94,9 @@ class GroupCommit:
                 if self._queued:
                     successor = self._queued[0]
                     successor.leads = True
-                    successor.ready.set()
+                    successor.ready.release()
                 else:
                     self._writing = False
             for turn in batch:
                 if turn is not leader:
-                    turn.ready.set()
+                    turn.ready.release()

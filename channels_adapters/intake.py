@@ -9,6 +9,7 @@ written for CPU: routing and storing are two raw SQL statements, storing needs n
 transaction, and the tasks go out in one Redis push (docs/performance.md, `intake`).
 """
 
+import functools
 import json
 import logging
 from collections.abc import Iterable, Sequence
@@ -96,11 +97,20 @@ def _insert_rows(rows: Sequence[tuple]) -> list[int | None]:
     return [created.pop((row[1], row[2]), None) for row in rows]
 
 
-def _store_and_enqueue(rows: list[tuple]) -> list[int | None]:
+@functools.cache
+def _processing_task():
+    """The processing task itself rather than the proxy `shared_task` returns: through the
+    proxy, every attribute read looks the task up in the app's registry again, and reading
+    whether tasks run in process that way was a tenth of a webhook view's CPU under load
+    (docs/performance.md, intake, "seventh pass"). Patching the proxy patches this object."""
     from channels_adapters.tasks import inbound_event_process
 
+    return inbound_event_process._get_current_object()
+
+
+def _store_and_enqueue(rows: list[tuple]) -> list[int | None]:
     ids = _insert_rows(rows)
-    taskqueue.enqueue_on_commit(inbound_event_process, [(pk,) for pk in ids if pk is not None])
+    taskqueue.enqueue_on_commit(_processing_task(), [(pk,) for pk in ids if pk is not None])
     return ids
 
 
@@ -111,14 +121,12 @@ _group = GroupCommit(_store_and_enqueue)
 
 
 def _grouped() -> bool:
-    from channels_adapters.tasks import inbound_event_process
-
     return (
         settings.SOUK_INTAKE_GROUP_COMMIT
         and not connection.in_atomic_block
         # In-process tasks (no broker) would run every grouped event's processing in the
         # leading request's thread.
-        and not inbound_event_process.app.conf.task_always_eager
+        and not _processing_task().app.conf.task_always_eager
     )
 
 
