@@ -1,12 +1,14 @@
 """The parts of `bench end_to_end` that decide what is measured: the traffic mix, which chat
-writes next, which reply answers which event, and the profile's summary."""
+writes next, which reply answers which event, when a run counts as steady, and the profile's
+summary."""
 
 import json
 
 import pytest
 
+from bench.end_to_end import Run
 from bench.flame import top_entries, top_own
-from bench.shoppers import ReplyClock, Shoppers, parse_mix
+from bench.shoppers import Event, ReplyClock, Shoppers, parse_mix
 
 
 def test_the_mix_interleaves_kinds_by_weight():
@@ -77,3 +79,36 @@ def test_the_profile_summary_adds_up_a_function_over_its_lines(tmp_path):
     assert shares["task (tasks.py)"] == (0.9, 0.0)
     assert shares["query (db.py)"] == (0.6, 0.6)
     assert [e.function for e in top_own(raw, top=1)[1]] == ["query (db.py)"]
+
+
+def _run_with_latencies(latencies: list[float], seconds: float = 8.0) -> Run:
+    """A run whose events were due one after another, each replied `latency` seconds later."""
+    step = seconds / len(latencies)
+    events = [
+        Event(index=n, kind="tap", due=n * step, status=200, replied=n * step + latency)
+        for n, latency in enumerate(latencies)
+    ]
+    return Run(rate=len(latencies) / seconds, seconds=seconds, events=events)
+
+
+def test_a_probe_whose_queue_grows_is_not_steady_though_its_p99_is_under_budget():
+    # Replies 20 ms late at first, 600 ms by the end of an 8 s probe: p99 under a second, but
+    # at that pace the 60 s confirmation would be seconds behind.
+    growing = _run_with_latencies([0.02 + 0.58 * n / 799 for n in range(800)])
+    assert growing.p99_ms() < 1000
+    assert growing.falling_behind(1000, horizon_seconds=60)
+    assert not growing.steady(1000, horizon_seconds=60)
+
+
+def test_a_probe_with_a_late_spike_but_no_growing_queue_is_steady():
+    latencies = [0.03 + 0.01 * (n % 3) for n in range(800)]
+    latencies[700:705] = [0.9] * 5  # a pause (a collection, a checkpoint), then back to normal
+    steady = _run_with_latencies(latencies)
+    assert not steady.falling_behind(1000, horizon_seconds=60)
+    assert steady.steady(1000, horizon_seconds=60)
+
+
+def test_a_short_horizon_tolerates_the_growth_a_long_one_does_not():
+    slow_growth = _run_with_latencies([0.02 + 0.15 * n / 799 for n in range(800)])
+    assert not slow_growth.falling_behind(1000, horizon_seconds=30)
+    assert slow_growth.falling_behind(1000, horizon_seconds=60)
