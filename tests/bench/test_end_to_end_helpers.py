@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bench.end_to_end import Run
+from bench.end_to_end import Outcome, Run
 from bench.flame import top_entries, top_own
 from bench.shoppers import Event, ReplyClock, Shoppers, parse_mix
 
@@ -112,3 +112,16 @@ def test_a_short_horizon_tolerates_the_growth_a_long_one_does_not():
     slow_growth = _run_with_latencies([0.02 + 0.15 * n / 799 for n in range(800)])
     assert not slow_growth.falling_behind(1000, horizon_seconds=30)
     assert slow_growth.falling_behind(1000, horizon_seconds=60)
+
+
+def test_a_system_with_no_steady_run_has_no_rate_whatever_it_was_asked():
+    behind = _run_with_latencies([0.02 + 3.0 * n / 799 for n in range(800)], seconds=60)
+    outcome = Outcome(confirmed=None, runs=[behind])
+    assert outcome.rate(1000, horizon_seconds=60) == (0.0, "no run was steady")
+
+
+def test_an_unconfirmed_system_is_rated_by_its_best_steady_probe():
+    probe = _run_with_latencies([0.03] * 800)
+    behind = _run_with_latencies([0.02 + 3.0 * n / 799 for n in range(800)], seconds=60)
+    outcome = Outcome(confirmed=None, runs=[probe, behind])
+    assert outcome.rate(1000, horizon_seconds=60) == (100.0, "in a probe only: not confirmed")
