@@ -153,6 +153,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=100
 # workers put back on the queue once older than the visibility timeout. That must outlast the
 # longest task (its hard time limit) plus the longest countdown a task is given
 # (SOUK_TASK_MAX_COUNTDOWN), or a task still running or waiting for its time would run twice.
+# Except the intake queue's (CELERY_TASK_QUEUES below).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -208,7 +209,22 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # A worker started without -Q consumes all of them; production runs workers per queue.
-CELERY_TASK_QUEUES = [Queue(name) for name in ("intake", "send", "checkout", "default")]
+# The intake queue is consumed without Redis's acknowledgements (no_ack): its task only says
+# "process stored event N", and the stored event is the record. A task lost with its worker
+# leaves the event unprocessed, and the inbound sweeper hands it to a worker within seconds
+# (INBOUND_SWEEP_AFTER; the visibility timeout would take minutes), the claim in
+# `services.inbound_event_process` making a second delivery a no-op. Redis's bookkeeping for
+# each acknowledged task (recorded as unacked on delivery, removed on acknowledgement: two
+# round trips of the worker's consumer) was a fifth of the consumer's CPU per event in bench
+# end_to_end (docs/performance.md, end_to_end, "seventh pass").
+# Without acknowledgements kombu's prefetch limit no longer bounds what a worker takes, so
+# disable_prefetch does: a worker takes a task only when a process of its pool is free, and a
+# backlog stays in Redis for every worker to share.
+CELERY_TASK_QUEUES = [
+    Queue("intake", no_ack=True),
+    *(Queue(name) for name in ("send", "checkout", "default")),
+]
+CELERY_WORKER_DISABLE_PREFETCH = True
 CELERY_TASK_ROUTES = {
     "catalog.tasks.*": {"queue": "default"},
     "channels_adapters.tasks.inbound_*": {"queue": "intake"},
@@ -226,7 +242,9 @@ CELERY_TASK_ROUTES = {
 SOUK_QUEUE_SUFFIX = env.str("SOUK_QUEUE_SUFFIX", default="")
 if SOUK_QUEUE_SUFFIX:
     CELERY_TASK_DEFAULT_QUEUE += SOUK_QUEUE_SUFFIX
-    CELERY_TASK_QUEUES = [Queue(queue.name + SOUK_QUEUE_SUFFIX) for queue in CELERY_TASK_QUEUES]
+    CELERY_TASK_QUEUES = [
+        Queue(queue.name + SOUK_QUEUE_SUFFIX, no_ack=queue.no_ack) for queue in CELERY_TASK_QUEUES
+    ]
     CELERY_TASK_ROUTES = {
         tasks: {"queue": route["queue"] + SOUK_QUEUE_SUFFIX}
         for tasks, route in CELERY_TASK_ROUTES.items()
