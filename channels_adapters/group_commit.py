@@ -36,8 +36,8 @@ class _Turn:
     rows: Sequence[tuple]
     # Held until the turn's outcome or the lead is handed over: the waiting thread blocks on
     # acquiring it, the writer releases it. A bare lock rather than a threading.Event, whose
-    # condition variable (built per turn, notified under its own lock) was a twelfth of a
-    # webhook's CPU under load (docs/performance.md, intake, "seventh pass").
+    # condition variable (built per turn, notified under its own lock) took a twelfth of the
+    # webhook view's CPU samples under load (docs/performance.md, intake, "seventh pass").
     ready: threading.Lock = field(default_factory=_held_lock)
     leads: bool = False
     result: list | None = None
