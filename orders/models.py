@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from catalog.models import Variant
 from orders.transitions import FulfillmentStatus, OrderStatus, PaymentStatus
+from shops.models import Shop
 from shops.tenancy import ShopOwned
 
 
@@ -339,6 +340,8 @@ class FunnelEvent(ShopOwned):
     the dashboard's funnel and figures. Conversations and customers are known by id only:
     orders never import conversations, and the log outlives what it counts."""
 
+    # funnel_shop_created below serves every read by shop: no second index to write.
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
     channel_kind = models.CharField(max_length=12)
     conversation_id = models.BigIntegerField()
     customer_id = models.BigIntegerField(null=True, blank=True)
