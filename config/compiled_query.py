@@ -100,6 +100,7 @@ class CompiledQuery:
             queryset = queryset.prefetch_related(None)
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
+        _converters_memoized(compiler)
         positions = _positions(params, self.examples)
         compiled = (queryset, compiler, sql, params, positions, prefetches)
         with self._lock:
@@ -136,6 +137,23 @@ class CompiledPrefetch:
                 self._compiled[connection] = prefetches
         for prefetch in prefetches:
             prefetch.run(instances, using)
+
+
+def _converters_memoized(compiler) -> None:
+    """Django works out the columns' converters (JSON decoding, time zones…) each time it reads
+    rows, walking every selected expression: for a compiled query they never change, and the
+    walk cost as much as a short query's round trip (docs/performance.md, eighth pass)."""
+    compute = compiler.get_converters
+    memo: dict[tuple[int, ...], dict] = {}
+
+    def get_converters(expressions):
+        key = tuple(map(id, expressions))
+        converters = memo.get(key)
+        if converters is None:
+            converters = memo[key] = compute(expressions)
+        return converters
+
+    compiler.get_converters = get_converters
 
 
 def _positions(params, examples: dict[str, Any]) -> dict[str, int]:

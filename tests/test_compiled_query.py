@@ -91,6 +91,32 @@ def test_it_compiles_once_and_runs_one_query(catalogs, monkeypatch):
     assert compiled == []
 
 
+def test_converted_columns_come_back_as_the_queryset_gives_them_converters_worked_out_once(
+    catalogs, monkeypatch
+):
+    shop, _ = catalogs
+    Product.objects.filter(shop=shop, title="Mug").update(tags=["mug", "café"])
+    query = CompiledQuery(_products, shop_id=-9_105, category="\x00example")
+    worked_out = []
+    original = SQLCompiler.get_converters
+
+    def counting(self, expressions):
+        worked_out.append(len(expressions))
+        return original(self, expressions)
+
+    monkeypatch.setattr(SQLCompiler, "get_converters", counting)
+    for category in ("Mugs", "Robes", "Mugs"):
+        expected = list(_products(shop.pk, category))
+        got = query.all(shop_id=shop.pk, category=category)
+        # JSON decoded, datetimes aware, as Django's own read gives them.
+        assert [(p.tags, p.created_at, p.category.translations) for p in got] == [
+            (p.tags, p.created_at, p.category.translations) for p in expected
+        ]
+    assert query.first(shop_id=shop.pk, category="Mugs").tags == ["mug", "café"]
+    # Three querysets read rows (three walks), the compiled query four times (one walk).
+    assert len(worked_out) == 3 + 1
+
+
 def test_an_example_found_elsewhere_in_the_query_is_refused(catalogs):
     shop, _ = catalogs
     query = CompiledQuery(
