@@ -22,6 +22,7 @@ placeholder, a value that is an SQL expression.
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 from collections.abc import Sequence
@@ -32,6 +33,11 @@ from django.db.models import AutoField, Model
 from django.db.models.expressions import DatabaseDefault
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
+from django.db.models.sql.compiler import SQLInsertCompiler
+
+# Above this many values an INSERT keeps the backend's own form (PostgreSQL: one array per
+# column): a statement has at most 65,535 parameters, and few rows per statement is the hot case.
+MAX_VALUES_PARAMETERS = 1_000
 
 _lock = threading.Lock()
 # connection -> {(model, row count): _Insert} for INSERTs, {(model, columns): (sql, fields)}
@@ -133,6 +139,12 @@ def _insert_first(objs, connection, statements, using) -> list[Model]:
     query.insert_values(fields, objs)
     compiler = query.get_compiler(using=using)
     compiler.returning_fields = opts.db_returning_fields
+    if len(objs) * len(fields) <= MAX_VALUES_PARAMETERS:
+        # One row of parameters per instance (VALUES), not one array per column (PostgreSQL's
+        # UNNEST): the statement is kept per number of rows and prepared by psycopg, so
+        # UNNEST's saving (planning) is had anyway, while its arrays are escaped value by value
+        # in Python (a third of the worker's parameter dumping, docs/performance.md).
+        compiler.assemble_as_sql = functools.partial(SQLInsertCompiler.assemble_as_sql, compiler)
     (sql, params), *more = compiler.as_sql()  # pre_save has stamped the instances
     patterns = {
         tuple(isinstance(getattr(obj, f.attname), DatabaseDefault) for f in fields) for obj in objs

@@ -9,11 +9,17 @@ from django.db.models.signals import post_save
 from django.db.models.sql.compiler import SQLInsertCompiler
 from django.test.utils import CaptureQueriesContext
 
+from config import compiled_write
 from config.compiled_write import fast_insert, fast_update
 from conversations.models import CannedReply, Label
 from shops.live_models import LiveEvent
 
 pytestmark = pytest.mark.django_db
+
+
+def _compile_again(*args, **kwargs):
+    raise AssertionError("compiled again")
+
 
 COLUMNS = ("shop_id", "kind", "data")
 
@@ -47,6 +53,20 @@ def _rows(events):
     )
 
 
+def test_a_large_batch_keeps_the_backends_form_and_is_one_statement_later(shop, monkeypatch):
+    count = compiled_write.MAX_VALUES_PARAMETERS // 3 + 1  # Label writes more than 3 columns
+    fast_insert([Label(shop=shop, name=f"first {i}") for i in range(count)])
+    monkeypatch.setattr(SQLInsertCompiler, "as_sql", _compile_again)
+    with CaptureQueriesContext(connection) as queries:
+        labels = fast_insert([Label(shop=shop, name=f"second {i}") for i in range(count)])
+    assert len(queries) == 1
+    if connection.vendor == "postgresql":
+        assert "UNNEST" in queries[0]["sql"]  # one array per column, not 65,535 parameters
+    stored = dict(Label.objects.filter(name__startswith="second").values_list("pk", "name"))
+    assert stored == {label.pk: label.name for label in labels}
+    assert len(stored) == count
+
+
 def test_auto_now_add_is_stamped_on_the_instance_and_in_the_row(shop):
     fast_insert([Label(shop=shop, name="a")])
     labels = fast_insert([Label(shop=shop, name="b"), Label(shop=shop, name="c")])
@@ -58,12 +78,9 @@ def test_auto_now_add_is_stamped_on_the_instance_and_in_the_row(shop):
 
 def test_a_later_insert_is_one_statement_and_compiles_nothing(shop, monkeypatch):
     fast_insert(_events(shop, 2, "first"))  # a column left to the database: VALUES rows
-    fast_insert([Label(shop=shop, name="a"), Label(shop=shop, name="b")])  # PostgreSQL: UNNEST
+    fast_insert([Label(shop=shop, name="a"), Label(shop=shop, name="b")])  # every column
 
-    def compile_again(*args, **kwargs):
-        raise AssertionError("compiled again")
-
-    monkeypatch.setattr(SQLInsertCompiler, "as_sql", compile_again)
+    monkeypatch.setattr(SQLInsertCompiler, "as_sql", _compile_again)
     with CaptureQueriesContext(connection) as queries:
         made = fast_insert(_events(shop, 2, "second"))
         labels = fast_insert([Label(shop=shop, name="c"), Label(shop=shop, name="d")])
