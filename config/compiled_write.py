@@ -143,7 +143,7 @@ def _insert_first(objs, connection, statements, using) -> list[Model]:
         # One row of parameters per instance (VALUES), not one array per column (PostgreSQL's
         # UNNEST): the statement is kept per number of rows and prepared by psycopg, so
         # UNNEST's saving (planning) is had anyway, while its arrays are escaped value by value
-        # in Python (a third of the worker's parameter dumping, docs/performance.md).
+        # in Python (more than half the worker's parameter dumping, docs/performance.md).
         compiler.assemble_as_sql = functools.partial(SQLInsertCompiler.assemble_as_sql, compiler)
     (sql, params), *more = compiler.as_sql()  # pre_save has stamped the instances
     patterns = {
